@@ -1,0 +1,59 @@
+# Talk Like You: two commands on a fresh machine.
+#   make lab    set up .venv (if missing or stale) and start Jupyter Lab on notebooks/
+#   make test   set up the same way, then run pytest and every notebook in CI size
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The stamp's name carries the hash of the requirement files: edit one and the next
+# `make` reinstalls; otherwise set-up takes a second.
+REQ_HASH := $(shell cat requirements.txt requirements-nodeps.txt pyproject.toml | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(REQ_HASH)
+# Open a browser only where there is a display to open it on.
+NO_BROWSER := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
+
+.PHONY: help setup lab test unit notebooks-test notebooks bench zoo-verify clean-venv
+
+help:
+	@echo "make lab         set up .venv and start Jupyter Lab on notebooks/"
+	@echo "make test        set up .venv, run the unit tests and every notebook (COOKBOOK_SIZE=ci)"
+	@echo "make bench       run benchmarks/bench_*.py and write generated/bench/*.json"
+	@echo "make notebooks   re-execute every notebook in workshop size and save it with outputs"
+	@echo "make zoo-verify  check every zoo file against zoo/MANIFEST.json"
+
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+	@echo "$(VENV) is ready"
+
+setup: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(NO_BROWSER)
+
+# Unit tests and notebooks in one pytest run, so there is one summary line.
+test: $(STAMP)
+	COOKBOOK_SIZE=ci $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py $(BENCH)
+
+notebooks: $(STAMP)
+	$(BIN)/python -m helpers.notebooks run notebooks/[0-9][0-9]_*.ipynb --size workshop
+
+zoo-verify: $(STAMP)
+	$(BIN)/python -m helpers.zoo verify
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,27 @@
+"""Run every ``benchmarks/bench_*.py`` (``make bench``), or the ones named on the command line."""
+
+import runpy
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(names: list[str]) -> int:
+    scripts = sorted(HERE.glob("bench_*.py"))
+    if names:
+        scripts = [s for s in scripts if any(n in s.stem for n in names)]
+    if not scripts:
+        print(f"no benchmark matches {names}", file=sys.stderr)
+        return 1
+    for script in scripts:
+        start = time.perf_counter()
+        print(f"== {script.name}", flush=True)
+        runpy.run_path(str(script), run_name="__main__")
+        print(f"== {script.name} took {time.perf_counter() - start:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

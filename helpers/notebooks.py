@@ -1,0 +1,131 @@
+"""Maintainer tools for the notebooks: hygiene checks, clean metadata, clean re-execution.
+
+Not taught in a notebook; used by the tests and by ``make notebooks``::
+
+    python -m helpers.notebooks check notebooks/*.ipynb     # list hygiene problems, exit 1 if any
+    python -m helpers.notebooks run notebooks/01_*.ipynb    # execute top to bottom (workshop size) and clean
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+#: Notebook-level metadata we keep; everything else (widget state, editor settings) is stray.
+ALLOWED_NOTEBOOK_METADATA = {"kernelspec", "language_info"}
+#: Cell-level metadata we keep (tags are how nbval and readers mark cells).
+ALLOWED_CELL_METADATA = {"tags"}
+CHECK_MARKERS = ("# NBVAL_CHECK_OUTPUT", "assert ")
+
+
+def check(path: str | Path) -> list[str]:
+    """Return the hygiene problems of one notebook (empty list when it is clean).
+
+    Checks: kernel ``python3``; no error outputs; code cells executed 1..n in
+    order; no stray notebook or cell metadata; at least one checked output
+    (``# NBVAL_CHECK_OUTPUT``) or sanity ``assert``.
+    """
+    import nbformat
+
+    path = Path(path)
+    problems = []
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as err:  # nbformat raises several types for broken files
+        return [f"{path.name}: not a readable notebook ({err.__class__.__name__}: {err})"]
+    kernel = nb.metadata.get("kernelspec", {}).get("name")
+    if kernel != "python3":
+        problems.append(f"{path.name}: kernel is {kernel!r}, expected 'python3'")
+    stray = sorted(set(nb.metadata) - ALLOWED_NOTEBOOK_METADATA)
+    if stray:
+        problems.append(f"{path.name}: stray notebook metadata {stray}")
+    counts = []
+    has_check = False
+    for index, cell in enumerate(nb.cells):
+        where = f"{path.name}: cell {index}"
+        stray = sorted(set(cell.get("metadata", {})) - ALLOWED_CELL_METADATA)
+        if stray:
+            problems.append(f"{where}: stray cell metadata {stray}")
+        if cell.cell_type != "code":
+            continue
+        if any(marker in cell.source for marker in CHECK_MARKERS):
+            has_check = True
+        counts.append(cell.get("execution_count"))
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                problems.append(f"{where}: error output {output.get('ename')}: {output.get('evalue')}")
+            if output.get("output_type") == "stream" and output.get("name") == "stderr" and "Traceback" in "".join(
+                    output.get("text", "")):
+                problems.append(f"{where}: a traceback in stderr")
+    expected = list(range(1, len(counts) + 1))
+    if counts != expected:
+        problems.append(f"{path.name}: execution counts {counts} are not 1..{len(counts)} "
+                        f"(restart the kernel and run all, or `make notebooks`)")
+    if not has_check:
+        problems.append(f"{path.name}: no checked output (# NBVAL_CHECK_OUTPUT) and no sanity assert")
+    return problems
+
+
+def clean(nb) -> None:
+    """Drop stray notebook and cell metadata in place and set the kernel to ``python3``."""
+    for key in set(nb.metadata) - ALLOWED_NOTEBOOK_METADATA:
+        del nb.metadata[key]
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    for cell in nb.cells:
+        for key in set(cell.get("metadata", {})) - ALLOWED_CELL_METADATA:
+            del cell.metadata[key]
+
+
+def run(path: str | Path, size: str = "workshop", timeout: int = 3600) -> float:
+    """Execute a notebook top to bottom in a fresh kernel (``COOKBOOK_SIZE=size``), clean it, save it.
+
+    Returns the seconds it took. The kernel runs in the notebook's folder, as in Jupyter.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    clean(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    previous = os.environ.get("COOKBOOK_SIZE")
+    os.environ["COOKBOOK_SIZE"] = size
+    start = time.perf_counter()
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        if previous is None:
+            os.environ.pop("COOKBOOK_SIZE", None)
+        else:
+            os.environ["COOKBOOK_SIZE"] = previous
+    seconds = time.perf_counter() - start
+    clean(nb)
+    nb.metadata.pop("widgets", None)
+    nbformat.write(nb, path)
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.notebooks")
+    parser.add_argument("command", choices=["check", "run"])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--size", default="workshop", choices=["ci", "workshop", "full"])
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        problems = [problem for path in args.notebooks for problem in check(path)]
+        print("\n".join(problems) or f"{len(args.notebooks)} notebooks clean")
+        return 1 if problems else 0
+    for path in args.notebooks:
+        print(f"running {path} (COOKBOOK_SIZE={args.size}) ...", flush=True)
+        print(f"  done in {run(path, size=args.size):.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Where things live, resolved from the repository root.
+
+Every notebook, script and test finds data through these paths, so the code
+works from any working directory (a notebook runs in ``notebooks/``, the tests
+in the repository root, the server wherever it was started).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The repository root: the folder holding ``helpers/``, ``notebooks/`` and ``data/``.
+ROOT = Path(__file__).resolve().parent.parent
+#: Small committed inputs: fixtures, example exports, mapping tables.
+DATA = ROOT / "data"
+#: Git-ignored scratch: corpora built by the notebooks, logs, benchmark results.
+GENERATED = Path(os.environ.get("COOKBOOK_GENERATED", ROOT / "generated")).resolve()
+#: Trained models with their model cards, and the checksum manifest.
+ZOO = ROOT / "zoo"
+#: The notebooks themselves.
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def generated(*parts: str, mkdir: bool = True) -> Path:
+    """Return a path under ``generated/``; create its parent folder unless ``mkdir=False``.
+
+    Taught in: every notebook (01_corpus_download writes ``generated/corpus/``).
+
+    >>> generated("corpus", "pairs.jsonl").name
+    'pairs.jsonl'
+    """
+    path = GENERATED.joinpath(*parts)
+    if mkdir:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data(*parts: str) -> Path:
+    """Return a path under the committed ``data/`` folder, failing clearly if it is missing.
+
+    Taught in: 01_corpus_download (the example exports under ``data/examples/``).
+    """
+    path = DATA.joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing: it is committed with the repository; "
+            f"restore it with `git checkout -- {path.relative_to(ROOT)}`"
+        )
+    return path
+
+
+def cache_dir() -> Path:
+    """The one folder every download is cached in (``generated/cache``, or ``$COOKBOOK_CACHE``).
+
+    Taught in: 01_corpus_download (the download helper).
+    """
+    path = Path(os.environ.get("COOKBOOK_CACHE", GENERATED / "cache")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,125 @@
+"""The one call at the top of every notebook: versions, seeds and size.
+
+``COOKBOOK_SIZE`` chooses how much work a notebook does:
+
+* ``ci``: seconds, just enough to prove every cell runs (used by ``make test``);
+* ``workshop`` (the default): a few minutes on a 2-core laptop;
+* ``full``: reproduces the models in ``zoo/``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+SIZES = ("ci", "workshop", "full")
+DEFAULT_SIZE = "workshop"
+
+#: The major versions the notebooks are tested with. A different major version
+#: (Keras 2, TensorFlow 3) changes APIs silently, so we stop early instead.
+TESTED_PYTHON = (3, 11)
+TESTED_TENSORFLOW_MAJOR = 2
+TESTED_KERAS_MAJOR = 3
+
+
+@dataclass(frozen=True)
+class Config:
+    """What :func:`setup_notebook` chose. ``pick`` selects a value for the current size."""
+
+    notebook: str
+    size: str
+    seed: int
+    versions: dict
+
+    @property
+    def ci(self) -> bool:
+        return self.size == "ci"
+
+    def pick(self, ci: Any, workshop: Any, full: Any) -> Any:
+        """Return the argument named after the current size.
+
+        Taught in: every notebook (``EPOCHS = cfg.pick(ci=1, workshop=5, full=40)``).
+        """
+        return {"ci": ci, "workshop": workshop, "full": full}[self.size]
+
+
+def read_size(environ: dict | None = None) -> str:
+    """Read ``COOKBOOK_SIZE`` (``ci``, ``workshop`` or ``full``; default ``workshop``).
+
+    Taught in: every notebook's setup cell.
+    """
+    environ = os.environ if environ is None else environ
+    size = environ.get("COOKBOOK_SIZE", DEFAULT_SIZE).strip().lower() or DEFAULT_SIZE
+    if size not in SIZES:
+        raise ValueError(
+            f"COOKBOOK_SIZE={size!r} is not one of {', '.join(SIZES)}; "
+            f"unset it for the workshop default"
+        )
+    return size
+
+
+def check_versions(tensorflow: bool = True) -> dict:
+    """Assert the Python (and TensorFlow/Keras) major versions the cookbook is tested with.
+
+    Returns the versions found. Taught in: every notebook's setup cell.
+    """
+    versions = {"python": platform.python_version()}
+    if sys.version_info[:2] < TESTED_PYTHON:
+        raise RuntimeError(
+            f"Python {versions['python']} is too old: the cookbook needs Python "
+            f"{'.'.join(map(str, TESTED_PYTHON))} or newer (run `make lab` to build .venv)"
+        )
+    if tensorflow:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up chatter
+        import keras
+        import tensorflow as tf
+
+        versions["tensorflow"] = tf.__version__
+        versions["keras"] = keras.__version__
+        if int(tf.__version__.split(".")[0]) != TESTED_TENSORFLOW_MAJOR:
+            raise RuntimeError(
+                f"TensorFlow {tf.__version__} found, the notebooks are tested with "
+                f"TensorFlow {TESTED_TENSORFLOW_MAJOR}.x: reinstall with `make lab`"
+            )
+        if int(keras.__version__.split(".")[0]) != TESTED_KERAS_MAJOR:
+            raise RuntimeError(
+                f"Keras {keras.__version__} found, the notebooks are written for "
+                f"Keras {TESTED_KERAS_MAJOR} (Keras 2 code differs silently): reinstall with `make lab`"
+            )
+    return versions
+
+
+def seed_everything(seed: int, tensorflow: bool = True) -> None:
+    """Seed Python, NumPy and (if asked) TensorFlow/Keras, so reruns give the same numbers.
+
+    Taught in: every notebook's setup cell.
+    """
+    random.seed(seed)
+    import numpy as np
+
+    np.random.seed(seed)
+    if tensorflow:
+        import keras
+
+        keras.utils.set_random_seed(seed)
+
+
+def setup_notebook(notebook: str, seed: int = 42, tensorflow: bool = True) -> Config:
+    """Check versions, seed everything, read the size, print one line saying what was chosen.
+
+    ``tensorflow=False`` skips TensorFlow for notebooks that do not need it
+    (01_corpus_download), which saves seconds of import time.
+
+    Taught in: every notebook (first code cell).
+    """
+    size = read_size()
+    versions = check_versions(tensorflow=tensorflow)
+    seed_everything(seed, tensorflow=tensorflow)
+    cfg = Config(notebook=notebook, size=size, seed=seed, versions=versions)
+    shown = " · ".join(f"{k} {v}" for k, v in versions.items())
+    print(f"{notebook}: size={size} (COOKBOOK_SIZE), seed={seed} · {shown}")
+    return cfg

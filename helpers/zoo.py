@@ -1,0 +1,234 @@
+"""The model zoo: trained models with a model card each, and a checksum manifest.
+
+Layout::
+
+    zoo/MANIFEST.json              {"02_word2vec/vectors.keras": {"sha256": ..., "bytes": ...}, ...}
+    zoo/NN_topic/NAME.keras        the model (loaded with safe_mode=True)
+    zoo/NN_topic/NAME.json         its card: data, hyperparameters, metrics, versions, reproduce command
+
+Every file is checked against the manifest before it is loaded, so a truncated
+download or a hand-edited file gives a clear error instead of a strange model.
+
+Command line::
+
+    python -m helpers.zoo list      # every model with size, metrics and status
+    python -m helpers.zoo verify    # exit 1 if any file is missing or changed
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import paths
+
+MANIFEST_NAME = "MANIFEST.json"
+#: Keys every model card must have, so a reader can trust and reproduce the model.
+REQUIRED_CARD_KEYS = ("data", "hyperparameters", "metrics", "training_seconds", "reproduce")
+
+
+class ZooError(RuntimeError):
+    """A zoo file is unknown, missing or does not match its checksum."""
+
+
+def _root(root: Path | None) -> Path:
+    return Path(root) if root is not None else paths.ZOO
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """Return the hex sha256 of a file, read in chunks.
+
+    Taught in: 01_corpus_download (download checks) and every notebook that saves to the zoo.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(root: Path | None = None) -> dict:
+    """Return the manifest (relative path -> {"sha256", "bytes"}), empty if there is none yet."""
+    manifest = _root(root) / MANIFEST_NAME
+    if not manifest.exists():
+        return {}
+    try:
+        return json.loads(manifest.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ZooError(
+            f"{manifest} is not valid JSON ({err}); restore it with `git checkout -- zoo/{MANIFEST_NAME}`"
+        ) from None
+
+
+def _write_manifest(manifest: dict, root: Path) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(dict(sorted(manifest.items())), indent=2) + "\n"
+    (root / MANIFEST_NAME).write_text(text, encoding="utf-8")
+
+
+def add_file(relative: str, root: Path | None = None) -> dict:
+    """Record (or refresh) one zoo file's checksum in the manifest and return its entry.
+
+    Use it for files that are not Keras models (a vocabulary, an embedding matrix).
+    Taught in: 02_word2vec (the embedding hand-off).
+    """
+    root = _root(root)
+    path = root / relative
+    if not path.is_file():
+        raise ZooError(f"cannot add {path} to the zoo: no such file")
+    manifest = read_manifest(root)
+    entry = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+    manifest[Path(relative).as_posix()] = entry
+    _write_manifest(manifest, root)
+    return entry
+
+
+def _reproduce_hint(relative: str, root: Path) -> str:
+    card_path = root / (relative.rsplit(".", 1)[0] + ".json")
+    hint = f"restore it with `git checkout -- zoo/{relative}`"
+    if card_path.exists():
+        try:
+            command = json.loads(card_path.read_text(encoding="utf-8")).get("reproduce")
+        except json.JSONDecodeError:
+            command = None
+        if command:
+            hint += f" or retrain it with `{command}`"
+    return hint
+
+
+def verify_file(relative: str, root: Path | None = None) -> Path:
+    """Check one zoo file against the manifest; return its path or raise :class:`ZooError`.
+
+    Taught in: every notebook that loads a zoo model (it happens inside :func:`load`).
+    """
+    root = _root(root)
+    relative = Path(relative).as_posix()
+    manifest = read_manifest(root)
+    path = root / relative
+    if relative not in manifest:
+        known = ", ".join(sorted(manifest)) or "none yet"
+        raise ZooError(f"zoo/{relative} is not in zoo/{MANIFEST_NAME} (known files: {known})")
+    if not path.is_file():
+        raise ZooError(f"zoo/{relative} is missing; {_reproduce_hint(relative, root)}")
+    actual = sha256_file(path)
+    if actual != manifest[relative]["sha256"]:
+        raise ZooError(
+            f"zoo/{relative} does not match its checksum in zoo/{MANIFEST_NAME} "
+            f"(expected {manifest[relative]['sha256'][:12]}..., found {actual[:12]}...): "
+            f"the file is damaged or was changed; {_reproduce_hint(relative, root)}"
+        )
+    return path
+
+
+def _versions() -> dict:
+    import keras
+    import tensorflow as tf
+
+    return {"keras": keras.__version__, "tensorflow": tf.__version__, "python": sys.version.split()[0]}
+
+
+def save(model, name: str, card: dict, root: Path | None = None) -> Path:
+    """Save ``model`` as ``zoo/NAME.keras`` with its card ``zoo/NAME.json``; update the manifest.
+
+    ``name`` is ``"NN_topic/model_name"``. The card must hold ``data`` (source and
+    sha256), ``hyperparameters``, ``metrics``, ``training_seconds`` and
+    ``reproduce`` (the command that rebuilds the model); versions and checksums
+    are added here. Taught in: 03_char_rnn, 04_seq2seq_chatbot.
+    """
+    missing = [key for key in REQUIRED_CARD_KEYS if key not in card]
+    if missing:
+        raise ValueError(f"model card for {name} lacks {', '.join(missing)} (needs {', '.join(REQUIRED_CARD_KEYS)})")
+    root = _root(root)
+    model_path = root / f"{name}.keras"
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(model_path)
+    full_card = {"name": name, "file": model_path.name, **card, "versions": _versions(),
+                 "saved": time.strftime("%Y-%m-%d")}
+    card_path = root / f"{name}.json"
+    card_path.write_text(json.dumps(full_card, indent=2, default=str) + "\n", encoding="utf-8")
+    add_file(f"{name}.keras", root)
+    add_file(f"{name}.json", root)
+    return model_path
+
+
+def card(name: str, root: Path | None = None) -> dict:
+    """Return the verified model card of ``zoo/NAME.json``. Taught in: 04_seq2seq_chatbot."""
+    path = verify_file(f"{name}.json", root)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load(name: str, root: Path | None = None, custom_objects: dict | None = None):
+    """Verify ``zoo/NAME.keras`` against the manifest, then load it with ``safe_mode=True``.
+
+    Custom layers must be registered (``keras.saving.register_keras_serializable``)
+    in ``helpers``; importing the helper module that defines them is enough.
+    Taught in: every notebook that offers "load the zoo model instead of training".
+    """
+    import keras
+
+    path = verify_file(f"{name}.keras", root)
+    return keras.models.load_model(path, safe_mode=True, custom_objects=custom_objects)
+
+
+def status(root: Path | None = None) -> list[dict]:
+    """Return one row per manifest entry: file, bytes, status and (for models) the card's metrics."""
+    root = _root(root)
+    rows = []
+    for relative, entry in sorted(read_manifest(root).items()):
+        try:
+            verify_file(relative, root)
+            state = "ok"
+        except ZooError as err:
+            state = "MISSING" if "missing" in str(err) else "CHANGED"
+        metrics = {}
+        if relative.endswith(".keras"):
+            card_path = root / (relative[: -len(".keras")] + ".json")
+            if card_path.exists():
+                try:
+                    metrics = json.loads(card_path.read_text(encoding="utf-8")).get("metrics", {})
+                except json.JSONDecodeError:
+                    metrics = {}
+        rows.append({"file": relative, "bytes": entry["bytes"], "status": state, "metrics": metrics})
+    return rows
+
+
+def _format_metrics(metrics: dict) -> str:
+    parts = []
+    for key, value in metrics.items():
+        parts.append(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}")
+    return ", ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.zoo", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["list", "verify"], help="list the zoo, or verify every checksum")
+    parser.add_argument("--root", type=Path, default=None, help="zoo folder (default: the repository's zoo/)")
+    args = parser.parse_args(argv)
+    try:
+        rows = status(args.root)
+    except ZooError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if not rows:
+        print(f"the zoo is empty ({_root(args.root) / MANIFEST_NAME} lists no files)")
+        return 0
+    bad = [row for row in rows if row["status"] != "ok"]
+    if args.command == "list":
+        width = max(len(row["file"]) for row in rows)
+        for row in rows:
+            size = f"{row['bytes'] / 1e6:8.2f} MB"
+            print(f"{row['file']:<{width}}  {size}  {row['status']:<7}  {_format_metrics(row['metrics'])}")
+    for row in bad:
+        print(f"error: zoo/{row['file']}: {row['status'].lower()}", file=sys.stderr)
+    if args.command == "verify" and not bad:
+        print(f"{len(rows)} zoo files verified")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

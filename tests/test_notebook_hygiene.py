@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers import notebooks, paths
+
+NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "notebooks/ holds no notebook"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_clean(path):
+    assert notebooks.check(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_name(path):
+    stem = path.stem
+    assert stem[:2].isdigit() and stem[2] == "_" and stem == stem.lower(), f"{path.name} is not NN_snake_case"
+
+
+def _good_notebook():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title"),
+                nbformat.v4.new_code_cell("x = 1", execution_count=1),
+                nbformat.v4.new_code_cell("assert x == 1, 'x should be 1'", execution_count=2)]
+    for cell in nb.cells:
+        cell.pop("id", None)
+    return nb
+
+
+def _write(nb, tmp_path) -> Path:
+    path = tmp_path / "00_tmp.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_good_notebook_passes(tmp_path):
+    assert notebooks.check(_write(_good_notebook(), tmp_path)) == []
+
+
+@pytest.mark.parametrize("breakage, expected", [
+    (lambda nb: nb.metadata.__setitem__("kernelspec", {"name": "myenv"}), "kernel is 'myenv'"),
+    (lambda nb: nb.metadata.__setitem__("widgets", {"state": {}}), "stray notebook metadata"),
+    (lambda nb: nb.cells[1].metadata.__setitem__("collapsed", True), "stray cell metadata"),
+    (lambda nb: nb.cells[2].__setitem__("execution_count", 5), "execution counts [1, 5]"),
+    (lambda nb: nb.cells[1].outputs.append(nbformat.v4.new_output(
+        "error", ename="NameError", evalue="name 'inverse_vocab' is not defined", traceback=[])), "NameError"),
+    (lambda nb: nb.cells.pop(2), "no checked output"),
+])
+def test_broken_notebook_fails(tmp_path, breakage, expected):
+    nb = _good_notebook()
+    breakage(nb)
+    problems = notebooks.check(_write(nb, tmp_path))
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_unreadable_notebook(tmp_path):
+    path = tmp_path / "00_bad.ipynb"
+    path.write_text("{not json")
+    assert "not a readable notebook" in notebooks.check(path)[0]

@@ -1,0 +1,77 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+from helpers import paths, setup
+
+
+def test_root_holds_the_project():
+    assert (paths.ROOT / "helpers" / "paths.py").is_file()
+    assert paths.DATA == paths.ROOT / "data"
+    assert paths.ZOO == paths.ROOT / "zoo"
+
+
+def test_paths_do_not_depend_on_working_directory(tmp_path):
+    code = "from helpers import paths; print(paths.ROOT)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(paths.ROOT)}, check=True)
+    assert out.stdout.strip() == str(paths.ROOT)
+
+
+def test_generated_creates_parent(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "GENERATED", tmp_path)
+    target = paths.generated("a", "b", "file.txt")
+    assert target == tmp_path / "a" / "b" / "file.txt"
+    assert target.parent.is_dir() and not target.exists()
+
+
+def test_data_missing_file_says_how_to_restore():
+    with pytest.raises(FileNotFoundError, match="git checkout"):
+        paths.data("no-such-file.txt")
+
+
+@pytest.mark.parametrize("value, expected", [(None, "workshop"), ("ci", "ci"), (" FULL ", "full"), ("", "workshop")])
+def test_read_size(value, expected):
+    environ = {} if value is None else {"COOKBOOK_SIZE": value}
+    assert setup.read_size(environ) == expected
+
+
+def test_read_size_rejects_unknown():
+    with pytest.raises(ValueError, match="ci, workshop, full"):
+        setup.read_size({"COOKBOOK_SIZE": "huge"})
+
+
+def test_setup_notebook_seeds_and_reports(monkeypatch, capsys):
+    import numpy as np
+
+    monkeypatch.setenv("COOKBOOK_SIZE", "ci")
+    cfg = setup.setup_notebook("99_test", seed=7, tensorflow=False)
+    first = np.random.rand(3)
+    setup.setup_notebook("99_test", seed=7, tensorflow=False)
+    assert np.array_equal(first, np.random.rand(3))
+    assert cfg.size == "ci" and cfg.ci
+    assert cfg.pick(ci=1, workshop=2, full=3) == 1
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith("99_test: size=ci") and "seed=7" in line
+
+
+def test_setup_notebook_with_tensorflow_checks_versions(monkeypatch):
+    import keras
+
+    monkeypatch.setenv("COOKBOOK_SIZE", "workshop")
+    cfg = setup.setup_notebook("99_test", seed=3)
+    assert cfg.versions["keras"].startswith("3.")
+    a = keras.random.uniform((2,), seed=None)
+    setup.setup_notebook("99_test", seed=3)
+    b = keras.random.uniform((2,), seed=None)
+    assert a.numpy().tolist() == b.numpy().tolist()
+
+
+def test_wrong_keras_major_is_refused(monkeypatch):
+    import keras
+
+    monkeypatch.setattr(keras, "__version__", "2.15.0")
+    with pytest.raises(RuntimeError, match="Keras 3"):
+        setup.check_versions()

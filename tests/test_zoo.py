@@ -1,0 +1,84 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from helpers import paths, zoo
+
+CARD = {
+    "data": {"source": "random numbers", "sha256": "0" * 64},
+    "hyperparameters": {"units": 4},
+    "metrics": {"val_loss": 0.5},
+    "training_seconds": 0.1,
+    "reproduce": "python make_tiny.py",
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    import keras
+
+    inputs = keras.Input((3,))
+    outputs = keras.layers.Dense(2, name="dense")(inputs)
+    return keras.Model(inputs, outputs)
+
+
+@pytest.fixture
+def saved(tmp_path, tiny_model):
+    zoo.save(tiny_model, "99_test/tiny", CARD, root=tmp_path)
+    return tmp_path
+
+
+def test_round_trip(saved, tiny_model):
+    loaded = zoo.load("99_test/tiny", root=saved)
+    x = np.ones((1, 3), dtype="float32")
+    np.testing.assert_allclose(loaded(x), tiny_model(x), rtol=1e-6)
+    card = zoo.card("99_test/tiny", root=saved)
+    assert card["metrics"] == {"val_loss": 0.5}
+    assert card["versions"]["keras"].startswith("3.")
+    manifest = json.loads((saved / "MANIFEST.json").read_text())
+    assert set(manifest) == {"99_test/tiny.keras", "99_test/tiny.json"}
+    assert all(len(entry["sha256"]) == 64 for entry in manifest.values())
+
+
+def test_tampered_file_is_refused_with_restore_hint(saved):
+    path = saved / "99_test" / "tiny.keras"
+    path.write_bytes(path.read_bytes() + b"x")
+    with pytest.raises(zoo.ZooError, match=r"does not match its checksum.*git checkout -- zoo/99_test/tiny.keras"):
+        zoo.load("99_test/tiny", root=saved)
+
+
+def test_missing_file_names_reproduce_command(saved):
+    (saved / "99_test" / "tiny.keras").unlink()
+    with pytest.raises(zoo.ZooError, match=r"missing.*python make_tiny.py"):
+        zoo.load("99_test/tiny", root=saved)
+
+
+def test_unknown_name_lists_known_files(saved):
+    with pytest.raises(zoo.ZooError, match=r"not in zoo/MANIFEST.json.*99_test/tiny.keras"):
+        zoo.load("99_test/other", root=saved)
+
+
+def test_card_must_be_complete(tmp_path, tiny_model):
+    with pytest.raises(ValueError, match="reproduce"):
+        zoo.save(tiny_model, "99_test/tiny", {k: v for k, v in CARD.items() if k != "reproduce"}, root=tmp_path)
+
+
+def test_cli_list_and_verify(saved):
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "helpers.zoo", *args, "--root", str(saved)],
+                              capture_output=True, text=True, cwd=paths.ROOT)
+
+    listed = cli("list")
+    assert listed.returncode == 0 and "99_test/tiny.keras" in listed.stdout and "val_loss=0.5" in listed.stdout
+    assert cli("verify").returncode == 0
+    (saved / "99_test" / "tiny.json").write_text("{}")
+    broken = cli("verify")
+    assert broken.returncode == 1 and "zoo/99_test/tiny.json: changed" in broken.stderr
+
+
+def test_repository_zoo_verifies():
+    """The committed zoo itself must match its manifest (what `python -m helpers.zoo verify` checks)."""
+    assert all(row["status"] == "ok" for row in zoo.status())
