@@ -1,0 +1,69 @@
+"""Text cleaning and tokenization for training, shared by notebooks 01-05 and the server.
+
+We tokenize chat text with nltk's ``TweetTokenizer``: unlike a plain word
+splitter it keeps emoji, emoticons (``:)``, ``<3``), contractions ("don't") and
+hashtags whole, and it needs no data download.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from .chats import clean_invisible
+
+
+@lru_cache(maxsize=4)
+def _tokenizer(lowercase: bool):
+    from nltk.tokenize import TweetTokenizer
+
+    return TweetTokenizer(preserve_case=not lowercase, reduce_len=True)
+
+
+def normalize(text: str) -> str:
+    """Unicode NFC, invisible marks removed, whitespace collapsed to single spaces.
+
+    Taught in: 01_corpus_download.
+    """
+    text = unicodedata.normalize("NFC", clean_invisible(text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def tokenize(text: str, lowercase: bool = True) -> list[str]:
+    """Split chat text into tokens with nltk's ``TweetTokenizer``.
+
+    ``"Can't wait :) 😂😂"`` gives ``["can't", "wait", ":)", "😂", "😂"]``;
+    runs of a repeated letter are cut to three ("sooooo" -> "sooo").
+    Taught in: 01_corpus_download; used by 02_word2vec, 04_seq2seq_chatbot, 05_emoji_suggestion.
+    """
+    return _tokenizer(lowercase).tokenize(normalize(text))
+
+
+def clean_for_training(text: str, lowercase: bool = True) -> str:
+    """Tokenize and join with single spaces: the form the models train on.
+
+    Taught in: 01_corpus_download.
+    """
+    return " ".join(tokenize(text, lowercase=lowercase))
+
+
+def length_filter(pairs: Iterable[dict], max_tokens: int = 20, min_tokens: int = 1,
+                  keys: Sequence[str] = ("prompt", "reply")) -> tuple[list[dict], int]:
+    """Keep pairs whose every field has between ``min_tokens`` and ``max_tokens`` tokens.
+
+    Returns ``(kept, dropped_count)``. Expects fields already cleaned with
+    :func:`clean_for_training` (tokens separated by single spaces).
+    Taught in: 01_corpus_download (the length histograms motivate ``max_tokens``).
+    """
+    if min_tokens < 0 or max_tokens < min_tokens:
+        raise ValueError(f"need 0 <= min_tokens <= max_tokens, got {min_tokens} and {max_tokens}")
+    kept, dropped = [], 0
+    for pair in pairs:
+        lengths = [len(pair[key].split()) for key in keys]
+        if all(min_tokens <= n <= max_tokens for n in lengths):
+            kept.append(pair)
+        else:
+            dropped += 1
+    return kept, dropped

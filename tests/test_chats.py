@@ -1,0 +1,312 @@
+"""Parsers, pairs and the command line of helpers.chats, on the example exports and on bad input."""
+
+import json
+import subprocess
+import sys
+import zipfile
+from datetime import datetime, timedelta
+
+import pytest
+
+from helpers import chats, paths
+
+EXAMPLES = paths.DATA / "examples"
+MESSENGER = EXAMPLES / "messenger"
+ME = "Sam Rivera"
+
+
+def texts(result):
+    return [m.text for m in result.messages]
+
+
+# ----------------------------------------------------------------------------- formats
+def test_messenger_folder_with_several_threads_and_files():
+    result = chats.parse([MESSENGER])
+    assert result.files == 3  # two files of one thread, one of another
+    assert {m.conversation for m in result.messages} == {"inbox/alexkim_4821", "inbox/jordanlee_9137"}
+    assert "haha yes, the crème brûlée one is the best" in texts(result)  # mojibake repaired
+    assert "hey Sam! are you coming to the party tonight? 🎉" in texts(result)  # emoji repaired
+    assert result.skipped == {"no text (media, sticker or empty)": 1, "system message": 1, "media placeholder": 1}
+
+
+def test_messenger_thread_split_over_files_is_put_back_in_time_order():
+    result = chats.parse([MESSENGER])
+    turns = [t for t in chats.to_turns(result.messages) if t.conversation == "inbox/alexkim_4821"]
+    assert [t.sender for t in turns] == ["Alex Kim", ME] * 4
+    assert turns[0].text.startswith("hey Sam!") and turns[1].text == "hiii\nyes of course, what time?"
+
+
+def test_fix_mojibake_leaves_correct_text_alone():
+    assert chats.fix_mojibake("Jos\u00c3\u00a9") == "José"
+    assert chats.fix_mojibake("José 😂") == "José 😂"
+    assert chats.fix_mojibake("plain") == "plain"
+
+
+def test_messenger_new_style_keys(tmp_path):
+    path = tmp_path / "message_1.json"
+    path.write_text(json.dumps({"participants": ["A", "B"], "threadName": "A and B", "messages": [
+        {"senderName": "B", "text": "second", "timestamp": 2000, "type": "text"},
+        {"senderName": "A", "text": "first", "timestamp": 1000},
+    ]}))
+    result = chats.parse_messenger(path)
+    assert texts(result) == ["first"] and result.skipped["system message"] == 1
+
+
+def test_messenger_html():
+    result = chats.parse([EXAMPLES / "messenger_html"])
+    assert texts(result) == ["are we still on for brunch saturday?", "yes!! 11am at the usual place",
+                             "great, I'll book a table 🥞", "can't wait <3"]
+    assert result.messages[0].timestamp == datetime(2020, 12, 30, 10, 5)
+    assert result.skipped == {"no text (media, sticker or empty)": 1}
+
+
+def test_whatsapp_android_us():
+    result = chats.parse([EXAMPLES / "whatsapp_android.txt"])
+    assert result.messages[0].timestamp == datetime(2020, 12, 31, 21, 2)
+    assert result.messages[-1].timestamp == datetime(2021, 1, 13, 8, 15)
+    assert "need a ride to the party\nit starts at 10:30\nand I'm still at work" in texts(result)
+    assert result.skipped == {"system line": 2, "media placeholder": 2}
+
+
+def test_whatsapp_ios_day_first_with_direction_marks():
+    result = chats.parse([EXAMPLES / "whatsapp_ios.txt"])
+    assert result.messages[0] == chats.Message("whatsapp_ios", datetime(2020, 12, 31, 21, 15, 42), "Jordan Lee",
+                                               "are you watching the fireworks?")
+    assert result.messages[-1].timestamp == datetime(2021, 1, 1, 0, 1, 15)
+    assert all("\u200e" not in m.text and "\u200e" not in m.sender for m in result.messages)
+    assert result.skipped == {"system line": 2, "media placeholder": 2}
+
+
+@pytest.mark.parametrize("line, order, expected", [
+    ("12/31/20, 9:15 PM - A: hi", "auto", datetime(2020, 12, 31, 21, 15)),
+    ("31/12/2020, 21:15 - A: hi", "auto", datetime(2020, 12, 31, 21, 15)),
+    ("[31/12/2020, 21:15:42] A: hi", "auto", datetime(2020, 12, 31, 21, 15, 42)),
+    ("[12/31/20, 9:15:42\u202fPM] A: hi", "auto", datetime(2020, 12, 31, 21, 15, 42)),
+    ("31.12.20, 21:15 - A: hi", "auto", datetime(2020, 12, 31, 21, 15)),
+    ("2020-12-31, 21:15 - A: hi", "auto", datetime(2020, 12, 31, 21, 15)),
+    ("12/31/20, 12:05 AM - A: hi", "auto", datetime(2020, 12, 31, 0, 5)),
+    ("03/04/21, 10:00 - A: hi", "auto", datetime(2021, 4, 3, 10, 0)),  # ambiguous, 24h: day-first
+    ("03/04/21, 10:00 AM - A: hi", "auto", datetime(2021, 3, 4, 10, 0)),  # ambiguous, 12h: month-first
+    ("03/04/21, 10:00 AM - A: hi", "dmy", datetime(2021, 4, 3, 10, 0)),
+])
+def test_whatsapp_date_styles(tmp_path, line, order, expected):
+    path = tmp_path / "chat.txt"
+    path.write_text(line + "\n", encoding="utf-8")
+    [message] = chats.parse_whatsapp(path, date_order=order).messages
+    assert message.timestamp == expected and message.sender == "A" and message.text == "hi"
+
+
+def test_whatsapp_zip_and_utf16(tmp_path):
+    archive = tmp_path / "WhatsApp Chat - Jordan.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("_chat.txt", (EXAMPLES / "whatsapp_ios.txt").read_bytes())
+        zf.writestr("00000012-PHOTO.jpg", b"\xff\xd8\xff")
+    assert len(chats.parse([archive]).messages) == 6
+    utf16 = tmp_path / "chat16.txt"
+    utf16.write_bytes((EXAMPLES / "whatsapp_android.txt").read_text(encoding="utf-8").encode("utf-16"))
+    assert texts(chats.parse([utf16])) == texts(chats.parse([EXAMPLES / "whatsapp_android.txt"]))
+
+
+def test_telegram_single_chat_and_full_export():
+    single = chats.parse([EXAMPLES / "telegram_chat.json"])
+    assert "sounds great, booking https://example.com/bistro" in texts(single)  # list of parts flattened
+    assert single.skipped == {"system message": 1, "no text (media, sticker or empty)": 1, "no sender": 1}
+    full = chats.parse([EXAMPLES / "telegram_full_export.json"])
+    assert {m.conversation for m in full.messages} == {"Maya Cohen", "Climbing crew"}
+
+
+@pytest.mark.parametrize("name, fmt", [
+    ("whatsapp_android.txt", "whatsapp"), ("whatsapp_ios.txt", "whatsapp"), ("telegram_chat.json", "telegram"),
+    ("telegram_full_export.json", "telegram"),
+    ("messenger/your_facebook_activity/messages/inbox/alexkim_4821/message_1.json", "messenger"),
+    ("messenger_html/messages/inbox/priyanatarajan_77/message_1.html", "messenger-html"),
+])
+def test_detect_format(name, fmt):
+    assert chats.detect_format(EXAMPLES / name) == fmt
+
+
+# ----------------------------------------------------------------------------- pairs
+def test_pairs_for_me_across_all_formats():
+    counts = {}
+    for source in ["messenger", "messenger_html", "whatsapp_android.txt", "whatsapp_ios.txt", "telegram_chat.json"]:
+        result = chats.parse([EXAMPLES / source])
+        counts[source] = len(chats.build_pairs(result.messages, ME).pairs)
+    assert counts == {"messenger": 6, "messenger_html": 2, "whatsapp_android.txt": 3, "whatsapp_ios.txt": 3,
+                      "telegram_chat.json": 2}
+
+
+def test_pairs_merge_turns_and_respect_max_gap():
+    result = chats.parse([EXAMPLES / "whatsapp_android.txt"])
+    pairs = chats.build_pairs(result.messages, ME).pairs
+    assert pairs[-1].prompt == "you're the best!!\nhappy new year btw :)"
+    assert pairs[-1].reply == "haha thanks, a bit late\nhappy new year to you too"
+    # With a maximum gap, Alex's message of 12 days earlier is a turn of its own, not part of the prompt
+    gapped = chats.build_pairs(result.messages, ME, max_gap=timedelta(hours=1))
+    assert [p.prompt for p in gapped.pairs][-1] == "happy new year btw :)"
+    stricter = chats.build_pairs(result.messages, ME, max_gap=timedelta(minutes=20))
+    assert len(stricter.pairs) == 2 and stricter.skipped == {"reply later than --max-gap-hours": 1}
+
+
+def test_all_speakers_mode_pairs_every_turn():
+    result = chats.parse([EXAMPLES / "whatsapp_android.txt"])
+    pairs = chats.build_pairs(result.messages, None)
+    assert len(pairs.pairs) == len(chats.to_turns(result.messages)) - 1
+    assert pairs.skipped == {"reply that opens a conversation": 1}
+
+
+def test_me_is_matched_loosely_and_unknown_me_lists_senders():
+    result = chats.parse([EXAMPLES / "whatsapp_android.txt"])
+    assert chats.build_pairs(result.messages, "  sam   RIVERA ").pairs
+    with pytest.raises(LookupError, match=r"no sender called 'Samantha'.*'Alex Kim' \(4\).*'Sam Rivera' \(4\)"):
+        chats.build_pairs(result.messages, "Samantha")
+
+
+def test_anonymize():
+    result = chats.parse([MESSENGER])
+    pairs = chats.build_pairs(result.messages, ME, anonymize=True).pairs
+    blob = json.dumps([p.__dict__ for p in pairs], ensure_ascii=False)
+    for secret in ["555", "sam.rivera@example.org", "https://example.com", "Alex", "Jordan"]:
+        assert secret not in blob, secret
+    assert "<phone>" in blob and "<email>" in blob and "<url>" in blob and "<person>" in blob
+    assert {p.prompt_sender for p in pairs} == {"person1", "person2"} and {p.reply_sender for p in pairs} == {"me"}
+    scrub = chats.make_anonymizer(["Bo"])
+    assert scrub("Bo and Bob, call 555-123-4567 or +44 20 7946 0958") == "<person> and Bob, call <phone> or <phone>"
+    assert scrub("meet at 10:30 on 12/31") == "meet at 10:30 on 12/31"  # times and dates are not phones
+
+
+# ----------------------------------------------------------------------------- bad input
+def error_of(path, fmt="auto"):
+    with pytest.raises(chats.ChatFormatError) as info:
+        chats.parse([path], fmt=fmt)
+    return str(info.value)
+
+
+def test_truncated_json(tmp_path):
+    path = tmp_path / "result.json"
+    path.write_text((EXAMPLES / "telegram_chat.json").read_text(encoding="utf-8")[:500], encoding="utf-8")
+    message = error_of(path, "telegram")
+    assert message.startswith(f"{path}:") and "ends early" in message
+
+
+def test_not_json(tmp_path):
+    path = tmp_path / "message_1.json"
+    path.write_text("{\n  'participants': nope\n}")
+    assert f"{path}:2: not valid JSON" in error_of(path, "messenger")
+
+
+def test_json_of_another_app(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps({"songs": [1, 2, 3]}))
+    assert "JSON file of an unknown app" in error_of(path)
+    assert "not a Messenger export" in error_of(EXAMPLES / "telegram_chat.json", "messenger")
+    assert "not a Telegram export" in error_of(
+        EXAMPLES / "messenger/your_facebook_activity/messages/inbox/jordanlee_9137/message_1.json", "telegram")
+
+
+def test_binary_garbage_and_empty(tmp_path):
+    garbage = tmp_path / "chat.txt"
+    garbage.write_bytes(bytes(range(256)) * 40)
+    assert "binary data" in error_of(garbage)
+    assert "binary data" in error_of(garbage, "whatsapp")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert error_of(empty).endswith("empty file")
+
+
+def test_wrong_encoding(tmp_path):
+    latin1 = tmp_path / "chat.txt"
+    latin1.write_bytes("12/31/20, 9:15 PM - José: olá\n".encode("latin-1") * 5)
+    message = error_of(latin1, "whatsapp")
+    assert message.startswith(f"{latin1}:1: not UTF-8") and "iconv" in message
+    # one bad line among good ones is a counted skip, not an error
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_bytes((EXAMPLES / "whatsapp_android.txt").read_bytes() + "1/14/21, 9:00 AM - A: olá\n".encode("latin-1"))
+    result = chats.parse_whatsapp(mixed)
+    assert result.skipped["line not UTF-8"] == 1 and len(result.messages) == 8
+
+
+def test_unknown_date_format(tmp_path):
+    path = tmp_path / "chat.txt"
+    path.write_text("Dec 31 2020 9:15 PM - Alex: hi\nDec 31 2020 9:16 PM - Sam: hey\n")
+    assert f"{path}:1: not a WhatsApp chat export" in error_of(path, "whatsapp")
+    assert "cannot tell the format" in error_of(path)
+    # an impossible date on one line is a counted skip
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_text("12/31/20, 9:15 PM - A: hi\n13/13/20, 9:16 PM - B: broken date\n12/31/20, 9:17 PM - B: yo\n")
+    result = chats.parse_whatsapp(mixed)
+    assert texts(result) == ["hi", "yo"] and result.skipped["bad date"] == 1
+
+
+def test_message_with_no_sender(tmp_path):
+    path = tmp_path / "message_1.json"
+    path.write_text(json.dumps({"participants": [], "messages": [
+        {"timestamp_ms": 1, "content": "ghost"}, {"sender_name": "", "timestamp_ms": 2, "content": "ghost"},
+        {"sender_name": "A", "timestamp_ms": 3, "content": "real"}, "not a record"]}))
+    result = chats.parse_messenger(path)
+    assert texts(result) == ["real"] and result.skipped == {"no sender": 2, "malformed record": 1}
+
+
+def test_ten_megabyte_single_line(tmp_path):
+    path = tmp_path / "chat.txt"
+    path.write_text("12/31/20, 9:15 PM - A: hi\n12/31/20, 9:16 PM - B: " + "x" * 10_000_000 + "\n")
+    result = chats.parse_whatsapp(path)
+    assert texts(result) == ["hi"] and result.skipped[f"text longer than {chats.MAX_TEXT_CHARS} characters"] == 1
+    no_newline = tmp_path / "big.json"
+    no_newline.write_text('{"messages": [], "participants": [], "x": "' + "y" * 10_000_000 + '"}')
+    assert chats.parse([no_newline], fmt="messenger").messages == []
+
+
+def test_zip_with_escaping_member_is_not_read(tmp_path):
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("../../escape.txt", "12/31/20, 9:15 PM - A: hi\n")
+    assert "zip holds no .txt chat" in error_of(archive, "whatsapp")
+    assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_source_files_are_never_modified(tmp_path):
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in EXAMPLES.rglob("*") if p.is_file()}
+    for source in EXAMPLES.iterdir():
+        if source.name != "README.md":
+            chats.build_pairs(chats.parse([source]).messages, ME, anonymize=True)
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in EXAMPLES.rglob("*") if p.is_file()}
+    assert before == after
+
+
+# ----------------------------------------------------------------------------- command line
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "helpers.chats", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd or paths.ROOT)
+
+
+def test_cli_on_every_example(tmp_path):
+    out = tmp_path / "pairs.jsonl"
+    sources = [EXAMPLES / s for s in ["messenger", "messenger_html", "whatsapp_android.txt", "whatsapp_ios.txt",
+                                      "telegram_full_export.json"]]
+    run = cli(*sources, "--me", ME, "--out", out, "--anonymize", "--max-gap-hours", "0.25")
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 17 - 1  # 6 + 2 + 3 + 3 + 3 pairs, one WhatsApp reply came 30 minutes later
+    assert all({"prompt", "reply"} <= set(line) for line in lines)
+    assert run.stdout.startswith("38 messages read from 7 file(s), 16 pairs written")
+    assert "1 reply later than --max-gap-hours" in run.stdout
+
+
+def test_cli_unknown_me_lists_senders(tmp_path):
+    run = cli(EXAMPLES / "whatsapp_ios.txt", "--me", "Nobody", "--out", tmp_path / "p.jsonl")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.strip() == "error: no sender called 'Nobody'; senders found: 'Jordan Lee' (3), 'Sam Rivera' (3)"
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02garbage", b'{"half": ', b"just some text\n"])
+def test_cli_bad_input_is_one_line_exit_2(tmp_path, content):
+    path = tmp_path / "input.json"
+    path.write_bytes(content)
+    run = cli(path, "--me", ME, "--out", tmp_path / "p.jsonl")
+    assert run.returncode == 2
+    assert run.stderr.startswith(f"error: {path}") and len(run.stderr.strip().splitlines()) == 1, run.stderr
+
+
+def test_cli_missing_path(tmp_path):
+    run = cli(tmp_path / "nope.txt", "--me", ME, "--out", tmp_path / "p.jsonl")
+    assert run.returncode == 2 and run.stderr.strip() == f"error: {tmp_path / 'nope.txt'}: no such file or folder"

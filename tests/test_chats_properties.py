@@ -1,0 +1,83 @@
+"""Property-based tests: whatever people write, the WhatsApp and Telegram parsers give it back."""
+
+import json
+from datetime import datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from helpers import chats
+
+# Names: no colon or newline (WhatsApp's own separator), not blank, no surrounding spaces.
+names = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Cf"), blacklist_characters=":\n\r"),
+                min_size=1, max_size=20).map(str.strip).filter(bool)
+# Message lines: any printable text; continuation lines must not look like a message header.
+lines = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Cf")), min_size=1, max_size=40) \
+    .map(str.strip).filter(lambda t: t and not chats._WA_HEADER.match(chats.clean_invisible(t))
+                           and not chats._WA_MEDIA.match(chats.clean_invisible(t).strip()))
+bodies = st.lists(lines, min_size=1, max_size=3).map("\n".join)
+stamps = st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2035, 12, 31)).map(
+    lambda d: d.replace(microsecond=0))
+messages = st.lists(st.tuples(stamps, names, bodies), min_size=1, max_size=12).map(
+    lambda ms: sorted(ms, key=lambda m: m[0]))
+
+
+def android(stamp, name, body, day_first):
+    date = stamp.strftime("%d/%m/%y" if day_first else "%m/%d/%y")
+    hour = stamp.strftime("%I").lstrip("0") or "12"
+    return f"{date}, {hour}:{stamp:%M}\u202f{stamp:%p} - {name}: {body}"
+
+
+def ios(stamp, name, body, day_first):
+    date = stamp.strftime("%d/%m/%Y" if day_first else "%m/%d/%Y")
+    return f"[{date}, {stamp:%H:%M:%S}] {name}: {body}"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(messages=messages, style=st.sampled_from(["android", "ios"]), day_first=st.booleans())
+def test_whatsapp_round_trip(tmp_path_factory, messages, style, day_first):
+    render = android if style == "android" else ios
+    path = tmp_path_factory.mktemp("wa") / "chat.txt"
+    path.write_text("\n".join(render(*m, day_first) for m in messages) + "\n", encoding="utf-8")
+    parsed = chats.parse_whatsapp(path, date_order="dmy" if day_first else "mdy").messages
+    clean = chats.clean_invisible  # the parser turns no-break spaces into plain ones, by design
+    assert [(m.sender, m.text) for m in parsed] == [(clean(name).strip(), clean(body)) for _, name, body in messages]
+    precision = "seconds" if style == "ios" else "minutes"
+    expected = [s.replace(second=0) if precision == "minutes" else s for s, _, _ in messages]
+    assert [m.timestamp for m in parsed] == expected
+
+
+entity = st.fixed_dictionaries({"type": st.sampled_from(["bold", "italic", "link", "mention", "code"]),
+                                "text": st.text(max_size=10)})
+telegram_texts = st.one_of(st.text(max_size=30), st.lists(st.one_of(st.text(max_size=10), entity), max_size=5))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(st.tuples(names, telegram_texts, st.integers(0, 2_000_000_000)), min_size=1, max_size=10))
+def test_telegram_text_is_flattened_and_nothing_crashes(tmp_path_factory, records):
+    chat = {"name": "Chat", "type": "personal_chat", "id": 1, "messages": [
+        {"id": i, "type": "message", "date_unixtime": str(t), "date": "x", "from": name, "text": text}
+        for i, (name, text, t) in enumerate(records)]}
+    path = tmp_path_factory.mktemp("tg") / "result.json"
+    path.write_text(json.dumps(chat, ensure_ascii=False), encoding="utf-8")
+    result = chats.parse_telegram(path)
+    expected = [(name, chats.clean_invisible(chats.telegram_text(text)).strip()) for name, text, _ in records]
+    expected = [(n, t) for n, t in expected if t]
+    assert [(m.sender, m.text) for m in result.messages] == expected
+    assert len(result.messages) + sum(result.skipped.values()) == len(records)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_any_bytes_give_messages_or_a_clear_error(data):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "input.txt"
+        path.write_bytes(data)
+        for fmt in ("auto", "whatsapp", "telegram", "messenger"):
+            try:
+                chats.parse([path], fmt=fmt)
+            except chats.ChatFormatError as err:
+                assert str(err).startswith(str(path))

@@ -1,0 +1,63 @@
+import json
+
+import pytest
+
+from helpers import chats, corpora, paths, text
+
+
+def test_tokenize_keeps_emoji_emoticons_contractions():
+    assert text.tokenize("Can't wait :) 😂😂 sooooo good!!") == ["can't", "wait", ":)", "😂", "😂", "sooo", "good", "!", "!"]
+    assert text.tokenize("Hi\u200e  THERE", lowercase=False) == ["Hi", "THERE"]
+    assert text.clean_for_training("  Hello,\n world  ") == "hello , world"
+
+
+def test_length_filter():
+    pairs = [{"prompt": "a b", "reply": "c"}, {"prompt": "", "reply": "x"}, {"prompt": "a " * 30, "reply": "y"}]
+    kept, dropped = text.length_filter(pairs, max_tokens=20)
+    assert kept == pairs[:1] and dropped == 2
+    with pytest.raises(ValueError):
+        text.length_filter(pairs, max_tokens=1, min_tokens=2)
+
+
+def test_cornell_sample_in_its_exact_format():
+    result = corpora.parse_cornell(paths.DATA / "examples" / "cornell_sample")
+    assert result.messages[0] == chats.Message("m0:1", None, "CAMERON (u2)", "They do to!")
+    assert "Café au lait, s'il vous plaît." in [m.text for m in result.messages]  # ISO-8859-1 read right
+    assert result.skipped == {"malformed record": 2, "no text (media, sticker or empty)": 1,
+                              "conversation line missing from movie_lines.txt": 1}
+    pairs = chats.build_pairs(result.messages, None).pairs
+    assert ("They do to!", "They do not!") == (pairs[0].prompt, pairs[0].reply)
+    assert len(pairs) == 6
+
+
+def test_cornell_missing_files(tmp_path):
+    with pytest.raises(chats.ChatFormatError, match="movie_lines.txt"):
+        corpora.parse_cornell(tmp_path)
+
+
+def test_chatterbot_corpus():
+    result = corpora.load_chatterbot()
+    assert result.files == 21 and len(result.messages) > 4000
+    assert {m.sender for m in result.messages} == {"speaker_a", "speaker_b"}
+
+
+def test_chitchat_subset_and_default_you():
+    result = corpora.load_chitchat(max_conversations=50)
+    assert len({m.conversation for m in result.messages}) == 50
+    assert all(m.timestamp is not None and m.text for m in result.messages)
+    me = corpora.top_sender(result.messages)
+    pairs = chats.build_pairs(result.messages, me).pairs
+    assert pairs and all(p.reply_sender == me != p.prompt_sender for p in pairs)
+
+
+def test_corpus_files_are_written_and_reused(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "GENERATED", tmp_path)
+    monkeypatch.setattr(corpora, "CI_CONVERSATIONS", 30)
+    info = corpora.ensure_chitchat_corpus("ci")
+    files = corpora.corpus_files()
+    assert info["conversations"] == 30 and info["size"] == "ci" and len(info["source_sha256"]) == 64
+    assert len(files["messages"].read_text(encoding="utf-8").splitlines()) == info["messages"]
+    assert len(chats.read_jsonl(files["you_pairs"])) == info["you_pairs"] > 0
+    assert json.loads(files["info"].read_text())["me"] == info["me"]
+    stamp = files["info"].stat().st_mtime_ns
+    assert corpora.ensure_chitchat_corpus("ci") == info and files["info"].stat().st_mtime_ns == stamp
