@@ -593,7 +593,7 @@ def parse(paths: Iterable[str | Path], fmt: str = "auto", date_order: str = "aut
         jobs.extend((file, inside_folder) for file in files)
     result = ParseResult()
     iterator = jobs
-    if progress and len(jobs) > 1:
+    if progress and len(jobs) > 20:  # a bar only where there is something to wait for
         from tqdm.auto import tqdm
 
         iterator = tqdm(jobs, desc="parsing", unit="file")

@@ -29,8 +29,6 @@ def _good_notebook():
     nb.cells = [nbformat.v4.new_markdown_cell("# Title"),
                 nbformat.v4.new_code_cell("x = 1", execution_count=1),
                 nbformat.v4.new_code_cell("assert x == 1, 'x should be 1'", execution_count=2)]
-    for cell in nb.cells:
-        cell.pop("id", None)
     return nb
 
 
