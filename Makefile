@@ -13,6 +13,8 @@ REQ_HASH := $(shell cat requirements.txt requirements-nodeps.txt pyproject.toml 
 STAMP := $(VENV)/.installed-$(REQ_HASH)
 # Open a browser only where there is a display to open it on.
 NO_BROWSER := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
+# Jupyter refuses to start as root unless told; containers often run as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help setup lab test unit notebooks-test notebooks bench zoo-verify clean-venv
 
@@ -37,7 +39,7 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 setup: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(NO_BROWSER)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(NO_BROWSER) $(ALLOW_ROOT)
 
 # Unit tests and notebooks in one pytest run, so there is one summary line.
 test: $(STAMP)
