@@ -377,7 +377,6 @@ def _whatsapp_text(path: Path) -> tuple[str, str, Counter]:
                     raise ChatFormatError(path, "zip holds no .txt chat (expected _chat.txt or 'WhatsApp Chat with ...txt')")
                 name = "_chat.txt" if "_chat.txt" in names else names[0]
                 data = archive.read(name)
-                conversation = path.stem
         except zipfile.BadZipFile as err:
             raise ChatFormatError(path, f"broken zip file ({err})") from None
         if not data:
@@ -552,8 +551,6 @@ def detect_format(path: str | Path) -> str:
             return "telegram"
         raise ChatFormatError(path, "JSON file of an unknown app (neither a Messenger nor a Telegram export); "
                                     "pass --format to say which it is")
-    if _WA_HEADER.match(clean_invisible(start.split("\n", 1)[0])) or _WA_HEADER.search(clean_invisible(start)):
-        return "whatsapp"
     if any(_WA_HEADER.match(clean_invisible(line)) for line in start.splitlines()):
         return "whatsapp"
     raise ChatFormatError(path, f"cannot tell the format; pass --format ({', '.join(PARSERS)})")
@@ -564,11 +561,10 @@ def find_exports(path: str | Path) -> list[Path]:
     path = Path(path)
     if not path.is_dir():
         return [path]
+    # Other files of an export (autofill_information.json, photos) do not match these names; a match that
+    # turns out not to be a chat (a README.txt) is skipped and counted by :func:`parse`.
     patterns = ("message_*.json", "message_*.html", "result.json", "*.txt", "*.zip")
-    found = sorted({p for pattern in patterns for p in path.rglob(pattern) if p.is_file()})
-    # A Messenger export folder also holds files we do not want (e.g. autofill_information.json);
-    # keep only the ones whose format we recognise.
-    return found
+    return sorted({p for pattern in patterns for p in path.rglob(pattern) if p.is_file()})
 
 
 def parse(paths: Iterable[str | Path], fmt: str = "auto", date_order: str = "auto",

@@ -106,7 +106,6 @@ def run(path: str | Path, size: str = "workshop", timeout: int = 3600) -> float:
             os.environ["COOKBOOK_SIZE"] = previous
     seconds = time.perf_counter() - start
     clean(nb)
-    nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     return seconds
 

@@ -311,3 +311,12 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path, content):
 def test_cli_missing_path(tmp_path):
     run = cli(tmp_path / "nope.txt", "--me", ME, "--out", tmp_path / "p.jsonl")
     assert run.returncode == 2 and run.stderr.strip() == f"error: {tmp_path / 'nope.txt'}: no such file or folder"
+
+
+def test_folder_skips_and_counts_files_that_are_not_chats(tmp_path):
+    (tmp_path / "chat.txt").write_bytes((EXAMPLES / "whatsapp_ios.txt").read_bytes())
+    (tmp_path / "notes.txt").write_text("shopping list: milk, eggs\n")
+    result = chats.parse([tmp_path])
+    assert len(result.messages) == 6 and result.skipped["file in folder that is not a chat"] == 1
+    with pytest.raises(chats.ChatFormatError, match="cannot tell the format"):
+        chats.parse([tmp_path / "notes.txt"])  # named directly, it must parse
