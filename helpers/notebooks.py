@@ -79,10 +79,12 @@ def clean(nb) -> None:
             del cell.metadata[key]
 
 
-def run(path: str | Path, size: str = "workshop", timeout: int = 3600) -> float:
+def run(path: str | Path, size: str = "workshop", timeout: int = 3600, out: str | Path | None = None) -> float:
     """Execute a notebook top to bottom in a fresh kernel (``COOKBOOK_SIZE=size``), clean it, save it.
 
-    Returns the seconds it took. The kernel runs in the notebook's folder, as in Jupyter.
+    Saves over ``path`` unless ``out`` names another file (used for ``full``
+    runs, whose outputs are not the committed workshop ones). Returns the seconds
+    it took. The kernel runs in the notebook's folder, as in Jupyter.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -106,7 +108,9 @@ def run(path: str | Path, size: str = "workshop", timeout: int = 3600) -> float:
             os.environ["COOKBOOK_SIZE"] = previous
     seconds = time.perf_counter() - start
     clean(nb)
-    nbformat.write(nb, path)
+    target = Path(out) if out is not None else path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, target)
     return seconds
 
 
@@ -115,14 +119,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["check", "run"])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--size", default="workshop", choices=["ci", "workshop", "full"])
+    parser.add_argument("--out", type=Path, default=None, help="write the executed notebook here (one notebook only)")
     args = parser.parse_args(argv)
     if args.command == "check":
         problems = [problem for path in args.notebooks for problem in check(path)]
         print("\n".join(problems) or f"{len(args.notebooks)} notebooks clean")
         return 1 if problems else 0
+    if args.out is not None and len(args.notebooks) != 1:
+        parser.error("--out takes one notebook")
     for path in args.notebooks:
         print(f"running {path} (COOKBOOK_SIZE={args.size}) ...", flush=True)
-        print(f"  done in {run(path, size=args.size):.0f} s", flush=True)
+        print(f"  done in {run(path, size=args.size, out=args.out):.0f} s", flush=True)
     return 0
 
 

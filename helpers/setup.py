@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import random
@@ -62,6 +63,27 @@ def read_size(environ: dict | None = None) -> str:
     return size
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence what C++ libraries write straight to file descriptor 2 (TensorFlow's CUDA probing).
+
+    Python exceptions still propagate; only the native start-up chatter
+    ("Could not find cuda drivers...") is dropped.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real stderr (some embedded consoles): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def check_versions(tensorflow: bool = True) -> dict:
     """Assert the Python (and TensorFlow/Keras) major versions the cookbook is tested with.
 
@@ -75,8 +97,11 @@ def check_versions(tensorflow: bool = True) -> dict:
         )
     if tensorflow:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up chatter
-        import keras
-        import tensorflow as tf
+        with _quiet_native_stderr():
+            import keras
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()  # probe devices now, while native logging is silenced
 
         versions["tensorflow"] = tf.__version__
         versions["keras"] = keras.__version__

@@ -36,9 +36,11 @@ def tokenize(text: str, lowercase: bool = True) -> list[str]:
 
     ``"Can't wait :) 😂😂"`` gives ``["can't", "wait", ":)", "😂", "😂"]``;
     runs of a repeated letter are cut to three ("sooooo" -> "sooo").
+    A token never holds a space (the tokenizer keeps "+1 (555) 010-2233" whole;
+    we write it "+1_(555)_010-2233"), so ``" ".join`` and ``split()`` round-trip.
     Taught in: 01_corpus_download; used by 02_word2vec, 04_seq2seq_chatbot, 05_emoji_suggestion.
     """
-    return _tokenizer(lowercase).tokenize(normalize(text))
+    return [token.replace(" ", "_") for token in _tokenizer(lowercase).tokenize(normalize(text))]
 
 
 def clean_for_training(text: str, lowercase: bool = True) -> str:
