@@ -45,3 +45,45 @@ def plot_history(history, metrics: Sequence[str] = ("loss",), title: str | None 
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def text_heatmap(text: str, values, ax=None, title: str | None = None, cmap: str = "RdBu_r", width: int = 80):
+    """Draw ``text`` character by character, each on a background coloured by its value in ``values``.
+
+    Values are expected in [-1, 1] (LSTM hidden states are); lines longer than
+    ``width`` wrap. Returns the axes. Taught in: 03_char_rnn (what single LSTM units track).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
+
+    values = list(values)
+    if len(values) != len(text):
+        raise ValueError(f"{len(text)} characters but {len(values)} values")
+    rows, row, col = [], [], 0
+    for char, value in zip(text, values):
+        if char == "\n":
+            row.append(("⏎", value))
+            rows.append(row)
+            row, col = [], 0
+            continue
+        row.append((char, value))
+        col += 1
+        if col >= width:
+            rows.append(row)
+            row, col = [], 0
+    if row:
+        rows.append(row)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(width, max(len(r) for r in rows)) * 0.12 + 0.5, len(rows) * 0.22 + 0.6))
+    colour = colormaps[cmap]
+    for y, line in enumerate(rows):
+        for x, (char, value) in enumerate(line):
+            ax.add_patch(plt.Rectangle((x, -y - 1), 1, 1, color=colour((float(value) + 1) / 2), lw=0))
+            ax.text(x + 0.5, -y - 0.5, char, ha="center", va="center", fontsize=7, family="monospace",
+                    color="grey" if char == "⏎" else "black")
+    ax.set_xlim(0, max(len(r) for r in rows))
+    ax.set_ylim(-len(rows), 0)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=9, loc="left")
+    return ax

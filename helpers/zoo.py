@@ -22,6 +22,7 @@ import hashlib
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -132,13 +133,35 @@ def _versions() -> dict:
     return {"keras": keras.__version__, "tensorflow": tf.__version__, "python": sys.version.split()[0]}
 
 
-def save(model, name: str, card: dict, root: Path | None = None) -> Path:
+def _without_optimizer_state(model):
+    """A copy of a compiled functional/sequential ``model`` with the same weights and compile
+    settings but a fresh optimizer, so the saved file holds no Adam moments (a third of the size).
+
+    Models that cannot be cloned (subclassed ones) are returned as they are.
+    """
+    import keras
+
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or not getattr(optimizer, "built", False):
+        return model
+    try:
+        slim = keras.models.clone_model(model)
+    except (ValueError, TypeError, NotImplementedError):
+        return model
+    slim.set_weights(model.get_weights())
+    slim.compile(**keras.saving.deserialize_keras_object(model.get_compile_config()))
+    return slim
+
+
+def save(model, name: str, card: dict, root: Path | None = None, include_optimizer: bool = False) -> Path:
     """Save ``model`` as ``zoo/NAME.keras`` with its card ``zoo/NAME.json``; update the manifest.
 
     ``name`` is ``"NN_topic/model_name"``. The card must hold ``data`` (source and
     sha256), ``hyperparameters``, ``metrics``, ``training_seconds`` and
     ``reproduce`` (the command that rebuilds the model); versions and checksums
-    are added here. Taught in: 03_char_rnn, 04_seq2seq_chatbot.
+    are added here. Zoo models are for inference and evaluation: unless
+    ``include_optimizer``, the optimizer's state is left out (the model stays
+    compiled; fine-tuning starts a fresh optimizer). Taught in: 03_char_rnn, 04_seq2seq_chatbot.
     """
     missing = [key for key in REQUIRED_CARD_KEYS if key not in card]
     if missing:
@@ -146,7 +169,7 @@ def save(model, name: str, card: dict, root: Path | None = None) -> Path:
     root = _root(root)
     model_path = root / f"{name}.keras"
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(model_path)
+    (model if include_optimizer else _without_optimizer_state(model)).save(model_path)
     full_card = {"name": name, "file": model_path.name, **card, "versions": _versions(),
                  "saved": time.strftime("%Y-%m-%d")}
     card_path = root / f"{name}.json"
@@ -172,7 +195,9 @@ def load(name: str, root: Path | None = None, custom_objects: dict | None = None
     import keras
 
     path = verify_file(f"{name}.keras", root)
-    return keras.models.load_model(path, safe_mode=True, custom_objects=custom_objects)
+    with warnings.catch_warnings():  # zoo files hold no optimizer state on purpose (see ``save``)
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        return keras.models.load_model(path, safe_mode=True, custom_objects=custom_objects)
 
 
 def status(root: Path | None = None) -> list[dict]:

@@ -82,3 +82,19 @@ def test_cli_list_and_verify(saved):
 def test_repository_zoo_verifies():
     """The committed zoo itself must match its manifest (what `python -m helpers.zoo verify` checks)."""
     assert all(row["status"] == "ok" for row in zoo.status())
+
+
+def test_trained_model_is_saved_without_optimizer_state_but_stays_compiled(tmp_path):
+    import keras
+
+    inputs = keras.Input((64,))
+    model = keras.Model(inputs, keras.layers.Dense(64, name="dense")(inputs))
+    model.compile(keras.optimizers.Adam(0.01), "mse")
+    x = np.random.default_rng(0).normal(size=(32, 64)).astype("float32")
+    model.fit(x, x, epochs=2, verbose=0)  # builds Adam's two moments per weight
+    slim = zoo.save(model, "99_test/slim", CARD, root=tmp_path)
+    full = zoo.save(model, "99_test/full", CARD, root=tmp_path, include_optimizer=True)
+    assert slim.stat().st_size < 0.6 * full.stat().st_size
+    loaded = zoo.load("99_test/slim", root=tmp_path)
+    np.testing.assert_allclose(loaded(x), model(x), rtol=1e-5, atol=1e-6)
+    assert loaded.evaluate(x, x, verbose=0) == pytest.approx(model.evaluate(x, x, verbose=0), rel=1e-5)
