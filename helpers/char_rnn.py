@@ -368,7 +368,7 @@ def lstm_activations(model, vocabulary: Sequence[str], text: str, layer: int = 1
 
     index = {c: i for i, c in enumerate(vocabulary)}
     ids = np.array([[index.get(c, 0) for c in text]])
-    probe = keras.Model(model.inputs, model.get_layer(f"lstm_{layer}").output)
+    probe = keras.Model(model.input, model.get_layer(f"lstm_{layer}").output)
     return np.asarray(probe(ids))[0]
 
 

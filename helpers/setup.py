@@ -14,6 +14,7 @@ import os
 import platform
 import random
 import sys
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +103,9 @@ def check_versions(tensorflow: bool = True) -> dict:
             import tensorflow as tf
 
             tf.config.list_physical_devices()  # probe devices now, while native logging is silenced
+        # Keras 3.15 warns on every fit() over a tf.data pipeline that it ignores `shuffle`;
+        # our pipelines shuffle themselves (say so in their docstrings), so the warning is only noise.
+        warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed", category=UserWarning)
 
         versions["tensorflow"] = tf.__version__
         versions["keras"] = keras.__version__
