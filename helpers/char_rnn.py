@@ -32,7 +32,9 @@ def shakespeare_plays() -> dict[str, str]:
     """The 37 plays (modern spelling), each from its first act, scene or prologue line.
 
     Poems (sonnets, Lucrece, ...) have no cast list and are left out; so is each
-    play's title page and list of persons. Taught in: 03_char_rnn.
+    play's title page and list of persons. Known imperfection: Henry V and Romeo and
+    Juliet keep the last lines of their cast lists (under 1,000 characters), because
+    their "Chorus." entry looks like a play's first line. Taught in: 03_char_rnn.
     """
     from .corpora import package_file
 

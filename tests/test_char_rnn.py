@@ -25,7 +25,8 @@ def test_shakespeare_plays_only():
     assert len(plays) == 37 and "sonnets" not in plays and "hamlet" in plays
     # five plays spell their cast-list heading "Persons Represented": they are plays all the same
     assert {"macbeth", "lear", "as_you_like_it", "midsummer_nights_dream", "richard_iii"} <= set(plays)
-    assert plays["hamlet"].startswith("ACT I.") and plays["macbeth"].startswith("ACT I.")
+    # a play starts at its first act, scene, prologue or chorus line: Hamlet at its setting line, just before Act I
+    assert plays["hamlet"].startswith("SCENE. Elsinore.\n\nACT I.") and plays["macbeth"].startswith("ACT I.")
     assert not any("persons represented" in text.lower() for text in plays.values())
 
 
