@@ -196,6 +196,30 @@ def build_model(vocab_size: int, embedding_dim: int = 64, units: int = 256, laye
     return model
 
 
+def training_speed(vocab_size: int, data, units: int = 256, layers: int = 2, jit_compile: bool = False,
+                   steps: int = 20, repeats: int = 2) -> float:
+    """Training throughput, in characters per second, of a fresh :func:`build_model` on ``data``.
+
+    ``data`` is a batched :func:`windows` pipeline with a fixed batch shape (the
+    training one: ``shuffle=True`` drops the last, smaller batch). After two
+    warm-up steps (which compile the step, with XLA if ``jit_compile``), times
+    ``steps`` steps ``repeats`` times and returns the best: a busy laptop makes
+    single timings noisy. Taught in: 03_char_rnn (XLA or not); used by
+    ``benchmarks/bench_char_rnn.py``.
+    """
+    batch, seq_len = data.element_spec[0].shape
+    if batch is None or seq_len is None:
+        raise ValueError("training_speed needs batches of a fixed shape: use windows(..., shuffle=True)")
+    model = build_model(vocab_size, units=units, layers=layers, jit_compile=jit_compile)
+    model.fit(data.take(2), verbose=0)
+    best = 0.0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.fit(data.take(steps), verbose=0)
+        best = max(best, steps * batch * seq_len / (time.perf_counter() - start))
+    return best
+
+
 def bits_per_char(nats: float) -> float:
     """Convert a cross-entropy in nats to bits (divide by ln 2)."""
     return nats / np.log(2)

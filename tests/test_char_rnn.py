@@ -130,3 +130,14 @@ def test_time_budget_stops_mid_epoch_and_anneals_the_learning_rate():
     assert seen[0] == pytest.approx(0.1, rel=0.05) and seen[-1] < 0.02
     assert all(a >= b for a, b in zip(seen, seen[1:])), "the learning rate must only go down"
     assert history.history["learning_rate"][-1] < 0.02
+
+
+def test_training_speed_needs_fixed_batches_and_measures():
+    to_ids, _ = char_rnn.make_lookups(TEXT)
+    ids = char_rnn.encode(TEXT, to_ids)
+    vocab_size = len(to_ids.get_vocabulary())
+    speed = char_rnn.training_speed(vocab_size, char_rnn.windows(ids, seq_len=20, batch_size=8), units=8, layers=1,
+                                    steps=2, repeats=1)
+    assert np.isfinite(speed) and speed > 0
+    with pytest.raises(ValueError, match="fixed shape"):
+        char_rnn.training_speed(vocab_size, char_rnn.windows(ids, seq_len=20, batch_size=8, shuffle=False), units=8)
