@@ -87,3 +87,31 @@ def text_heatmap(text: str, values, ax=None, title: str | None = None, cmap: str
     if title:
         ax.set_title(title, fontsize=9, loc="left")
     return ax
+
+
+def attention_heatmap(prompt_tokens: Sequence[str], reply_tokens: Sequence[str], weights, ax=None,
+                      title: str | None = None):
+    """Draw attention weights: one row per reply token, one column per prompt token.
+
+    ``weights`` has shape (len(reply_tokens), len(prompt_tokens)); row ``i`` says
+    where the decoder looked while writing reply token ``i``. Returns the axes.
+    Taught in: 04_seq2seq_chatbot.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    weights = np.asarray(weights)
+    if weights.shape != (len(reply_tokens), len(prompt_tokens)):
+        raise ValueError(f"weights have shape {weights.shape}, expected "
+                         f"({len(reply_tokens)} reply tokens, {len(prompt_tokens)} prompt tokens)")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.45 * len(prompt_tokens) + 2, 0.35 * len(reply_tokens) + 1.2))
+    image = ax.imshow(weights, cmap="Blues", vmin=0, aspect="auto")
+    ax.set_xticks(range(len(prompt_tokens)), prompt_tokens, rotation=60, ha="right")
+    ax.set_yticks(range(len(reply_tokens)), reply_tokens)
+    ax.set_xlabel("prompt (what the encoder read)")
+    ax.set_ylabel("reply (what the decoder wrote)")
+    ax.figure.colorbar(image, ax=ax, fraction=0.04)
+    if title:
+        ax.set_title(title, fontsize=10, loc="left")
+    return ax

@@ -1,0 +1,649 @@
+"""The seq2seq chatbot: data splits, vocabulary, the encoder-decoder model and its decoders.
+
+Everything here is taught in ``04_seq2seq_chatbot``; the reply class that wraps a
+trained model (``helpers.chatbot.ChatBot``) and the server reuse the decoders.
+
+Token ids: 0 is padding, 1 ``[UNK]``, 2 ``[START]``, 3 ``[END]``, then the words
+from most to least frequent. Command line (the zoo models)::
+
+    python -m helpers.seq2seq train you            # attention, the default "you"  (zoo/04_seq2seq/you.keras)
+    python -m helpers.seq2seq train you_plain      # the same without attention
+    python -m helpers.seq2seq train everyone       # attention, trained on every chit-chat speaker's pairs
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+PAD, UNK, START, END = "", "[UNK]", "[START]", "[END]"
+SPECIALS = (PAD, UNK, START, END)
+PAD_ID, UNK_ID, START_ID, END_ID = range(4)
+#: Punctuation tokens glued to the word before them when a reply is turned back into text.
+_GLUE = {".", ",", "!", "?", "...", "..", ";", ":", "!!", "??", "?!", "!?", "!!!", "???"}
+
+
+# --------------------------------------------------------------------------- data
+def split_of(conversation: str, validation: int = 10, test: int = 10) -> str:
+    """``"train"``, ``"validation"`` or ``"test"`` for a conversation id, from a hash of the id.
+
+    Splitting by conversation keeps every pair of one conversation in the same split
+    (pairs of one conversation share topics and phrasing, so a random pair split leaks).
+    The hash makes the split stable: the CI subset's test conversations are test
+    conversations of the whole corpus too, so zoo models can be evaluated on either.
+    Taught in: 04_seq2seq_chatbot.
+    """
+    bucket = int(hashlib.sha256(conversation.encode("utf-8")).hexdigest()[:8], 16) % 100
+    if bucket < 100 - validation - test:
+        return "train"
+    return "validation" if bucket < 100 - test else "test"
+
+
+def split_pairs(pairs: Iterable[dict], min_conversations: int = 20, block: int = 50) -> dict[str, list[dict]]:
+    """Group pairs (with a ``conversation`` key) into train/validation/test by :func:`split_of`.
+
+    A personal export may hold only a handful of long conversations, too few to split
+    by conversation. Below ``min_conversations`` conversations, each conversation is cut
+    into blocks of ``block`` consecutive pairs and the blocks are split instead (still
+    no block in two splits). Taught in: 04_seq2seq_chatbot.
+    """
+    pairs = list(pairs)
+    by_block = len({pair["conversation"] for pair in pairs}) < min_conversations
+    seen: Counter = Counter()
+    splits: dict[str, list[dict]] = {"train": [], "validation": [], "test": []}
+    for pair in pairs:
+        key = pair["conversation"]
+        if by_block:
+            seen[key] += 1
+            key = f"{key}#{(seen[key] - 1) // block}"
+        splits[split_of(key)].append(pair)
+    return splits
+
+
+def tokenize_pairs(pairs: Iterable[dict], progress: bool = False) -> list[dict]:
+    """Add ``prompt_tokens`` and ``reply_tokens`` (``helpers.text.tokenize``) to each pair.
+
+    Pairs whose prompt or reply has no token at all are dropped. Taught in: 04_seq2seq_chatbot.
+    """
+    from .text import tokenize
+
+    pairs = list(pairs)
+    if progress:
+        from tqdm.auto import tqdm
+
+        pairs = tqdm(pairs, desc="tokenizing", unit=" pairs", mininterval=2)
+    out = []
+    for pair in pairs:
+        prompt, reply = tokenize(pair["prompt"]), tokenize(pair["reply"])
+        if prompt and reply:
+            out.append({**pair, "prompt_tokens": prompt, "reply_tokens": reply})
+    return out
+
+
+def build_vocabulary(token_lists: Iterable[Sequence[str]], max_words: int = 5000, min_count: int = 2) -> list[str]:
+    """The special tokens, then up to ``max_words`` words seen at least ``min_count`` times, most frequent first.
+
+    Ties are broken alphabetically so the vocabulary is deterministic. Taught in: 04_seq2seq_chatbot.
+    """
+    counts = Counter(token for tokens in token_lists for token in tokens)
+    words = sorted((w for w, n in counts.items() if n >= min_count and w not in SPECIALS), key=lambda w: (-counts[w], w))
+    return list(SPECIALS) + words[:max_words]
+
+
+def encode_tokens(tokens: Sequence[str], index: dict, length: int, keep: str = "last") -> list[int]:
+    """Token ids of ``tokens`` (unknown words -> ``[UNK]``), cut to ``length`` and padded with 0.
+
+    ``keep="last"`` keeps the end of a long prompt (the words closest to the reply);
+    ``keep="first"`` keeps the start. Taught in: 04_seq2seq_chatbot.
+    """
+    ids = [index.get(t, UNK_ID) for t in tokens]
+    ids = ids[-length:] if keep == "last" else ids[:length]
+    return ids + [PAD_ID] * (length - len(ids))
+
+
+@dataclass
+class Encoded:
+    """Arrays for ``fit``: the prompt, the decoder's input (``[START]`` + reply) and its target (reply + ``[END]``)."""
+
+    prompt: np.ndarray
+    reply_in: np.ndarray
+    reply_out: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.prompt)
+
+    def dataset(self, batch_size: int = 64, shuffle: bool = True, seed: int = 0):
+        """A ``tf.data`` pipeline of ``({"prompt", "reply_in"}, reply_out)`` batches, prefetched."""
+        import tensorflow as tf
+
+        ds = tf.data.Dataset.from_tensor_slices(({"prompt": self.prompt, "reply_in": self.reply_in}, self.reply_out))
+        if shuffle:
+            ds = ds.shuffle(len(self.prompt), seed=seed, reshuffle_each_iteration=True)
+        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def encode_pairs(pairs: Sequence[dict], vocabulary: Sequence[str], max_prompt: int, max_reply: int) -> Encoded:
+    """Encode tokenized pairs (:func:`tokenize_pairs`) for training and evaluation.
+
+    Prompts keep their last ``max_prompt`` tokens. Replies keep their first
+    ``max_reply`` tokens; a reply that fits is followed by ``[END]``, a longer one
+    is cut without it (the model learns how long replies begin, and never learns to
+    stop mid-sentence). Taught in: 04_seq2seq_chatbot.
+    """
+    index = {w: i for i, w in enumerate(vocabulary)}
+    n = len(pairs)
+    prompt = np.zeros((n, max_prompt), dtype="int32")
+    reply_in = np.zeros((n, max_reply + 1), dtype="int32")
+    reply_out = np.zeros((n, max_reply + 1), dtype="int32")
+    for i, pair in enumerate(pairs):
+        prompt[i] = encode_tokens(pair["prompt_tokens"], index, max_prompt, keep="last")
+        reply = [index.get(t, UNK_ID) for t in pair["reply_tokens"][:max_reply]]
+        ended = len(pair["reply_tokens"]) <= max_reply
+        reply_in[i, : len(reply) + 1] = [START_ID] + reply
+        target = reply + ([END_ID] if ended else [])
+        reply_out[i, : len(target)] = target
+        if not ended:  # no [END] to predict after the last kept token: do not train on that position
+            reply_in[i, len(reply)] = PAD_ID
+    return Encoded(prompt, reply_in, reply_out)
+
+
+def oov_rate(token_lists: Iterable[Sequence[str]], vocabulary: Sequence[str]) -> float:
+    """Share of tokens that fall outside ``vocabulary`` (become ``[UNK]``). Taught in: 04_seq2seq_chatbot."""
+    known = set(vocabulary)
+    total = unknown = 0
+    for tokens in token_lists:
+        total += len(tokens)
+        unknown += sum(1 for t in tokens if t not in known)
+    return unknown / max(1, total)
+
+
+def detokenize(tokens: Sequence[str]) -> str:
+    """Join reply tokens into text: punctuation sticks to the word before it.
+
+    Taught in: 04_seq2seq_chatbot.
+    """
+    text = ""
+    for token in tokens:
+        if token in SPECIALS:
+            continue
+        text += token if (not text or token in _GLUE) else " " + token
+    return text
+
+
+# --------------------------------------------------------------------------- the model
+def build_model(vocab_size: int, embedding_dim: int = 50, units: int = 256, attention: bool = True,
+                dropout: float = 0.2, learning_rate: float = 1e-3, embedding_matrix: np.ndarray | None = None):
+    """The encoder-decoder: one shared ``Embedding``, an LSTM encoder, an LSTM decoder
+    started from the encoder's final state and trained with teacher forcing, and (with
+    ``attention``) Luong-style dot-product attention over the encoder's outputs.
+
+    With attention, every decoder output queries all encoder outputs
+    (``keras.layers.Attention``); the context vector and the decoder output are
+    combined by a ``tanh`` layer, whose output is *added* to the decoder output
+    before the softmax over the vocabulary. That layer starts at zero, so the
+    attention model starts out as the plain one and learns to use the context (with
+    Luong's original, non-residual combination it trained more slowly than the model
+    without attention on our data). Padding is
+    masked everywhere (``mask_zero=True``), the loss included. Layers are named
+    (``embedding``, ``encoder``, ``decoder``, ``attention``, ``combine``, ``logits``)
+    so :class:`Decoder` can reuse them one step at a time.
+    Taught in: 04_seq2seq_chatbot.
+    """
+    import keras
+
+    prompt = keras.Input(shape=(None,), dtype="int32", name="prompt")
+    reply_in = keras.Input(shape=(None,), dtype="int32", name="reply_in")
+    embedding = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")
+    drop = keras.layers.Dropout(dropout, name="embedding_dropout")
+    encoder_outputs, h, c = keras.layers.LSTM(units, return_sequences=True, return_state=True,
+                                              name="encoder")(drop(embedding(prompt)))
+    decoder_outputs = keras.layers.LSTM(units, return_sequences=True, name="decoder")(
+        drop(embedding(reply_in)), initial_state=[h, c])
+    x = decoder_outputs
+    if attention:
+        context = keras.layers.Attention(name="attention")([decoder_outputs, encoder_outputs])
+        x = keras.layers.Concatenate(name="concat")([decoder_outputs, context])
+        x = keras.layers.Dense(units, activation="tanh", kernel_initializer="zeros", name="combine")(x)
+        x = keras.layers.Add(name="residual")([decoder_outputs, x])
+    x = keras.layers.Dropout(dropout, name="output_dropout")(x)
+    logits = keras.layers.Dense(vocab_size, name="logits")(x)
+    model = keras.Model({"prompt": prompt, "reply_in": reply_in}, logits,
+                        name="seq2seq_attention" if attention else "seq2seq")
+    if embedding_matrix is not None:
+        if embedding_matrix.shape != (vocab_size, embedding_dim):
+            raise ValueError(f"embedding_matrix has shape {embedding_matrix.shape}, "
+                             f"expected {(vocab_size, embedding_dim)}")
+        embedding.set_weights([embedding_matrix])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def token_nll(model, data: Encoded, batch_size: int = 256) -> tuple[float, int]:
+    """Summed negative log-likelihood (nats) of every target token, and how many tokens.
+
+    Computed directly from the logits (padding excluded), so it does not depend on how
+    Keras averages a masked loss. ``exp(nll / tokens)`` is the per-token perplexity.
+    Taught in: 04_seq2seq_chatbot.
+    """
+    import tensorflow as tf
+
+    total, count = 0.0, 0
+    forward = tf.function(lambda p, r: model({"prompt": p, "reply_in": r}, training=False), reduce_retracing=True)
+    for start in range(0, len(data), batch_size):
+        sl = slice(start, start + batch_size)
+        logits = forward(tf.constant(data.prompt[sl]), tf.constant(data.reply_in[sl]))
+        logp = tf.nn.log_softmax(logits, axis=-1).numpy()
+        target = data.reply_out[sl]
+        mask = target != PAD_ID
+        picked = np.take_along_axis(logp, target[..., None], axis=-1)[..., 0]
+        total -= float(picked[mask].sum())
+        count += int(mask.sum())
+    return total, count
+
+
+def perplexity(model, data: Encoded, batch_size: int = 256) -> float:
+    """Per-token perplexity of ``model`` on ``data`` (see :func:`token_nll`). Taught in: 04_seq2seq_chatbot."""
+    nll, count = token_nll(model, data, batch_size)
+    return float(np.exp(nll / max(1, count)))
+
+
+def unigram_perplexity(train: Encoded, test: Encoded) -> float:
+    """The frequency baseline: predict every reply token from its training frequency alone
+    (add-one smoothing over the vocabulary), ignoring the prompt and the words before it.
+
+    A seq2seq model that does not beat this has learnt nothing but word counts.
+    Taught in: 04_seq2seq_chatbot.
+    """
+    vocab_size = int(max(train.reply_out.max(), test.reply_out.max(), END_ID)) + 1
+    vocab_size = max(vocab_size, int(train.prompt.max()) + 1)
+    counts = np.bincount(train.reply_out[train.reply_out != PAD_ID], minlength=vocab_size).astype("float64")
+    counts[[PAD_ID, START_ID]] = 0
+    probs = (counts + 1) / (counts.sum() + vocab_size - 2)
+    targets = test.reply_out[test.reply_out != PAD_ID]
+    return float(np.exp(-np.mean(np.log(probs[targets]))))
+
+
+# --------------------------------------------------------------------------- decoding
+class Decoder:
+    """Greedy, beam-search and sampling decoders for a model from :func:`build_model`.
+
+    The trained model's own layers are reused one step at a time (no copy of the
+    weights): the embedding, the encoder LSTM, the decoder LSTM's cell, attention,
+    ``combine`` and ``logits``. Each decoding loop runs inside one ``tf.function``
+    (never ``model.predict`` per token). Replies never contain ``[UNK]`` or
+    ``[START]`` and hold at least one word. Taught in: 04_seq2seq_chatbot.
+    """
+
+    def __init__(self, model):
+        import tensorflow as tf
+
+        names = {layer.name for layer in model.layers}
+        missing = {"embedding", "encoder", "decoder", "logits"} - names
+        if missing:
+            raise ValueError(f"model lacks layers {sorted(missing)}: build it with seq2seq.build_model")
+        self.model = model
+        self.embedding = model.get_layer("embedding")
+        self.encoder = model.get_layer("encoder")
+        self.cell = model.get_layer("decoder").cell
+        self.attention = model.get_layer("attention") if "attention" in names else None
+        self.combine = model.get_layer("combine") if "combine" in names else None
+        self.logits = model.get_layer("logits")
+        self.vocab_size = int(self.logits.units)
+        banned = np.zeros(self.vocab_size, dtype="float32")
+        banned[[PAD_ID, UNK_ID, START_ID]] = -1e9
+        self._banned = tf.constant(banned)
+        self._no_end = tf.constant(np.where(np.arange(self.vocab_size) == END_ID, -1e9, 0.0).astype("float32"))
+        spec = tf.TensorSpec([None, None], tf.int32)
+        self._greedy = tf.function(self._greedy_fn, input_signature=[spec, tf.TensorSpec([], tf.int32)])
+        self._sample = tf.function(self._sample_fn, input_signature=[
+            spec, tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.int32),
+            tf.TensorSpec([2], tf.int32)])
+        self._beams = {}
+
+    # one step -------------------------------------------------------------
+    def _encode(self, prompt):
+        import tensorflow as tf
+
+        mask = tf.not_equal(prompt, PAD_ID)
+        outputs, h, c = self.encoder(self.embedding(prompt), mask=mask, training=False)
+        return outputs, mask, h, c
+
+    def _step(self, tokens, h, c, enc_outputs, enc_mask):
+        import tensorflow as tf
+
+        x = tf.gather(self.embedding.embeddings, tokens)  # the embedding's weights, without a Keras mask
+        out, (h, c) = self.cell(x, [h, c], training=False)
+        scores = tf.zeros([tf.shape(tokens)[0], tf.shape(enc_outputs)[1]])
+        if self.attention is not None:
+            context, scores = self.attention([out[:, None, :], enc_outputs], mask=[None, enc_mask],
+                                             return_attention_scores=True, training=False)
+            out = out + self.combine(tf.concat([out, context[:, 0, :]], axis=-1))
+            scores = scores[:, 0, :]
+        return self.logits(out), h, c, scores
+
+    def _mask_logits(self, logits, step):
+        import tensorflow as tf
+
+        logits = logits + self._banned
+        return tf.cond(step == 0, lambda: logits + self._no_end, lambda: logits)
+
+    # greedy ---------------------------------------------------------------
+    def _greedy_fn(self, prompt, max_len):
+        import tensorflow as tf
+
+        enc_outputs, enc_mask, h, c = self._encode(prompt)
+        batch = tf.shape(prompt)[0]
+        tokens = tf.fill([batch], START_ID)
+        done = tf.zeros([batch], tf.bool)
+        ids = tf.TensorArray(tf.int32, size=max_len)
+        attn = tf.TensorArray(tf.float32, size=max_len)
+        steps = 0
+        for i in tf.range(max_len):
+            logits, h, c, scores = self._step(tokens, h, c, enc_outputs, enc_mask)
+            tokens = tf.argmax(self._mask_logits(logits, i), axis=-1, output_type=tf.int32)
+            tokens = tf.where(done, PAD_ID, tokens)
+            ids = ids.write(i, tokens)
+            attn = attn.write(i, scores)
+            done = done | tf.equal(tokens, END_ID)
+            steps = i + 1
+            if tf.reduce_all(done):
+                break
+        return tf.transpose(ids.stack()[:steps]), tf.transpose(attn.stack()[:steps], [1, 0, 2])
+
+    # sampling -------------------------------------------------------------
+    def _sample_fn(self, prompt, max_len, temperature, top_k, seed):
+        import tensorflow as tf
+
+        enc_outputs, enc_mask, h, c = self._encode(prompt)
+        batch = tf.shape(prompt)[0]
+        tokens = tf.fill([batch], START_ID)
+        done = tf.zeros([batch], tf.bool)
+        ids = tf.TensorArray(tf.int32, size=max_len)
+        steps = 0
+        for i in tf.range(max_len):
+            logits, h, c, _ = self._step(tokens, h, c, enc_outputs, enc_mask)
+            logits = self._mask_logits(logits, i) / temperature
+            if top_k > 0:
+                kth = tf.math.top_k(logits, k=tf.minimum(top_k, self.vocab_size)).values[:, -1:]
+                logits = tf.where(logits < kth, -1e9, logits)
+            tokens = tf.cast(tf.random.stateless_categorical(logits, 1, seed=seed + tf.stack([0, i]))[:, 0], tf.int32)
+            tokens = tf.where(done, PAD_ID, tokens)
+            ids = ids.write(i, tokens)
+            done = done | tf.equal(tokens, END_ID)
+            steps = i + 1
+            if tf.reduce_all(done):
+                break
+        return tf.transpose(ids.stack()[:steps])
+
+    # beam search ----------------------------------------------------------
+    def _beam_fn(self, prompt, max_len, alpha, width):
+        """Beam search for one prompt (``prompt`` has shape (1, T)); ``width`` beams run as a batch.
+
+        A hypothesis is ranked by its log-probability divided by the GNMT length
+        penalty ((5 + length) / 6) ** alpha, so longer replies are not punished for
+        having more factors below one. Finished beams stay in the beam with their
+        score frozen (they can only be extended by padding, at no cost).
+        """
+        import tensorflow as tf
+
+        enc_outputs, enc_mask, h, c = self._encode(prompt)
+        k, V = width, self.vocab_size
+        enc_outputs = tf.repeat(enc_outputs, k, axis=0)
+        enc_mask = tf.repeat(enc_mask, k, axis=0)
+        h, c = tf.repeat(h, k, axis=0), tf.repeat(c, k, axis=0)
+        tokens = tf.fill([k], START_ID)
+        logp = tf.concat([[0.0], tf.fill([k - 1], -1e9)], axis=0)  # only beam 0 is alive at the start
+        lengths = tf.zeros([k], tf.float32)
+        done = tf.zeros([k], tf.bool)
+        seqs = tf.zeros([k, max_len], tf.int32)
+        steps = 0
+        pad_only = tf.one_hot(PAD_ID, V, on_value=0.0, off_value=-1e9)
+        for i in tf.range(max_len):
+            logits, h, c, _ = self._step(tokens, h, c, enc_outputs, enc_mask)
+            step_logp = tf.nn.log_softmax(self._mask_logits(logits, i), axis=-1)
+            step_logp = tf.where(done[:, None], pad_only[None, :], step_logp)
+            total = logp[:, None] + step_logp                                   # (k, V)
+            new_len = lengths + tf.cast(~done, tf.float32)
+            penalty = tf.pow((5.0 + new_len) / 6.0, alpha)
+            score = tf.reshape(total / penalty[:, None], [-1])
+            best = tf.math.top_k(score, k=k).indices
+            beam, token = best // V, tf.cast(best % V, tf.int32)
+            logp = tf.gather(tf.reshape(total, [-1]), best)
+            lengths = tf.gather(new_len, beam)
+            done = tf.gather(done, beam) | tf.equal(token, END_ID)
+            h, c = tf.gather(h, beam), tf.gather(c, beam)
+            seqs = tf.gather(seqs, beam) + token[:, None] * tf.one_hot(i, max_len, dtype=tf.int32)[None, :]
+            tokens = token
+            steps = i + 1
+            if tf.reduce_all(done):
+                break
+        final = logp / tf.pow((5.0 + lengths) / 6.0, alpha)
+        order = tf.argsort(final, direction="DESCENDING")
+        return tf.gather(seqs[:, :steps], order), tf.gather(final, order)
+
+    # public ---------------------------------------------------------------
+    def greedy(self, prompt: np.ndarray, max_len: int) -> tuple[np.ndarray, np.ndarray]:
+        """Most likely token at every step, for a batch of prompts (B, T). Returns (ids (B, L), attention (B, L, T))."""
+        ids, attn = self._greedy(np.asarray(prompt, dtype="int32"), np.int32(max_len))
+        return ids.numpy(), attn.numpy()
+
+    def sample(self, prompt: np.ndarray, max_len: int, temperature: float = 0.8, top_k: int = 0,
+               seed: int = 0) -> np.ndarray:
+        """Sample each token from the softmax at ``temperature``, among the ``top_k`` best (0: all). Seeded."""
+        seed_pair = np.array([seed % 2**31, (seed // 2**31) % 2**31], dtype="int32")
+        return self._sample(np.asarray(prompt, dtype="int32"), np.int32(max_len), np.float32(temperature),
+                            np.int32(top_k), seed_pair).numpy()
+
+    def beam(self, prompt: np.ndarray, max_len: int, width: int = 4, alpha: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
+        """Beam search for one prompt (1, T): returns all ``width`` hypotheses (best first) and their scores."""
+        import tensorflow as tf
+
+        prompt = np.asarray(prompt, dtype="int32")
+        if prompt.ndim != 2 or prompt.shape[0] != 1:
+            raise ValueError(f"beam search takes one prompt of shape (1, T), got {prompt.shape}")
+        if width not in self._beams:
+            self._beams[width] = tf.function(
+                lambda p, n, a: self._beam_fn(p, n, a, width),
+                input_signature=[tf.TensorSpec([1, None], tf.int32), tf.TensorSpec([], tf.int32),
+                                 tf.TensorSpec([], tf.float32)])
+        seqs, scores = self._beams[width](prompt, np.int32(max_len), np.float32(alpha))
+        return seqs.numpy(), scores.numpy()
+
+
+def ids_to_tokens(ids: Iterable[int], vocabulary: Sequence[str]) -> list[str]:
+    """Reply ids to tokens, stopping at ``[END]`` and skipping padding. Taught in: 04_seq2seq_chatbot."""
+    tokens = []
+    for i in ids:
+        i = int(i)
+        if i == END_ID:
+            break
+        if i != PAD_ID:
+            tokens.append(vocabulary[i])
+    return tokens
+
+
+# --------------------------------------------------------------------------- watching it learn
+def sanity_phrases(prompts: Sequence[str], vocabulary: Sequence[str], max_prompt: int, max_reply: int,
+                   every: int = 1, printer=print):
+    """A Keras callback that prints the model's greedy replies to a few fixed prompts after each epoch.
+
+    As in the original workshop: you watch the bot go from "i i i i" to replies.
+    The replies are also kept in ``callback.log`` (a list of ``(epoch, prompt, reply)``).
+    Taught in: 04_seq2seq_chatbot.
+    """
+    import keras
+
+    from .text import tokenize
+
+    index = {w: i for i, w in enumerate(vocabulary)}
+    encoded = np.array([encode_tokens(tokenize(p), index, max_prompt) for p in prompts], dtype="int32")
+
+    class SanityPhrases(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.log = []
+            self._decoder = None
+
+        def on_epoch_end(self, epoch, logs=None):
+            if (epoch + 1) % every:
+                return
+            if self._decoder is None:
+                self._decoder = Decoder(self.model)
+            ids, _ = self._decoder.greedy(encoded, max_reply)
+            lines = []
+            for prompt, row in zip(prompts, ids):
+                reply = detokenize(ids_to_tokens(row, vocabulary))
+                self.log.append((epoch + 1, prompt, reply))
+                lines.append(f"    {prompt!r} -> {reply!r}")
+            printer(f"epoch {epoch + 1}:\n" + "\n".join(lines))
+
+    return SanityPhrases()
+
+
+# --------------------------------------------------------------------------- the zoo models
+#: Zoo settings. ``minutes`` is the training budget on 2 CPU cores (see ``char_rnn.time_budget``).
+ZOO_CONFIG = {
+    "max_words": 5000, "min_count": 2, "max_prompt": 30, "max_reply": 25, "embedding_dim": 50, "units": 256,
+    "dropout": 0.3, "batch_size": 64, "learning_rate": 2e-3, "final_learning_rate": 1e-4,
+}
+ZOO_MODELS = {
+    "you": {"pairs": "you_pairs", "attention": True, "minutes": 12},
+    "you_plain": {"pairs": "you_pairs", "attention": False, "minutes": 12},
+    "everyone": {"pairs": "all_pairs", "attention": True, "minutes": 15},
+}
+SANITY_PROMPTS = ("hi", "how are you?", "what are you doing tonight?")
+
+
+def load_pairs(which: str = "you_pairs", size: str = "workshop") -> list[dict]:
+    """Read notebook 01's pairs (``you_pairs`` or ``all_pairs``), building the corpus if needed.
+
+    Taught in: 04_seq2seq_chatbot.
+    """
+    from .chats import read_jsonl
+    from .corpora import corpus_files, ensure_chitchat_corpus
+
+    ensure_chitchat_corpus(size)
+    return read_jsonl(corpus_files()[which])
+
+
+def prepare(size: str = "workshop", config: dict | None = None, progress: bool = False) -> dict:
+    """Everything the models train on: tokenized you-pairs split by conversation, the vocabulary
+    (from the training split only), and encoded arrays per split.
+
+    Returns a dict with ``splits`` (tokenized pairs), ``vocabulary``, ``encoded`` and ``config``.
+    Taught in: 04_seq2seq_chatbot (the notebook walks through the same steps one by one).
+    """
+    config = {**ZOO_CONFIG, **(config or {})}
+    splits = split_pairs(tokenize_pairs(load_pairs("you_pairs", size), progress=progress))
+    train_tokens = [p["prompt_tokens"] for p in splits["train"]] + [p["reply_tokens"] for p in splits["train"]]
+    vocabulary = build_vocabulary(train_tokens, config["max_words"], config["min_count"])
+    encoded = {name: encode_pairs(pairs, vocabulary, config["max_prompt"], config["max_reply"])
+               for name, pairs in splits.items()}
+    return {"splits": splits, "vocabulary": vocabulary, "encoded": encoded, "config": config}
+
+
+def initial_embedding(vocabulary: Sequence[str], dim: int) -> tuple[np.ndarray, dict]:
+    """The embedding matrix from notebook 02's zoo word vectors, with its coverage.
+
+    Taught in: 04_seq2seq_chatbot.
+    """
+    from .vectors import embedding_matrix, load_zoo_vectors
+
+    kv = load_zoo_vectors()
+    if kv.vector_size != dim:
+        raise ValueError(f"the zoo vectors have {kv.vector_size} dimensions, the model wants {dim}")
+    return embedding_matrix(vocabulary, kv)
+
+
+def train_zoo_model(name: str, minutes: float | None = None, verbose: int = 2) -> dict:
+    """Train zoo model ``name`` (``you``, ``you_plain`` or ``everyone``) within a time budget and save it.
+
+    Same vocabulary (the you-pairs training split) and architecture for all three; ``everyone``
+    trains on every speaker's pairs except those in validation/test conversations. The
+    learning rate follows a cosine over the budget; the best validation epoch is kept.
+    Returns the card. Command line: ``python -m helpers.seq2seq train NAME``.
+    Taught in: 04_seq2seq_chatbot (the full size runs exactly this).
+    """
+    import keras
+
+    from . import zoo
+    from .bench import machine
+    from .char_rnn import time_budget
+    from .corpora import corpus_files
+    from .setup import seed_everything
+
+    spec = ZOO_MODELS[name]
+    minutes = minutes if minutes is not None else spec["minutes"]
+    seed_everything(42)
+    data = prepare("full", progress=verbose > 0)
+    config, vocabulary = data["config"], data["vocabulary"]
+    if spec["pairs"] == "you_pairs":
+        train_pairs = data["splits"]["train"]
+    else:
+        everyone = tokenize_pairs(load_pairs("all_pairs", "full"), progress=verbose > 0)
+        train_pairs = [p for p in everyone if split_of(p["conversation"]) == "train"]
+    train = encode_pairs(train_pairs, vocabulary, config["max_prompt"], config["max_reply"])
+    matrix, coverage = initial_embedding(vocabulary, config["embedding_dim"])
+    model = build_model(len(vocabulary), config["embedding_dim"], config["units"], spec["attention"],
+                        config["dropout"], config["learning_rate"], matrix)
+    callbacks = [time_budget(minutes * 60, config["learning_rate"], config["final_learning_rate"]),
+                 keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True),
+                 sanity_phrases(SANITY_PROMPTS, vocabulary, config["max_prompt"], config["max_reply"])]
+    start = time.perf_counter()
+    history = model.fit(train.dataset(config["batch_size"]), validation_data=data["encoded"]["validation"].dataset(
+        256, shuffle=False), epochs=200, callbacks=callbacks, verbose=verbose)
+    seconds = time.perf_counter() - start
+    best = int(np.argmin(history.history["val_loss"]))
+    test = data["encoded"]["test"]
+    info = json.loads(corpus_files()["info"].read_text(encoding="utf-8"))
+    card = {
+        "data": {"source": info["source"], "sha256": info["source_sha256"], "pairs": spec["pairs"],
+                 "me": info["me"], "train_pairs": len(train), "validation_pairs": len(data["encoded"]["validation"]),
+                 "test_pairs": len(test), "split": "by conversation, sha256(conversation id) % 100: "
+                 "0-79 train, 80-89 validation, 90-99 test (helpers.seq2seq.split_of)"},
+        "vocabulary": vocabulary,
+        "lengths": {"max_prompt": config["max_prompt"], "max_reply": config["max_reply"]},
+        "hyperparameters": {**config, "attention": spec["attention"], "budget_minutes": minutes,
+                            "epochs_run": len(history.history["loss"]),
+                            "steps_trained": int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
+                            "embedding_init": "zoo/02_word2vec/chitchat_vectors",
+                            "embedding_coverage": round(coverage["coverage"], 4)},
+        "metrics": {"val_perplexity": round(perplexity(model, data["encoded"]["validation"]), 3),
+                    "test_perplexity": round(perplexity(model, test), 3),
+                    "test_unigram_perplexity": round(unigram_perplexity(data["encoded"]["train"], test), 3),
+                    "best_epoch": best + 1},
+        "history": {k: [round(float(v), 4) for v in values] for k, values in history.history.items()},
+        "training_seconds": round(seconds, 1),
+        "machine": machine(),
+        "reproduce": f"python -m helpers.seq2seq train {name} --minutes {minutes:g}",
+    }
+    zoo.save(model, f"04_seq2seq/{name}", card)
+    return card
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m helpers.seq2seq")
+    parser.add_argument("command", choices=["train"])
+    parser.add_argument("name", choices=sorted(ZOO_MODELS))
+    parser.add_argument("--minutes", type=float, default=None, help="training budget (default: the zoo setting)")
+    args = parser.parse_args(argv)
+    from .setup import check_versions
+
+    check_versions()
+    card = train_zoo_model(args.name, args.minutes)
+    print(f"saved zoo/04_seq2seq/{args.name}.keras: test perplexity {card['metrics']['test_perplexity']} "
+          f"(unigram baseline {card['metrics']['test_unigram_perplexity']}) after {card['training_seconds']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

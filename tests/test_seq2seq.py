@@ -1,0 +1,279 @@
+"""Seq2seq chatbot: data preparation, model masking, decoders, the reply class and the evaluation helpers."""
+
+import numpy as np
+import pytest
+
+from helpers import dialog_eval, seq2seq
+from helpers.chatbot import MAX_CHARS, ChatBot, EmptyMessage
+
+WORDS = ["hi", "hello", "how", "are", "you", "?", "i", "am", "fine", "good", ".", "!", "what", "doing", "tonight",
+         "nothing", "much", "cool", "ok", "bye"]
+VOCAB = list(seq2seq.SPECIALS) + WORDS
+
+
+@pytest.fixture(scope="module")
+def keras_seeded():
+    from helpers.setup import seed_everything
+
+    seed_everything(0)
+
+
+def _toy_pairs():
+    raw = [("hi", "hello !"), ("how are you ?", "i am fine ."), ("what are you doing tonight ?", "nothing much ."),
+           ("hello", "hi !"), ("how are you", "good . you ?"), ("bye", "bye !"), ("cool", "ok .")]
+    return [{"prompt_tokens": p.split(), "reply_tokens": r.split(), "conversation": f"c{i}"} for i, (p, r) in enumerate(raw)]
+
+
+@pytest.fixture(scope="module")
+def toy_model(keras_seeded):
+    """A small attention model fitted to the toy pairs until it has learnt them."""
+    data = seq2seq.encode_pairs(_toy_pairs() * 8, VOCAB, max_prompt=8, max_reply=6)
+    model = seq2seq.build_model(len(VOCAB), embedding_dim=8, units=32, attention=True, dropout=0.0, learning_rate=1e-2)
+    model.fit(data.dataset(16, seed=1), epochs=60, verbose=0)
+    return model
+
+
+@pytest.fixture(scope="module")
+def bot(toy_model):
+    return ChatBot(toy_model, VOCAB, max_prompt=8, max_reply=6, name="toy")
+
+
+# --------------------------------------------------------------------------- data
+def test_split_is_stable_and_keeps_conversations_together():
+    pairs = [{"conversation": f"conversation-{i // 3}", "n": i} for i in range(3000)]
+    splits = seq2seq.split_pairs(pairs)
+    assert sum(len(v) for v in splits.values()) == 3000
+    seen = {}
+    for name, members in splits.items():
+        for pair in members:
+            assert seen.setdefault(pair["conversation"], name) == name, "a conversation landed in two splits"
+    # 1,000 conversations: each split holds roughly its share
+    assert 0.74 < len(splits["train"]) / 3000 < 0.86
+    assert 0.06 < len(splits["test"]) / 3000 < 0.14
+    assert seq2seq.split_of("conversation-7") == seq2seq.split_of("conversation-7")
+
+
+def test_few_long_conversations_are_split_by_blocks():
+    pairs = [{"conversation": f"thread-{i % 2}", "n": i} for i in range(2000)]  # two long threads, as in a personal export
+    splits = seq2seq.split_pairs(pairs)
+    assert all(len(members) > 50 for members in splits.values()), {k: len(v) for k, v in splits.items()}
+    # consecutive pairs of a thread stay together: 50 per block and thread
+    blocks = {}
+    for name, members in splits.items():
+        for pair in members:
+            key = (pair["n"] % 2, (pair["n"] // 2) // 50)
+            assert blocks.setdefault(key, name) == name
+
+
+def test_vocabulary_order_and_encoding():
+    vocab = seq2seq.build_vocabulary([["b", "a", "a", "c"], ["b", "a", "z"]], max_words=3, min_count=1)
+    assert vocab[:4] == list(seq2seq.SPECIALS)
+    assert vocab[4:] == ["a", "b", "c"]  # by count, ties alphabetical, cut to max_words
+    assert seq2seq.build_vocabulary([["x", "y", "y"]], min_count=2)[4:] == ["y"]
+    index = {w: i for i, w in enumerate(vocab)}
+    assert seq2seq.encode_tokens(["a", "q", "b"], index, 5) == [4, seq2seq.UNK_ID, 5, 0, 0]
+    assert seq2seq.encode_tokens(["a", "b", "c"], index, 2, keep="last") == [5, 6]
+    assert seq2seq.encode_tokens(["a", "b", "c"], index, 2, keep="first") == [4, 5]
+
+
+def test_encode_pairs_marks_the_end_only_of_replies_that_fit():
+    pairs = [{"prompt_tokens": ["hi"], "reply_tokens": ["i", "am", "fine"]},
+             {"prompt_tokens": ["hi"], "reply_tokens": ["i", "am", "fine", "and", "you"]}]
+    enc = seq2seq.encode_pairs(pairs, VOCAB, max_prompt=4, max_reply=3)
+    i, am, fine = (VOCAB.index(w) for w in ("i", "am", "fine"))
+    S, E = seq2seq.START_ID, seq2seq.END_ID
+    assert enc.reply_in[0].tolist() == [S, i, am, fine] and enc.reply_out[0].tolist() == [i, am, fine, E]
+    # cut reply: no [END] to learn, and the position after the last kept word is masked out
+    assert enc.reply_in[1].tolist() == [S, i, am, 0] and enc.reply_out[1].tolist() == [i, am, fine, 0]
+    assert enc.prompt.shape == (2, 4) and len(enc) == 2
+
+
+def test_detokenize_and_ids_to_tokens():
+    assert seq2seq.detokenize(["i", "am", "fine", ".", "you", "?"]) == "i am fine. you?"
+    assert seq2seq.detokenize(["[START]", "ok", "[END]"]) == "ok"
+    assert seq2seq.detokenize([":)", "hi"]) == ":) hi"
+    ids = [VOCAB.index("ok"), 0, VOCAB.index("bye"), seq2seq.END_ID, VOCAB.index("hi")]
+    assert seq2seq.ids_to_tokens(ids, VOCAB) == ["ok", "bye"]
+    assert seq2seq.oov_rate([["hi", "zzz"], ["ok", "qqq"]], VOCAB) == 0.5
+
+
+def test_unigram_perplexity_by_hand():
+    # training replies: "hi" twice and [END] twice; add-one smoothing over 24 tokens minus pad and start
+    train = seq2seq.Encoded(np.zeros((2, 1), "int32"), np.zeros((2, 2), "int32"),
+                            np.array([[4, seq2seq.END_ID], [4, seq2seq.END_ID]], "int32"))
+    test = seq2seq.Encoded(np.zeros((1, 1), "int32"), np.zeros((1, 2), "int32"), np.array([[4, 5]], "int32"))
+    vocab_size = 6  # ids up to 5 appear
+    p_hi, p_other = 3 / (4 + vocab_size - 2), 1 / (4 + vocab_size - 2)
+    expected = np.exp(-(np.log(p_hi) + np.log(p_other)) / 2)
+    assert seq2seq.unigram_perplexity(train, test) == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------------- the model
+@pytest.mark.parametrize("attention", [True, False])
+def test_padding_is_masked_and_nll_matches_keras(keras_seeded, attention):
+    data = seq2seq.encode_pairs(_toy_pairs(), VOCAB, max_prompt=8, max_reply=6)
+    model = seq2seq.build_model(len(VOCAB), embedding_dim=8, units=16, attention=attention, dropout=0.0)
+    names = {layer.name for layer in model.layers}
+    assert ("attention" in names) is attention
+    longer = np.concatenate([data.prompt, np.zeros((len(data), 7), "int32")], axis=1)
+    a = model({"prompt": data.prompt, "reply_in": data.reply_in}, training=False)
+    b = model({"prompt": longer, "reply_in": data.reply_in}, training=False)
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-5)
+    nll, count = seq2seq.token_nll(model, data)
+    assert count == int((data.reply_out != 0).sum())
+    keras_loss = model.evaluate(data.dataset(64, shuffle=False), verbose=0)
+    assert nll / count == pytest.approx(keras_loss, rel=1e-4)
+    assert seq2seq.perplexity(model, data) == pytest.approx(np.exp(nll / count), rel=1e-6)
+
+
+def test_embedding_matrix_is_used_and_shape_checked(keras_seeded):
+    matrix = np.random.default_rng(0).normal(size=(len(VOCAB), 8)).astype("float32")
+    model = seq2seq.build_model(len(VOCAB), embedding_dim=8, units=8, embedding_matrix=matrix)
+    np.testing.assert_allclose(model.get_layer("embedding").get_weights()[0], matrix)
+    with pytest.raises(ValueError, match="expected"):
+        seq2seq.build_model(len(VOCAB), embedding_dim=4, units=8, embedding_matrix=matrix)
+
+
+# --------------------------------------------------------------------------- decoding
+def test_trained_toy_model_answers_its_training_prompts(bot):
+    assert bot.reply("how are you?") == "i am fine."
+    assert bot.reply("what are you doing tonight?") == "nothing much."
+
+
+def test_greedy_equals_beam_of_width_one(bot):
+    for message in ["hi", "how are you?", "cool", "bye bye", "tonight ?"]:
+        assert bot.reply(message, method="beam", beam_width=1) == bot.reply(message)
+
+
+def test_greedy_matches_teacher_forced_argmax(toy_model, bot):
+    prompt = bot.encode(["what are you doing tonight?"])
+    ids, _ = bot.decoder.greedy(prompt, 6)
+    reply = seq2seq.ids_to_tokens(ids[0], VOCAB)
+    feed = np.array([[seq2seq.START_ID] + [VOCAB.index(t) for t in reply]], "int32")
+    logits = np.array(toy_model({"prompt": prompt, "reply_in": feed}, training=False))[0]
+    logits[:, [seq2seq.PAD_ID, seq2seq.UNK_ID, seq2seq.START_ID]] = -1e9
+    logits[0, seq2seq.END_ID] = -1e9
+    assert [VOCAB[i] for i in logits.argmax(-1)] == reply + [seq2seq.END]
+
+
+def test_beam_hypotheses_are_sorted_and_the_best_is_at_least_as_likely_as_greedy(bot):
+    candidates = bot.beam_candidates("how are you?", beam_width=4)
+    scores = [score for _, score in candidates]
+    assert len(candidates) == 4 and scores == sorted(scores, reverse=True)
+    assert candidates[0][0] == bot.reply("how are you?", method="beam", beam_width=4)
+
+
+def test_sampling_is_seeded(bot):
+    messages = ["hi", "how are you?", "cool"] * 3
+    first = bot.replies(messages, method="sample", temperature=1.5, top_k=0, seed=7)
+    assert first == bot.replies(messages, method="sample", temperature=1.5, top_k=0, seed=7)
+    others = [bot.replies(messages, method="sample", temperature=1.5, top_k=0, seed=s) for s in range(1, 6)]
+    assert any(o != first for o in others), "five other seeds all gave the same nine samples"
+    # top_k=1 is greedy
+    assert bot.replies(messages, method="sample", top_k=1, seed=3) == bot.replies(messages)
+
+
+def test_replies_never_hold_special_tokens_and_are_never_empty(keras_seeded):
+    model = seq2seq.build_model(len(VOCAB), embedding_dim=8, units=16, dropout=0.0)  # untrained: random replies
+    bot = ChatBot(model, VOCAB, 8, 6)
+    for method in ("greedy", "beam", "sample"):
+        for reply in bot.replies(["hi", "ok", "what ?"], method=method, seed=1):
+            assert reply and "[UNK]" not in reply and "[START]" not in reply and "[END]" not in reply
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("message", ["", "   ", "\u200b\u200b", "\n\t"])
+def test_empty_messages_get_a_clear_error(bot, message):
+    with pytest.raises(EmptyMessage, match="empty"):
+        bot.reply(message)
+
+
+@pytest.mark.parametrize("message", ["?!...", "😂😂🔥", "zzyzx qwfp blorft", "Привет, как дела?", "你好吗", "مرحبا كيف حالك",
+                                     "hi " * 2500, "a" * 5000, "<script>alert(1)</script>", "\x00\x01 hi"])
+def test_odd_messages_get_a_reply(bot, message):
+    for method in ("greedy", "beam", "sample"):
+        reply = bot.reply(message, method=method)
+        assert isinstance(reply, str) and reply.strip()
+
+
+def test_long_messages_are_truncated_as_documented(bot):
+    long = "hi " * 3000
+    assert len(bot.prompt_tokens(long)) == bot.max_prompt
+    # only the first MAX_CHARS characters are read: what follows them changes nothing
+    assert bot.prompt_tokens("x" * MAX_CHARS + " how are you") == bot.prompt_tokens("x" * MAX_CHARS)
+    assert bot.prompt_tokens("zzyzx hi") == [seq2seq.UNK, "hi"]
+
+
+def test_wrong_types_and_options_are_rejected(bot):
+    with pytest.raises(TypeError):
+        bot.reply(None)
+    with pytest.raises(TypeError):
+        bot.reply(42)
+    with pytest.raises(TypeError, match="list of messages"):
+        bot.replies("hi")
+    assert bot.replies([]) == []
+    for bad in [dict(method="nope"), dict(method="beam", beam_width=0), dict(method="beam", beam_width=99),
+                dict(method="sample", temperature=0), dict(method="sample", temperature=1e9),
+                dict(method="sample", top_k=-1), dict(max_len=0), dict(max_len=10_000)]:
+        with pytest.raises(ValueError):
+            bot.reply("hi", **bad)
+
+
+def test_attention_weights_cover_the_prompt(bot):
+    prompt, reply, weights = bot.attention("what are you doing tonight?")
+    assert prompt == ["what", "are", "you", "doing", "tonight", "?"]
+    assert reply[-1] == seq2seq.END and weights.shape == (len(reply), len(prompt))
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_vocabulary_must_match_the_model(toy_model):
+    with pytest.raises(ValueError, match="do not belong together"):
+        ChatBot(toy_model, VOCAB + ["extra"], 8, 6)
+    with pytest.raises(ValueError, match="must start with"):
+        ChatBot(toy_model, ["a", "b", "c", "d"] + WORDS, 8, 6)
+
+
+def test_sanity_phrases_callback_logs_each_epoch(keras_seeded):
+    data = seq2seq.encode_pairs(_toy_pairs(), VOCAB, max_prompt=8, max_reply=6)
+    model = seq2seq.build_model(len(VOCAB), embedding_dim=8, units=16, dropout=0.0)
+    lines = []
+    callback = seq2seq.sanity_phrases(["hi", "how are you?"], VOCAB, 8, 6, printer=lines.append)
+    model.fit(data.dataset(8), epochs=2, callbacks=[callback], verbose=0)
+    assert [(epoch, prompt) for epoch, prompt, _ in callback.log] == [(1, "hi"), (1, "how are you?"),
+                                                                      (2, "hi"), (2, "how are you?")]
+    assert lines[0].startswith("epoch 1:") and "'hi' ->" in lines[0]
+
+
+# --------------------------------------------------------------------------- evaluation helpers
+def test_distinct_n():
+    assert dialog_eval.distinct_n(["a b a b"], 1) == 0.5
+    assert dialog_eval.distinct_n(["a b a b"], 2) == pytest.approx(2 / 3)
+    assert dialog_eval.distinct_n(["i don't know"] * 10, 1) == pytest.approx(0.1)
+    assert dialog_eval.distinct_n(["a"], 2) == 0.0
+
+
+def test_retrieval_bot_returns_the_reply_of_the_nearest_prompt():
+    bot = dialog_eval.RetrievalBot(["how are you ?", "what are you doing tonight ?", "hi there"],
+                                   ["fine", "nothing much", "hello"])
+    assert bot.replies(["how are you", "doing anything tonight ?", "hi"]) == ["fine", "nothing much", "hello"]
+    with pytest.raises(ValueError):
+        dialog_eval.RetrievalBot(["a"], [])
+
+
+def test_style_data_and_classifier():
+    import random
+
+    rng = random.Random(0)
+    pairs = []
+    for i in range(400):
+        me = i % 2 == 0
+        text = rng.choice(["hahaha yeah", "ya ok hahaha", "yeah hahaha totally"]) if me else \
+            rng.choice(["Indeed, quite so.", "Well, I suppose.", "Certainly, yes."])
+        pairs.append({"reply": text, "reply_sender": "me" if me else f"other{i % 7}", "conversation": f"c{i // 4}"})
+    data = dialog_eval.style_data(pairs, "me", seq2seq.split_of, max_tokens=25)
+    texts, labels = data["train"]
+    assert labels.mean() == 0.5 and all(t == t.lower() for t in texts)
+    classifier = dialog_eval.StyleClassifier().fit(texts, labels)
+    assert classifier.evaluate(*data["test"])["accuracy"] == 1.0
+    assert classifier.share_you(["hahaha yeah ok"]) == 1.0 and classifier.share_you(["indeed , certainly ."]) == 0.0
+    assert "hahaha" in classifier.top_features(20)["you"]
