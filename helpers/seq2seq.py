@@ -232,14 +232,17 @@ def token_nll(model, data: Encoded, batch_size: int = 256) -> tuple[float, int]:
     Keras averages a masked loss. ``exp(nll / tokens)`` is the per-token perplexity.
     Taught in: 04_seq2seq_chatbot.
     """
-    import tensorflow as tf
-
     total, count = 0.0, 0
-    forward = tf.function(lambda p, r: model({"prompt": p, "reply_in": r}, training=False), reduce_retracing=True)
     for start in range(0, len(data), batch_size):
         sl = slice(start, start + batch_size)
-        logits = forward(tf.constant(data.prompt[sl]), tf.constant(data.reply_in[sl]))
-        logp = tf.nn.log_softmax(logits, axis=-1).numpy()
+        prompt, reply_in = data.prompt[sl], data.reply_in[sl]
+        n = len(prompt)
+        if n < batch_size:  # pad the last batch: one input shape, so the predict function is traced once
+            prompt = np.pad(prompt, ((0, batch_size - n), (0, 0)))
+            reply_in = np.pad(reply_in, ((0, batch_size - n), (0, 0)))
+        logits = np.asarray(model.predict_on_batch({"prompt": prompt, "reply_in": reply_in}), dtype="float64")[:n]
+        logp = logits - logits.max(axis=-1, keepdims=True)
+        logp -= np.log(np.exp(logp).sum(axis=-1, keepdims=True))
         target = data.reply_out[sl]
         mask = target != PAD_ID
         picked = np.take_along_axis(logp, target[..., None], axis=-1)[..., 0]

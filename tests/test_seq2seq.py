@@ -277,3 +277,25 @@ def test_style_data_and_classifier():
     assert classifier.evaluate(*data["test"])["accuracy"] == 1.0
     assert classifier.share_you(["hahaha yeah ok"]) == 1.0 and classifier.share_you(["indeed , certainly ."]) == 0.0
     assert "hahaha" in classifier.top_features(20)["you"]
+
+
+def test_any_text_gets_a_reply_or_the_empty_message_error(bot):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.text(max_size=300))
+    def check(message):
+        try:
+            reply = bot.reply(message)
+        except EmptyMessage:
+            assert not message.strip() or not bot_tokens(message)
+            return
+        assert isinstance(reply, str) and reply.strip()
+
+    def bot_tokens(message):
+        from helpers.text import tokenize
+
+        return tokenize(message[:MAX_CHARS])
+
+    check()
