@@ -42,30 +42,34 @@ class ChatBot:
     Words outside the vocabulary (other scripts, rare words, most emoji) become
     ``[UNK]``; a message of only unknown words still gets a reply. A message with
     no text at all raises :class:`EmptyMessage`; a non-string raises ``TypeError``;
-    options out of range raise ``ValueError`` naming the allowed range.
+    options out of range raise ``ValueError`` naming the allowed range. Every decoder
+    is kept from repeating any ``no_repeat_ngram``-gram within a reply (3 by default;
+    0 lets the model loop as it likes).
     Taught in: 04_seq2seq_chatbot; used by 06_deployment and ``helpers.serve``.
     """
 
-    def __init__(self, model, vocabulary: Sequence[str], max_prompt: int, max_reply: int, name: str = "chatbot"):
+    def __init__(self, model, vocabulary: Sequence[str], max_prompt: int, max_reply: int, name: str = "chatbot",
+                 no_repeat_ngram: int = 3):
         self.model = model
         self.vocabulary = list(vocabulary)
         if self.vocabulary[: len(seq2seq.SPECIALS)] != list(seq2seq.SPECIALS):
             raise ValueError(f"vocabulary must start with {seq2seq.SPECIALS}, got {self.vocabulary[:4]}")
         self.index = {w: i for i, w in enumerate(self.vocabulary)}
         self.max_prompt, self.max_reply, self.name = int(max_prompt), int(max_reply), name
-        self.decoder = seq2seq.Decoder(model)
+        self.decoder = seq2seq.Decoder(model, no_repeat_ngram)
         if self.decoder.vocab_size != len(self.vocabulary):
             raise ValueError(f"the model predicts {self.decoder.vocab_size} tokens but the vocabulary has "
                              f"{len(self.vocabulary)}: model and vocabulary do not belong together")
 
     @classmethod
-    def from_zoo(cls, name: str = ZOO_NAME, root=None) -> "ChatBot":
+    def from_zoo(cls, name: str = ZOO_NAME, root=None, no_repeat_ngram: int = 3) -> "ChatBot":
         """Load a zoo model and its card (vocabulary, lengths), both checksum-verified."""
         from . import zoo
 
         card = zoo.card(name, root)
         model = zoo.load(name, root)
-        return cls(model, card["vocabulary"], card["lengths"]["max_prompt"], card["lengths"]["max_reply"], name=name)
+        return cls(model, card["vocabulary"], card["lengths"]["max_prompt"], card["lengths"]["max_reply"], name=name,
+                   no_repeat_ngram=no_repeat_ngram)
 
     # ------------------------------------------------------------------ input
     def prompt_tokens(self, message: str) -> list[str]:
@@ -148,4 +152,5 @@ class ChatBot:
     def __repr__(self) -> str:
         kind = "attention" if self.decoder.attention is not None else "no attention"
         return (f"ChatBot({self.name!r}, {len(self.vocabulary):,} tokens, {kind}, "
-                f"prompt <= {self.max_prompt} tokens, reply <= {self.max_reply} tokens)")
+                f"prompt <= {self.max_prompt} tokens, reply <= {self.max_reply} tokens, "
+                f"no_repeat_ngram={self.decoder.no_repeat_ngram})")

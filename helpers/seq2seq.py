@@ -281,10 +281,13 @@ class Decoder:
     weights): the embedding, the encoder LSTM, the decoder LSTM's cell, attention,
     ``combine`` and ``logits``. Each decoding loop runs inside one ``tf.function``
     (never ``model.predict`` per token). Replies never contain ``[UNK]`` or
-    ``[START]`` and hold at least one word. Taught in: 04_seq2seq_chatbot.
+    ``[START]`` and hold at least one word. With ``no_repeat_ngram=n`` (n >= 2) no
+    decoder writes the same n-gram twice in one reply, the usual cure for greedy loops
+    like "i am doing well i am doing well"; 0 decodes the model's raw choices.
+    Taught in: 04_seq2seq_chatbot.
     """
 
-    def __init__(self, model):
+    def __init__(self, model, no_repeat_ngram: int = 0):
         import tensorflow as tf
 
         names = {layer.name for layer in model.layers}
@@ -299,6 +302,9 @@ class Decoder:
         self.combine = model.get_layer("combine") if "combine" in names else None
         self.logits = model.get_layer("logits")
         self.vocab_size = int(self.logits.units)
+        if no_repeat_ngram == 1 or no_repeat_ngram < 0:
+            raise ValueError(f"no_repeat_ngram must be 0 (off) or at least 2, got {no_repeat_ngram}")
+        self.no_repeat_ngram = int(no_repeat_ngram)
         banned = np.zeros(self.vocab_size, dtype="float32")
         banned[[PAD_ID, UNK_ID, START_ID]] = -1e9
         self._banned = tf.constant(banned)
@@ -331,10 +337,28 @@ class Decoder:
             scores = scores[:, 0, :]
         return self.logits(out), h, c, scores
 
-    def _mask_logits(self, logits, step):
+    def _repeats(self, seq, step):
+        """(B, V) additive penalty: -1e9 for every token that would complete an n-gram already in ``seq[:, :step]``."""
+        import tensorflow as tf
+
+        n = self.no_repeat_ngram
+        seq = tf.pad(seq, [[0, 0], [0, n]])  # room for n-grams when the reply limit is shorter than n
+        length = tf.shape(seq)[1]
+        starts = tf.range(length - n + 1)
+        match = tf.broadcast_to((starts + n - 1 < step)[None, :], [tf.shape(seq)[0], length - n + 1])
+        for k in range(n - 1):  # the n-1 tokens just written must equal the start of an earlier n-gram
+            previous = tf.gather(seq, tf.maximum(step - (n - 1) + k, 0), axis=1)
+            match = match & tf.equal(seq[:, k:length - n + 1 + k], previous[:, None])
+        match = match & (step >= n - 1)
+        completing = tf.where(match, seq[:, n - 1:], -1)
+        return tf.reduce_min(tf.one_hot(completing, self.vocab_size, on_value=-1e9, off_value=0.0), axis=1)
+
+    def _mask_logits(self, logits, step, seq):
         import tensorflow as tf
 
         logits = logits + self._banned
+        if self.no_repeat_ngram:
+            logits = logits + self._repeats(seq, step)
         return tf.cond(step == 0, lambda: logits + self._no_end, lambda: logits)
 
     # greedy ---------------------------------------------------------------
@@ -347,11 +371,13 @@ class Decoder:
         done = tf.zeros([batch], tf.bool)
         ids = tf.TensorArray(tf.int32, size=max_len)
         attn = tf.TensorArray(tf.float32, size=max_len)
+        seq = tf.zeros([batch, max_len], tf.int32)
         steps = 0
         for i in tf.range(max_len):
             logits, h, c, scores = self._step(tokens, h, c, enc_outputs, enc_mask)
-            tokens = tf.argmax(self._mask_logits(logits, i), axis=-1, output_type=tf.int32)
+            tokens = tf.argmax(self._mask_logits(logits, i, seq), axis=-1, output_type=tf.int32)
             tokens = tf.where(done, PAD_ID, tokens)
+            seq = seq + tokens[:, None] * tf.one_hot(i, max_len, dtype=tf.int32)[None, :]
             ids = ids.write(i, tokens)
             attn = attn.write(i, scores)
             done = done | tf.equal(tokens, END_ID)
@@ -369,15 +395,17 @@ class Decoder:
         tokens = tf.fill([batch], START_ID)
         done = tf.zeros([batch], tf.bool)
         ids = tf.TensorArray(tf.int32, size=max_len)
+        seq = tf.zeros([batch, max_len], tf.int32)
         steps = 0
         for i in tf.range(max_len):
             logits, h, c, _ = self._step(tokens, h, c, enc_outputs, enc_mask)
-            logits = self._mask_logits(logits, i) / temperature
+            logits = self._mask_logits(logits, i, seq) / temperature
             if top_k > 0:
                 kth = tf.math.top_k(logits, k=tf.minimum(top_k, self.vocab_size)).values[:, -1:]
                 logits = tf.where(logits < kth, -1e9, logits)
             tokens = tf.cast(tf.random.stateless_categorical(logits, 1, seed=seed + tf.stack([0, i]))[:, 0], tf.int32)
             tokens = tf.where(done, PAD_ID, tokens)
+            seq = seq + tokens[:, None] * tf.one_hot(i, max_len, dtype=tf.int32)[None, :]
             ids = ids.write(i, tokens)
             done = done | tf.equal(tokens, END_ID)
             steps = i + 1
@@ -410,7 +438,7 @@ class Decoder:
         pad_only = tf.one_hot(PAD_ID, V, on_value=0.0, off_value=-1e9)
         for i in tf.range(max_len):
             logits, h, c, _ = self._step(tokens, h, c, enc_outputs, enc_mask)
-            step_logp = tf.nn.log_softmax(self._mask_logits(logits, i), axis=-1)
+            step_logp = tf.nn.log_softmax(self._mask_logits(logits, i, seqs), axis=-1)
             step_logp = tf.where(done[:, None], pad_only[None, :], step_logp)
             total = logp[:, None] + step_logp                                   # (k, V)
             new_len = lengths + tf.cast(~done, tf.float32)

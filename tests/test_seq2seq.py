@@ -147,7 +147,7 @@ def test_greedy_equals_beam_of_width_one(bot):
 
 def test_greedy_matches_teacher_forced_argmax(toy_model, bot):
     prompt = bot.encode(["what are you doing tonight?"])
-    ids, _ = bot.decoder.greedy(prompt, 6)
+    ids, _ = seq2seq.Decoder(toy_model).greedy(prompt, 6)  # raw choices: no n-gram ban
     reply = seq2seq.ids_to_tokens(ids[0], VOCAB)
     feed = np.array([[seq2seq.START_ID] + [VOCAB.index(t) for t in reply]], "int32")
     logits = np.array(toy_model({"prompt": prompt, "reply_in": feed}, training=False))[0]
@@ -299,3 +299,40 @@ def test_any_text_gets_a_reply_or_the_empty_message_error(bot):
         return tokenize(message[:MAX_CHARS])
 
     check()
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_no_repeat_ngram_bans_exactly_the_repeated_ngrams(toy_model, n):
+    import tensorflow as tf
+
+    decoder = seq2seq.Decoder(toy_model, no_repeat_ngram=n)
+    V = decoder.vocab_size
+    seq = tf.constant([[5, 6, 7, 5, 6, 0, 0, 0], [5, 6, 7, 5, 6, 0, 0, 0]], tf.int32)
+    penalty = decoder._repeats(seq, tf.constant(5)).numpy()  # five tokens written: ... 5 6 -> next?
+    banned = {int(t) for t in np.nonzero(penalty[0] < 0)[0]}
+    assert banned == {7}  # n=3: the trigram "5 6 7" was written; n=2: the bigram "6 7"
+    penalty = decoder._repeats(seq, tf.constant(4)).numpy()  # written: 5 6 7 5 -> next?
+    banned = {int(t) for t in np.nonzero(penalty[0] < 0)[0]}
+    assert banned == (set() if n == 3 else {6})  # bigram "5 6" seen; trigram "7 5 ?" never seen
+    assert (decoder._repeats(seq, tf.constant(1)).numpy() == 0).all() and penalty.shape == (2, V)
+    with pytest.raises(ValueError):
+        seq2seq.Decoder(toy_model, no_repeat_ngram=1)
+
+
+def test_replies_hold_no_repeated_trigram(keras_seeded):
+    model = seq2seq.build_model(len(VOCAB), embedding_dim=8, units=16, dropout=0.0)  # untrained: loves repeats
+    raw, banned = ChatBot(model, VOCAB, 8, 12, no_repeat_ngram=0), ChatBot(model, VOCAB, 8, 12)
+    messages = ["hi", "ok", "what ?", "how are you", "bye"]
+
+    def trigrams(reply):
+        tokens = reply.replace(".", " .").replace("!", " !").replace("?", " ?").split()
+        return [tuple(tokens[i:i + 3]) for i in range(len(tokens) - 2)]
+
+    for method in ("greedy", "beam", "sample"):
+        for reply in banned.replies(messages, method=method, seed=2):
+            grams = trigrams(reply)
+            assert len(grams) == len(set(grams)), reply
+    assert any(len(set(trigrams(r))) < len(trigrams(r)) for r in raw.replies(messages)), \
+        "the untrained model never repeats itself, so this test shows nothing"
+    for message in messages:  # the ban is applied the same way by greedy and beam-1
+        assert banned.reply(message) == banned.reply(message, method="beam", beam_width=1)
