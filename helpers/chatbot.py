@@ -154,3 +154,44 @@ class ChatBot:
         return (f"ChatBot({self.name!r}, {len(self.vocabulary):,} tokens, {kind}, "
                 f"prompt <= {self.max_prompt} tokens, reply <= {self.max_reply} tokens, "
                 f"no_repeat_ngram={self.decoder.no_repeat_ngram})")
+
+
+def main(argv=None) -> int:
+    """Chat with a zoo bot in the terminal: ``python -m helpers.chatbot [--method beam]``.
+
+    Reads one message per line from standard input (type or pipe), prints one reply per
+    line; an empty line or end of input stops. Bad messages print an error line and go on.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m helpers.chatbot", description=main.__doc__.split("\n")[0])
+    parser.add_argument("--name", default=ZOO_NAME, help=f"zoo model (default {ZOO_NAME})")
+    parser.add_argument("--method", default="sample", choices=METHODS)
+    parser.add_argument("--temperature", type=float, default=0.7)
+    parser.add_argument("--beam-width", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    from .setup import check_versions
+
+    check_versions()
+    bot = ChatBot.from_zoo(args.name)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(f"{bot}\ntype a message and press Enter; an empty line ends the chat")
+    for number, line in enumerate(sys.stdin):
+        message = line.rstrip("\n")
+        if not message.strip():
+            break
+        try:
+            reply = bot.reply(message, method=args.method, temperature=args.temperature,
+                              beam_width=args.beam_width, seed=args.seed + number)
+        except ValueError as err:
+            print(f"error: {err}", flush=True)
+            continue
+        print(f"bot> {reply}" if interactive else reply, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -336,3 +336,16 @@ def test_replies_hold_no_repeated_trigram(keras_seeded):
         "the untrained model never repeats itself, so this test shows nothing"
     for message in messages:  # the ban is applied the same way by greedy and beam-1
         assert banned.reply(message) == banned.reply(message, method="beam", beam_width=1)
+
+
+def test_chat_command_line_replies_line_by_line():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "helpers.chatbot", "--method", "greedy"],
+                            input="hi\nhow are you?\n\u200b\nwhat is your major?\n", capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4 and lines[2].startswith("error: the message is empty"), lines
+    assert all(line.strip() for line in lines)
