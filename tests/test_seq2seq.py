@@ -349,3 +349,10 @@ def test_chat_command_line_replies_line_by_line():
     lines = result.stdout.splitlines()
     assert len(lines) == 4 and lines[2].startswith("error: the message is empty"), lines
     assert all(line.strip() for line in lines)
+
+
+@pytest.mark.parametrize("max_len", [1, 2, 3])
+def test_the_ngram_ban_works_for_replies_shorter_than_the_ngram(bot, max_len):
+    for method in ("greedy", "beam", "sample"):
+        reply = bot.reply("how are you?", method=method, max_len=max_len)
+        assert 1 <= len(reply.replace(".", " .").split()) <= max_len
