@@ -38,19 +38,19 @@ def main() -> None:
     rows = []
     bots = {name: ChatBot.from_zoo(f"04_seq2seq/{name}") for name in ("you", "you_plain")}
     config = {"max_prompt": bots["you"].max_prompt, "max_reply": bots["you"].max_reply}
-    data = seq2seq.prepare("workshop", config)
+    splits = seq2seq.split_pairs(seq2seq.tokenize_pairs(seq2seq.load_pairs("you_pairs", "workshop")))
     vocabulary = bots["you"].vocabulary
-    encoded = {s: seq2seq.encode_pairs(data["splits"][s], vocabulary, **config) for s in ("train", "test")}
+    encoded = {s: seq2seq.encode_pairs(splits[s], vocabulary, **config) for s in ("train", "test")}
     test = encoded["test"]
     ppl = {name: seq2seq.perplexity(bot.model, test) for name, bot in bots.items()}
-    unigram = seq2seq.unigram_perplexity(encoded["train"], test)
+    unigram = seq2seq.unigram_perplexity(encoded["train"], test, len(vocabulary))
     tokens = int((test.reply_out != 0).sum())
     rows.append({"measure": f"test perplexity, attention ({len(test)} pairs, {tokens:,} tokens)", "value": ppl["you"],
                  "target": f"< {min(unigram, ppl['you_plain']):.1f}", "ok": ppl["you"] < min(unigram, ppl["you_plain"])})
     rows.append({"measure": "test perplexity, no attention", "value": ppl["you_plain"], "target": "", "ok": ""})
     rows.append({"measure": "test perplexity, unigram baseline", "value": unigram, "target": "", "ok": ""})
 
-    short = [" ".join(p["prompt_tokens"]) for p in data["splits"]["test"] if len(p["prompt_tokens"]) <= 20][:PROMPTS]
+    short = [" ".join(p["prompt_tokens"]) for p in splits["test"] if len(p["prompt_tokens"]) <= 20][:PROMPTS]
     bot = bots["you"]
     bot.replies(short[:4])
     bot.reply(short[0], method="beam", beam_width=4)  # trace both decoders before timing

@@ -143,7 +143,8 @@ class ChatBot:
         if self.decoder.attention is None:
             raise ValueError(f"{self.name} has no attention layer")
         prompt = self.prompt_tokens(message)
-        ids, weights = self.decoder.greedy(self.encode([message]), self.max_reply)
+        encoded = np.array([seq2seq.encode_tokens(prompt, self.index, self.max_prompt)], dtype="int32")
+        ids, weights = self.decoder.greedy(encoded, self.max_reply)
         reply = seq2seq.ids_to_tokens(ids[0], self.vocabulary)
         rows = len(reply) + (1 if seq2seq.END_ID in ids[0] else 0)
         shown = reply + ([seq2seq.END] if rows > len(reply) else [])

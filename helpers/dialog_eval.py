@@ -110,8 +110,9 @@ class StyleClassifier:
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import FeatureUnion, make_pipeline
 
-        chars = _vectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2)
-        chars.set_params(tokenizer=None)
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, lowercase=False, sublinear_tf=True)
         words = _vectorizer(ngram_range=(1, 2), min_df=2)
         self.pipeline = make_pipeline(FeatureUnion([("words", words), ("chars", chars)]),
                                       LogisticRegression(C=C, max_iter=2000))

@@ -257,15 +257,14 @@ def perplexity(model, data: Encoded, batch_size: int = 256) -> float:
     return float(np.exp(nll / max(1, count)))
 
 
-def unigram_perplexity(train: Encoded, test: Encoded) -> float:
+def unigram_perplexity(train: Encoded, test: Encoded, vocab_size: int) -> float:
     """The frequency baseline: predict every reply token from its training frequency alone
-    (add-one smoothing over the vocabulary), ignoring the prompt and the words before it.
+    (add-one smoothing over the ``vocab_size`` tokens a reply can hold, i.e. all but padding
+    and ``[START]``), ignoring the prompt and the words before it.
 
     A seq2seq model that does not beat this has learnt nothing but word counts.
     Taught in: 04_seq2seq_chatbot.
     """
-    vocab_size = int(max(train.reply_out.max(), test.reply_out.max(), END_ID)) + 1
-    vocab_size = max(vocab_size, int(train.prompt.max()) + 1)
     counts = np.bincount(train.reply_out[train.reply_out != PAD_ID], minlength=vocab_size).astype("float64")
     counts[[PAD_ID, START_ID]] = 0
     probs = (counts + 1) / (counts.sum() + vocab_size - 2)
@@ -648,7 +647,7 @@ def train_zoo_model(name: str, minutes: float | None = None, verbose: int = 2) -
                             "embedding_coverage": round(coverage["coverage"], 4)},
         "metrics": {"val_perplexity": round(perplexity(model, data["encoded"]["validation"]), 3),
                     "test_perplexity": round(perplexity(model, test), 3),
-                    "test_unigram_perplexity": round(unigram_perplexity(data["encoded"]["train"], test), 3),
+                    "test_unigram_perplexity": round(unigram_perplexity(data["encoded"]["train"], test, len(vocabulary)), 3),
                     "best_epoch": best + 1},
         "history": {k: [round(float(v), 4) for v in values] for k, values in history.history.items()},
         "training_seconds": round(seconds, 1),

@@ -98,14 +98,15 @@ def test_detokenize_and_ids_to_tokens():
 
 
 def test_unigram_perplexity_by_hand():
-    # training replies: "hi" twice and [END] twice; add-one smoothing over 24 tokens minus pad and start
+    # training replies: "hi" twice and [END] twice; add-one smoothing over 6 tokens minus pad and start
     train = seq2seq.Encoded(np.zeros((2, 1), "int32"), np.zeros((2, 2), "int32"),
                             np.array([[4, seq2seq.END_ID], [4, seq2seq.END_ID]], "int32"))
     test = seq2seq.Encoded(np.zeros((1, 1), "int32"), np.zeros((1, 2), "int32"), np.array([[4, 5]], "int32"))
-    vocab_size = 6  # ids up to 5 appear
+    vocab_size = 6
     p_hi, p_other = 3 / (4 + vocab_size - 2), 1 / (4 + vocab_size - 2)
     expected = np.exp(-(np.log(p_hi) + np.log(p_other)) / 2)
-    assert seq2seq.unigram_perplexity(train, test) == pytest.approx(expected)
+    assert seq2seq.unigram_perplexity(train, test, vocab_size) == pytest.approx(expected)
+    assert seq2seq.unigram_perplexity(train, test, 100) > seq2seq.unigram_perplexity(train, test, vocab_size)
 
 
 # --------------------------------------------------------------------------- the model
