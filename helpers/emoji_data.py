@@ -125,6 +125,28 @@ def emoticon_messages(token_lists: Iterable[Sequence[str]], table: dict[str, str
     return found
 
 
+def chitchat_emoticon_messages(max_conversations: int | None = None, table: dict[str, str] | None = None) -> list[dict]:
+    """Every BYU Chit-Chat message that carries an emoticon of ``table``: 3,142 in 1,124 conversations.
+
+    Like :func:`emoticon_messages`, plus ``conversation`` and ``sender`` (to split or cross-fit by
+    conversation). Only messages holding an emoticon's characters are tokenized, so the whole
+    corpus takes about 3 s. Taught in: 05_emoji_suggestion.
+    """
+    from .corpora import load_chitchat
+    from .text import tokenize
+
+    table = emoticon_table() if table is None else table
+    keys = {emoticon.lower() for emoticon in table}
+    found = []
+    for message in load_chitchat(max_conversations).messages:
+        lowered = message.text.lower()
+        if not any(key in lowered for key in keys):
+            continue
+        for item in emoticon_messages([tokenize(message.text)], table):
+            found.append({**item, "conversation": message.conversation, "sender": message.sender})
+    return found
+
+
 def label_counts(items: Iterable[dict], key: str = "label") -> Counter:
     """How many items have each value of ``key`` (for lists such as ``emoji``, each element counts)."""
     counts: Counter = Counter()

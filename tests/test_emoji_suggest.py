@@ -1,0 +1,237 @@
+"""Emoji suggestion: tweet preparation and splits, the emoji table, scoring, the suggester, the emoticon test, the VAE."""
+
+import numpy as np
+import pytest
+
+from helpers import emoji_data, emoji_suggest, sentiment
+from helpers.emoji_suggest import EmojiSuggester, EmojiTable, NameMatcher
+
+
+# --------------------------------------------------------------------------- sentiment data
+def test_prepare_masks_urls_and_mentions():
+    assert sentiment.prepare("@united Thanks!! http://t.co/x1 :)") == "@user thanks ! ! http :)"
+    assert sentiment.prepare("see www.example.com NOW") == "see http now"
+    assert sentiment.prepare("   ") == ""
+
+
+def test_tweet_splits_deduplicate_and_keep_copies_together():
+    tweets = ([{"text": "Great flight, thanks!", "label": "positive"}] * 3
+              + [{"text": "great flight , thanks !", "label": "positive"}]          # the same once prepared
+              + [{"text": "meh", "label": "neutral"}, {"text": "MEH", "label": "negative"}]  # conflicting labels
+              + [{"text": f"tweet number {i}", "label": "negative"} for i in range(200)])
+    splits = sentiment.tweet_splits(tweets)
+    texts = [t for name in ("train", "validation", "test") for t in splits[name]["text"]]
+    assert len(texts) == len(set(texts)) == 201
+    assert "meh" not in texts and splits["dropped"] == {"conflicting_labels": 1, "repeats": 4}
+    assert sentiment.split_of_text("great flight , thanks !") in ("train", "validation", "test")
+    sizes = {name: len(splits[name]["text"]) for name in ("train", "validation", "test")}
+    assert sizes["train"] > sizes["validation"] > 0 and sizes["test"] > 0
+    for name in ("train", "validation", "test"):
+        assert len(splits[name]["label"]) == len(splits[name]["text"]) == len(splits[name]["confidence"])
+
+
+def test_class_weights_balance_the_classes():
+    labels = np.array([0] * 6 + [1] * 3 + [2] * 1)
+    weights = sentiment.class_weights(labels)
+    totals = [weights[k] * np.sum(labels == k) for k in range(3)]
+    assert totals == pytest.approx([10 / 3] * 3)
+    with pytest.raises(ValueError, match="every class"):
+        sentiment.class_weights(np.array([0, 1, 1]))
+
+
+def test_tfidf_baseline_learns_and_explains():
+    texts = ["i love it", "love this so much", "great , thanks", "awful delay", "i hate waiting", "worst service",
+             "the flight leaves at 5", "gate 12 today", "flight info please"] * 5
+    labels = [2, 2, 2, 0, 0, 0, 1, 1, 1] * 5
+    baseline = sentiment.TfidfBaseline(C=10, min_df=1).fit(texts, labels)
+    predicted = baseline.predict_proba(["love love love", "awful awful", "gate info"]).argmax(1)
+    assert predicted.tolist() == [2, 0, 1]
+    top = baseline.top_words(3)
+    assert set(top) == set(sentiment.CLASSES) and "love" in top["positive"]
+    assert sentiment.macro_f1(labels, baseline.predict_proba(texts).argmax(1)) == 1.0
+
+
+def test_neural_classifiers_build_and_run():
+    words = ["good", "bad", "flight"]
+    layer = sentiment.vectorizer(words, sequence_length=6)
+    cnn = sentiment.build_cnn(len(words) + 2, 6, embedding_dim=8, filters=4, windows=(2, 3))
+    lstm = sentiment.build_lstm(np.random.default_rng(0).normal(size=(len(words) + 2, 5)).astype("float32"), 6, units=4)
+    model = sentiment.text_model(layer, [cnn, lstm])
+    probabilities = sentiment.predict_proba(model, ["good flight", "bad bad", "unknown words only"])
+    assert probabilities.shape == (3, 3) and np.allclose(probabilities.sum(1), 1, atol=1e-5)
+    assert sentiment.predict_proba(model, []).shape == (0, 3)
+
+
+# --------------------------------------------------------------------------- the emoji table and scoring
+@pytest.fixture(scope="module")
+def table():
+    return EmojiTable.build()
+
+
+def test_emoji_table(table):
+    assert 700 < len(table) < 969 and "😂" in table.emoji and "♡" not in table.emoji
+    assert np.allclose(table.profiles.sum(1), 1)
+    assert table.index("❤️") == table.index("❤")                      # with or without the variation selector
+    with pytest.raises(KeyError):
+        table.index("x")
+    assert "face" not in table.words[table.index("😆")]                # generic name words are dropped
+    assert "laughing" in table.words[table.index("😆")]
+    assert table.emoji_in("ok 👍 and ❤️ and :)") == [table.index("👍"), table.index("❤")]
+    assert np.isclose(table.class_share().sum(), 1)
+
+
+def test_log_prior_with_personal_counts(table):
+    ranking = table.log_prior()
+    assert np.isclose(np.exp(ranking).sum(), 1) and ranking[table.index("😂")] == ranking.max()
+    personal = table.log_prior({"😊": 1000})
+    assert np.isclose(np.exp(personal).sum(), 1) and personal.argmax() == table.index("😊")
+    with pytest.raises(KeyError):
+        table.log_prior({"no emoji": 3})
+
+
+def test_sentiment_term_is_bayes_rule(table):
+    positive = emoji_suggest.sentiment_term(np.array([[0.0, 0.0, 1.0]]), table)[0]
+    negative = emoji_suggest.sentiment_term(np.array([[1.0, 0.0, 0.0]]), table)[0]
+    heart, sad = table.index("❤"), table.index("😞")
+    assert positive[heart] > positive[sad] and negative[sad] > negative[heart]
+    # p(e | m) = p(e) * sum_c p(c|m) p(c|e) / p(c) sums to 1 over the emoji
+    mixed = np.array([[0.2, 0.3, 0.5]])
+    total = np.exp(table.log_prior() + emoji_suggest.sentiment_term(mixed, table)).sum()
+    assert total == pytest.approx(1.0, rel=1e-6)
+
+
+def test_top_k_accuracy():
+    scores = np.array([[0.1, 0.5, 0.4], [0.9, 0.05, 0.05]])
+    assert emoji_suggest.top_k_accuracy(scores, [[1], [2]], 1) == 0.5
+    assert emoji_suggest.top_k_accuracy(scores, [[0], [1, 2]], 2) == 0.5
+    assert emoji_suggest.top_k_accuracy(scores, [[0], [2]], 3) == 1.0
+
+
+class _Vectors:
+    """A tiny stand-in for gensim KeyedVectors."""
+
+    def __init__(self, vectors):
+        self.key_to_index = {w: i for i, w in enumerate(vectors)}
+        self._vectors = {w: np.asarray(v, "float32") for w, v in vectors.items()}
+        self.vector_size = len(next(iter(vectors.values())))
+
+    def __getitem__(self, word):
+        return self._vectors[word]
+
+
+@pytest.fixture(scope="module")
+def matcher(table):
+    rng = np.random.default_rng(0)
+    words = {w for char_words in table.words for w in char_words} | {"delicious", "weather", "today", "nice"}
+    vectors = {w: rng.normal(size=50) for w in sorted(words)}
+    vectors["delicious"] = vectors["pizza"] + 0.05 * rng.normal(size=50)
+    pool = sorted(vectors)
+    texts = [" ".join(rng.choice(pool, 3)) for _ in range(300)]    # typical texts for the z-score statistics
+    return NameMatcher(table, _Vectors(vectors)).fit_stats(texts)
+
+
+def test_name_matcher(table, matcher):
+    sims = matcher.similarity(["delicious", "the and of", ""])
+    pizza = table.index("🍕")
+    assert sims[0, pizza] == pytest.approx(sims[0].max()) and sims[0, pizza] > 0.9
+    assert not sims[1].any() and not sims[2].any()            # no content words: no similarity
+    z = matcher.z(["delicious", "the and of"])
+    assert z[0].argmax() == pizza and not z[1].any()
+    with pytest.raises(ValueError, match="two texts"):
+        NameMatcher(table, matcher.kv).fit_stats(["the"])
+
+
+class _Model:
+    """A stand-in sentiment model: 'positive' if the prepared text has 'love', 'negative' if 'hate'."""
+
+    def __call__(self, texts, training=False):
+        import tensorflow as tf
+
+        hate = tf.strings.regex_full_match(texts, r".*\bhate\b.*")[:, None]
+        love = tf.strings.regex_full_match(texts, r".*\blove\b.*")[:, None]
+        rows = tf.where(hate, [[0.8, 0.1, 0.1]], tf.where(love, [[0.1, 0.1, 0.8]], [[0.3, 0.4, 0.3]]))
+        return tf.cast(rows, "float32")
+
+
+@pytest.fixture(scope="module")
+def suggester(table, matcher):
+    return EmojiSuggester(_Model(), table, matcher, name_weight=3.0, name_gate=2.0)
+
+
+def test_suggester_uses_sentiment_names_and_emoji(suggester, table):
+    love, hate = suggester.suggest("I love this", k=5), suggester.suggest("I hate this", k=5)
+    assert len(love) == 5 and all(isinstance(e, str) and 0 < p <= 1 for e, p in love)
+    assert [p for _, p in love] == sorted((p for _, p in love), reverse=True)
+    score = lambda e, s: np.mean([table.profiles[table.index(x)][2] for x, _ in s])  # noqa: E731
+    assert score(None, love) > score(None, hate)           # happier emoji for the happier message
+    assert suggester.suggest("delicious", k=3)[0][0] == "🍕"   # the name term
+    shown = suggester.sentiment(["😭😭😭", "plain words"])
+    assert shown[0, 0] > shown[1, 0]                            # emoji in the message are evidence
+
+
+@pytest.mark.parametrize("message", ["😂", "http://x.y/z @bob", "Привет, как дела?", "🙂" * 5000, "a" * 100_000,
+                                     "\u200b x", "42"])
+def test_suggester_never_crashes_on_odd_messages(suggester, message):
+    found = suggester.suggest(message, k=3)
+    assert len(found) == 3 and len({e for e, _ in found}) == 3
+
+
+def test_suggester_rejects_bad_input(suggester):
+    for empty in ("", "   ", "\u200b\u200b"):
+        with pytest.raises(emoji_suggest.EmptyMessage):
+            suggester.suggest(empty)
+    with pytest.raises(TypeError):
+        suggester.suggest(None)
+    with pytest.raises(TypeError):
+        suggester.components("one string")
+    for k in (0, -1, emoji_suggest.MAX_K + 1, 2.5, True):
+        with pytest.raises(ValueError, match="k must be"):
+            suggester.suggest("hi", k=k)
+    assert suggester.suggest_batch([], k=3) == []
+
+
+def test_personal_prior_changes_suggestions(suggester, table):
+    rare = table.emoji[int(np.argmin(table.occurrences))]
+    plain = [e for e, _ in suggester.suggest("hmm", k=3)]
+    fan = suggester.with_prior({rare: 500})
+    assert fan.suggest("hmm", k=1)[0][0] == rare and rare not in plain
+    assert "500 uses" in repr(fan)
+
+
+def test_evaluate_emoticons_cross_fits_the_prior(suggester):
+    messages = ([{"text": "i love you", "emoji": ["😊"], "conversation": f"c{i}"} for i in range(40)]
+                + [{"text": "i hate it", "emoji": ["😞"], "conversation": f"d{i}"} for i in range(10)])
+    report = emoji_suggest.evaluate_emoticons(suggester, messages, bootstrap=50)
+    rows = report["rows"]
+    assert report["messages"] == 50 and set(report["candidates"]) == set(emoji_data.emoticon_table().values())
+    assert rows["majority"]["top1"] == pytest.approx(0.8)       # 😊 is the other folds' favourite everywhere
+    assert rows["sentiment only"]["top3"] >= rows["majority"]["top3"]
+    low, high = report["top3_gain_ci"]
+    assert low <= report["top3_gain"] <= high
+
+
+def test_chitchat_emoticon_messages():
+    messages = emoji_data.chitchat_emoticon_messages(max_conversations=300)
+    assert messages and all(m["conversation"] and m["sender"] and m["emoji"] for m in messages)
+    assert all(e not in m["text"].split() for m in messages for e in emoji_data.emoticon_table())
+
+
+# --------------------------------------------------------------------------- images
+def test_twemoji_pictures_and_vae():
+    from helpers import emoji_images
+
+    assert emoji_images.twemoji_file("😂").endswith("1f602.png")
+    assert emoji_images.twemoji_file("❤") and emoji_images.twemoji_file("❤️")
+    assert emoji_images.twemoji_file("x") is None
+    images = emoji_images.load_images(["😂", "🍕", "❤"], size=16)
+    assert images.shape == (3, 16, 16, 3) and 0 <= images.min() and images.max() <= 1
+    assert images[:, 0, 0].min() > 0.95                                     # transparent corners become white
+    with pytest.raises(KeyError, match="no Twemoji"):
+        emoji_images.load_images(["x"])
+    vae, history = emoji_images.train_vae(np.repeat(images, 8, axis=0), epochs=2, batch_size=8, latent_dim=4)
+    assert len(history) == 2 and np.isfinite(history[-1]["loss"])
+    codes = emoji_images.encode(vae, images)
+    assert codes.shape == (3, 4)
+    assert emoji_images.decode(vae, codes).shape == images.shape
+    np.testing.assert_allclose(emoji_images.encode(vae, images), codes)      # no sampling outside training
+    assert emoji_images.rank_of(np.array([[0.1, 0.9, 0.5]]), [2]).tolist() == [2]
