@@ -268,12 +268,13 @@ def build_text_encoder(embedding_matrix: np.ndarray, sequence_length: int, dim: 
     from keras import layers
 
     ids = keras.Input(shape=(sequence_length,), dtype="int64", name="ids")
-    x = layers.Embedding(embedding_matrix.shape[0], embedding_matrix.shape[1], mask_zero=True, trainable=False,
-                         embeddings_initializer=keras.initializers.Constant(embedding_matrix))(ids)
-    x = layers.GlobalAveragePooling1D()(x)
+    embedding = layers.Embedding(embedding_matrix.shape[0], embedding_matrix.shape[1], mask_zero=True, trainable=False)
+    x = layers.GlobalAveragePooling1D()(embedding(ids))
     x = layers.Dense(64, activation="relu")(x)
     x = layers.Dense(dim)(x)
-    return keras.Model(ids, layers.UnitNormalization()(x), name=name)
+    model = keras.Model(ids, layers.UnitNormalization()(x), name=name)
+    embedding.set_weights([np.asarray(embedding_matrix, dtype="float32")])
+    return model
 
 
 def build_emoji_encoder(latent_dim: int, dim: int = 32, name: str = "emoji_encoder"):

@@ -243,11 +243,12 @@ class EmojiSuggester:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def from_zoo(cls, personal: bool = True, root=None) -> "EmojiSuggester":
+    def from_zoo(cls, personal: bool = False, root=None) -> "EmojiSuggester":
         """Load the zoo suggester: sentiment model, word vectors and card (name statistics, weights).
 
-        ``personal=True`` uses the emoji habits stored in the card (the chit-chat messages'
-        emoticons, as a prior); ``False`` the Emoji Sentiment Ranking's frequencies only.
+        ``personal=False`` (the default) ranks with the Emoji Sentiment Ranking's frequencies, so
+        every emoji can come up; ``personal=True`` adds the emoji habits stored in the card (the
+        chit-chat messages' emoticons, 3,142 uses of 12 emoji), which then dominate the suggestions.
         """
         from . import vectors, zoo
 
@@ -353,7 +354,8 @@ def evaluate_emoticons(suggester: EmojiSuggester, messages: Sequence[dict], fold
 
     * ``majority``: the prior alone (the most used emoji of the other folds);
     * ``sentiment only``: prior + sentiment term; ``suggester``: + name term (the full score);
-    * ``name only`` and ``ranking prior + sentiment`` (no personal prior: the tweets' frequencies).
+    * ``name only`` (the name term; the prior only breaks its ties) and ``ranking prior + sentiment``
+      (no personal prior: the tweets' frequencies).
 
     Each row has ``top1``, ``top3``; ``top3_gain_ci`` is a bootstrap 95% interval of
     (suggester top-3 - majority top-3). Taught in: 05_emoji_suggestion.

@@ -193,12 +193,14 @@ def build_lstm(embedding_matrix: np.ndarray, sequence_length: int = SEQUENCE_LEN
     from keras import layers
 
     ids = keras.Input(shape=(sequence_length,), dtype="int64", name="ids")
-    x = layers.Embedding(embedding_matrix.shape[0], embedding_matrix.shape[1], mask_zero=True, name="embedding",
-                         embeddings_initializer=keras.initializers.Constant(embedding_matrix))(ids)
-    x = layers.SpatialDropout1D(0.2)(x)
+    embedding = layers.Embedding(embedding_matrix.shape[0], embedding_matrix.shape[1], mask_zero=True, name="embedding")
+    x = layers.SpatialDropout1D(0.2)(embedding(ids))
     x = layers.Bidirectional(layers.LSTM(units), name="bilstm")(x)
     x = layers.Dropout(dropout)(x)
-    return keras.Model(ids, layers.Dense(len(CLASSES), activation="softmax", name="probabilities")(x), name=name)
+    model = keras.Model(ids, layers.Dense(len(CLASSES), activation="softmax", name="probabilities")(x), name=name)
+    # set, not a Constant initializer: an initializer would copy the whole matrix into the saved config
+    embedding.set_weights([np.asarray(embedding_matrix, dtype="float32")])
+    return model
 
 
 def dataset(texts: Sequence[str], labels, layer, weights=None, batch_size: int = 128, shuffle: bool = False,
@@ -236,6 +238,15 @@ def fit_best(model, train, validation_texts, validation_labels, layer, epochs: i
             best, best_weights = score, model.get_weights()
     model.set_weights(best_weights)
     return history
+
+
+def inference_copy(model):
+    """An uncompiled copy of a trained classifier with the same weights (its file then holds no optimizer state)."""
+    import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def text_model(layer, classifiers: Sequence, name: str = "sentiment"):
@@ -294,6 +305,7 @@ def train_zoo_model(config: dict | None = None, verbose: int = 0, save: bool = T
     lstm = build_lstm(matrix, config["sequence_length"], config["lstm_units"], config["dropout"])
     lstm_history = fit_best(lstm, data, validation["text"], validation["label"], layer, config["lstm_epochs"],
                             config["learning_rate"], verbose)
+    cnn, lstm = inference_copy(cnn), inference_copy(lstm)  # no optimizer state in the zoo file
     model = text_model(layer, [cnn, lstm])
     baseline = TfidfBaseline().fit(train["text"], train["label"])
     metrics = {}
