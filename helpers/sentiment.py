@@ -62,7 +62,8 @@ def tweet_splits(tweets: Sequence[dict] | None = None, progress: bool = False) -
 
     A text that occurs with two different labels is dropped (136 texts); one that repeats with
     the same label is kept once (``dropped["repeats"]`` counts tweets whose prepared text came before). Returns ``{"train"|"validation"|"test": {"text": [...],
-    "label": int array (index into CLASSES), "confidence": float array}, "dropped": {...}}``.
+    "label": int array (index into CLASSES), "confidence": float array}, "dropped": {...}}``, each split in
+    the order of the texts' hashes (a fixed shuffle: the file itself is sorted by label).
     Taught in: 05_emoji_suggestion.
     """
     tweets = emoji_data.load_tweets() if tweets is None else tweets
@@ -89,6 +90,10 @@ def tweet_splits(tweets: Sequence[dict] | None = None, progress: bool = False) -
         split["label"].append(CLASSES.index(next(iter(found))))
         split["confidence"].append(confidence[text])
     for split in splits.values():
+        # the file is sorted by label: order each split by the text's hash instead, so any prefix is a fair sample
+        order = sorted(range(len(split["text"])), key=lambda i: hashlib.sha256(split["text"][i].encode()).hexdigest())
+        for key in ("text", "label", "confidence"):
+            split[key] = [split[key][i] for i in order]
         split["label"] = np.asarray(split["label"], dtype="int64")
         split["confidence"] = np.nan_to_num(np.asarray(split["confidence"], dtype="float32"), nan=1.0)
     total = len(tweets)
