@@ -305,8 +305,7 @@ def build_siamese(text_encoder, emoji_encoder, latent_dim: int):
     return keras.Model([ids, match, other], layers.Subtract(name="difference")([good, bad]), name="siamese")
 
 
-def siamese_triplets(texts: Sequence[str], positives: Sequence[int], n_emoji: int, allowed: np.ndarray,
-                     seed: int = 0) -> tuple[list[str], np.ndarray, np.ndarray]:
+def siamese_triplets(texts: Sequence[str], positives: Sequence[int], allowed: np.ndarray, seed: int = 0) -> tuple[list[str], np.ndarray, np.ndarray]:
     """For each (text, matching emoji index), draw an "other" emoji uniformly among ``allowed`` ones."""
     rng = np.random.default_rng(seed)
     pool = np.flatnonzero(allowed)

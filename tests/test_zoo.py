@@ -98,3 +98,13 @@ def test_trained_model_is_saved_without_optimizer_state_but_stays_compiled(tmp_p
     loaded = zoo.load("99_test/slim", root=tmp_path)
     np.testing.assert_allclose(loaded(x), model(x), rtol=1e-5, atol=1e-6)
     assert loaded.evaluate(x, x, verbose=0) == pytest.approx(model.evaluate(x, x, verbose=0), rel=1e-5)
+
+
+def test_card_only_entries(tmp_path):
+    path = zoo.write_card("99_test/combo", {**CARD, "emoji": ["😊"]}, root=tmp_path)
+    card = zoo.card("99_test/combo", root=tmp_path)
+    assert path.name == "combo.json" and card["name"] == "99_test/combo" and card["emoji"] == ["😊"]
+    assert "😊" in path.read_text(encoding="utf-8")                      # written as text, not escaped
+    assert set(zoo.read_manifest(tmp_path)) == {"99_test/combo.json"}
+    with pytest.raises(ValueError, match="lacks reproduce"):
+        zoo.write_card("99_test/bad", {k: v for k, v in CARD.items() if k != "reproduce"}, root=tmp_path)
