@@ -1,0 +1,583 @@
+"""The web service: chatbot, emoji suggester and text generator behind one FastAPI app.
+
+``python -m helpers.serve`` (``make serve``) loads the zoo models once, warms them up and
+serves on http://127.0.0.1:8000:
+
+- ``POST /api/chat`` ``{"message": "..."}`` -> ``{"reply": "...", "emoji": [...]}``
+- ``GET /api?sentence=...`` -> ``{"data": [{"in": ..., "out": ...}]}`` (the original book's API)
+- ``POST /api/emoji`` -> top-k emoji with scores; ``POST /api/generate`` -> char-RNN text
+- ``GET /healthz``, ``GET /openapi.json`` (``/docs`` needs internet for its scripts)
+- ``GET /``: the chat page (one HTML file, no build step, no CDN)
+- ``GET/POST /webhook/messenger``: Facebook Messenger (``helpers.messenger``)
+
+Other commands: ``python -m helpers.serve export DIR`` (TF Serving SavedModels,
+``helpers.tf_export``) and ``python -m helpers.serve bot --export PATH --me NAME``
+(train your own bot and serve it, ``helpers.your_bot``). Taught in: 06_deployment.
+
+How it stays fast on 2 cores: model calls run on one worker thread (TensorFlow uses
+both cores inside each call), never through ``model.predict``. Chat requests that arrive
+while the model is busy wait in a queue and are decoded together as one batch
+(:class:`Batcher`), so throughput grows with concurrency. How it stays up under abuse:
+bodies over ``max_body`` bytes get 413, messages over ``MAX_CHARS`` and out-of-range
+options 422, clients over their rate 429, slow model calls 503; every error is JSON.
+Message contents are never logged: the access log shows method, path, status and time only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import math
+import os
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import chatbot, emoji_suggest
+from .messenger import SIGNATURE_HEADER, MessengerConfig, SendClient, signature_ok, text_messages, verify_challenge
+
+log = logging.getLogger("talk_like_you.serve")
+STATIC = Path(__file__).resolve().parent / "static"
+GENERATORS = {"shakespeare": "03_char_rnn/shakespeare", "python": "03_char_rnn/python"}
+MAX_GENERATE = 1000       # characters one /api/generate call may ask for
+MAX_START = 200           # characters of its start text
+MAX_EMOJI = 10            # emoji one call may ask for
+MAX_SEED = 2**31 - 1
+
+
+# --------------------------------------------------------------------------- settings and models
+
+
+@dataclass(frozen=True)
+
+
+class Settings:
+    """Everything that can be tuned from the command line; the defaults suit a laptop. Taught in: 06_deployment."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    bot: str = chatbot.ZOO_NAME          # zoo name, or a folder with a saved bot (``make bot``)
+    generators: tuple[str, ...] = tuple(GENERATORS)
+    rate: float = 20.0                   # requests per second per client on /api (0: no limit)
+    burst: int = 40                      # requests a client may send at once before the rate applies
+    max_body: int = 64 * 1024            # bytes
+    max_batch: int = 64                  # chat/emoji requests decoded together
+    batch_window_ms: float = 2.0         # wait this long for more requests before decoding a batch
+    timeout_s: float = 10.0              # a model call slower than this answers 503
+    max_pending_generations: int = 4     # /api/generate calls queued or running before 429
+    messenger: MessengerConfig = field(default_factory=MessengerConfig.from_env)
+
+
+class Models:
+    """The loaded models, shared by every request. Taught in: 06_deployment.
+
+    ``bot`` is a :class:`helpers.chatbot.ChatBot`, ``suggester`` an
+    :class:`helpers.emoji_suggest.EmojiSuggester`, ``generators`` maps a corpus name to a
+    :class:`helpers.char_rnn.FastGenerator`.
+    """
+
+    def __init__(self, bot, suggester, generators: dict):
+        self.bot, self.suggester, self.generators = bot, suggester, dict(generators)
+
+    @classmethod
+    def load(cls, bot: str = chatbot.ZOO_NAME, generators=tuple(GENERATORS), progress: Callable = print) -> "Models":
+        """Load (checksum-verified) and warm up every model; ``bot`` is a zoo name or a ``make bot`` folder."""
+        from . import char_rnn, zoo
+
+        start = time.perf_counter()
+        if Path(bot).is_dir():
+            from .your_bot import load_bot
+
+            chat = load_bot(bot)
+        else:
+            chat = chatbot.ChatBot.from_zoo(bot)
+        suggester = emoji_suggest.EmojiSuggester.from_zoo()
+        gens = {}
+        for corpus in generators:
+            if corpus not in GENERATORS:
+                raise ValueError(f"unknown generator {corpus!r}: choose from {', '.join(GENERATORS)}")
+            gens[corpus] = char_rnn.FastGenerator(zoo.load(GENERATORS[corpus]), zoo.card(GENERATORS[corpus])["vocabulary"])
+        models = cls(chat, suggester, gens)
+        progress(f"models loaded in {time.perf_counter() - start:.1f} s: {chat}, {suggester}, "
+                 f"generators {', '.join(gens) or 'none'}")
+        start = time.perf_counter()
+        models.warm_up()
+        progress(f"warmed up in {time.perf_counter() - start:.1f} s")
+        return models
+
+    def warm_up(self) -> None:
+        """Trace every ``tf.function`` once (for batch sizes 1 and 2), so the first user waits no longer than the next."""
+        for batch in (["hello"], ["hello", "how are you?"]):
+            replies = self.bot.replies(batch)
+            self.suggester.suggest_batch(replies, k=3)
+        self.bot.reply("hello", method="sample")
+        self.bot.reply("hello", method="beam", beam_width=2)
+        for generator in self.generators.values():
+            generator.generate("a", length=5)
+
+
+# --------------------------------------------------------------------------- batching and limits
+
+
+class Batcher:
+    """Collect concurrent requests and run them as batches on one worker thread.
+
+    ``await submit(key, item)`` queues ``item``; a single consumer takes the first queued
+    item, everything else already queued (up to ``max_batch``), waits ``window`` seconds
+    for stragglers, groups the items by ``key`` (requests with the same decoding options)
+    and calls ``function(key, items)`` once per group on ``executor``; it must return one
+    result per item. Under load, requests pile up while the model is busy, so batches grow
+    with concurrency and the per-request cost falls. Taught in: 06_deployment.
+    """
+
+    def __init__(self, function: Callable[[Any, list], list], executor: ThreadPoolExecutor, max_batch: int = 64,
+                 window: float = 0.002):
+        self.function, self.executor, self.max_batch, self.window = function, executor, max_batch, window
+        self.queue: asyncio.Queue | None = None
+        self.task: asyncio.Task | None = None
+        self.batches: list[int] = []     # sizes of recent batches (for /healthz and the notebook)
+
+    def start(self) -> None:
+        self.queue = asyncio.Queue()
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            try:
+                await self.task
+            except asyncio.CancelledError:
+                pass
+
+    async def submit(self, key, item):
+        if self.queue is None:
+            self.start()
+        future = asyncio.get_running_loop().create_future()
+        await self.queue.put((key, item, future))
+        return await future
+
+    async def _collect(self) -> list:
+        batch = [await self.queue.get()]
+        deadline = asyncio.get_running_loop().time() + self.window
+        while len(batch) < self.max_batch:
+            if not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+                continue
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                break
+            try:
+                batch.append(await asyncio.wait_for(self.queue.get(), remaining))
+            except asyncio.TimeoutError:
+                break
+        return batch
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = await self._collect()
+            groups = defaultdict(list)
+            for key, item, future in batch:
+                if not future.cancelled():
+                    groups[key].append((item, future))
+            for key, members in groups.items():
+                self.batches = (self.batches + [len(members)])[-1000:]
+                try:
+                    results = await loop.run_in_executor(self.executor, self.function, key, [m[0] for m in members])
+                except Exception as err:  # noqa: BLE001 - handed to each waiting request
+                    for _, future in members:
+                        if not future.done():
+                            future.set_exception(err)
+                    continue
+                for (_, future), result in zip(members, results):
+                    if not future.done():
+                        future.set_result(result)
+
+
+class RateLimiter:
+    """A token bucket per client: ``burst`` requests at once, then ``rate`` per second.
+
+    ``allow(client)`` returns 0 when the request may go ahead, else the seconds to wait.
+    ``rate=0`` turns limiting off. Taught in: 06_deployment.
+    """
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic, max_clients: int = 10_000):
+        self.rate, self.burst, self.clock, self.max_clients = float(rate), max(1, int(burst)), clock, max_clients
+        self.buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, client: str) -> float:
+        if self.rate <= 0:
+            return 0.0
+        now = self.clock()
+        tokens, last = self.buckets.get(client, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if len(self.buckets) >= self.max_clients and client not in self.buckets:
+            # forget clients whose buckets are full again (idle ones); keeps memory bounded
+            self.buckets = {c: (t, s) for c, (t, s) in self.buckets.items()
+                            if t + (now - s) * self.rate < self.burst}
+        if tokens < 1.0:
+            self.buckets[client] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+        self.buckets[client] = (tokens - 1.0, now)
+        return 0.0
+
+
+# --------------------------------------------------------------------------- request and response schemas
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _message(description: str = "the message"):
+    return Field(min_length=1, max_length=chatbot.MAX_CHARS, description=f"{description}: 1 to {chatbot.MAX_CHARS:,} characters")
+
+
+class ChatRequest(Strict):
+    message: str = _message()
+    method: Literal["greedy", "beam", "sample"] = "greedy"
+    beam_width: int = Field(4, ge=1, le=8)
+    temperature: float = Field(0.8, gt=0, le=2.0)
+    top_k: int = Field(20, ge=0, le=200)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+    max_len: int | None = Field(None, ge=1, le=100, description="reply tokens (capped by the model's limit)")
+    emoji: int = Field(3, ge=0, le=MAX_EMOJI, description="emoji to suggest for the reply")
+
+
+class EmojiScore(BaseModel):
+    emoji: str
+    score: float
+
+
+class ChatResponse(BaseModel):
+    reply: str
+    emoji: list[EmojiScore]
+
+
+class EmojiRequest(Strict):
+    message: str = _message()
+    k: int = Field(5, ge=1, le=MAX_EMOJI)
+
+
+class EmojiResponse(BaseModel):
+    emoji: list[EmojiScore]
+
+
+class GenerateRequest(Strict):
+    corpus: Literal["shakespeare", "python"] = "shakespeare"
+    start: str = Field("ROMEO:", min_length=1, max_length=MAX_START)
+    length: int = Field(200, ge=1, le=MAX_GENERATE)
+    temperature: float = Field(0.8, ge=0, le=2.0, description="0 always picks the likeliest character")
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+
+
+class GenerateResponse(BaseModel):
+    corpus: str
+    text: str
+
+
+class Pair(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    in_: str = Field(alias="in")
+    out: str
+
+
+class BookResponse(BaseModel):
+    data: list[Pair]
+
+
+# --------------------------------------------------------------------------- the app
+def create_app(settings: Settings | None = None, models: Models | None = None):
+    """Build the FastAPI app. ``models=None`` loads them at start-up (``Models.load``); tests pass their own.
+
+    Taught in: 06_deployment.
+    """
+    settings = settings or Settings()
+    state: dict[str, Any] = {"models": models, "started": time.time()}
+    model_thread = ThreadPoolExecutor(1, thread_name_prefix="model")
+    generator_thread = ThreadPoolExecutor(1, thread_name_prefix="generator")
+    limiter = RateLimiter(settings.rate, settings.burst)
+    pending_generations = {"n": 0}
+    sender = SendClient(settings.messenger)
+
+    def chat_batch(key, messages: list[str]) -> list[dict]:
+        """One decoding call for every queued message with the same options (runs on the model thread)."""
+        method, beam_width, temperature, top_k, seed, max_len, k = key
+        m = state["models"]
+        replies = m.bot.replies(messages, method=method, beam_width=beam_width, temperature=temperature, top_k=top_k,
+                                seed=seed, max_len=max_len)
+        emoji = m.suggester.suggest_batch(replies, k=k) if k else [[] for _ in replies]
+        return [{"reply": r, "emoji": [{"emoji": e, "score": round(s, 4)} for e, s in em]}
+                for r, em in zip(replies, emoji)]
+
+    def emoji_batch(k, messages: list[str]) -> list[list[dict]]:
+        suggestions = state["models"].suggester.suggest_batch(messages, k=k)
+        return [[{"emoji": e, "score": round(s, 4)} for e, s in row] for row in suggestions]
+
+    window = settings.batch_window_ms / 1000
+    chats = Batcher(chat_batch, model_thread, settings.max_batch, window)
+    emojis = Batcher(emoji_batch, model_thread, settings.max_batch, window)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        if state["models"] is None:
+            state["models"] = await asyncio.get_running_loop().run_in_executor(
+                model_thread, lambda: Models.load(settings.bot, settings.generators, progress=log.warning))
+        chats.start()
+        emojis.start()
+        if not settings.messenger.enabled:
+            log.warning("Messenger webhook disabled: set %s to enable it", ", ".join(settings.messenger.missing))
+        yield
+        await chats.stop()
+        await emojis.stop()
+        model_thread.shutdown(wait=False, cancel_futures=True)
+        generator_thread.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(title="Talk Like You", version="1.0",
+                  description="A chatbot that talks like you, emoji suggestions and a character-level text "
+                              "generator, from the Talk Like You cookbook (notebook 06_deployment).",
+                  lifespan=lifespan)
+
+    # ------------------------------------------------------------ errors: always JSON, never the message text
+    def error(status: int, message: str, details=None, headers=None) -> JSONResponse:
+        body = {"error": {"status": status, "message": message}}
+        if details:
+            body["error"]["details"] = details
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError):
+        details = [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
+                   for e in exc.errors()]  # "input" is left out: it would echo the message back
+        return error(422, "the request does not match the API schema (see /openapi.json)", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException):
+        return error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(ValueError)
+    async def on_value(request: Request, exc: ValueError):  # EmptyMessage and option errors from the helpers
+        return error(422, str(exc))
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, exc: Exception):
+        log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
+        return error(500, "internal error (logged on the server)")
+
+    # ------------------------------------------------------------ middleware: body limit, rate limit, access log
+    class BodyTooLarge(StarletteHTTPException):
+        def __init__(self):
+            super().__init__(413, f"request body larger than {settings.max_body:,} bytes")
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        start = time.perf_counter()
+        path = request.url.path
+        length = request.headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                return error(400, "invalid Content-Length header")
+            if int(length) > settings.max_body:
+                return error(413, f"request body larger than {settings.max_body:,} bytes")
+        if path.startswith("/api"):
+            wait = limiter.allow(request.client.host if request.client else "unknown")
+            if wait:
+                log.info("%s %s 429", request.method, path)
+                return error(429, "too many requests: slow down", headers={"Retry-After": str(math.ceil(wait))})
+        response = await call_next(request)
+        log.info("%s %s %d %.1f ms", request.method, path, response.status_code, 1000 * (time.perf_counter() - start))
+        return response
+
+    async def read_body(request: Request) -> bytes:
+        """The raw body, cut off with 413 past ``max_body`` even without a Content-Length header."""
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > settings.max_body:
+                raise BodyTooLarge()
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def call(batcher: Batcher, key, item):
+        try:
+            return await asyncio.wait_for(batcher.submit(key, item), settings.timeout_s)
+        except asyncio.TimeoutError:
+            raise HTTPException(503, f"the model took longer than {settings.timeout_s:g} s: try again") from None
+
+    def checked(message: str) -> str:
+        state["models"].bot.prompt_tokens(message)  # raises EmptyMessage (422) before the message joins a batch
+        return message
+
+    # ------------------------------------------------------------ endpoints
+    @app.get("/", include_in_schema=False)
+    async def page():
+        return FileResponse(STATIC / "chat.html", media_type="text/html")
+
+    @app.get("/healthz", tags=["service"])
+    async def healthz() -> dict:
+        """Liveness and what is loaded."""
+        m = state["models"]
+        recent = chats.batches[-100:]
+        return {"status": "ok", "uptime_s": round(time.time() - state["started"], 1),
+                "bot": m.bot.name, "generators": sorted(m.generators),
+                "messenger": "enabled" if settings.messenger.enabled else "disabled",
+                "mean_chat_batch": round(sum(recent) / len(recent), 2) if recent else None}
+
+    @app.post("/api/chat", response_model=ChatResponse, tags=["chat"])
+    async def chat(request: ChatRequest):
+        """The bot's reply to ``message`` and emoji suggested for the reply."""
+        max_len = min(request.max_len or state["models"].bot.max_reply, state["models"].bot.max_reply)
+        key = (request.method, request.beam_width, request.temperature, request.top_k, request.seed, max_len,
+               request.emoji)
+        return await call(chats, key, checked(request.message))
+
+    @app.get("/api", response_model=BookResponse, response_model_by_alias=True, tags=["chat"])
+    async def book(sentence: str = Query(min_length=1, max_length=chatbot.MAX_CHARS)):
+        """The original book's API: ``GET /api?sentence=hi`` -> ``{"data": [{"in": "hi", "out": "..."}]}``."""
+        max_reply = state["models"].bot.max_reply
+        result = await call(chats, ("greedy", 4, 0.8, 20, 0, max_reply, 0), checked(sentence))
+        return {"data": [{"in": sentence, "out": result["reply"]}]}
+
+    @app.post("/api/emoji", response_model=EmojiResponse, tags=["emoji"])
+    async def emoji(request: EmojiRequest):
+        """The ``k`` emoji that fit ``message`` best, with probabilities."""
+        emoji_suggest.EmojiSuggester._check(request.message)
+        return {"emoji": await call(emojis, request.k, request.message)}
+
+    @app.post("/api/generate", response_model=GenerateResponse, tags=["generate"])
+    async def generate(request: GenerateRequest):
+        """Character-level text that continues ``start`` (Shakespeare or Python), at most 1,000 characters."""
+        generator = state["models"].generators.get(request.corpus)
+        if generator is None:
+            raise HTTPException(404, f"the {request.corpus} generator is not loaded on this server")
+        if pending_generations["n"] >= settings.max_pending_generations:
+            raise HTTPException(429, "the generator is busy: try again in a few seconds", headers={"Retry-After": "2"})
+        pending_generations["n"] += 1
+        try:
+            work = asyncio.get_running_loop().run_in_executor(
+                generator_thread, lambda: generator.generate(request.start, request.length, request.temperature,
+                                                             seed=request.seed)[0])
+            text = await asyncio.wait_for(work, settings.timeout_s)
+        except asyncio.TimeoutError:
+            raise HTTPException(503, f"generation took longer than {settings.timeout_s:g} s") from None
+        finally:
+            pending_generations["n"] -= 1
+        return {"corpus": request.corpus, "text": text}
+
+    # ------------------------------------------------------------ Messenger
+    def messenger_disabled():
+        return error(503, "the Messenger webhook is disabled: set " + ", ".join(settings.messenger.missing))
+
+    @app.get("/webhook/messenger", response_class=PlainTextResponse, tags=["messenger"])
+    async def messenger_verify(request: Request):
+        """Facebook's one-time check: echo ``hub.challenge`` when ``hub.verify_token`` matches."""
+        if not settings.messenger.enabled:
+            return messenger_disabled()
+        challenge = verify_challenge(dict(request.query_params), settings.messenger.verify_token)
+        if challenge is None:
+            raise HTTPException(403, "verification failed: wrong hub.mode or hub.verify_token")
+        return PlainTextResponse(challenge)
+
+    @app.post("/webhook/messenger", tags=["messenger"])
+    async def messenger_events(request: Request):
+        """Incoming messages: the body must carry a valid ``X-Hub-Signature-256``; each text gets a reply."""
+        import json
+
+        if not settings.messenger.enabled:
+            return messenger_disabled()
+        body = await read_body(request)
+        if not signature_ok(body, request.headers.get(SIGNATURE_HEADER), settings.messenger.app_secret):
+            raise HTTPException(403, f"missing or wrong {SIGNATURE_HEADER} signature")
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise HTTPException(400, "the body is not JSON") from None
+        messages = text_messages(payload)
+        sent = 0
+        for sender_id, text in messages:
+            try:
+                result = await call(chats, ("greedy", 4, 0.8, 20, 0, state["models"].bot.max_reply, 0), checked(text))
+            except (ValueError, HTTPException):
+                continue
+            status = await sender.send(sender_id, result["reply"])
+            sent += 200 <= status < 300
+            if not 200 <= status < 300:
+                log.warning("Send API answered %s", status or "nothing (unreachable)")
+        return {"received": len(messages), "replied": sent}
+
+    app.state.settings, app.state.chats, app.state.emojis, app.state.limiter = settings, chats, emojis, limiter
+    return app
+
+
+# --------------------------------------------------------------------------- command line
+def serve(settings: Settings, models: Models | None = None) -> None:
+    """Run the app with uvicorn until Ctrl-C (uvicorn's own access log is off: it would log query strings)."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    print(f"Talk Like You serving on http://{settings.host}:{settings.port}/ (Ctrl-C stops)", flush=True)
+    uvicorn.run(create_app(settings, models), host=settings.host, port=settings.port, access_log=False,
+                log_level="warning", timeout_graceful_shutdown=3)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.serve", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="serve the models (the default command)")
+    export = sub.add_parser("export", help="write TF Serving SavedModels of the chatbot and the emoji suggester")
+    export.add_argument("dir", type=Path)
+    export.add_argument("--bot", default=chatbot.ZOO_NAME, help="zoo name or `make bot` folder")
+    bot = sub.add_parser("bot", help="parse your chat export, train your bot (workshop size) and serve it")
+    bot.add_argument("--export", dest="paths", required=True, nargs="+", type=Path, help="export files or folders")
+    bot.add_argument("--me", required=True, help="your name exactly as the app shows it")
+    bot.add_argument("--out", type=Path, default=None, help="where to save the bot (default generated/your_bot)")
+    bot.add_argument("--minutes", type=float, default=None, help="training budget (default: workshop size)")
+    bot.add_argument("--no-serve", action="store_true", help="train and save only")
+    for p in (parser, run, bot):
+        p.add_argument("--host", default="127.0.0.1", help="127.0.0.1 (default) keeps it on this computer")
+        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--rate", type=float, default=Settings.rate, help="requests/s per client on /api (0: off)")
+        p.add_argument("--burst", type=int, default=Settings.burst)
+        p.add_argument("--generators", default=",".join(GENERATORS), help="char-RNN models to load ('' for none)")
+    run.add_argument("--bot", default=chatbot.ZOO_NAME, help="zoo name or `make bot` folder")
+    parser.set_defaults(bot=chatbot.ZOO_NAME)
+    args = parser.parse_args(argv)
+    from .setup import check_versions
+
+    check_versions()
+    if args.command == "export":
+        from .tf_export import export_all
+
+        for name, path in export_all(args.dir, bot=args.bot).items():
+            print(f"{name}: {path}")
+        return 0
+    settings = Settings(host=args.host, port=args.port, rate=args.rate, burst=args.burst,
+                        generators=tuple(g for g in args.generators.split(",") if g))
+    if args.command == "bot":
+        from .your_bot import train_your_bot
+
+        folder = train_your_bot(args.paths, args.me, out=args.out, minutes=args.minutes)
+        if args.no_serve:
+            return 0
+        settings = replace(settings, bot=str(folder))
+    else:
+        settings = replace(settings, bot=args.bot)
+    serve(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    raise SystemExit(main())
