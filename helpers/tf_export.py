@@ -1,0 +1,212 @@
+"""TF Serving export: the chatbot and the emoji suggester as SavedModels with string-in, string-out signatures.
+
+``python -m helpers.serve export DIR`` writes ``DIR/chatbot/1`` and ``DIR/emoji/1`` (the
+``/1`` is the version folder TF Serving expects). Everything a request needs runs inside
+the graph, so any TF Serving client can call them:
+
+- ``chatbot``: ``serve(messages: string[batch]) -> replies: string[batch]`` (greedy, with
+  the same 3-gram ban as :class:`helpers.chatbot.ChatBot`);
+- ``emoji``: ``serve(messages: string[batch]) -> {emoji: string[batch, 5], scores: float[batch, 5]}``.
+
+One thing differs from the Python classes: tokenization. nltk's ``TweetTokenizer`` is Python
+and cannot go into a graph, so :func:`tokenize` re-creates its rules with TensorFlow's regular
+expressions (RE2): URLs, emoticons, @mentions, #hashtags, words with apostrophes or hyphens,
+numbers, ellipses, single other characters, letters repeated 4+ times cut to 3. Unicode NFC
+normalization is not available in core TensorFlow. :func:`tokenizer_agreement` measures how
+often the two agree (the tests require it on real chat messages). Taught in: 06_deployment.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from . import seq2seq
+
+_INVISIBLE = "[\u200b-\u200f\u2060\ufeff\u00ad]"
+_WORD = r"[\p{L}\p{M}\p{N}_]"
+_LETTER = r"[\p{L}\p{M}]"
+# Alternatives are tried left to right (RE2's leftmost-first semantics, like Python's re),
+# in the order nltk's casual tokenizer lists them.
+TOKEN = "|".join([
+    r"https?:(?:/{1,3}|[a-z0-9%])[^\s()<>]+",                                  # URLs
+    r"[<>]?[:;=8][\-o\*']?[\)\]\(\[dDpP/:\}\{@\|\\]",                          # emoticons :) ;-p
+    r"[\)\]\(\[dDpP/:\}\{@\|\\][\-o\*']?[:;=8][<>]?",                          # reversed (:
+    r"</?3",                                                                   # <3
+    r"@" + _WORD + "+",                                                        # @mentions
+    r"#+" + _WORD + "[\\p{L}\\p{M}\\p{N}_'\\-]*" + _WORD,                        # #hashtags
+    _LETTER + r"(?:" + _LETTER + r"|['\-_])+" + _LETTER,                       # words with ' or -
+    r"[+\-]?\d+[,/.:-]\d+[+\-]?",                                               # numbers 3.14 10:30
+    _WORD + "+",                                                               # other words
+    r"\.(?:_?\.)+",                                                            # ellipses (". . ." -> "._._.")
+    r"\S",                                                                     # anything else, one character
+])
+_REPEATS = "abcdefghijklmnopqrstuvwxyz!?."
+
+
+def tokenize(texts):
+    """Lowercased TweetTokenizer-like tokens of a string tensor ``[batch]``: a ``RaggedTensor [batch, None]``.
+
+    Taught in: 06_deployment.
+    """
+    import tensorflow as tf
+
+    texts = tf.strings.lower(tf.strings.regex_replace(texts, _INVISIBLE, ""), encoding="utf-8")
+    texts = tf.strings.regex_replace(texts, r"\s+", " ")  # whitespace runs (newlines too) are one space
+    for char in _REPEATS:  # reduce_len: "sooooo" -> "sooo" (RE2 has no back-references, so one rule per letter)
+        quoted = "\\" + char if char in "?." else char
+        texts = tf.strings.regex_replace(texts, quoted + "{4,}", char * 3)
+    for _ in range(2):  # ". . ." is one token, written "._._." like helpers.text.tokenize writes it
+        texts = tf.strings.regex_replace(texts, r"\.[ \t]+\.", "._.")
+    texts = tf.strings.regex_replace(texts, TOKEN, r" \0 ")
+    return tf.strings.split(texts)
+
+
+def prepare_sentiment(tokens):
+    """``sentiment.prepare`` on tokens: URLs -> ``http``, @mentions -> ``@user``; joined with spaces."""
+    import tensorflow as tf
+
+    tokens = tf.ragged.map_flat_values(tf.strings.regex_replace, tokens, r"^(?:https?://|www\.)\S+$", "http")
+    tokens = tf.ragged.map_flat_values(tf.strings.regex_replace, tokens, r"^@.+$", "@user")
+    return tf.strings.reduce_join(tokens, axis=-1, separator=" ")
+
+
+def tokenizer_agreement(texts: Sequence[str]) -> float:
+    """Share of ``texts`` that :func:`tokenize` splits exactly as ``helpers.text.tokenize`` does."""
+    from .text import tokenize as python_tokenize
+
+    graph = tokenize(np.asarray(list(texts), dtype=object)).to_list()
+    same = [[t.decode("utf-8") for t in row] == python_tokenize(text) for row, text in zip(graph, texts)]
+    return float(np.mean(same)) if same else 1.0
+
+
+def _table(keys: Sequence[str], values, default):
+    import tensorflow as tf
+
+    values = np.asarray(values)
+    return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+        tf.constant(list(keys), tf.string), tf.constant(values)), default)
+
+
+# --------------------------------------------------------------------------- chatbot
+def chatbot_module(bot):
+    """A ``keras.export.ExportArchive`` whose ``serve`` endpoint replies to a batch of strings (greedy).
+
+    Taught in: 06_deployment.
+    """
+    import keras
+    import tensorflow as tf
+
+    words = bot.vocabulary[len(seq2seq.SPECIALS):]
+    to_id = _table(words, np.arange(len(seq2seq.SPECIALS), len(bot.vocabulary), dtype="int32"), seq2seq.UNK_ID)
+    to_word = _table([str(i) for i in range(len(bot.vocabulary))], np.array(bot.vocabulary, dtype=object), "")
+    glue = "|".join(re.escape(t) for t in sorted(seq2seq._GLUE, key=len, reverse=True))
+    max_prompt, max_reply, decoder = bot.max_prompt, bot.max_reply, bot.decoder
+
+    def serve(messages):
+        tokens = tokenize(tf.strings.substr(messages, 0, 2000, unit="UTF8_CHAR"))[:, -max_prompt:]
+        ids = tf.ragged.map_flat_values(to_id.lookup, tokens).to_tensor(seq2seq.PAD_ID, shape=[None, max_prompt])
+        reply_ids, _ = decoder._greedy(ids, tf.constant(max_reply))
+        keep = reply_ids >= len(seq2seq.SPECIALS)          # drop [END], padding and any special token
+        words = to_word.lookup(tf.strings.as_string(reply_ids))
+        words = tf.ragged.boolean_mask(words, keep)
+        text = tf.strings.reduce_join(words, axis=-1, separator=" ")
+        return tf.strings.regex_replace(text, " (" + glue + ")( |$)", r"\1\2")
+
+    archive = keras.export.ExportArchive()
+    archive.track(bot.model)
+    archive.track(to_id)
+    archive.track(to_word)
+    archive.add_endpoint("serve", serve, input_signature=[tf.TensorSpec([None], tf.string, name="messages")])
+    return archive
+
+
+# --------------------------------------------------------------------------- emoji
+def emoji_module(suggester, k: int = 5):
+    """A ``keras.export.ExportArchive`` whose ``serve`` endpoint gives the top ``k`` emoji and scores per string.
+
+    The same score as :class:`helpers.emoji_suggest.EmojiSuggester`: prior + sentiment term + name
+    term; emoji in the message count as sentiment evidence when they are one code point
+    (with or without a variation selector). Taught in: 06_deployment.
+    """
+    import keras
+    import tensorflow as tf
+
+    table, matcher = suggester.table, suggester.matcher
+    single = [(e, i) for i, e in enumerate(table.emoji) if len(e.replace("\ufe0f", "")) == 1]
+    emoji_index = _table([e.replace("\ufe0f", "") for e, _ in single], np.array([i for _, i in single], "int32"), -1)
+    profiles = tf.constant(table.profiles, tf.float32)
+    log_ratio_base = tf.constant(table.profiles.T / table.class_share()[:, None], tf.float32)  # (classes, emoji)
+    prior = tf.constant(suggester.prior, tf.float32)
+    emoji_strings = tf.constant(table.emoji)
+    kv = matcher.kv
+    vectors = kv.vectors / (np.linalg.norm(kv.vectors, axis=1, keepdims=True) + 1e-9)
+    content = np.array([w.isalpha() and w not in matcher.stop_words for w in kv.index_to_key])
+    rows = np.where(content, np.arange(len(kv.index_to_key)), -1).astype("int32")
+    word_row = _table(list(kv.index_to_key), rows, -1)
+    word_vectors = tf.constant(vectors, tf.float32)
+    name_vectors = tf.constant(matcher.name_vectors, tf.float32)
+    owners = tf.constant(matcher.owners, tf.int32)
+    has_name = tf.constant(matcher.has_name)
+    mean, std = tf.constant(matcher.mean, tf.float32), tf.constant(matcher.std, tf.float32)
+    weight, gate, size = float(suggester.name_weight), float(suggester.name_gate), len(table)
+    model = suggester.model
+
+    def serve(messages):
+        messages = tf.strings.substr(messages, 0, 2000, unit="UTF8_CHAR")
+        tokens = tokenize(messages)
+        batch = tf.shape(messages)[0]
+        # sentiment, with single-code-point emoji in the message as extra evidence
+        probabilities = tf.cast(model(prepare_sentiment(tokens), training=False), tf.float32)
+        chars = tf.strings.unicode_split(tf.strings.regex_replace(messages, "\ufe0f", ""), "UTF-8")
+        found = tf.ragged.map_flat_values(emoji_index.lookup, chars)
+        found = tf.ragged.boolean_mask(found, found >= 0)
+        evidence = tf.reduce_sum(tf.gather(profiles, found), axis=1)
+        counts = tf.cast(found.row_lengths(), tf.float32)[:, None]
+        probabilities = (probabilities + evidence) / (1.0 + counts)
+        sentiment = tf.math.log(probabilities @ log_ratio_base)
+        # name term: best cosine between a content word and an emoji's name words, z-scored
+        prepared_tokens = tf.strings.split(prepare_sentiment(tokens))
+        word_rows = tf.ragged.map_flat_values(word_row.lookup, prepared_tokens)
+        word_rows = tf.ragged.boolean_mask(word_rows, word_rows >= 0)
+        sims = tf.gather(word_vectors, word_rows.flat_values) @ tf.transpose(name_vectors)   # (words, names)
+        per_message = tf.math.unsorted_segment_max(sims, word_rows.value_rowids(), batch)    # (batch, names)
+        per_emoji = tf.transpose(tf.math.unsorted_segment_max(tf.transpose(per_message), owners, size))
+        has_words = word_rows.row_lengths() > 0
+        z = (per_emoji - mean) / std
+        z = tf.where(has_words[:, None] & has_name[None, :], z, 0.0)
+        score = prior[None, :] + sentiment + weight * tf.maximum(0.0, z - gate)
+        probabilities = tf.nn.softmax(score, axis=-1)
+        top = tf.math.top_k(probabilities, k=k)
+        return {"emoji": tf.gather(emoji_strings, top.indices), "scores": top.values}
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    for resource in (emoji_index, word_row):
+        archive.track(resource)
+    archive.add_endpoint("serve", serve, input_signature=[tf.TensorSpec([None], tf.string, name="messages")])
+    return archive
+
+
+def export_all(directory: str | Path, bot: str = "04_seq2seq/you", version: int = 1) -> dict[str, Path]:
+    """Write ``DIRECTORY/chatbot/VERSION`` and ``DIRECTORY/emoji/VERSION``; return their paths.
+
+    ``bot`` is a zoo name or a ``make bot`` folder. Taught in: 06_deployment.
+    """
+    from .chatbot import ChatBot
+    from .emoji_suggest import EmojiSuggester
+
+    directory = Path(directory)
+    if Path(bot).is_dir():
+        from .your_bot import load_bot
+
+        chat = load_bot(bot)
+    else:
+        chat = ChatBot.from_zoo(bot)
+    out = {"chatbot": directory / "chatbot" / str(version), "emoji": directory / "emoji" / str(version)}
+    chatbot_module(chat).write_out(str(out["chatbot"]), verbose=False)
+    emoji_module(EmojiSuggester.from_zoo()).write_out(str(out["emoji"]), verbose=False)
+    return out
