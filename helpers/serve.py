@@ -147,14 +147,17 @@ class Batcher:
         self.function, self.executor, self.max_batch, self.window = function, executor, max_batch, window
         self.queue: asyncio.Queue | None = None
         self.task: asyncio.Task | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.batches: list[int] = []     # sizes of recent batches (for /healthz and the notebook)
 
     def start(self) -> None:
+        """Start the consumer on the running event loop (``submit`` also starts it, on a new loop too)."""
+        self.loop = asyncio.get_running_loop()
         self.queue = asyncio.Queue()
-        self.task = asyncio.get_running_loop().create_task(self._run())
+        self.task = self.loop.create_task(self._run())
 
     async def stop(self) -> None:
-        if self.task is not None:
+        if self.task is not None and self.loop is asyncio.get_running_loop():
             self.task.cancel()
             try:
                 await self.task
@@ -162,7 +165,7 @@ class Batcher:
                 pass
 
     async def submit(self, key, item):
-        if self.queue is None:
+        if self.loop is not asyncio.get_running_loop() or self.task is None or self.task.done():
             self.start()
         future = asyncio.get_running_loop().create_future()
         await self.queue.put((key, item, future))
@@ -341,9 +344,7 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
             log.warning("Messenger webhook disabled: set %s to enable it", ", ".join(settings.messenger.missing))
         yield
         await chats.stop()
-        await emojis.stop()
-        model_thread.shutdown(wait=False, cancel_futures=True)
-        generator_thread.shutdown(wait=False, cancel_futures=True)
+        await emojis.stop()  # the worker threads stay: a test client may start the app again
 
     app = FastAPI(title="Talk Like You", version="1.0",
                   description="A chatbot that talks like you, emoji suggestions and a character-level text "
@@ -477,8 +478,8 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         return {"corpus": request.corpus, "text": text}
 
     # ------------------------------------------------------------ Messenger
-    def messenger_disabled():
-        return error(503, "the Messenger webhook is disabled: set " + ", ".join(settings.messenger.missing))
+    def messenger_disabled():  # 404: on this server the webhook does not exist
+        return error(404, "the Messenger webhook is disabled: set " + ", ".join(settings.messenger.missing))
 
     @app.get("/webhook/messenger", response_class=PlainTextResponse, tags=["messenger"])
     async def messenger_verify(request: Request):
@@ -518,6 +519,7 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         return {"received": len(messages), "replied": sent}
 
     app.state.settings, app.state.chats, app.state.emojis, app.state.limiter = settings, chats, emojis, limiter
+    app.state.runtime = state  # {"models": Models or None, "started": time}: tests may hand in models late
     return app
 
 
@@ -527,6 +529,8 @@ def serve(settings: Settings, models: Models | None = None) -> None:
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    for name in ("httpx2", "httpx", "httpcore2", "httpcore"):  # their INFO lines hold the Send API's token
+        logging.getLogger(name).setLevel(logging.WARNING)
     print(f"Talk Like You serving on http://{settings.host}:{settings.port}/ (Ctrl-C stops)", flush=True)
     uvicorn.run(create_app(settings, models), host=settings.host, port=settings.port, access_log=False,
                 log_level="warning", timeout_graceful_shutdown=3)

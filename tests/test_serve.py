@@ -1,0 +1,333 @@
+"""The web service (helpers.serve): every endpoint, every bad input we could think of, batching, limits, Messenger."""
+
+import asyncio
+import json
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from helpers import messenger, serve  # noqa: E402
+from helpers.messenger import MessengerConfig  # noqa: E402
+
+SECRET = "my bank pin is 4321"
+
+
+@pytest.fixture(scope="module")
+def models():
+    from helpers.setup import check_versions
+
+    check_versions()
+    return serve.Models.load(progress=lambda *_: None)
+
+
+def make_client(models, **overrides):
+    settings = serve.Settings(**{"rate": 0, "messenger": MessengerConfig(), **overrides})
+    return TestClient(serve.create_app(settings, models))
+
+
+@pytest.fixture(scope="module")
+def client(models):
+    with make_client(models) as c:
+        yield c
+
+
+def assert_json_error(response, status):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["error"]["status"] == status and body["error"]["message"]
+    return body["error"]
+
+
+# --------------------------------------------------------------------------- happy paths
+def test_chat_replies_with_emoji(client, models):
+    response = client.post("/api/chat", json={"message": "how are you?"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["reply"] == models.bot.reply("how are you?")  # the same ChatBot the notebooks use
+    assert len(body["emoji"]) == 3 and all(0 < e["score"] <= 1 for e in body["emoji"])
+
+
+@pytest.mark.parametrize("options", [{"method": "beam", "beam_width": 3}, {"method": "sample", "temperature": 0.7,
+                                                                          "seed": 5}, {"emoji": 0, "max_len": 3}])
+def test_chat_decoding_options(client, options):
+    body = client.post("/api/chat", json={"message": "what are you doing tonight?", **options}).json()
+    assert body["reply"].strip()
+    if options.get("emoji") == 0:
+        assert body["emoji"] == [] and len(body["reply"].split()) <= 3
+
+
+def test_sampling_is_repeatable_with_a_seed(client):
+    ask = {"message": "tell me about your weekend", "method": "sample", "temperature": 1.5, "seed": 11}
+    assert client.post("/api/chat", json=ask).json() == client.post("/api/chat", json=ask).json()
+
+
+def test_book_api_shape(client):
+    response = client.get("/api", params={"sentence": "hi there"})
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert len(data) == 1 and data[0]["in"] == "hi there" and data[0]["out"]
+
+
+def test_emoji_endpoint(client, models):
+    body = client.post("/api/emoji", json={"message": "I love you so much", "k": 4}).json()
+    expected = models.suggester.suggest("I love you so much", k=4)
+    assert [e["emoji"] for e in body["emoji"]] == [e for e, _ in expected]
+
+
+@pytest.mark.parametrize("corpus,start", [("shakespeare", "ROMEO:"), ("python", "def ")])
+def test_generate(client, corpus, start):
+    body = client.post("/api/generate", json={"corpus": corpus, "start": start, "length": 80, "seed": 1}).json()
+    assert body["corpus"] == corpus and 0 < len(body["text"]) <= 80
+
+
+def test_healthz_and_page(client):
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["bot"] == "04_seq2seq/you" and health["messenger"] == "disabled"
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "/api/chat" in page.text
+    assert "http://" not in page.text and "https://" not in page.text  # no CDN: works offline
+    assert client.get("/openapi.json").json()["info"]["title"] == "Talk Like You"
+
+
+# --------------------------------------------------------------------------- abuse
+@pytest.mark.parametrize("body", [
+    {"message": ""}, {"message": "   \u200b "}, {"message": "x" * 2001}, {"message": 42}, {"message": None},
+    {"message": ["hi"]}, {}, {"message": "hi", "method": "telepathy"}, {"message": "hi", "temperature": 1e308},
+    {"message": "hi", "temperature": 0}, {"message": "hi", "seed": 2**64}, {"message": "hi", "beam_width": 10**12},
+    {"message": "hi", "max_len": -1}, {"message": "hi", "emoji": 11}, {"message": "hi", "admin": True},
+    {"message": "hi", "seed": "1"}, {"message": "hi", "temperature": float("nan")},
+])
+def test_chat_rejects_bad_input(client, body):
+    assert_json_error(client.post("/api/chat", content=json.dumps(body), headers={"content-type": "application/json"}),
+                      422)
+
+
+@pytest.mark.parametrize("raw,status", [
+    (b'{"message": ', 422), (b"\xff\xfe\xfa", 400), (b'{"message": "\xff\xfe"}', 400), (b"[]", 422),
+    (b"null", 422), (b'"hi"', 422),
+    (b"1" * 5000, 400),  # 5,000 digits: past Python's limit on parsing big integers
+])
+def test_malformed_bodies(client, raw, status):
+    assert_json_error(client.post("/api/chat", content=raw, headers={"content-type": "application/json"}), status)
+
+
+@pytest.mark.parametrize("body", [{"length": 10**9}, {"length": 0}, {"start": ""}, {"start": "x" * 201},
+                                  {"corpus": "klingon"}, {"temperature": -1}])
+def test_generate_rejects_bad_input(client, body):
+    assert_json_error(client.post("/api/generate", json=body), 422)
+
+
+@pytest.mark.parametrize("body", [{"message": "hi", "k": 0}, {"message": "hi", "k": 10**6}, {"message": " "}])
+def test_emoji_rejects_bad_input(client, body):
+    assert_json_error(client.post("/api/emoji", json=body), 422)
+
+
+def test_book_api_rejects_bad_input(client):
+    assert_json_error(client.get("/api"), 422)
+    assert_json_error(client.get("/api", params={"sentence": "y" * 2001}), 422)
+    assert_json_error(client.get("/api", params={"sentence": " "}), 422)
+
+
+def test_body_size_limit(client):
+    big = json.dumps({"message": "x" * 100_000})
+    assert_json_error(client.post("/api/chat", content=big, headers={"content-type": "application/json"}), 413)
+
+    def chunks():  # no Content-Length: the limit is counted while the body streams in
+        for _ in range(100):
+            yield b"x" * 1000
+    signed = client.post("/webhook/messenger", content=chunks())
+    assert signed.status_code in (404, 413)  # 404: webhook disabled here; the enabled case is tested below
+    assert_json_error(client.post("/api/chat", content=b"{}", headers={"content-length": "abc"}), 400)
+
+
+def test_unknown_routes_and_methods_are_json(client):
+    assert_json_error(client.get("/nope"), 404)
+    assert_json_error(client.delete("/api/chat"), 405)
+
+
+def test_still_serving_after_abuse(client):
+    for raw in (b"\x00" * 100, b"{" * 3000, b'{"message": "' + b"\xf0\x9f" * 100 + b'"}'):
+        assert client.post("/api/chat", content=raw, headers={"content-type": "application/json"}).status_code < 500
+    assert client.post("/api/chat", json={"message": "still there?"}).status_code == 200
+
+
+def test_messages_never_reach_the_logs(client, caplog):
+    with caplog.at_level(logging.DEBUG):
+        client.post("/api/chat", json={"message": SECRET})
+        client.get("/api", params={"sentence": SECRET})
+        client.post("/api/emoji", json={"message": SECRET})
+        client.post("/api/chat", json={"message": SECRET, "temperature": 99})
+    server = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))  # not the client's
+    assert "POST /api/chat 200" in server  # the access log is there...
+    assert "4321" not in server and "bank" not in server  # ...without the messages
+
+
+def test_validation_errors_do_not_echo_the_message(client):
+    error = assert_json_error(client.post("/api/chat", json={"message": SECRET, "temperature": 99}), 422)
+    assert SECRET not in json.dumps(error)
+
+
+def test_rate_limit(models):
+    with make_client(models, rate=1.0, burst=3) as limited:
+        codes = [limited.post("/api/emoji", json={"message": "hi"}).status_code for _ in range(5)]
+        assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+        response = limited.post("/api/chat", json={"message": "hi"})
+        assert_json_error(response, 429)
+        assert int(response.headers["retry-after"]) >= 1
+        assert limited.get("/healthz").status_code == 200  # only /api is limited
+
+
+def test_generation_queue_limit(models):
+    with make_client(models, max_pending_generations=0) as busy:
+        assert_json_error(busy.post("/api/generate", json={"length": 5}), 429)
+
+
+def test_model_timeout_is_503(models):
+    with make_client(models, timeout_s=1e-4) as slow:
+        assert_json_error(slow.post("/api/chat", json={"message": "hello"}), 503)
+        assert_json_error(slow.post("/api/generate", json={"length": 1000}), 503)
+
+
+# --------------------------------------------------------------------------- batching and rate limiting
+def test_batcher_batches_concurrent_requests():
+    calls = []
+
+    def double(key, items):
+        calls.append((key, list(items)))
+        return [2 * i for i in items]
+
+    async def main():
+        batcher = serve.Batcher(double, ThreadPoolExecutor(1), max_batch=8, window=0.05)
+        results = await asyncio.gather(*[batcher.submit("a" if i % 2 else "b", i) for i in range(10)])
+        await batcher.stop()
+        return results
+
+    assert asyncio.run(main()) == [2 * i for i in range(10)]
+    assert max(len(items) for _, items in calls) > 1  # batched, not one call per request
+    assert all(len({i % 2 for i in items}) == 1 for _, items in calls)  # grouped by key
+    assert sum(len(items) for _, items in calls) == 10
+
+
+def test_batcher_passes_errors_to_every_waiter_and_goes_on():
+    def fail_on_negative(key, items):
+        if any(i < 0 for i in items):
+            raise ValueError("negative")
+        return items
+
+    async def main():
+        batcher = serve.Batcher(fail_on_negative, ThreadPoolExecutor(1), window=0.02)
+        bad = await asyncio.gather(batcher.submit(0, -1), batcher.submit(0, 1), return_exceptions=True)
+        good = await batcher.submit(0, 7)
+        await batcher.stop()
+        return bad, good
+
+    bad, good = asyncio.run(main())
+    assert all(isinstance(b, ValueError) for b in bad) and good == 7
+
+
+def test_rate_limiter_token_bucket():
+    now = [0.0]
+    limiter = serve.RateLimiter(rate=2, burst=2, clock=lambda: now[0])
+    assert [limiter.allow("a") for _ in range(2)] == [0, 0]
+    assert limiter.allow("a") == pytest.approx(0.5)
+    assert limiter.allow("b") == 0  # per client
+    now[0] += 0.5
+    assert limiter.allow("a") == 0
+    assert serve.RateLimiter(rate=0, burst=1).allow("x") == 0
+
+
+# --------------------------------------------------------------------------- Messenger
+class FakeGraphAPI(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers["content-length"]))
+        FakeGraphAPI.received.append({"path": self.path, "body": json.loads(body)})
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"recipient_id": "1", "message_id": "m"}')
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def graph_api():
+    server = HTTPServer(("127.0.0.1", 0), FakeGraphAPI)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    FakeGraphAPI.received = []
+    yield f"http://127.0.0.1:{server.server_port}/v21.0"
+    server.shutdown()
+
+
+def event(text, sender="123"):
+    return {"object": "page", "entry": [{"id": "p", "messaging": [
+        {"sender": {"id": sender}, "recipient": {"id": "p"}, "message": {"mid": "m1", "text": text}}]}]}
+
+
+def test_messenger_webhook_end_to_end(models, graph_api):
+    config = MessengerConfig("page-token", "app-secret", "verify-me", graph_api)
+    with make_client(models, messenger=config) as c:
+        ok = c.get("/webhook/messenger", params={"hub.mode": "subscribe", "hub.verify_token": "verify-me",
+                                                 "hub.challenge": "12345"})
+        assert ok.status_code == 200 and ok.text == "12345"
+        assert_json_error(c.get("/webhook/messenger", params={"hub.mode": "subscribe", "hub.verify_token": "nope",
+                                                              "hub.challenge": "1"}), 403)
+        body = json.dumps(event("hey, how was your day?")).encode()
+        good = {messenger.SIGNATURE_HEADER: messenger.sign(body, "app-secret"), "content-type": "application/json"}
+        response = c.post("/webhook/messenger", content=body, headers=good)
+        assert response.json() == {"received": 1, "replied": 1}
+        sent = FakeGraphAPI.received[-1]
+        assert sent["path"].startswith("/v21.0/me/messages?access_token=page-token")
+        assert sent["body"]["recipient"] == {"id": "123"}
+        assert sent["body"]["message"]["text"] == models.bot.reply("hey, how was your day?")
+        for headers in ({}, {messenger.SIGNATURE_HEADER: "sha256=" + "0" * 64},
+                        {messenger.SIGNATURE_HEADER: messenger.sign(body + b" ", "app-secret")},
+                        {messenger.SIGNATURE_HEADER: messenger.sign(body, "wrong-secret")}):
+            assert_json_error(c.post("/webhook/messenger", content=body, headers=headers), 403)
+        assert len(FakeGraphAPI.received) == 1
+        garbage = b"not json"
+        assert_json_error(c.post("/webhook/messenger", content=garbage, headers={
+            messenger.SIGNATURE_HEADER: messenger.sign(garbage, "app-secret")}), 400)
+        big = b"x" * 70_000
+        assert_json_error(c.post("/webhook/messenger", content=iter([big]), headers={
+            messenger.SIGNATURE_HEADER: messenger.sign(big, "app-secret")}), 413)
+
+
+def test_messenger_disabled_says_which_variables_are_missing(client):
+    error = assert_json_error(client.get("/webhook/messenger", params={"hub.mode": "subscribe"}), 404)
+    assert "APP_SECRET" in error["message"]
+    assert_json_error(client.post("/webhook/messenger", json=event("hi")), 404)
+
+
+def test_messenger_config_from_env_never_prints_secrets():
+    config = MessengerConfig.from_env({"PAGE_ACCESS_TOKEN": "tok", "APP_SECRET": "sec", "VERIFY_TOKEN": "ver"})
+    assert config.enabled and config.graph_api_url == messenger.GRAPH_API_URL
+    assert "sec" not in repr(config) and "tok" not in repr(config)
+    assert MessengerConfig.from_env({"APP_SECRET": "s"}).missing == ["PAGE_ACCESS_TOKEN", "VERIFY_TOKEN"]
+
+
+def test_signature_and_event_parsing():
+    body = b'{"object": "page"}'
+    assert messenger.signature_ok(body, messenger.sign(body, "s"), "s")
+    assert not messenger.signature_ok(body, messenger.sign(body, "s"), "")
+    assert not messenger.signature_ok(body, None, "s")
+    assert not messenger.signature_ok(body, "sha256=\u00e9", "s")
+    echo = event("me talking")
+    echo["entry"][0]["messaging"][0]["message"]["is_echo"] = True
+    odd = [None, [], "page", {"object": "page", "entry": "x"}, {"object": "page", "entry": [{"messaging": [1, None]}]},
+           {"object": "user", "entry": event("hi")["entry"]}, echo, event("   "), event("hi", sender=5)]
+    assert all(messenger.text_messages(p) == [] for p in odd)
+    assert messenger.text_messages(event("hi", "42")) == [("42", "hi")]
+    assert messenger.verify_challenge({"hub.mode": "subscribe", "hub.verify_token": "t", "hub.challenge": "c"}, "t") == "c"
+    assert messenger.verify_challenge({"hub.mode": "subscribe", "hub.verify_token": "t"}, "") is None

@@ -1,0 +1,35 @@
+"""Property-based fuzzing of the API from its own OpenAPI schema (schemathesis): no input may cause a 5xx.
+
+Bounded: at most MAX_EXAMPLES generated requests per operation, valid and invalid ones
+(wrong types, out-of-range numbers, missing fields, odd strings).
+"""
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from helpers import serve  # noqa: E402
+from helpers.messenger import MessengerConfig  # noqa: E402
+
+MAX_EXAMPLES = 25
+# The schema is read at import time; the models are loaded once, by the fixture below.
+APP = serve.create_app(serve.Settings(rate=0, messenger=MessengerConfig()))
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def models():
+    from helpers.setup import check_versions
+
+    check_versions()
+    APP.state.runtime["models"] = serve.Models.load(progress=lambda *_: None, generators=("shakespeare", "python"))
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_no_server_errors(case):
+    response = case.call()
+    assert response.status_code < 500, f"{case.method} {case.path} -> {response.status_code}: {response.text[:300]}"
+    if response.status_code >= 400:  # every error is JSON with a message
+        assert response.json()["error"]["message"]
