@@ -16,7 +16,7 @@ NO_BROWSER := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
 # Jupyter refuses to start as root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help setup lab test unit notebooks-test notebooks bench zoo-verify clean-venv
+.PHONY: help setup lab test unit notebooks-test notebooks bench zoo-verify serve bot clean-venv
 
 help:
 	@echo "make lab         set up .venv and start Jupyter Lab on notebooks/"
@@ -24,6 +24,8 @@ help:
 	@echo "make bench       run benchmarks/bench_*.py and write generated/bench/*.json"
 	@echo "make notebooks   re-execute every notebook in workshop size and save it with outputs"
 	@echo "make zoo-verify  check every zoo file against zoo/MANIFEST.json"
+	@echo "make serve       serve the zoo chatbot, emoji and text generator on http://127.0.0.1:8000/"
+	@echo "make bot EXPORT=path/to/export ME=\"Your Name\"   train a bot on your own chats and serve it"
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +58,17 @@ notebooks: $(STAMP)
 
 zoo-verify: $(STAMP)
 	$(BIN)/python -m helpers.zoo verify
+
+# HOST=0.0.0.0 makes it reachable from other machines on your network (mind the rate limit and the webhook secrets).
+HOST ?= 127.0.0.1
+PORT ?= 8000
+serve: $(STAMP)
+	$(BIN)/python -m helpers.serve run --host $(HOST) --port $(PORT)
+
+# Your own bot: parse the export, train in workshop size (MINUTES, default 3), save to generated/your_bot, serve.
+bot: $(STAMP)
+	@test -n "$(EXPORT)" -a -n "$(ME)" || { echo 'usage: make bot EXPORT=path/to/export ME="Your Name" [MINUTES=3]'; exit 2; }
+	$(BIN)/python -m helpers.serve bot --export "$(EXPORT)" --me "$(ME)" $(if $(MINUTES),--minutes $(MINUTES)) --host $(HOST) --port $(PORT)
 
 clean-venv:
 	rm -rf $(VENV)

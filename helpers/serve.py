@@ -337,7 +337,7 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
     async def lifespan(app):
         if state["models"] is None:
             state["models"] = await asyncio.get_running_loop().run_in_executor(
-                model_thread, lambda: Models.load(settings.bot, settings.generators, progress=log.warning))
+                model_thread, lambda: Models.load(settings.bot, settings.generators, progress=log.info))
         chats.start()
         emojis.start()
         if not settings.messenger.enabled:

@@ -1,0 +1,101 @@
+"""A real browser on the chat page: headless Chromium (Debian's ``chromium``) driven by Playwright.
+
+The server runs as users run it (``python -m helpers.serve`` on 127.0.0.1, a free port); the
+browser types a message, presses Send and must see the bot's reply with emoji. Playwright
+never downloads a browser here: it launches the system's Chromium (``CHROMIUM`` or
+``/usr/bin/chromium``). ``.ci/run`` installs it; without one the test skips and says why.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import paths
+
+SECRET = "my secret word is pineapple"
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    import requests
+
+    port = free_port()
+    log = paths.generated("logs", "test_browser_server.log")
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "helpers.serve", "--port", str(port), "--generators", ""],
+                                   stdout=out, stderr=subprocess.STDOUT, cwd=paths.ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"the server did not start: see {log}\n{log.read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield url, log
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_chat_page_in_a_real_browser(server):
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("no Chromium found (apt-get install chromium, or set CHROMIUM=/path/to/chrome); "
+                    ".ci/run installs it")
+    playwright = pytest.importorskip("playwright.sync_api")
+    url, log = server
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda err: errors.append(str(err)))
+            outside = []
+            page.on("request", lambda r: None if r.url.startswith(url) else outside.append(r.url))
+            page.goto(url + "/")
+            assert page.title() == "Talk Like You"
+            page.fill("#message", SECRET)
+            page.click("#send")
+            reply = page.wait_for_selector(".msg.bot", timeout=30_000)
+            text = reply.inner_text().strip()
+            assert text, "the bot's bubble is empty"
+            assert page.locator(".msg.bot .emoji").count() == 1  # suggested emoji under the reply
+            assert page.locator(".msg.you").inner_text() == SECRET
+            page.fill("#message", "and what about tomorrow?")
+            page.press("#message", "Enter")
+            page.wait_for_function("document.querySelectorAll('.msg.bot').length == 2", timeout=30_000)
+            page.screenshot(path=str(paths.generated("screenshots", "chat_page.png")))
+            assert not errors, errors
+            assert not outside, f"the page fetched from outside the server: {outside}"
+        finally:
+            browser.close()
+    time.sleep(0.5)
+    server_log = log.read_text()
+    assert "POST /api/chat 200" in server_log and "pineapple" not in server_log
