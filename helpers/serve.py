@@ -113,7 +113,10 @@ class Models:
         progress(f"models loaded in {time.perf_counter() - start:.1f} s: {chat}, {suggester}, "
                  f"generators {', '.join(gens) or 'none'}")
         start = time.perf_counter()
-        models.warm_up()
+        from .setup import _quiet_native_stderr
+
+        with _quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
+            models.warm_up()
         progress(f"warmed up in {time.perf_counter() - start:.1f} s")
         return models
 
@@ -235,6 +238,39 @@ class RateLimiter:
             return (1.0 - tokens) / self.rate
         self.buckets[client] = (tokens - 1.0, now)
         return 0.0
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, max_body: int):
+        super().__init__(413, f"request body larger than {max_body:,} bytes")
+
+
+class BodyLimit:
+    """ASGI middleware: a request body stops being read, with 413, once it passes ``max_body`` bytes.
+
+    The guard in :func:`create_app` already refuses a too-large ``Content-Length``; this catches
+    bodies sent without one (chunked), which would otherwise be read into memory whole.
+    Taught in: 06_deployment.
+    """
+
+    def __init__(self, app, max_body: int):
+        self.app, self.max_body = app, max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLarge(self.max_body)
+            return message
+
+        await self.app(scope, limited_receive, send)
 
 
 # --------------------------------------------------------------------------- request and response schemas
@@ -378,10 +414,7 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         return error(500, "internal error (logged on the server)")
 
     # ------------------------------------------------------------ middleware: body limit, rate limit, access log
-    class BodyTooLarge(StarletteHTTPException):
-        def __init__(self):
-            super().__init__(413, f"request body larger than {settings.max_body:,} bytes")
-
+    app.add_middleware(BodyLimit, max_body=settings.max_body)  # added first, so it sits inside the guard below
     @app.middleware("http")
     async def guard(request: Request, call_next):
         start = time.perf_counter()
@@ -400,16 +433,6 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         response = await call_next(request)
         log.info("%s %s %d %.1f ms", request.method, path, response.status_code, 1000 * (time.perf_counter() - start))
         return response
-
-    async def read_body(request: Request) -> bytes:
-        """The raw body, cut off with 413 past ``max_body`` even without a Content-Length header."""
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > settings.max_body:
-                raise BodyTooLarge()
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     async def call(batcher: Batcher, key, item):
         try:
@@ -498,7 +521,7 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
 
         if not settings.messenger.enabled:
             return messenger_disabled()
-        body = await read_body(request)
+        body = await request.body()  # BodyLimit stops it at max_body bytes
         if not signature_ok(body, request.headers.get(SIGNATURE_HEADER), settings.messenger.app_secret):
             raise HTTPException(403, f"missing or wrong {SIGNATURE_HEADER} signature")
         try:

@@ -206,7 +206,14 @@ def export_all(directory: str | Path, bot: str = "04_seq2seq/you", version: int 
         chat = load_bot(bot)
     else:
         chat = ChatBot.from_zoo(bot)
+    import tensorflow as tf
+
     out = {"chatbot": directory / "chatbot" / str(version), "emoji": directory / "emoji" / str(version)}
-    chatbot_module(chat).write_out(str(out["chatbot"]), verbose=False)
-    emoji_module(EmojiSuggester.from_zoo()).write_out(str(out["emoji"]), verbose=False)
+    level = tf.get_logger().level
+    tf.get_logger().setLevel("ERROR")  # "Assets written to ..." twice per model otherwise
+    try:
+        chatbot_module(chat).write_out(str(out["chatbot"]), verbose=False)
+        emoji_module(EmojiSuggester.from_zoo()).write_out(str(out["emoji"]), verbose=False)
+    finally:
+        tf.get_logger().setLevel(level)
     return out
