@@ -241,6 +241,8 @@ class RateLimiter:
 
 
 class BodyTooLarge(HTTPException):
+    """413: the request body passed the server's ``max_body``. Taught in: 06_deployment."""
+
     def __init__(self, max_body: int):
         super().__init__(413, f"request body larger than {max_body:,} bytes")
 
@@ -548,7 +550,10 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
 
 # --------------------------------------------------------------------------- command line
 def serve(settings: Settings, models: Models | None = None) -> None:
-    """Run the app with uvicorn until Ctrl-C (uvicorn's own access log is off: it would log query strings)."""
+    """Run the app with uvicorn until Ctrl-C (uvicorn's own access log is off: it would log query strings).
+
+    Taught in: 06_deployment (``make serve`` runs it).
+    """
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -560,6 +565,7 @@ def serve(settings: Settings, models: Models | None = None) -> None:
 
 
 def main(argv=None) -> int:
+    """``python -m helpers.serve [run|export DIR|bot --export PATH --me NAME]``. Taught in: 06_deployment."""
     parser = argparse.ArgumentParser(prog="python -m helpers.serve", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="serve the models (the default command)")

@@ -66,7 +66,10 @@ def tokenize(texts):
 
 
 def prepare_sentiment(tokens):
-    """``sentiment.prepare`` on tokens: URLs -> ``http``, @mentions -> ``@user``; joined with spaces."""
+    """``sentiment.prepare`` on tokens: URLs -> ``http``, @mentions -> ``@user``; joined with spaces.
+
+    Taught in: 06_deployment.
+    """
     import tensorflow as tf
 
     tokens = tf.ragged.map_flat_values(tf.strings.regex_replace, tokens, r"^(?:https?://|www\.)\S+$", "http")
@@ -75,7 +78,10 @@ def prepare_sentiment(tokens):
 
 
 def tokenizer_agreement(texts: Sequence[str]) -> float:
-    """Share of ``texts`` that :func:`tokenize` splits exactly as ``helpers.text.tokenize`` does."""
+    """Share of ``texts`` that :func:`tokenize` splits exactly as ``helpers.text.tokenize`` does.
+
+    Taught in: 06_deployment (99.75% of 2,000 chit-chat messages in the committed run).
+    """
     from .text import tokenize as python_tokenize
 
     graph = tokenize(np.asarray(list(texts), dtype=object)).to_list()

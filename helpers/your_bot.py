@@ -26,6 +26,7 @@ FEW_PAIRS = 500
 
 
 def default_folder() -> Path:
+    """``generated/your_bot``: where ``make bot`` saves your bot. Taught in: 06_deployment."""
     return paths.generated("your_bot")
 
 

@@ -134,6 +134,8 @@ def test_book_api_rejects_bad_input(client):
     assert_json_error(client.get("/api"), 422)
     assert_json_error(client.get("/api", params={"sentence": "y" * 2001}), 422)
     assert_json_error(client.get("/api", params={"sentence": " "}), 422)
+    for query in ("sentence=%FF%FE", "sentence=%00", "sentence=a&sentence=b", "sentence=" + "%F0%9F%98%82" * 10):
+        assert client.get("/api?" + query).status_code in (200, 422)
 
 
 def test_body_size_limit(client):
