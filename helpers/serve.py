@@ -108,7 +108,8 @@ class Models:
         for corpus in generators:
             if corpus not in GENERATORS:
                 raise ValueError(f"unknown generator {corpus!r}: choose from {', '.join(GENERATORS)}")
-            gens[corpus] = char_rnn.FastGenerator(zoo.load(GENERATORS[corpus]), zoo.card(GENERATORS[corpus])["vocabulary"])
+            name = GENERATORS[corpus]
+            gens[corpus] = char_rnn.FastGenerator(zoo.load(name), zoo.card(name)["vocabulary"])
         models = cls(chat, suggester, gens)
         progress(f"models loaded in {time.perf_counter() - start:.1f} s: {chat}, {suggester}, "
                  f"generators {', '.join(gens) or 'none'}")
@@ -121,7 +122,7 @@ class Models:
         return models
 
     def warm_up(self) -> None:
-        """Trace every ``tf.function`` once (for batch sizes 1 and 2), so the first user waits no longer than the next."""
+        """Trace every ``tf.function`` once (batch sizes 1 and 2): the first user waits no longer than the next."""
         for batch in (["hello"], ["hello", "how are you?"]):
             replies = self.bot.replies(batch)
             self.suggester.suggest_batch(replies, k=3)
@@ -283,7 +284,8 @@ class Strict(BaseModel):
 
 
 def _message(description: str = "the message"):
-    return Field(min_length=1, max_length=chatbot.MAX_CHARS, description=f"{description}: 1 to {chatbot.MAX_CHARS:,} characters")
+    return Field(min_length=1, max_length=chatbot.MAX_CHARS,
+                 description=f"{description}: 1 to {chatbot.MAX_CHARS:,} characters")
 
 
 class ChatRequest(Strict):

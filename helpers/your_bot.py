@@ -25,6 +25,14 @@ MIN_PAIRS = 5
 FEW_PAIRS = 500
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it (shorter, and no home folder in outputs)."""
+    try:
+        return str(Path(path).resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(path)
+
+
 def default_folder() -> Path:
     """``generated/your_bot``: where ``make bot`` saves your bot. Taught in: 06_deployment."""
     return paths.generated("your_bot")
@@ -65,7 +73,8 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
                          f"({parsed.summary()}); at least {MIN_PAIRS} are needed")
     folder.mkdir(parents=True, exist_ok=True)
     write_jsonl(paired.pairs, folder / "pairs.jsonl")
-    progress(f"{len(parsed.messages):,} messages, {len(paired.pairs):,} (message, your reply) pairs -> {folder}")
+    progress(f"{len(parsed.messages):,} messages, {len(paired.pairs):,} (message, your reply) pairs "
+             f"-> {_shown(folder)}")
     if len(paired.pairs) < FEW_PAIRS:
         progress(f"warning: {len(paired.pairs)} pairs is very little; the bot will mostly repeat your commonest "
                  f"phrases (a few thousand pairs make a bot worth talking to)")
@@ -116,7 +125,7 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
     }
     zoo.save(model, NAME, card, root=folder)
     summary = ", ".join(f"{k} {v}" for k, v in metrics.items())
-    progress(f"trained in {seconds:.0f} s ({summary}); saved {folder / (NAME + '.keras')}")
+    progress(f"trained in {seconds:.0f} s ({summary}); saved {_shown(folder / (NAME + '.keras'))}")
     return folder
 
 

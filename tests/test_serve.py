@@ -330,5 +330,7 @@ def test_signature_and_event_parsing():
            {"object": "user", "entry": event("hi")["entry"]}, echo, event("   "), event("hi", sender=5)]
     assert all(messenger.text_messages(p) == [] for p in odd)
     assert messenger.text_messages(event("hi", "42")) == [("42", "hi")]
-    assert messenger.verify_challenge({"hub.mode": "subscribe", "hub.verify_token": "t", "hub.challenge": "c"}, "t") == "c"
+    subscribe = {"hub.mode": "subscribe", "hub.verify_token": "t", "hub.challenge": "c"}
+    assert messenger.verify_challenge(subscribe, "t") == "c"
+    assert messenger.verify_challenge(subscribe, "other") is None
     assert messenger.verify_challenge({"hub.mode": "subscribe", "hub.verify_token": "t"}, "") is None
