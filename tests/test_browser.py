@@ -78,7 +78,7 @@ def test_chat_page_in_a_real_browser(server):
             errors = []
             page.on("pageerror", lambda err: errors.append(str(err)))
             outside = []
-            page.on("request", lambda r: None if r.url.startswith(url) else outside.append(r.url))
+            page.on("request", lambda r: None if r.url.startswith((url, "data:")) else outside.append(r.url))
             page.goto(url + "/")
             assert page.title() == "Talk Like You"
             page.fill("#message", SECRET)
@@ -88,9 +88,14 @@ def test_chat_page_in_a_real_browser(server):
             assert text, "the bot's bubble is empty"
             assert page.locator(".msg.bot .emoji").count() == 1  # suggested emoji under the reply
             assert page.locator(".msg.you").inner_text() == SECRET
-            page.fill("#message", "and what about tomorrow?")
-            page.press("#message", "Enter")
+            dialogs = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            markup = "<img src=x onerror=alert(1)> and what about tomorrow?"
+            page.fill("#message", markup)
+            page.press("#message", "Enter")  # Enter sends too
             page.wait_for_function("document.querySelectorAll('.msg.bot').length == 2", timeout=30_000)
+            assert page.locator(".msg.you").nth(1).inner_text() == markup  # shown as text, never run as HTML
+            assert not dialogs and page.locator(".msg img").count() == 0
             page.screenshot(path=str(paths.generated("screenshots", "chat_page.png")))
             assert not errors, errors
             assert not outside, f"the page fetched from outside the server: {outside}"

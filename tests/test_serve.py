@@ -245,6 +245,15 @@ def test_rate_limiter_token_bucket():
     assert serve.RateLimiter(rate=0, burst=1).allow("x") == 0
 
 
+def test_rate_limiter_memory_is_bounded():
+    now = [0.0]
+    limiter = serve.RateLimiter(rate=10, burst=2, clock=lambda: now[0], max_clients=100)
+    for i in range(1000):  # a flood from many addresses, each idle again a second later
+        limiter.allow(f"10.0.{i // 256}.{i % 256}")
+        now[0] += 0.01
+    assert len(limiter.buckets) <= 101
+
+
 # --------------------------------------------------------------------------- Messenger
 class FakeGraphAPI(BaseHTTPRequestHandler):
     received: list = []

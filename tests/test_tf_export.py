@@ -70,6 +70,14 @@ def test_your_bot_from_the_example_exports(tmp_path):
     assert bot.reply("are you coming tonight?").strip()
 
 
+def test_bot_command_line_trains_without_serving(tmp_path):
+    from helpers import serve
+
+    assert serve.main(["bot", "--export", "data/examples/whatsapp_ios.txt", "data/examples/telegram_chat.json",
+                       "--me", "Sam Rivera", "--minutes", "0.01", "--out", str(tmp_path), "--no-serve"]) == 0
+    assert (tmp_path / "bot.keras").exists() and (tmp_path / "pairs.jsonl").exists()
+
+
 def test_your_bot_errors(tmp_path):
     with pytest.raises(LookupError):
         your_bot.train_your_bot(["data/examples/whatsapp_ios.txt"], "Nobody Here", out=tmp_path / "x", minutes=0.01)
