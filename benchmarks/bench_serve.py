@@ -14,44 +14,16 @@ Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
 
 import asyncio
 import os
-import socket
-import subprocess
-import sys
 import time
 
 import numpy as np
 
-from helpers import bench, paths
+from helpers import bench, paths, serve
 
 CHAT_REQUESTS = int(os.environ.get("BENCH_SERVE_REQUESTS", 2000))
 EMOJI_REQUESTS = CHAT_REQUESTS
 CLIENTS = 16
 TIME_LIMIT_S = 300  # per load run: stop early rather than run on
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    import requests
-
-    log = open(paths.generated("logs", "bench_serve_server.log"), "w")
-    process = subprocess.Popen([sys.executable, "-m", "helpers.serve", "run", "--port", str(port), "--rate", "0",
-                                "--generators", ""], stdout=log, stderr=subprocess.STDOUT, cwd=paths.ROOT)
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except requests.ConnectionError:
-            time.sleep(0.3)
-        if process.poll() is not None:
-            break
-    process.kill()
-    raise RuntimeError("the server did not start: see generated/logs/bench_serve_server.log")
 
 
 async def load(url: str, path: str, bodies: list[dict], clients: int) -> dict:
@@ -108,10 +80,9 @@ def model_per_request(texts: list[str]) -> float:
 
 
 def main() -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     texts = messages(max(CHAT_REQUESTS, EMOJI_REQUESTS))
-    server = start_server(port)
+    server, url = serve.start_in_background(["--rate", "0", "--generators", ""],
+                                            log_path=paths.generated("logs", "bench_serve_server.log"), timeout=180)
     rows = []
     try:
         asyncio.run(load(url, "/api/chat", [{"message": t} for t in texts[:64]], CLIENTS))  # warm the batch sizes

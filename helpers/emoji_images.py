@@ -331,7 +331,7 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m helpers.emoji_images", description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=["train"])
-    args = parser.parse_args(argv)
+    parser.parse_args(argv)  # checks the command; "train" is the only one
     check_versions()
     result = train_zoo_vae(verbose=2)
     print(f"saved zoo/{ZOO_NAME}.keras in {result['seconds']:.0f} s, reconstruction MSE {result['mse']:.4f}")

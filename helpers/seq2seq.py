@@ -563,15 +563,19 @@ def load_pairs(which: str = "you_pairs", size: str = "workshop") -> list[dict]:
     return read_jsonl(corpus_files()[which])
 
 
-def prepare(size: str = "workshop", config: dict | None = None, progress: bool = False) -> dict:
+def prepare(size: str = "workshop", config: dict | None = None, progress: bool = False,
+            pairs: Sequence[dict] | None = None) -> dict:
     """Everything the models train on: tokenized you-pairs split by conversation, the vocabulary
     (from the training split only), and encoded arrays per split.
 
+    ``pairs`` (dicts with ``prompt``, ``reply``, ``conversation``) replaces notebook 01's
+    you-pairs: ``make bot`` passes the pairs of your own export.
     Returns a dict with ``splits`` (tokenized pairs), ``vocabulary``, ``encoded`` and ``config``.
     Taught in: 04_seq2seq_chatbot (the notebook walks through the same steps one by one).
     """
     config = {**ZOO_CONFIG, **(config or {})}
-    splits = split_pairs(tokenize_pairs(load_pairs("you_pairs", size), progress=progress))
+    pairs = load_pairs("you_pairs", size) if pairs is None else pairs
+    splits = split_pairs(tokenize_pairs(pairs, progress=progress))
     train_tokens = [p["prompt_tokens"] for p in splits["train"]] + [p["reply_tokens"] for p in splits["train"]]
     vocabulary = build_vocabulary(train_tokens, config["max_words"], config["min_count"])
     encoded = {name: encode_pairs(pairs, vocabulary, config["max_prompt"], config["max_reply"])

@@ -30,14 +30,15 @@ import asyncio
 import logging
 import math
 import os
+import subprocess
+import sys
 import time
 from collections import defaultdict
+from contextlib import asynccontextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Literal
-
-from contextlib import asynccontextmanager
+from typing import Any, Callable, Literal, Sequence
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -96,13 +97,10 @@ class Models:
         """Load (checksum-verified) and warm up every model; ``bot`` is a zoo name or a ``make bot`` folder."""
         from . import char_rnn, zoo
 
-        start = time.perf_counter()
-        if Path(bot).is_dir():
-            from .your_bot import load_bot
+        from .your_bot import load_chatbot
 
-            chat = load_bot(bot)
-        else:
-            chat = chatbot.ChatBot.from_zoo(bot)
+        start = time.perf_counter()
+        chat = load_chatbot(bot)
         suggester = emoji_suggest.EmojiSuggester.from_zoo()
         gens = {}
         for corpus in generators:
@@ -114,9 +112,9 @@ class Models:
         progress(f"models loaded in {time.perf_counter() - start:.1f} s: {chat}, {suggester}, "
                  f"generators {', '.join(gens) or 'none'}")
         start = time.perf_counter()
-        from .setup import _quiet_native_stderr
+        from .setup import quiet_native_stderr
 
-        with _quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
+        with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
             models.warm_up()
         progress(f"warmed up in {time.perf_counter() - start:.1f} s")
         return models
@@ -143,7 +141,9 @@ class Batcher:
     for stragglers, groups the items by ``key`` (requests with the same decoding options)
     and calls ``function(key, items)`` once per group on ``executor``; it must return one
     result per item. Under load, requests pile up while the model is busy, so batches grow
-    with concurrency and the per-request cost falls. Taught in: 06_deployment.
+    with concurrency and the per-request cost falls. When a batch call raises, its items are
+    run again one at a time, so one bad request (an empty message) fails alone and the
+    others still get their answers. Taught in: 06_deployment.
     """
 
     def __init__(self, function: Callable[[Any, list], list], executor: ThreadPoolExecutor, max_batch: int = 64,
@@ -203,10 +203,20 @@ class Batcher:
                 self.batches = (self.batches + [len(members)])[-1000:]
                 try:
                     results = await loop.run_in_executor(self.executor, self.function, key, [m[0] for m in members])
-                except Exception as err:  # noqa: BLE001 - handed to each waiting request
-                    for _, future in members:
-                        if not future.done():
-                            future.set_exception(err)
+                except Exception as err:  # noqa: BLE001 - handed to the waiting request(s)
+                    if len(members) == 1:
+                        if not members[0][1].done():
+                            members[0][1].set_exception(err)
+                        continue
+                    for item, future in members:  # find the culprit: one call per request
+                        try:
+                            result = (await loop.run_in_executor(self.executor, self.function, key, [item]))[0]
+                        except Exception as single:  # noqa: BLE001
+                            if not future.done():
+                                future.set_exception(single)
+                        else:
+                            if not future.done():
+                                future.set_result(result)
                     continue
                 for (_, future), result in zip(members, results):
                     if not future.done():
@@ -355,19 +365,20 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
     pending_generations = {"n": 0}
     sender = SendClient(settings.messenger)
 
+    def scored(rows) -> list[list[dict]]:
+        return [[{"emoji": e, "score": round(s, 4)} for e, s in row] for row in rows]
+
     def chat_batch(key, messages: list[str]) -> list[dict]:
         """One decoding call for every queued message with the same options (runs on the model thread)."""
         method, beam_width, temperature, top_k, seed, max_len, k = key
         m = state["models"]
         replies = m.bot.replies(messages, method=method, beam_width=beam_width, temperature=temperature, top_k=top_k,
                                 seed=seed, max_len=max_len)
-        emoji = m.suggester.suggest_batch(replies, k=k) if k else [[] for _ in replies]
-        return [{"reply": r, "emoji": [{"emoji": e, "score": round(s, 4)} for e, s in em]}
-                for r, em in zip(replies, emoji)]
+        emoji = scored(m.suggester.suggest_batch(replies, k=k)) if k else [[] for _ in replies]
+        return [{"reply": r, "emoji": em} for r, em in zip(replies, emoji)]
 
     def emoji_batch(k, messages: list[str]) -> list[list[dict]]:
-        suggestions = state["models"].suggester.suggest_batch(messages, k=k)
-        return [[{"emoji": e, "score": round(s, 4)} for e, s in row] for row in suggestions]
+        return scored(state["models"].suggester.suggest_batch(messages, k=k))
 
     window = settings.batch_window_ms / 1000
     chats = Batcher(chat_batch, model_thread, settings.max_batch, window)
@@ -444,9 +455,8 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         except asyncio.TimeoutError:
             raise HTTPException(503, f"the model took longer than {settings.timeout_s:g} s: try again") from None
 
-    def checked(message: str) -> str:
-        state["models"].bot.prompt_tokens(message)  # raises EmptyMessage (422) before the message joins a batch
-        return message
+    def greedy_key() -> tuple:
+        return ("greedy", 4, 0.8, 20, 0, state["models"].bot.max_reply, 0)
 
     # ------------------------------------------------------------ endpoints
     @app.get("/", include_in_schema=False)
@@ -469,19 +479,17 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         max_len = min(request.max_len or state["models"].bot.max_reply, state["models"].bot.max_reply)
         key = (request.method, request.beam_width, request.temperature, request.top_k, request.seed, max_len,
                request.emoji)
-        return await call(chats, key, checked(request.message))
+        return await call(chats, key, request.message)  # an empty message fails alone in its batch: 422
 
     @app.get("/api", response_model=BookResponse, response_model_by_alias=True, tags=["chat"])
     async def book(sentence: str = Query(min_length=1, max_length=chatbot.MAX_CHARS)):
         """The original book's API: ``GET /api?sentence=hi`` -> ``{"data": [{"in": "hi", "out": "..."}]}``."""
-        max_reply = state["models"].bot.max_reply
-        result = await call(chats, ("greedy", 4, 0.8, 20, 0, max_reply, 0), checked(sentence))
+        result = await call(chats, greedy_key(), sentence)
         return {"data": [{"in": sentence, "out": result["reply"]}]}
 
     @app.post("/api/emoji", response_model=EmojiResponse, tags=["emoji"])
     async def emoji(request: EmojiRequest):
         """The ``k`` emoji that fit ``message`` best, with probabilities."""
-        emoji_suggest.EmojiSuggester._check(request.message)
         return {"emoji": await call(emojis, request.k, request.message)}
 
     @app.post("/api/generate", response_model=GenerateResponse, tags=["generate"])
@@ -533,17 +541,19 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         except ValueError:
             raise HTTPException(400, "the body is not JSON") from None
         messages = text_messages(payload)
-        sent = 0
-        for sender_id, text in messages:
+
+        async def answer(sender_id: str, text: str) -> bool:
             try:
-                result = await call(chats, ("greedy", 4, 0.8, 20, 0, state["models"].bot.max_reply, 0), checked(text))
+                result = await call(chats, greedy_key(), text)
             except (ValueError, HTTPException):
-                continue
+                return False
             status = await sender.send(sender_id, result["reply"])
-            sent += 200 <= status < 300
             if not 200 <= status < 300:
                 log.warning("Send API answered %s", status or "nothing (unreachable)")
-        return {"received": len(messages), "replied": sent}
+            return 200 <= status < 300
+
+        sent = await asyncio.gather(*(answer(sender_id, text) for sender_id, text in messages))  # one batch
+        return {"received": len(messages), "replied": sum(sent)}
 
     app.state.settings, app.state.chats, app.state.emojis, app.state.limiter = settings, chats, emojis, limiter
     app.state.runtime = state  # {"models": Models or None, "started": time}: tests may hand in models late
@@ -566,29 +576,82 @@ def serve(settings: Settings, models: Models | None = None) -> None:
                 log_level="warning", timeout_graceful_shutdown=3)
 
 
-def main(argv=None) -> int:
-    """``python -m helpers.serve [run|export DIR|bot --export PATH --me NAME]``. Taught in: 06_deployment."""
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now. Taught in: 06_deployment."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_in_background(args: Sequence[str] = (), log_path: str | Path | None = None,
+                        timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
+    """Start ``python -m helpers.serve run --port P ARGS`` as a child process; return it and its URL once
+    ``/healthz`` answers.
+
+    Its output goes to ``log_path`` (default ``generated/logs/server.log``). If the server exits or stays
+    silent for ``timeout`` seconds, it is stopped and ``RuntimeError`` shows the end of its log. Stop it
+    with ``process.terminate()``. Used by notebook 06, the browser test and the benchmark.
+    Taught in: 06_deployment.
+    """
+    import urllib.request
+
+    from . import paths
+
+    port = free_port()
+    log_path = Path(log_path) if log_path else paths.generated("logs", "server.log")
+    with open(log_path, "w") as log_file:
+        process = subprocess.Popen([sys.executable, "-m", "helpers.serve", "run", "--port", str(port), *args],
+                                   stdout=log_file, stderr=subprocess.STDOUT, cwd=paths.ROOT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return process, url
+        except OSError:  # not listening yet
+            time.sleep(0.3)
+    process.kill()
+    process.wait()
+    raise RuntimeError(f"the server did not start within {timeout:g} s; the end of {log_path}:\n"
+                       + log_path.read_text(errors="replace")[-2000:])
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """The command line of :func:`main`. Server options work before or after ``run``/``bot``."""
     parser = argparse.ArgumentParser(prog="python -m helpers.serve", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="serve the models (the default command)")
     export = sub.add_parser("export", help="write TF Serving SavedModels of the chatbot and the emoji suggester")
     export.add_argument("dir", type=Path)
-    export.add_argument("--bot", default=chatbot.ZOO_NAME, help="zoo name or `make bot` folder")
     bot = sub.add_parser("bot", help="parse your chat export, train your bot (workshop size) and serve it")
     bot.add_argument("--export", dest="paths", required=True, nargs="+", type=Path, help="export files or folders")
     bot.add_argument("--me", required=True, help="your name exactly as the app shows it")
     bot.add_argument("--out", type=Path, default=None, help="where to save the bot (default generated/your_bot)")
     bot.add_argument("--minutes", type=float, default=None, help="training budget (default: workshop size)")
     bot.add_argument("--no-serve", action="store_true", help="train and save only")
-    for p in (parser, run, bot):
-        p.add_argument("--host", default="127.0.0.1", help="127.0.0.1 (default) keeps it on this computer")
-        p.add_argument("--port", type=int, default=8000)
-        p.add_argument("--rate", type=float, default=Settings.rate, help="requests/s per client on /api (0: off)")
-        p.add_argument("--burst", type=int, default=Settings.burst)
-        p.add_argument("--generators", default=",".join(GENERATORS), help="char-RNN models to load ('' for none)")
-    run.add_argument("--bot", default=chatbot.ZOO_NAME, help="zoo name or `make bot` folder")
-    parser.set_defaults(bot=chatbot.ZOO_NAME)
-    args = parser.parse_args(argv)
+    # Defaults live on the main parser only: a subcommand's own default would overwrite
+    # an option given before it (argparse), so there they are SUPPRESS.
+    for p, top in ((parser, True), (run, False), (bot, False)):
+        hide = argparse.SUPPRESS
+        p.add_argument("--host", default="127.0.0.1" if top else hide, help="127.0.0.1 (default): this computer only")
+        p.add_argument("--port", type=int, default=8000 if top else hide)
+        p.add_argument("--rate", type=float, default=Settings.rate if top else hide,
+                       help="requests/s per client on /api (0: off)")
+        p.add_argument("--burst", type=int, default=Settings.burst if top else hide)
+        p.add_argument("--generators", default=",".join(GENERATORS) if top else hide,
+                       help="char-RNN models to load ('' for none)")
+    for p, top in ((parser, True), (run, False), (export, False)):
+        p.add_argument("--bot", default=chatbot.ZOO_NAME if top else argparse.SUPPRESS,
+                       help="zoo name or `make bot` folder")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    """``python -m helpers.serve [run|export DIR|bot --export PATH --me NAME]``. Taught in: 06_deployment."""
+    args = parse_args(argv)
     from .setup import check_versions
 
     check_versions()
@@ -598,7 +661,7 @@ def main(argv=None) -> int:
         for name, path in export_all(args.dir, bot=args.bot).items():
             print(f"{name}: {path}")
         return 0
-    settings = Settings(host=args.host, port=args.port, rate=args.rate, burst=args.burst,
+    settings = Settings(host=args.host, port=args.port, rate=args.rate, burst=args.burst, bot=args.bot,
                         generators=tuple(g for g in args.generators.split(",") if g))
     if args.command == "bot":
         from .your_bot import train_your_bot
@@ -607,8 +670,6 @@ def main(argv=None) -> int:
         if args.no_serve:
             return 0
         settings = replace(settings, bot=str(folder))
-    else:
-        settings = replace(settings, bot=args.bot)
     serve(settings)
     return 0
 

@@ -65,11 +65,12 @@ def read_size(environ: dict | None = None) -> str:
 
 
 @contextlib.contextmanager
-def _quiet_native_stderr():
+def quiet_native_stderr():
     """Silence what C++ libraries write straight to file descriptor 2 (TensorFlow's CUDA probing).
 
     Python exceptions still propagate; only the native start-up chatter
     ("Could not find cuda drivers...") is dropped.
+    Taught in: every notebook's setup cell (through ``check_versions``); the server uses it at warm-up.
     """
     try:
         saved = os.dup(2)
@@ -98,7 +99,7 @@ def check_versions(tensorflow: bool = True) -> dict:
         )
     if tensorflow:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up chatter
-        with _quiet_native_stderr():
+        with quiet_native_stderr():
             import keras
             import tensorflow as tf
 

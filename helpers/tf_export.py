@@ -145,7 +145,7 @@ def emoji_module(suggester, k: int = 5):
     single = [(e, i) for i, e in enumerate(table.emoji) if len(e.replace("\ufe0f", "")) == 1]
     emoji_index = _table([e.replace("\ufe0f", "") for e, _ in single], np.array([i for _, i in single], "int32"), -1)
     profiles = tf.constant(table.profiles, tf.float32)
-    log_ratio_base = tf.constant(table.profiles.T / table.class_share()[:, None], tf.float32)  # (classes, emoji)
+    ratio = tf.constant(table.profiles.T / table.class_share()[:, None], tf.float32)  # p(c|e)/p(c): (classes, emoji)
     prior = tf.constant(suggester.prior, tf.float32)
     emoji_strings = tf.constant(table.emoji)
     kv = matcher.kv
@@ -173,7 +173,7 @@ def emoji_module(suggester, k: int = 5):
         evidence = tf.reduce_sum(tf.gather(profiles, found), axis=1)
         counts = tf.cast(found.row_lengths(), tf.float32)[:, None]
         probabilities = (probabilities + evidence) / (1.0 + counts)
-        sentiment = tf.math.log(probabilities @ log_ratio_base)
+        sentiment = tf.math.log(probabilities @ ratio)
         # name term: best cosine between a content word and an emoji's name words, z-scored
         prepared_tokens = tf.strings.split(prepare_sentiment(tokens))
         word_rows = tf.ragged.map_flat_values(word_row.lookup, prepared_tokens)
@@ -202,16 +202,11 @@ def export_all(directory: str | Path, bot: str = "04_seq2seq/you", version: int 
 
     ``bot`` is a zoo name or a ``make bot`` folder. Taught in: 06_deployment.
     """
-    from .chatbot import ChatBot
     from .emoji_suggest import EmojiSuggester
+    from .your_bot import load_chatbot
 
     directory = Path(directory)
-    if Path(bot).is_dir():
-        from .your_bot import load_bot
-
-        chat = load_bot(bot)
-    else:
-        chat = ChatBot.from_zoo(bot)
+    chat = load_chatbot(bot)
     import tensorflow as tf
 
     out = {"chatbot": directory / "chatbot" / str(version), "emoji": directory / "emoji" / str(version)}

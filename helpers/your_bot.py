@@ -49,7 +49,7 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
     by conversation (or by blocks of a few long conversations) into train/validation/test;
     the card reports the test perplexity when the test split has pairs. Raises
     ``ValueError`` when the export holds fewer than :data:`MIN_PAIRS` replies by ``me``.
-    Returns the folder; :func:`load_bot` (or ``python -m helpers.serve --bot FOLDER``) loads it.
+    Returns the folder; :func:`load_bot` (or ``python -m helpers.serve run --bot FOLDER``) loads it.
     Taught in: 06_deployment.
     """
     import keras
@@ -79,13 +79,10 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
         progress(f"warning: {len(paired.pairs)} pairs is very little; the bot will mostly repeat your commonest "
                  f"phrases (a few thousand pairs make a bot worth talking to)")
 
-    pairs = [asdict(p) for p in paired.pairs]
-    splits = seq2seq.split_pairs(seq2seq.tokenize_pairs(pairs))
-    train_tokens = [p["prompt_tokens"] for p in splits["train"]] + [p["reply_tokens"] for p in splits["train"]]
-    min_count = CONFIG["min_count"] if len(splits["train"]) >= 2000 else 1
-    vocabulary = seq2seq.build_vocabulary(train_tokens, CONFIG["max_words"], min_count)
-    encoded = {name: seq2seq.encode_pairs(split, vocabulary, CONFIG["max_prompt"], CONFIG["max_reply"])
-               for name, split in splits.items()}
+    # notebook 04's preparation on your pairs; words seen once count when the export is small
+    min_count = CONFIG["min_count"] if len(paired.pairs) >= 2500 else 1
+    data = seq2seq.prepare(config={**CONFIG, "min_count": min_count}, pairs=[asdict(p) for p in paired.pairs])
+    vocabulary, encoded = data["vocabulary"], data["encoded"]
     matrix, coverage = seq2seq.initial_embedding(vocabulary, CONFIG["embedding_dim"])
     model = seq2seq.build_model(len(vocabulary), CONFIG["embedding_dim"], CONFIG["units"], True, CONFIG["dropout"],
                                 CONFIG["learning_rate"], matrix)
@@ -144,3 +141,13 @@ def load_bot(folder: str | Path):
     bot.name = f"{folder.name}/{NAME}"
     return bot
 
+
+
+def load_chatbot(bot: str | Path):
+    """A :class:`helpers.chatbot.ChatBot` from a ``make bot`` folder, or from the zoo by name (``04_seq2seq/you``).
+
+    The server (``--bot``) and the TF Serving export accept either. Taught in: 06_deployment.
+    """
+    from .chatbot import ChatBot
+
+    return load_bot(bot) if Path(bot).is_dir() else ChatBot.from_zoo(str(bot))

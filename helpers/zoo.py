@@ -24,7 +24,6 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Any
 
 from . import paths
 

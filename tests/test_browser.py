@@ -1,6 +1,6 @@
 """A real browser on the chat page: headless Chromium (Debian's ``chromium``) driven by Playwright.
 
-The server runs as users run it (``python -m helpers.serve`` on 127.0.0.1, a free port); the
+The server runs as users run it (``python -m helpers.serve run`` on 127.0.0.1, a free port); the
 browser types a message, presses Send and must see the bot's reply with emoji. Playwright
 never downloads a browser here: it launches the system's Chromium (``CHROMIUM`` or
 ``/usr/bin/chromium``). ``.ci/run`` installs it; without one the test skips and says why.
@@ -8,9 +8,6 @@ never downloads a browser here: it launches the system's Chromium (``CHROMIUM`` 
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -29,33 +26,13 @@ def chromium_path() -> str | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    import requests
+    from helpers.serve import start_in_background
 
-    port = free_port()
     log = paths.generated("logs", "test_browser_server.log")
-    with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "helpers.serve", "--port", str(port), "--generators", ""],
-                                   stdout=out, stderr=subprocess.STDOUT, cwd=paths.ROOT)
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_in_background(["--generators", ""], log_path=log)
     try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"the server did not start: see {log}\n{log.read_text()[-2000:]}")
-            time.sleep(0.3)
         yield url, log
     finally:
         process.terminate()

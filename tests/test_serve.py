@@ -217,21 +217,46 @@ def test_batcher_batches_concurrent_requests():
     assert sum(len(items) for _, items in calls) == 10
 
 
-def test_batcher_passes_errors_to_every_waiter_and_goes_on():
+def test_batcher_fails_only_the_bad_request_and_goes_on():
+    calls = []
+
     def fail_on_negative(key, items):
+        calls.append(list(items))
         if any(i < 0 for i in items):
             raise ValueError("negative")
         return items
 
     async def main():
         batcher = serve.Batcher(fail_on_negative, ThreadPoolExecutor(1), window=0.02)
-        bad = await asyncio.gather(batcher.submit(0, -1), batcher.submit(0, 1), return_exceptions=True)
+        mixed = await asyncio.gather(batcher.submit(0, -1), batcher.submit(0, 1), batcher.submit(0, 2),
+                                     return_exceptions=True)
+        alone = await asyncio.gather(batcher.submit(0, -5), return_exceptions=True)
         good = await batcher.submit(0, 7)
         await batcher.stop()
-        return bad, good
+        return mixed, alone, good
 
-    bad, good = asyncio.run(main())
-    assert all(isinstance(b, ValueError) for b in bad) and good == 7
+    mixed, alone, good = asyncio.run(main())
+    assert isinstance(mixed[0], ValueError) and mixed[1:] == [1, 2]  # the others still get answers
+    assert isinstance(alone[0], ValueError) and good == 7
+    assert calls[:4] == [[-1, 1, 2], [-1], [1], [2]]  # one batch call, then one call per request
+
+
+def test_empty_message_in_a_batch_fails_alone(client):
+    def ask(message):
+        return client.post("/api/chat", json={"message": message})
+
+    with ThreadPoolExecutor(6) as pool:
+        responses = list(pool.map(ask, ["hi", "&nbsp;", "how are you?", "\u200b", "what's up?", "hello"]))
+    assert [r.status_code for r in responses] == [200, 422, 200, 422, 200, 200]
+
+
+def test_command_line_options_before_or_after_the_command():
+    for argv in (["--port", "9000", "run"], ["run", "--port", "9000"]):
+        assert serve.parse_args(argv).port == 9000
+    args = serve.parse_args([])
+    assert args.command is None and args.port == 8000 and args.bot == "04_seq2seq/you" and args.rate == 20
+    assert serve.parse_args(["export", "out", "--bot", "generated/your_bot"]).bot == "generated/your_bot"
+    assert serve.parse_args(["bot", "--export", "x.txt", "--me", "Me", "--rate", "0"]).rate == 0
 
 
 def test_rate_limiter_token_bucket():
