@@ -1,23 +1,25 @@
-"""Seq2seq chatbot targets: held-out perplexity, reply latency, batched throughput, and the per-request reload recipe.
+"""Chatbot targets: does the reply fit the message, in your words, fast enough?
 
-Targets (issue "Notebook 04"), on 2 CPU cores:
-- test-split perplexity of the attention model below both the unigram (frequency) baseline and the model without attention;
-- reply latency for prompts of up to 20 words: greedy p50 <= 20 ms, beam-4 p50 <= 80 ms;
-- reported: replies/second when 32 prompts are batched, and the latency of the original book's serving recipe
-  (rebuild and reload the model for every request) next to ours.
+Targets (issue "Notebook 04 and the bot"), on the default "you" test split (571 pairs, split by conversation),
+2 CPU cores:
+- ``bot.score`` 1-of-100 accuracy >= 0.25 (TF-IDF about 0.11-0.17 depending on ties; moonshot >= 0.33);
+- default replies to the test messages: distinct-2 >= 0.40, the five commonest replies <= 10% of all, style share
+  (notebook 04's classifier) at least that of the real "you" replies;
+- fine-tuned generator: test perplexity below the ``you_scratch`` and ``everyone`` zoo models;
+- default reply latency p50 <= 60 ms (one message at a time).
+Reported beside them: 1-of-100 and recall@10 of chance, TF-IDF, the retrieval baseline, the generator's
+log-likelihood and its MMI correction, the dual encoder alone; greedy and beam-4 latency.
 """
 
-import statistics
 import time
 
 import numpy as np
 
-from helpers import bench, seq2seq
+from helpers import bench, chats, corpora, dialog_eval, seq2seq, text, zoo
 from helpers.chatbot import ChatBot
 from helpers.setup import seed_everything
 
-PROMPTS = 200      # test prompts timed one at a time
-RELOADS = 5        # requests timed with the reload-per-request recipe
+LATENCY_PROMPTS = 200
 
 
 def percentile(values, q):
@@ -36,50 +38,87 @@ def latencies(function, messages):
 def main() -> None:
     seed_everything(0)
     rows = []
-    bots = {name: ChatBot.from_zoo(f"04_seq2seq/{name}") for name in ("you", "you_plain")}
-    config = {"max_prompt": bots["you"].max_prompt, "max_reply": bots["you"].max_reply}
-    splits = seq2seq.split_pairs(seq2seq.tokenize_pairs(seq2seq.load_pairs("you_pairs", "workshop")))
-    vocabulary = bots["you"].vocabulary
-    encoded = {s: seq2seq.encode_pairs(splits[s], vocabulary, **config) for s in ("train", "test")}
-    test = encoded["test"]
-    ppl = {name: seq2seq.perplexity(bot.model, test) for name, bot in bots.items()}
-    unigram = seq2seq.unigram_perplexity(encoded["train"], test, len(vocabulary))
-    tokens = int((test.reply_out != 0).sum())
-    rows.append({"measure": f"test perplexity, attention ({len(test)} pairs, {tokens:,} tokens)", "value": ppl["you"],
-                 "target": f"< {min(unigram, ppl['you_plain']):.1f}", "ok": ppl["you"] < min(unigram, ppl["you_plain"])})
-    rows.append({"measure": "test perplexity, no attention", "value": ppl["you_plain"], "target": "", "ok": ""})
-    rows.append({"measure": "test perplexity, unigram baseline", "value": unigram, "target": "", "ok": ""})
 
-    short = [" ".join(p["prompt_tokens"]) for p in splits["test"] if len(p["prompt_tokens"]) <= 20][:PROMPTS]
-    bot = bots["you"]
-    bot.replies(short[:4])
-    bot.reply(short[0], method="beam", beam_width=4)  # trace both decoders before timing
-    greedy = latencies(lambda m: bot.reply(m), short)
-    beam = latencies(lambda m: bot.reply(m, method="beam", beam_width=4), short)
-    rows.append({"measure": f"greedy reply p50 (ms, {len(short)} prompts <= 20 words)", "value": percentile(greedy, 50),
-                 "target": "<= 20", "ok": percentile(greedy, 50) <= 20})
-    rows.append({"measure": "greedy reply p95 (ms)", "value": percentile(greedy, 95), "target": "", "ok": ""})
-    rows.append({"measure": "beam-4 reply p50 (ms)", "value": percentile(beam, 50), "target": "<= 80",
-                 "ok": percentile(beam, 50) <= 80})
-    rows.append({"measure": "beam-4 reply p95 (ms)", "value": percentile(beam, 95), "target": "", "ok": ""})
-    batches = [short[i:i + 32] for i in range(0, len(short) - 31, 32)]
-    bot.replies(batches[0])
+    def row(measure, value, target="", ok=""):
+        rows.append({"measure": measure, "value": value, "target": target, "ok": ok})
+
+    info = corpora.ensure_chitchat_corpus("full")
+    bot = ChatBot.from_zoo()
+    data = seq2seq.prepare("full")
+    splits, config = data["splits"], data["config"]
+    test = splits["test"]
+    messages = [" ".join(p["prompt_tokens"]) for p in test]
+    replies = [dialog_eval.truncate(" ".join(p["reply_tokens"]), config["max_reply"]) for p in test]
+    raw_messages = [p["prompt"] for p in test]
+
+    # perplexity
+    encoded = data["encoded"]
+    ppl = {name: seq2seq.perplexity(zoo.load(f"04_seq2seq/{name}"), encoded["test"])
+           for name in ("you", "you_scratch", "everyone")}
+    best_other = min(ppl["you_scratch"], ppl["everyone"])
+    row(f"test perplexity, you (everyone fine-tuned on you; {len(test)} pairs)", ppl["you"], f"< {best_other:.1f}",
+        ppl["you"] < best_other)
+    row("test perplexity, you_scratch (you pairs only)", ppl["you_scratch"])
+    row("test perplexity, everyone (pretrained base)", ppl["everyone"])
+
+    # 1-of-100
+    train_texts = [" ".join(p["prompt_tokens"]) for p in splits["train"]] + [" ".join(p["reply_tokens"])
+                                                                           for p in splits["train"]]
+    retrieval = dialog_eval.RetrievalBot([" ".join(p["prompt_tokens"]) for p in splits["train"]],
+                                         [dialog_eval.truncate(" ".join(p["reply_tokens"]), config["max_reply"])
+                                          for p in splits["train"]])
+    generator = zoo.load("04_seq2seq/you")
+    lengths = (config["max_prompt"], config["max_reply"])
+    scorers = {
+        "chance (random scores)": (lambda m, r: np.random.default_rng(0).random((len(m), len(r))), False),
+        "TF-IDF cosine": (dialog_eval.tfidf_scorer(train_texts), False),
+        "retrieval baseline": (dialog_eval.retrieval_scorer(retrieval), False),
+        "generator log p(reply|message)": (seq2seq.generator_scorer(generator, bot.vocabulary, *lengths), True),
+        "generator MMI (minus log p(reply))": (seq2seq.generator_scorer(generator, bot.vocabulary, *lengths, mmi=1.0),
+                                               True),
+        "dual encoder alone": (lambda m, r: bot.selector.score(m, r, tokenized=True, lexical=False), False),
+    }
+    for name, (score, per_message) in scorers.items():
+        result = dialog_eval.response_selection(score, messages, replies, per_message=per_message)
+        row(f"1-of-100, {name}", result["1-of-100"])
+        row(f"recall@10, {name}", result["recall@10"])
+    result = dialog_eval.response_selection(bot.score, raw_messages, [p["reply"] for p in test])
+    row("1-of-100, bot.score (raw strings)", result["1-of-100"], ">= 0.25 (moonshot 0.33)", result["1-of-100"] >= 0.25)
+    row("recall@10, bot.score", result["recall@10"])
+
+    # default replies
     start = time.perf_counter()
-    for batch in batches:
-        bot.replies(batch)
-    per_second = sum(len(b) for b in batches) / (time.perf_counter() - start)
-    rows.append({"measure": "greedy replies/second, batches of 32", "value": per_second, "target": "", "ok": ""})
+    default = [dialog_eval.truncate(text.clean_for_training(r), config["max_reply"]) for r in bot.replies(raw_messages)]
+    seconds = time.perf_counter() - start
+    distinct2 = dialog_eval.distinct_n(default, 2)
+    share5 = dialog_eval.commonest_share(default, 5)
+    style = dialog_eval.style_data(chats.read_jsonl(corpora.corpus_files()["all_pairs"]), info["me"], seq2seq.split_of,
+                                   config["max_reply"])
+    classifier = dialog_eval.StyleClassifier().fit(*style["train"])
+    real_share, bot_share = classifier.share_you(replies), classifier.share_you(default)
+    row(f"default replies, distinct-2 ({len(default)} test messages)", distinct2, ">= 0.40", distinct2 >= 0.40)
+    row("default replies, distinct-2 of the real replies", dialog_eval.distinct_n(replies, 2))
+    row("default replies, five commonest replies' share", share5, "<= 0.10", share5 <= 0.10)
+    row("default replies, style share (real 'you' replies below)", bot_share, f">= {real_share:.3f}",
+        bot_share >= real_share)
+    row("style share of the real 'you' test replies", real_share)
+    kinds = [ranked[0].kind for ranked in bot.ranked(raw_messages)]
+    row("default replies that are generated (not retrieved)", kinds.count("generated") / len(kinds))
+    row("default replies per second, one batch of all test messages", len(default) / seconds)
 
-    def reload_and_reply(message):  # the original recipe: build and load the model inside the request handler
-        return ChatBot.from_zoo("04_seq2seq/you").reply(message)
-
-    reload = latencies(reload_and_reply, short[:RELOADS])
-    rows.append({"measure": f"reload-per-request recipe, median (ms, {RELOADS} requests)",
-                 "value": statistics.median(reload) * 1000, "target": "", "ok": ""})
-    rows.append({"measure": "reload recipe / greedy p50 (latency ratio)",
-                 "value": statistics.median(reload) * 1000 / percentile(greedy, 50), "target": "", "ok": ""})
-    bench.report("chatbot", rows, notes="Zoo models zoo/04_seq2seq/you (attention) and you_plain; test split of "
-                 "the default 'you' pairs, split by conversation. Latency includes tokenization and decoding.")
+    # latency
+    short = [p["prompt"] for p in test if len(p["prompt_tokens"]) <= 20][:LATENCY_PROMPTS]
+    bot.replies(short[:4])
+    bot.reply(short[0], method="greedy")
+    bot.reply(short[0], method="beam", beam_width=4)
+    for method, target in (("rank", 60), ("greedy", None), ("beam", None)):
+        times = latencies(lambda m: bot.reply(m, method=method), short)
+        row(f"{method} reply p50 (ms, {len(short)} prompts <= 20 words)", percentile(times, 50),
+            f"<= {target}" if target else "", percentile(times, 50) <= target if target else "")
+        row(f"{method} reply p95 (ms)", percentile(times, 95))
+    bench.report("chatbot", rows, notes="ChatBot.from_zoo(): zoo/04_seq2seq/you (everyone fine-tuned on you) + "
+                 "selector + lexical + style + your training replies. Test split of the default 'you' pairs, split "
+                 "by conversation; 1-of-100 with a seeded draw of 99 other test replies, ties broken at random.")
 
 
 if __name__ == "__main__":

@@ -1,18 +1,32 @@
-"""``ChatBot``: a trained seq2seq model plus its vocabulary, taking a raw string and returning a reply string.
+"""``ChatBot``: raw message in, reply out: a fine-tuned generator, a response selector and a bank of real replies.
 
 Notebook 04 builds and evaluates it; notebook 06 and the server (``helpers.serve``)
 use exactly this class, so tokenization, truncation and decoding are the same
 everywhere::
 
-    bot = ChatBot.from_zoo()                 # zoo/04_seq2seq/you.keras, checksum-verified
-    bot.reply("how are you?")                # greedy
+    bot = ChatBot.from_zoo()                 # zoo/04_seq2seq/you.keras + selector + style + your replies, verified
+    bot.reply("how are you?")                # generate, then rank (the default)
+    bot.replies(["hi", "what's up?"])        # a batch in one call
+    bot.score(["do you like dogs?"], ["i love dogs", "i am from utah"])   # the relevance it ranks with
+    bot.reply("how are you?", method="greedy")                            # the generator alone
     bot.reply("how are you?", method="beam", beam_width=4)
     bot.reply("how are you?", method="sample", temperature=0.8, top_k=20, seed=1)
-    bot.replies(["hi", "what's up?"])        # a batch in one call
+
+**Generate, then rank** (``method="rank"``): for each message the generator writes a
+greedy reply and several samples (one ``tf.function`` call for the whole batch),
+the selector (``helpers.selector``) finds the nearest real replies that "you" wrote
+in training, and every candidate is scored by
+
+    relevance (the selector's cosine, minus ``anti_generic`` times its fit to an average message)
+    + ``style`` x the style model's log-odds that "you" wrote it
+    - ``repeat`` x the share of repeated words - ``echo`` x the words it copies from the message;
+
+the best candidate is the reply.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Sequence
 
 import numpy as np
@@ -24,7 +38,7 @@ from .text import tokenize
 ZOO_NAME = "04_seq2seq/you"
 #: Characters of a message that are read; the rest is ignored (documented truncation).
 MAX_CHARS = 2000
-METHODS = ("greedy", "beam", "sample")
+METHODS = ("rank", "greedy", "beam", "sample")
 MAX_BEAM_WIDTH = 16
 MAX_TEMPERATURE = 5.0
 
@@ -33,8 +47,39 @@ class EmptyMessage(ValueError):
     """The message holds no text at all (empty or only whitespace/invisible characters)."""
 
 
+@dataclass(frozen=True)
+class RankSettings:
+    """How ``method="rank"`` builds and scores candidates (the zoo bot's card stores its own).
+
+    ``anti_generic`` (lambda): relevance is the cosine of the message and the reply minus
+    lambda times the cosine of an *average* message and the reply, so a reply that fits
+    every message ("yeah", "haha") gains nothing from fitting this one.
+    """
+
+    samples: int = 8            # sampled generator candidates per message, besides the greedy one
+    temperature: float = 0.9
+    top_k: int = 40
+    retrieved: int = 10         # nearest real replies per message from the bank
+    anti_generic: float = 0.5
+    style: float = 0.05
+    repeat: float = 0.5
+    echo: float = 0.3
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate reply and why it scored as it did (``kind``: ``generated`` or ``retrieved``)."""
+
+    text: str
+    kind: str
+    score: float
+    relevance: float
+    style: float
+    penalty: float
+
+
 class ChatBot:
-    """Reply to raw messages with a seq2seq model (``helpers.seq2seq.build_model``).
+    """Reply to raw messages: generate candidates with a seq2seq model, rank them with a selector.
 
     What happens to a message: it is cut to its first :data:`MAX_CHARS` characters,
     tokenized like the training data (lowercased ``TweetTokenizer``), and the last
@@ -45,41 +90,88 @@ class ChatBot:
     options out of range raise ``ValueError`` naming the allowed range. Every decoder
     is kept from repeating any ``no_repeat_ngram``-gram within a reply (3 by default;
     0 lets the model loop as it likes).
+
+    Parts: ``model`` (a ``seq2seq.build_model`` generator; ``None`` for a selector-only
+    bot), ``selector`` (a ``helpers.selector.Selector``), ``bank`` (real replies "you" wrote,
+    token strings), ``style`` (a Keras style model, optional) and ``mean_message`` (the
+    selector's average message vector, for the anti-generic term). Without a selector the
+    default method is ``greedy``; with one it is ``rank``.
     Taught in: 04_seq2seq_chatbot; used by 06_deployment and ``helpers.serve``.
     """
 
-    def __init__(self, model, vocabulary: Sequence[str], max_prompt: int, max_reply: int, name: str = "chatbot",
-                 no_repeat_ngram: int = 3):
+    def __init__(self, model, vocabulary: Sequence[str] | None, max_prompt: int, max_reply: int, name: str = "chatbot",
+                 no_repeat_ngram: int = 3, selector=None, bank: Sequence[str] = (), style=None,
+                 mean_message: np.ndarray | None = None, settings: RankSettings = RankSettings()):
         self.model = model
-        self.vocabulary = list(vocabulary)
-        if self.vocabulary[: len(seq2seq.SPECIALS)] != list(seq2seq.SPECIALS):
-            raise ValueError(f"vocabulary must start with {seq2seq.SPECIALS}, got {self.vocabulary[:4]}")
-        self.index = {w: i for i, w in enumerate(self.vocabulary)}
         self.max_prompt, self.max_reply, self.name = int(max_prompt), int(max_reply), name
-        self.decoder = seq2seq.Decoder(model, no_repeat_ngram)
-        if self.decoder.vocab_size != len(self.vocabulary):
-            raise ValueError(f"the model predicts {self.decoder.vocab_size} tokens but the vocabulary has "
-                             f"{len(self.vocabulary)}: model and vocabulary do not belong together")
+        self.settings = settings
+        self.selector, self.style = selector, style
+        if style is not None:
+            import tensorflow as tf
+
+            self._style = tf.function(lambda t: style(t, training=False), input_signature=[tf.TensorSpec([None], tf.string)])
+        if model is None and selector is None:
+            raise ValueError("a ChatBot needs a generator model, a selector, or both")
+        if model is not None:
+            self.vocabulary = list(vocabulary)
+            if self.vocabulary[: len(seq2seq.SPECIALS)] != list(seq2seq.SPECIALS):
+                raise ValueError(f"vocabulary must start with {seq2seq.SPECIALS}, got {self.vocabulary[:4]}")
+            self.decoder = seq2seq.Decoder(model, no_repeat_ngram)
+            if self.decoder.vocab_size != len(self.vocabulary):
+                raise ValueError(f"the model predicts {self.decoder.vocab_size} tokens but the vocabulary has "
+                                 f"{len(self.vocabulary)}: model and vocabulary do not belong together")
+        else:
+            self.vocabulary, self.decoder = list(vocabulary or seq2seq.SPECIALS), None
+        self.index = {w: i for i, w in enumerate(self.vocabulary)}
+        self.bank = list(dict.fromkeys(b for b in bank if b.strip()))  # distinct, in order
+        if selector is not None:
+            dim = selector.config.dim
+            self.mean_message = np.zeros(dim, "float32") if mean_message is None else np.asarray(mean_message, "float32")
+            self.bank_vectors = selector.encode_replies(self.bank, tokenized=True) if self.bank else np.zeros((0, dim))
+            if model is None and not self.bank:
+                raise ValueError("a selector-only bot needs a bank of replies to choose from")
+        self.default_method = "rank" if selector is not None else "greedy"
 
     @classmethod
     def from_zoo(cls, name: str = ZOO_NAME, root=None, no_repeat_ngram: int = 3) -> "ChatBot":
-        """Load a zoo model and its card (vocabulary, lengths), both checksum-verified."""
+        """Load a zoo bot: the generator and its card (vocabulary, lengths), and, when the card names
+        them under ``ranking``, the selector, the style model and the bank of replies; all checksum-verified."""
         from . import zoo
 
         card = zoo.card(name, root)
         model = zoo.load(name, root)
+        parts = {}
+        ranking = card.get("ranking")
+        if ranking:
+            import json
+
+            from .selector import Selector
+
+            selector = Selector.from_zoo(ranking["selector"], root)
+            bank = json.loads(zoo.verify_file(ranking["replies"], root).read_text(encoding="utf-8"))["replies"]
+            parts = {"selector": selector, "bank": bank,
+                     "style": zoo.load(ranking["style"], root) if ranking.get("style") else None,
+                     "mean_message": np.array(zoo.card(ranking["selector"], root)["mean_message"], "float32"),
+                     "settings": RankSettings(**ranking.get("settings", {}))}
         return cls(model, card["vocabulary"], card["lengths"]["max_prompt"], card["lengths"]["max_reply"], name=name,
-                   no_repeat_ngram=no_repeat_ngram)
+                   no_repeat_ngram=no_repeat_ngram, **parts)
 
     # ------------------------------------------------------------------ input
     def prompt_tokens(self, message: str) -> list[str]:
         """The tokens the model reads for ``message`` (after truncation), unknown words shown as ``[UNK]``."""
+        tokens = self._tokens(message)[-self.max_prompt:]
+        if self.decoder is None:
+            return tokens
+        return [t if t in self.index else seq2seq.UNK for t in tokens]
+
+    @staticmethod
+    def _tokens(message: str) -> list[str]:
         if not isinstance(message, str):
             raise TypeError(f"message must be a string, got {type(message).__name__}")
         tokens = tokenize(message[:MAX_CHARS])
         if not tokens:
             raise EmptyMessage("the message is empty: send some text (words, punctuation or emoji)")
-        return [t if t in self.index else seq2seq.UNK for t in tokens[-self.max_prompt:]]
+        return tokens
 
     def encode(self, messages: Sequence[str]) -> np.ndarray:
         """Prompt ids of shape (len(messages), max_prompt) for a batch of raw messages."""
@@ -89,11 +181,14 @@ class ChatBot:
     def _text(self, ids) -> str:
         return seq2seq.detokenize(seq2seq.ids_to_tokens(ids, self.vocabulary))
 
-    @staticmethod
-    def _check_options(method: str, beam_width: int, temperature: float, top_k: int, max_len: int | None,
+    def _check_options(self, method: str, beam_width: int, temperature: float, top_k: int, max_len: int | None,
                        max_reply: int) -> int:
         if method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+        if method == "rank" and self.selector is None:
+            raise ValueError(f"{self.name} has no response selector: use method greedy, beam or sample")
+        if method != "rank" and self.decoder is None:
+            raise ValueError(f"{self.name} has no generator (too few pairs to fine-tune one): use method rank")
         if not 1 <= int(beam_width) <= MAX_BEAM_WIDTH:
             raise ValueError(f"beam_width must be between 1 and {MAX_BEAM_WIDTH}, got {beam_width}")
         if not 0 < float(temperature) <= MAX_TEMPERATURE:
@@ -106,22 +201,26 @@ class ChatBot:
         return max_len
 
     # ------------------------------------------------------------------ replies
-    def reply(self, message: str, method: str = "greedy", beam_width: int = 4, temperature: float = 0.8,
+    def reply(self, message: str, method: str | None = None, beam_width: int = 4, temperature: float = 0.8,
               top_k: int = 20, seed: int = 0, length_penalty: float = 0.6, max_len: int | None = None) -> str:
-        """One reply to ``message``. ``method``: ``greedy``, ``beam`` (``beam_width``, ``length_penalty``)
-        or ``sample`` (``temperature``, ``top_k``; the same ``seed`` gives the same reply)."""
+        """One reply to ``message``. ``method``: ``rank`` (the default when the bot has a selector),
+        ``greedy``, ``beam`` (``beam_width``, ``length_penalty``) or ``sample`` (``temperature``,
+        ``top_k``; the same ``seed`` gives the same reply)."""
         return self.replies([message], method, beam_width, temperature, top_k, seed, length_penalty, max_len)[0]
 
-    def replies(self, messages: Sequence[str], method: str = "greedy", beam_width: int = 4,
+    def replies(self, messages: Sequence[str], method: str | None = None, beam_width: int = 4,
                 temperature: float = 0.8, top_k: int = 20, seed: int = 0, length_penalty: float = 0.6,
                 max_len: int | None = None) -> list[str]:
-        """Replies to a batch of messages: greedy and sampling decode the whole batch in one call;
-        beam search runs one message at a time."""
+        """Replies to a batch of messages: ranking, greedy and sampling handle the whole batch in one
+        generator call; beam search runs one message at a time."""
         if isinstance(messages, str):
             raise TypeError("replies() takes a list of messages; use reply() for one message")
+        method = method or self.default_method
         max_len = self._check_options(method, beam_width, temperature, top_k, max_len, self.max_reply)
         if not messages:
             return []
+        if method == "rank":
+            return [ranked[0].text for ranked in self.ranked(messages, seed=seed, max_len=max_len)]
         prompts = self.encode(messages)
         if method == "greedy":
             ids, _ = self.decoder.greedy(prompts, max_len)
@@ -132,6 +231,86 @@ class ChatBot:
         return [self._text(self.decoder.beam(prompts[i:i + 1], max_len, int(beam_width), float(length_penalty))[0][0])
                 for i in range(len(prompts))]
 
+    # ------------------------------------------------------------------ generate, then rank
+    def _selector_messages(self, messages: Sequence[str]) -> np.ndarray:
+        """Message vectors shifted by the anti-generic term: (m - lambda * mean message)."""
+        tokenized = [" ".join(self._tokens(m)) for m in messages]
+        vectors = self.selector.encode_messages(tokenized, tokenized=True)
+        return vectors - self.settings.anti_generic * self.mean_message[None, :]
+
+    def score(self, messages: Sequence[str], replies: Sequence[str]) -> np.ndarray:
+        """How well each reply fits each message, as the bot ranks them: shape (len(messages), len(replies)),
+        higher fits better. Raw strings in. The selector's cosine minus the anti-generic term
+        (see :class:`RankSettings`); the style and repetition terms, which do not depend on the
+        message, are left out.
+        """
+        if self.selector is None:
+            raise ValueError(f"{self.name} has no response selector to score with")
+        for label, texts in (("messages", messages), ("replies", replies)):
+            if isinstance(texts, str):
+                raise TypeError(f"score() takes a list of {label}, not one string")
+            if len(texts) == 0:
+                raise ValueError(f"score() needs at least one of the {label}")
+        tokenized_replies = []
+        for reply in replies:
+            try:
+                tokenized_replies.append(" ".join(self._tokens(reply)))
+            except EmptyMessage:
+                raise EmptyMessage("a reply is empty: every candidate reply needs some text") from None
+        reply_vectors = self.selector.encode_replies(tokenized_replies, tokenized=True)
+        return self._selector_messages(messages) @ reply_vectors.T
+
+    def _style_log_odds(self, texts: list[str]) -> np.ndarray:
+        if self.style is None or not texts:
+            return np.zeros(len(texts))
+        p = np.asarray(self._style(np.asarray(texts, dtype=object)), dtype="float64")[:, 0]
+        p = np.clip(p, 1e-4, 1 - 1e-4)
+        return np.log(p / (1 - p))
+
+    def ranked(self, messages: Sequence[str], seed: int = 0, max_len: int | None = None) -> list[list[Candidate]]:
+        """Every candidate for every message, best first (the first is what ``reply`` says)."""
+        if isinstance(messages, str):
+            raise TypeError("ranked() takes a list of messages")
+        settings, max_len = self.settings, max_len or self.max_reply
+        tokens = [self._tokens(m) for m in messages]
+        pools: list[dict[str, str]] = [{} for _ in messages]  # per message: token string -> kind
+        if self.decoder is not None:
+            temperatures = [0.0] + [settings.temperature] * settings.samples
+            ids = self.decoder.candidates(self.encode(messages), max_len, temperatures, settings.top_k, seed)
+            for pool, rows in zip(pools, ids):
+                for row in rows:
+                    words = seq2seq.ids_to_tokens(row, self.vocabulary)
+                    if words:
+                        pool.setdefault(" ".join(words), "generated")
+        shifted = self._selector_messages(messages)                                     # (B, dim)
+        if len(self.bank) and settings.retrieved:
+            fit = shifted @ self.bank_vectors.T                                          # (B, N)
+            k = min(settings.retrieved, len(self.bank))
+            nearest = np.argpartition(-fit, k - 1, axis=1)[:, :k]
+            for pool, rows in zip(pools, nearest):
+                for j in rows:
+                    pool.setdefault(self.bank[j], "retrieved")
+        texts = [t for pool in pools for t in pool]
+        vectors = self.selector.encode_replies(texts, tokenized=True)
+        style = self._style_log_odds(texts)
+        out, at = [], 0
+        for b, pool in enumerate(pools):
+            message_words = set(tokens[b])
+            candidates = []
+            for text, kind in pool.items():
+                words = text.split()
+                relevance = float(shifted[b] @ vectors[at])
+                repeat = 1 - len(set(words)) / len(words)
+                echo = len(set(words) & message_words) / len(set(words))
+                penalty = settings.repeat * repeat + settings.echo * echo
+                total = relevance + settings.style * style[at] - penalty
+                candidates.append(Candidate(seq2seq.detokenize(words), kind, round(float(total), 4),
+                                            round(relevance, 4), round(float(style[at]), 4), round(penalty, 4)))
+                at += 1
+            out.append(sorted(candidates, key=lambda c: -c.score))
+        return out
+
+    # ------------------------------------------------------------------ the generator alone
     def beam_candidates(self, message: str, beam_width: int = 4, length_penalty: float = 0.6) -> list[tuple[str, float]]:
         """All ``beam_width`` hypotheses of beam search with their length-normalised log-probabilities."""
         self._check_options("beam", beam_width, 1.0, 0, None, self.max_reply)
@@ -140,7 +319,7 @@ class ChatBot:
 
     def attention(self, message: str) -> tuple[list[str], list[str], np.ndarray]:
         """Greedy reply with its attention weights: (prompt tokens, reply tokens, weights (reply, prompt))."""
-        if self.decoder.attention is None:
+        if self.decoder is None or self.decoder.attention is None:
             raise ValueError(f"{self.name} has no attention layer")
         prompt = self.prompt_tokens(message)
         encoded = np.array([seq2seq.encode_tokens(prompt, self.index, self.max_prompt)], dtype="int32")
@@ -151,10 +330,14 @@ class ChatBot:
         return prompt, shown, weights[0, :rows, : len(prompt)]
 
     def __repr__(self) -> str:
-        kind = "attention" if self.decoder.attention is not None else "no attention"
-        return (f"ChatBot({self.name!r}, {len(self.vocabulary):,} tokens, {kind}, "
-                f"prompt <= {self.max_prompt} tokens, reply <= {self.max_reply} tokens, "
-                f"no_repeat_ngram={self.decoder.no_repeat_ngram})")
+        parts = []
+        if self.decoder is not None:
+            kind = "attention" if self.decoder.attention is not None else "no attention"
+            parts.append(f"generator: {len(self.vocabulary):,} tokens, {kind}, no_repeat_ngram={self.decoder.no_repeat_ngram}")
+        if self.selector is not None:
+            parts.append(f"selector over {len(self.bank):,} real replies" + (", style model" if self.style else ""))
+        return (f"ChatBot({self.name!r}, {'; '.join(parts)}; prompt <= {self.max_prompt} tokens, "
+                f"reply <= {self.max_reply} tokens, default method {self.default_method})")
 
 
 def main(argv=None) -> int:
@@ -168,7 +351,7 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m helpers.chatbot", description=main.__doc__.split("\n")[0])
     parser.add_argument("--name", default=ZOO_NAME, help=f"zoo model (default {ZOO_NAME})")
-    parser.add_argument("--method", default="sample", choices=METHODS)
+    parser.add_argument("--method", default=None, choices=METHODS, help="default: rank (generate, then rank)")
     parser.add_argument("--temperature", type=float, default=0.7)
     parser.add_argument("--beam-width", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)

@@ -9,6 +9,7 @@ comparison is decided by capital letters or spacing.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -142,3 +143,100 @@ class StyleClassifier:
         order = np.argsort(model.coef_[0])
         clean = lambda i: names[i].split("__", 1)[1]  # noqa: E731
         return {"you": [clean(i) for i in order[::-1][:n]], "others": [clean(i) for i in order[:n]]}
+
+
+# --------------------------------------------------------------------------- response selection
+def candidate_draw(n: int, candidates: int = 100, seed: int = 0) -> np.ndarray:
+    """For each of ``n`` test pairs, the indices of its ``candidates`` candidate replies: its own
+    reply first, then ``candidates - 1`` replies of other test pairs drawn without replacement.
+
+    The draw is seeded, so every scorer ranks exactly the same candidates (the PolyAI
+    protocol, Henderson et al. 2019). Returns an array of shape (n, candidates).
+    Taught in: 04_seq2seq_chatbot.
+    """
+    if n < candidates:
+        raise ValueError(f"1-of-{candidates} needs at least {candidates} test pairs, got {n}")
+    rng = np.random.default_rng(seed)
+    draw = np.empty((n, candidates), dtype="int64")
+    for i in range(n):
+        others = rng.choice(n - 1, size=candidates - 1, replace=False)
+        draw[i, 0], draw[i, 1:] = i, others + (others >= i)  # skip i itself
+    return draw
+
+
+def response_selection(score, messages: Sequence[str], replies: Sequence[str], candidates: int = 100,
+                       seed: int = 0, per_message: bool = False, limit: int | None = None) -> dict:
+    """1-of-``candidates`` accuracy and recall@10 of a scorer on test pairs ``(messages[i], replies[i])``.
+
+    ``score(messages, replies)`` returns a matrix of shape ``(len(messages), len(replies))``,
+    higher meaning a better fit. By default it is called once on all messages and all
+    replies; with ``per_message`` once per message on its own candidates (for expensive
+    scorers such as a generator's log-likelihood, which then scores 100 pairs per message
+    instead of ``n``; a scorer with a ``pairs(messages, replies) -> vector`` attribute, as
+    :func:`helpers.seq2seq.generator_scorer` has, scores all those pairs in one batched call).
+    ``limit`` evaluates the first ``limit`` messages only (their candidates are still drawn
+    from all the replies, so the task is the same, on a smaller sample). Ties are broken at random (a constant scorer gets chance, 1/100).
+    Returns ``{"1-of-100": ..., "recall@10": ..., "mean rank": ..., "pairs": n}``.
+    Taught in: 04_seq2seq_chatbot.
+    """
+    messages, replies = list(messages), list(replies)
+    if len(messages) != len(replies):
+        raise ValueError(f"need one reply per message, got {len(messages)} messages and {len(replies)} replies")
+    draw = candidate_draw(len(messages), candidates, seed)[:limit]
+    if per_message and hasattr(score, "pairs"):
+        scores = np.asarray(score.pairs([messages[i] for i in range(len(draw)) for _ in draw[i]],
+                                        [replies[j] for row in draw for j in row]), dtype="float64")
+        scores = scores.reshape(draw.shape)
+    elif per_message:
+        scores = np.stack([np.asarray(score([messages[i]], [replies[j] for j in draw[i]]), dtype="float64")[0]
+                           for i in range(len(draw))])
+    else:
+        full = np.asarray(score(messages[: len(draw)], replies), dtype="float64")
+        if full.shape != (len(draw), len(replies)):
+            raise ValueError(f"score() returned shape {full.shape}, expected {(len(draw), len(replies))}")
+        scores = np.take_along_axis(full, draw, axis=1)
+    better = (scores[:, 1:] > scores[:, :1]).sum(axis=1)  # candidates that beat the true reply
+    ties = (scores[:, 1:] == scores[:, :1]).sum(axis=1)   # ...and that tie with it: broken at random
+    # expected values under random tie-breaking: the true reply lands anywhere in better .. better + ties
+    first = np.where(better == 0, 1.0 / (ties + 1), 0.0)
+    top10 = np.clip((10 - better) / (ties + 1), 0.0, 1.0)
+    return {f"1-of-{candidates}": float(np.mean(first)), "recall@10": float(np.mean(top10)),
+            "mean rank": float(np.mean(better + 1 + ties / 2)), "pairs": len(draw)}
+
+
+def tfidf_scorer(fit_texts: Sequence[str]):
+    """The TF-IDF baseline scorer: cosine between message and reply (word 1-2-grams, fitted on
+    ``fit_texts``, e.g. the training messages and replies). Returns ``score(messages, replies)``.
+
+    It rewards replies that share words with the message ("do you like dogs?" -> "i love dogs").
+    Taught in: 04_seq2seq_chatbot.
+    """
+    vectorizer = _vectorizer(ngram_range=(1, 2)).fit(list(fit_texts))
+
+    def score(messages, replies):
+        return (vectorizer.transform(list(messages)) @ vectorizer.transform(list(replies)).T).toarray()
+
+    return score
+
+
+def retrieval_scorer(bot: RetrievalBot):
+    """The retrieval baseline as a scorer: a candidate reply scores by its TF-IDF similarity to
+    the reply that followed the training prompt nearest the message. Taught in: 04_seq2seq_chatbot.
+    """
+    reply_vectorizer = _vectorizer(ngram_range=(1, 2)).fit(bot.replies_)
+
+    def score(messages, replies):
+        retrieved = bot.replies(list(messages))
+        return (reply_vectorizer.transform(retrieved) @ reply_vectorizer.transform(list(replies)).T).toarray()
+
+    return score
+
+
+def commonest_share(replies: Sequence[str], top: int = 5) -> float:
+    """Share of all replies taken by the ``top`` commonest distinct replies (1.0: always the same few).
+
+    Taught in: 04_seq2seq_chatbot.
+    """
+    if not replies:
+        return float("nan")
+    return sum(n for _, n in Counter(replies).most_common(top)) / len(replies)

@@ -69,6 +69,48 @@ def check(path: str | Path) -> list[str]:
     return problems
 
 
+#: First line of a code cell whose definitions are the library's own (d2l's ``#@save``): ``# helpers.seq2seq``.
+TAUGHT_PREFIX = "# helpers."
+
+
+def taught_definitions(path: str | Path) -> list[tuple[str, str, str]]:
+    """The functions and classes defined in a notebook's *taught* cells: ``(module, name, source)``.
+
+    A taught cell starts with ``# helpers.MODULE``; every top-level ``def`` or ``class`` in it
+    must be, to the character, the definition of the same name in ``helpers/MODULE.py``
+    (:func:`library_definition`), so the reader edits and runs the real code and the server
+    and the zoo use exactly what the notebook teaches.
+    """
+    import ast
+
+    import nbformat
+
+    out = []
+    for cell in nbformat.read(Path(path), as_version=4).cells:
+        first = cell.source.split("\n", 1)[0].strip() if cell.cell_type == "code" else ""
+        if not first.startswith(TAUGHT_PREFIX):
+            continue
+        module = first[len("# "):].split()[0]
+        tree = ast.parse(cell.source)
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                out.append((module, node.name, ast.get_source_segment(cell.source, node, padded=False)))
+    return out
+
+
+def library_definition(module: str, name: str) -> str | None:
+    """The source of top-level ``name`` in ``helpers/<module>.py`` (read as text, not imported)."""
+    import ast
+
+    from . import paths
+
+    source = (paths.ROOT / Path(*module.split("."))).with_suffix(".py").read_text(encoding="utf-8")
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
+            return ast.get_source_segment(source, node, padded=False)
+    return None
+
+
 def clean(nb) -> None:
     """Drop stray notebook and cell metadata in place and set the kernel to ``python3``."""
     for key in set(nb.metadata) - ALLOWED_NOTEBOOK_METADATA:

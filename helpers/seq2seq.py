@@ -6,9 +6,10 @@ trained model (``helpers.chatbot.ChatBot``) and the server reuse the decoders.
 Token ids: 0 is padding, 1 ``[UNK]``, 2 ``[START]``, 3 ``[END]``, then the words
 from most to least frequent. Command line (the zoo models)::
 
-    python -m helpers.seq2seq train you            # attention, the default "you"  (zoo/04_seq2seq/you.keras)
+    python -m helpers.seq2seq train everyone       # the pretrained base: attention, every chit-chat speaker's pairs
+    python -m helpers.seq2seq train you            # the base fine-tuned on the default "you" (zoo/04_seq2seq/you.keras)
+    python -m helpers.seq2seq train you_scratch    # attention, trained on "you" pairs alone (the comparison)
     python -m helpers.seq2seq train you_plain      # the same without attention
-    python -m helpers.seq2seq train everyone       # attention, trained on every chit-chat speaker's pairs
 """
 
 from __future__ import annotations
@@ -251,6 +252,74 @@ def token_nll(model, data: Encoded, batch_size: int = 256) -> tuple[float, int]:
     return total, count
 
 
+def reply_log_likelihood(model, data: Encoded, batch_size: int = 256) -> np.ndarray:
+    """log p(reply | prompt) of every encoded pair (nats, summed over the reply's tokens, ``[END]`` included).
+
+    The generator as a *scorer*: rank candidate replies for a message by how likely the
+    model finds them. Summed, not averaged, so it is a true log-probability (short, common
+    replies score high: see :func:`mmi_scores`). Taught in: 04_seq2seq_chatbot.
+    """
+    out = np.zeros(len(data), dtype="float64")
+    for start in range(0, len(data), batch_size):
+        sl = slice(start, start + batch_size)
+        prompt, reply_in = data.prompt[sl], data.reply_in[sl]
+        n = len(prompt)
+        if n < batch_size:  # one input shape, so the predict function is traced once
+            prompt = np.pad(prompt, ((0, batch_size - n), (0, 0)))
+            reply_in = np.pad(reply_in, ((0, batch_size - n), (0, 0)))
+        logits = np.asarray(model.predict_on_batch({"prompt": prompt, "reply_in": reply_in}), dtype="float64")[:n]
+        logp = logits - logits.max(axis=-1, keepdims=True)
+        logp -= np.log(np.exp(logp).sum(axis=-1, keepdims=True))
+        target = data.reply_out[sl]
+        picked = np.take_along_axis(logp, target[..., None], axis=-1)[..., 0]
+        out[sl] = (picked * (target != PAD_ID)).sum(axis=1)
+    return out
+
+
+def generator_scorer(model, vocabulary: Sequence[str], max_prompt: int, max_reply: int, mmi: float = 0.0,
+                     batch_size: int = 256):
+    """``score(messages, replies)`` from a seq2seq model: log p(reply | message), minus ``mmi`` times
+    log p(reply) when ``mmi > 0`` (Li et al. 2016's anti-generic "MMI" correction; p(reply) is the
+    same model's likelihood of the reply after an empty message).
+
+    Texts are token strings (``text.clean_for_training``). It scores every message with every
+    reply, so use it with ``dialog_eval.response_selection(..., per_message=True)``.
+    Taught in: 04_seq2seq_chatbot.
+    """
+    def encode(messages, replies):
+        pairs = [{"prompt_tokens": m.split(), "reply_tokens": r.split()} for m in messages for r in replies]
+        return encode_pairs(pairs, vocabulary, max_prompt, max_reply)
+
+    def encode_pairwise(messages, replies):
+        pairs = [{"prompt_tokens": m.split(), "reply_tokens": r.split()} for m, r in zip(messages, replies)]
+        return encode_pairs(pairs, vocabulary, max_prompt, max_reply)
+
+    prior_cache: dict[str, float] = {}
+
+    def prior(replies):
+        todo = [r for r in dict.fromkeys(replies) if r not in prior_cache]
+        if todo:
+            data = encode([""], todo)
+            data.prompt[:] = PAD_ID  # an empty message
+            data.prompt[:, -1] = UNK_ID  # one unknown word: the encoder needs a token to read
+            prior_cache.update(zip(todo, reply_log_likelihood(model, data, batch_size)))
+        return np.array([prior_cache[r] for r in replies])
+
+    def score(messages, replies):
+        messages, replies = list(messages), list(replies)
+        ll = reply_log_likelihood(model, encode(messages, replies), batch_size).reshape(len(messages), len(replies))
+        return ll - mmi * prior(replies)[None, :] if mmi else ll
+
+    def pairs(messages, replies):
+        """The score of each (messages[i], replies[i]) pair: a vector, in batches without waste."""
+        messages, replies = list(messages), list(replies)
+        ll = reply_log_likelihood(model, encode_pairwise(messages, replies), batch_size)
+        return ll - mmi * prior(replies) if mmi else ll
+
+    score.pairs = pairs
+    return score
+
+
 def perplexity(model, data: Encoded, batch_size: int = 256) -> float:
     """Per-token perplexity of ``model`` on ``data`` (see :func:`token_nll`). Taught in: 04_seq2seq_chatbot."""
     nll, count = token_nll(model, data, batch_size)
@@ -313,6 +382,9 @@ class Decoder:
         self._sample = tf.function(self._sample_fn, input_signature=[
             spec, tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.int32),
             tf.TensorSpec([2], tf.int32)])
+        self._candidates = tf.function(self._candidates_fn, input_signature=[
+            spec, tf.TensorSpec([], tf.int32), tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.int32),
+            tf.TensorSpec([None], tf.int64)])
         self._beams = {}
 
     # one step -------------------------------------------------------------
@@ -412,6 +484,55 @@ class Decoder:
                 break
         return tf.transpose(ids.stack()[:steps])
 
+    # candidates: greedy and samples in one batch ---------------------------
+    @staticmethod
+    def _row_uniform(row_seeds, step, vocab_size):
+        """(B, V) uniform numbers in (0, 1) that depend only on each row's seed, the step and the token:
+        a row's sample does not change with the other messages in its batch. An integer hash
+        (multiply, xor-shift) of (seed, step, token), computed in int64 and kept to 31 bits."""
+        import tensorflow as tf
+
+        mask = tf.constant(0x7FFFFFFF, tf.int64)
+        x = (row_seeds[:, None] * 1000003 + tf.cast(step, tf.int64) * 7919
+             + tf.range(vocab_size, dtype=tf.int64)[None, :] * 2654435761) & mask
+        for shift in (16, 13, 16):
+            x = ((x ^ tf.bitwise.right_shift(x, shift)) * 73244475) & mask
+        return (tf.cast(x, tf.float32) + 0.5) / 2147483648.0
+
+    def _candidates_fn(self, prompt, max_len, temperatures, top_k, row_seeds):
+        """One decoding loop for a batch of rows, each with its own temperature: a row with
+        temperature 0 is decoded greedily, the others sampled (top-k, with the Gumbel-max trick on
+        :meth:`_row_uniform`, so each row's draw depends on its own seed only). The caller repeats
+        each prompt once per candidate it wants, so every candidate of every message is one graph call."""
+        import tensorflow as tf
+
+        enc_outputs, enc_mask, h, c = self._encode(prompt)
+        batch = tf.shape(prompt)[0]
+        greedy_row = temperatures <= 0.0                                              # (B,)
+        scale = tf.where(greedy_row, 1.0, temperatures)[:, None]                      # (B, 1)
+        tokens = tf.fill([batch], START_ID)
+        done = tf.zeros([batch], tf.bool)
+        ids = tf.TensorArray(tf.int32, size=max_len)
+        seq = tf.zeros([batch, max_len], tf.int32)
+        steps = 0
+        for i in tf.range(max_len):
+            logits, h, c, _ = self._step(tokens, h, c, enc_outputs, enc_mask)
+            logits = self._mask_logits(logits, i, seq)                                 # (B, V)
+            best = tf.argmax(logits, axis=-1, output_type=tf.int32)
+            logits = logits / scale
+            kth = tf.math.top_k(logits, k=tf.minimum(top_k, self.vocab_size)).values[:, -1:]
+            logits = tf.where(logits < kth, -1e9, logits)
+            gumbel = -tf.math.log(-tf.math.log(self._row_uniform(row_seeds, i, self.vocab_size)))
+            sampled = tf.argmax(logits + gumbel, axis=-1, output_type=tf.int32)
+            tokens = tf.where(done, PAD_ID, tf.where(greedy_row, best, sampled))
+            seq = seq + tokens[:, None] * tf.one_hot(i, max_len, dtype=tf.int32)[None, :]
+            ids = ids.write(i, tokens)
+            done = done | tf.equal(tokens, END_ID)
+            steps = i + 1
+            if tf.reduce_all(done):
+                break
+        return tf.transpose(ids.stack()[:steps])
+
     # beam search ----------------------------------------------------------
     def _beam_fn(self, prompt, max_len, alpha, width):
         """Beam search for one prompt (``prompt`` has shape (1, T)); ``width`` beams run as a batch.
@@ -470,6 +591,21 @@ class Decoder:
         seed_pair = np.array([seed % 2**31, (seed // 2**31) % 2**31], dtype="int32")
         return self._sample(np.asarray(prompt, dtype="int32"), np.int32(max_len), np.float32(temperature),
                             np.int32(top_k), seed_pair).numpy()
+
+    def candidates(self, prompt: np.ndarray, max_len: int, temperatures: Sequence[float], top_k: int = 40,
+                   seed: int = 0) -> np.ndarray:
+        """Several replies per prompt in one graph call: for a batch of prompts (B, T) and C
+        temperatures (0 = greedy), returns ids of shape (B, C, L). A prompt's candidates depend on
+        the prompt, ``seed`` and the temperatures only, never on the other prompts of the batch."""
+        prompt = np.asarray(prompt, dtype="int32")
+        temperatures = np.asarray(temperatures, dtype="float32")
+        copies = len(temperatures)
+        weights = np.arange(1, prompt.shape[1] + 1, dtype="int64") * 40503
+        prompt_hash = (prompt.astype("int64") * weights[None, :]).sum(axis=1) % 2**31               # (B,)
+        row_seeds = (prompt_hash[:, None] * 31 + np.arange(copies)[None, :] * 104729 + int(seed) * 7) % 2**31
+        ids = self._candidates(np.repeat(prompt, copies, axis=0), np.int32(max_len), np.tile(temperatures, len(prompt)),
+                               np.int32(max(1, top_k)), row_seeds.reshape(-1).astype("int64")).numpy()
+        return ids.reshape(len(prompt), copies, -1)
 
     def beam(self, prompt: np.ndarray, max_len: int, width: int = 4, alpha: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
         """Beam search for one prompt (1, T): returns all ``width`` hypotheses (best first) and their scores."""
@@ -543,12 +679,39 @@ ZOO_CONFIG = {
     "max_words": 5000, "min_count": 2, "max_prompt": 30, "max_reply": 25, "embedding_dim": 50, "units": 256,
     "dropout": 0.3, "batch_size": 64, "learning_rate": 2e-3, "final_learning_rate": 1e-4,
 }
+#: ``base`` names a zoo model to start from (fine-tuning, with ``fine_tune_learning_rate``) instead of random weights.
 ZOO_MODELS = {
-    "you": {"pairs": "you_pairs", "attention": True, "minutes": 12},
-    "you_plain": {"pairs": "you_pairs", "attention": False, "minutes": 12},
     "everyone": {"pairs": "all_pairs", "attention": True, "minutes": 15},
+    "you": {"pairs": "you_pairs", "attention": True, "minutes": 6, "base": "everyone"},
+    "you_scratch": {"pairs": "you_pairs", "attention": True, "minutes": 12},
+    "you_plain": {"pairs": "you_pairs", "attention": False, "minutes": 12},
 }
+#: Peak and final learning rates when fine-tuning a pretrained base (a tenth of training from scratch).
+FINE_TUNE_LEARNING_RATES = (3e-4, 1e-5)
 SANITY_PROMPTS = ("hi", "how are you?", "what are you doing tonight?")
+
+
+def fine_tune(model, train: Encoded, validation: Encoded, seconds: float,
+              learning_rates: tuple[float, float] = FINE_TUNE_LEARNING_RATES, batch_size: int = 64,
+              callbacks: Sequence = (), verbose: int = 2, patience: int = 2):
+    """Fine-tune a pretrained encoder-decoder (the ``everyone`` base) on new pairs within ``seconds``.
+
+    A fresh Adam optimizer with a small learning rate (a cosine from ``learning_rates[0]`` down
+    to ``learning_rates[1]``), so the model adapts to one person's words without forgetting what
+    it learnt from everybody; the best validation epoch is kept. The pairs must be encoded with
+    the base's vocabulary. Returns the Keras ``History``.
+    Taught in: 04_seq2seq_chatbot; ``make bot`` fine-tunes the same base on your export.
+    """
+    import keras
+
+    from helpers.char_rnn import time_budget
+
+    model.compile(optimizer=keras.optimizers.Adam(learning_rates[0], clipnorm=1.0),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    callbacks = [time_budget(seconds, *learning_rates),
+                 keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True), *callbacks]
+    return model.fit(train.dataset(batch_size), validation_data=validation.dataset(256, shuffle=False),
+                     epochs=200, callbacks=callbacks, verbose=verbose)
 
 
 def load_pairs(which: str = "you_pairs", size: str = "workshop") -> list[dict]:
@@ -597,10 +760,11 @@ def initial_embedding(vocabulary: Sequence[str], dim: int) -> tuple[np.ndarray, 
 
 
 def train_zoo_model(name: str, minutes: float | None = None, verbose: int = 2) -> dict:
-    """Train zoo model ``name`` (``you``, ``you_plain`` or ``everyone``) within a time budget and save it.
+    """Train zoo model ``name`` (see :data:`ZOO_MODELS`) within a time budget and save it.
 
-    Same vocabulary (the you-pairs training split) and architecture for all three; ``everyone``
-    trains on every speaker's pairs except those in validation/test conversations. The
+    Same vocabulary (the you-pairs training split) and architecture for all; ``everyone``
+    trains on every speaker's pairs except those in validation/test conversations, and ``you``
+    fine-tunes it on the you-pairs (:func:`fine_tune`); ``everyone`` must be trained first. The
     learning rate follows a cosine over the budget; the best validation epoch is kept.
     Returns the card. Command line: ``python -m helpers.seq2seq train NAME``.
     Taught in: 04_seq2seq_chatbot (the full size runs exactly this).
@@ -624,15 +788,28 @@ def train_zoo_model(name: str, minutes: float | None = None, verbose: int = 2) -
         everyone = tokenize_pairs(load_pairs("all_pairs", "full"), progress=verbose > 0)
         train_pairs = [p for p in everyone if split_of(p["conversation"]) == "train"]
     train = encode_pairs(train_pairs, vocabulary, config["max_prompt"], config["max_reply"])
-    matrix, coverage = initial_embedding(vocabulary, config["embedding_dim"])
-    model = build_model(len(vocabulary), config["embedding_dim"], config["units"], spec["attention"],
-                        config["dropout"], config["learning_rate"], matrix)
-    callbacks = [time_budget(minutes * 60, config["learning_rate"], config["final_learning_rate"]),
-                 keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True),
-                 sanity_phrases(SANITY_PROMPTS, vocabulary, config["max_prompt"], config["max_reply"])]
+    phrases = sanity_phrases(SANITY_PROMPTS, vocabulary, config["max_prompt"], config["max_reply"])
+    validation = data["encoded"]["validation"]
     start = time.perf_counter()
-    history = model.fit(train.dataset(config["batch_size"]), validation_data=data["encoded"]["validation"].dataset(
-        256, shuffle=False), epochs=200, callbacks=callbacks, verbose=verbose)
+    if "base" in spec:
+        base = f"04_seq2seq/{spec['base']}"
+        if zoo.card(base)["vocabulary"] != vocabulary:
+            raise ValueError(f"zoo/{base} was trained with another vocabulary: retrain it first")
+        model = zoo.load(base)
+        coverage = {"coverage": zoo.card(base)["hyperparameters"]["embedding_coverage"]}
+        history = fine_tune(model, train, validation, minutes * 60, batch_size=config["batch_size"],
+                            callbacks=[phrases], verbose=verbose)
+        learning_rates = {"learning_rate": FINE_TUNE_LEARNING_RATES[0],
+                          "final_learning_rate": FINE_TUNE_LEARNING_RATES[1], "base": base}
+    else:
+        matrix, coverage = initial_embedding(vocabulary, config["embedding_dim"])
+        model = build_model(len(vocabulary), config["embedding_dim"], config["units"], spec["attention"],
+                            config["dropout"], config["learning_rate"], matrix)
+        callbacks = [time_budget(minutes * 60, config["learning_rate"], config["final_learning_rate"]),
+                     keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True), phrases]
+        history = model.fit(train.dataset(config["batch_size"]), validation_data=validation.dataset(256, shuffle=False),
+                            epochs=200, callbacks=callbacks, verbose=verbose)
+        learning_rates = {}
     seconds = time.perf_counter() - start
     best = int(np.argmin(history.history["val_loss"]))
     test = data["encoded"]["test"]
@@ -644,10 +821,10 @@ def train_zoo_model(name: str, minutes: float | None = None, verbose: int = 2) -
                  "0-79 train, 80-89 validation, 90-99 test (helpers.seq2seq.split_of)"},
         "vocabulary": vocabulary,
         "lengths": {"max_prompt": config["max_prompt"], "max_reply": config["max_reply"]},
-        "hyperparameters": {**config, "attention": spec["attention"], "budget_minutes": minutes,
+        "hyperparameters": {**config, **learning_rates, "attention": spec["attention"], "budget_minutes": minutes,
                             "epochs_run": len(history.history["loss"]),
                             "steps_trained": int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
-                            "embedding_init": "zoo/02_word2vec/chitchat_vectors",
+                            "embedding_init": learning_rates.get("base", "zoo/02_word2vec/chitchat_vectors"),
                             "embedding_coverage": round(coverage["coverage"], 4)},
         "metrics": {"val_perplexity": round(perplexity(model, data["encoded"]["validation"]), 3),
                     "test_perplexity": round(perplexity(model, test), 3),

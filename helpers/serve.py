@@ -124,8 +124,9 @@ class Models:
         for batch in (["hello"], ["hello", "how are you?"]):
             replies = self.bot.replies(batch)
             self.suggester.suggest_batch(replies, k=3)
-        self.bot.reply("hello", method="sample")
-        self.bot.reply("hello", method="beam", beam_width=2)
+        if self.bot.decoder is not None:
+            self.bot.reply("hello", method="sample")
+            self.bot.reply("hello", method="beam", beam_width=2)
         for generator in self.generators.values():
             generator.generate("a", length=5)
 
@@ -300,7 +301,8 @@ def _message(description: str = "the message"):
 
 class ChatRequest(Strict):
     message: str = _message()
-    method: Literal["greedy", "beam", "sample"] = "greedy"
+    method: Literal["rank", "greedy", "beam", "sample"] | None = Field(
+        None, description="rank (generate, then rank: the default when the bot has a selector), greedy, beam or sample")
     beam_width: int = Field(4, ge=1, le=8)
     temperature: float = Field(0.8, gt=0, le=2.0)
     top_k: int = Field(20, ge=0, le=200)
@@ -455,8 +457,8 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         except asyncio.TimeoutError:
             raise HTTPException(503, f"the model took longer than {settings.timeout_s:g} s: try again") from None
 
-    def greedy_key() -> tuple:
-        return ("greedy", 4, 0.8, 20, 0, state["models"].bot.max_reply, 0)
+    def greedy_key() -> tuple:  # the bot's default method, no emoji
+        return (state["models"].bot.default_method, 4, 0.8, 20, 0, state["models"].bot.max_reply, 0)
 
     # ------------------------------------------------------------ endpoints
     @app.get("/", include_in_schema=False)
@@ -477,7 +479,7 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
     async def chat(request: ChatRequest):
         """The bot's reply to ``message`` and emoji suggested for the reply."""
         max_len = min(request.max_len or state["models"].bot.max_reply, state["models"].bot.max_reply)
-        key = (request.method, request.beam_width, request.temperature, request.top_k, request.seed, max_len,
+        key = (request.method or state["models"].bot.default_method, request.beam_width, request.temperature, request.top_k, request.seed, max_len,
                request.emoji)
         return await call(chats, key, request.message)  # an empty message fails alone in its batch: 422
 

@@ -62,3 +62,22 @@ def test_unreadable_notebook(tmp_path):
     path = tmp_path / "00_bad.ipynb"
     path.write_text("{not json")
     assert "not a readable notebook" in notebooks.check(path)[0]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_taught_cells_match_the_library(path):
+    """A cell starting `# helpers.MODULE` must define exactly what helpers/MODULE.py defines."""
+    for module, name, source in notebooks.taught_definitions(path):
+        library = notebooks.library_definition(module, name)
+        assert library is not None, f"{path.name} teaches {module}.{name}, which {module}.py does not define"
+        assert source == library, f"{path.name}: the cell's {name} differs from {module}.{name}; copy one to the other"
+
+
+def test_taught_cell_check_catches_a_difference(tmp_path):
+    nb = _good_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("# helpers.dialog_eval\ndef distinct_n(replies, n):\n    return 0.0",
+                                              execution_count=3))
+    path = _write(nb, tmp_path)
+    [(module, name, source)] = notebooks.taught_definitions(path)
+    assert (module, name) == ("helpers.dialog_eval", "distinct_n")
+    assert source != notebooks.library_definition(module, name)

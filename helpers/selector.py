@@ -1,0 +1,547 @@
+"""The response selector: a dual encoder that scores how well a reply fits a message.
+
+Henderson et al. 2017 ("Efficient Natural Language Response Suggestion for Smart
+Reply") and ConveRT (2019): a *message tower* and a *reply tower* each turn a text
+into a unit vector; the dot product of the two is the fit. Training needs no
+negative examples of its own: in a batch of B (message, reply) pairs, each
+message's reply is the positive and the other B - 1 replies are its negatives,
+and the loss is a softmax over the batch. Scoring thousands of candidate replies
+is then one matrix product.
+
+Our towers are the "n-gram dual encoder" of the PolyAI baselines, small enough to
+train on 2 CPU cores: word unigrams and bigrams (``TextVectorization``), an
+embedding started from notebook 02's word vectors, the masked mean, and two dense
+layers. The model takes token strings (``helpers.text.clean_for_training``) and
+is saved whole, vocabulary included.
+
+Also here: a small Keras style model ("does this sound like you?") that the
+chatbot's ranking uses. Command line (the zoo models)::
+
+    python -m helpers.selector train        # zoo/04_seq2seq/selector.keras (every speaker's training pairs)
+    python -m helpers.selector style        # zoo/04_seq2seq/style.keras
+
+Taught in: 04_seq2seq_chatbot; used by ``helpers.chatbot.ChatBot`` to rank candidate replies.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import numpy as np
+
+#: Zoo names.
+SELECTOR_NAME = "04_seq2seq/selector"
+LEXICAL_NAME = "04_seq2seq/lexical"
+STYLE_NAME = "04_seq2seq/style"
+
+
+@dataclass(frozen=True)
+class SelectorConfig:
+    """Hyperparameters of the dual encoder (the zoo model's values)."""
+
+    max_ngrams: int = 60000       # unigram + bigram vocabulary
+    sequence_length: int = 64     # n-grams read per text (30 message tokens give 59)
+    embedding_dim: int = 128      # the first 50 dimensions start from notebook 02's vectors
+    units: int = 512
+    dim: int = 256                # size of the message and reply vectors
+    dropout: float = 0.1
+    scale: float = 20.0           # softmax temperature: similarity (a cosine) times this
+    batch_size: int = 512         # 511 negatives per positive
+    learning_rate: float = 2e-3
+    final_learning_rate: float = 5e-5
+    max_message: int = 30         # tokens: the last 30 of a message, as the generator reads
+    max_reply: int = 25           # tokens: the first 25 of a reply
+    minutes: float = 8.0
+
+
+def message_text(tokens: Sequence[str] | str, config: SelectorConfig = SelectorConfig()) -> str:
+    """A message as the selector reads it: its last ``max_message`` tokens, space-separated."""
+    tokens = tokens.split() if isinstance(tokens, str) else tokens
+    return " ".join(tokens[-config.max_message:])
+
+
+def reply_text(tokens: Sequence[str] | str, config: SelectorConfig = SelectorConfig()) -> str:
+    """A reply as the selector reads it: its first ``max_reply`` tokens, space-separated."""
+    tokens = tokens.split() if isinstance(tokens, str) else tokens
+    return " ".join(tokens[: config.max_reply])
+
+
+def _register(cls):
+    import keras
+
+    return keras.saving.register_keras_serializable(package="talk_like_you")(cls)
+
+
+def _in_batch_softmax_class():
+    import keras
+    from keras import ops
+
+    class InBatchSoftmax(keras.losses.Loss):
+        """The dual encoder's loss: softmax over the batch, both ways (message -> reply, reply -> message).
+
+        ``y_pred`` holds the message and reply vectors side by side (B, 2 * dim); ``y_true`` is ignored.
+        """
+
+        def __init__(self, scale: float = 20.0, name: str = "in_batch_softmax", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.scale = float(scale)
+
+        def call(self, y_true, y_pred):
+            messages, replies = ops.split(y_pred, 2, axis=-1)                 # (B, dim) each
+            logits = self.scale * ops.matmul(messages, ops.transpose(replies))  # (B, B): row i, reply j
+            labels = ops.arange(ops.shape(logits)[0])
+            forward = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+            backward = keras.losses.sparse_categorical_crossentropy(labels, ops.transpose(logits), from_logits=True)
+            return (forward + backward) / 2
+
+        def get_config(self):
+            return {**super().get_config(), "scale": self.scale}
+
+    return _register(InBatchSoftmax)
+
+
+InBatchSoftmax = _in_batch_softmax_class()
+
+
+def build_selector(vectorizer, config: SelectorConfig = SelectorConfig(), embedding_matrix: np.ndarray | None = None):
+    """The dual encoder: inputs ``message`` and ``reply`` (token strings), output both unit vectors side by side.
+
+    ``vectorizer`` is an adapted ``keras.layers.TextVectorization`` (unigrams and
+    bigrams, ``int`` output), shared by both towers like the embedding; each tower has
+    its own dense layers, so a message and its reply need not look alike to score high.
+    Layers ``message_vector`` and ``reply_vector`` are what :class:`Selector` reads.
+    Taught in: 04_seq2seq_chatbot.
+    """
+    import keras
+
+    embedding = keras.layers.Embedding(vectorizer.vocabulary_size(), config.embedding_dim, mask_zero=True,
+                                       name="ngram_embedding")
+
+    def tower(text, name):
+        x = keras.layers.GlobalAveragePooling1D(name=f"{name}_mean")(embedding(vectorizer(text)))  # (B, emb)
+        x = keras.layers.Dense(config.units, activation="gelu", name=f"{name}_dense_1")(x)
+        x = keras.layers.Dropout(config.dropout, name=f"{name}_dropout")(x)
+        x = keras.layers.Dense(config.units, activation="gelu", name=f"{name}_dense_2")(x)
+        x = keras.layers.Dense(config.dim, name=f"{name}_projection")(x)
+        return keras.layers.UnitNormalization(name=f"{name}_vector")(x)                    # (B, dim), length 1
+
+    message = keras.Input(shape=(), dtype="string", name="message")
+    reply = keras.Input(shape=(), dtype="string", name="reply")
+    both = keras.layers.Concatenate(name="vectors")([tower(message, "message"), tower(reply, "reply")])
+    model = keras.Model({"message": message, "reply": reply}, both, name="dual_encoder")
+    if embedding_matrix is not None:
+        embedding.set_weights([embedding_matrix])
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
+                  loss=InBatchSoftmax(config.scale))
+    return model
+
+
+def adapt_vectorizer(texts: Sequence[str], config: SelectorConfig = SelectorConfig()):
+    """A ``TextVectorization`` of word unigrams and bigrams, adapted on ``texts`` (token strings)."""
+    import keras
+
+    vectorizer = keras.layers.TextVectorization(max_tokens=config.max_ngrams, standardize=None, split="whitespace",
+                                                ngrams=2, output_mode="int",
+                                                output_sequence_length=config.sequence_length, name="ngrams")
+    vectorizer.adapt(np.asarray(list(texts), dtype=object), batch_size=4096)
+    return vectorizer
+
+
+def initial_ngram_embedding(ngrams: Sequence[str], dim: int, seed: int = 0) -> tuple[np.ndarray, float]:
+    """Embedding rows for the n-gram vocabulary: a word starts from notebook 02's zoo vector (the first
+    50 dimensions), a bigram from the mean of its two words' vectors, everything else small and random.
+
+    Returns the matrix and the share of unigrams that had a vector.
+    """
+    from .vectors import load_zoo_vectors
+
+    kv = load_zoo_vectors()
+    rng = np.random.default_rng(seed)
+    matrix = rng.normal(0, 0.05, size=(len(ngrams), dim)).astype("float32")
+    width = min(dim, kv.vector_size)
+    scale = 1.0 / float(np.mean(np.linalg.norm(kv.vectors, axis=1)))
+    unigrams = found = 0
+    for row, ngram in enumerate(ngrams):
+        words = str(ngram).split(" ")
+        vectors = [kv[w] for w in words if w in kv.key_to_index]
+        unigrams += len(words) == 1
+        found += len(words) == 1 and len(vectors) == 1
+        if vectors:
+            matrix[row, :width] = np.mean(vectors, axis=0)[:width] * scale
+    matrix[0] = 0.0
+    return matrix, found / max(1, unigrams)
+
+
+def pair_texts(pairs: Sequence[dict], config: SelectorConfig = SelectorConfig()) -> tuple[list[str], list[str]]:
+    """Message and reply strings of tokenized pairs (``seq2seq.tokenize_pairs``), cut as the selector reads them."""
+    return ([message_text(p["prompt_tokens"], config) for p in pairs],
+            [reply_text(p["reply_tokens"], config) for p in pairs])
+
+
+def dataset(messages: Sequence[str], replies: Sequence[str], batch_size: int, shuffle: bool = True, seed: int = 0):
+    """``tf.data`` batches of ``({"message", "reply"}, dummy)``; the last partial batch is dropped
+    when shuffling (a batch of 3 would be a far easier softmax than one of 512)."""
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices(({"message": np.asarray(messages, dtype=object),
+                                              "reply": np.asarray(replies, dtype=object)},
+                                             np.zeros(len(messages), dtype="float32")))
+    if shuffle:
+        ds = ds.shuffle(len(messages), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size, drop_remainder=shuffle).prefetch(tf.data.AUTOTUNE)
+
+
+def build_lexical(texts: Sequence[str], max_ngrams: int = 20000):
+    """The lexical channel: TF-IDF of word 1-2-grams (``TextVectorization``, adapted on ``texts``),
+    scaled to length 1, so the dot product of two texts is their TF-IDF cosine: the baseline
+    that rewards shared words ("do you like dogs?" -> "i love dogs"). The selector adds it to
+    the dual encoder's cosine with a weight learnt on validation pairs. Taught in: 04_seq2seq_chatbot.
+    """
+    import keras
+
+    vectorizer = keras.layers.TextVectorization(max_tokens=max_ngrams, standardize=None, split="whitespace",
+                                                ngrams=2, output_mode="tf_idf", name="tfidf")
+    vectorizer.adapt(np.asarray(list(texts), dtype=object), batch_size=4096)
+    text = keras.Input(shape=(), dtype="string", name="text")
+    return keras.Model(text, keras.layers.UnitNormalization(name="tfidf_unit")(vectorizer(text)), name="lexical")
+
+
+class Selector:
+    """A trained dual encoder, ready to score: ``score(messages, replies)`` is the cosine matrix.
+
+    Texts are raw strings as users type them (tokenized here like the training data)
+    unless ``tokenized=True``. ``encode_messages`` and ``encode_replies`` give the unit
+    vectors, so a bank of replies can be encoded once and searched with a dot product.
+    Taught in: 04_seq2seq_chatbot.
+    """
+
+    def __init__(self, model, config: SelectorConfig = SelectorConfig(), name: str = "selector", lexical=None,
+                 lexical_weight: float = 0.0):
+        import keras
+        import tensorflow as tf
+
+        self.model, self.config, self.name = model, config, name
+        self.lexical, self.lexical_weight = lexical, float(lexical_weight)
+        if lexical is not None:
+            self._lexical = tf.function(lambda t: lexical(t, training=False),
+                                        input_signature=[tf.TensorSpec([None], tf.string)])
+        message_model = keras.Model(model.get_layer("message").output, model.get_layer("message_vector").output)
+        reply_model = keras.Model(model.get_layer("reply").output, model.get_layer("reply_vector").output)
+        spec = [tf.TensorSpec([None], tf.string)]
+        self._message = tf.function(lambda t: message_model(t, training=False), input_signature=spec)
+        self._reply = tf.function(lambda t: reply_model(t, training=False), input_signature=spec)
+
+    @classmethod
+    def from_zoo(cls, name: str = SELECTOR_NAME, root=None) -> "Selector":
+        """The zoo selector with its lexical channel (``LEXICAL_NAME``) and the weight its card gives it."""
+        from . import zoo
+
+        card = zoo.card(name, root)
+        fields = SelectorConfig.__dataclass_fields__
+        config = SelectorConfig(**{k: v for k, v in card["hyperparameters"].items() if k in fields})
+        lexical = card.get("lexical")
+        return cls(zoo.load(name, root), config, name=name,
+                   lexical=zoo.load(lexical["name"], root) if lexical else None,
+                   lexical_weight=lexical["weight"] if lexical else 0.0)
+
+    def _texts(self, texts, tokenized: bool, cut) -> list[str]:
+        from .text import clean_for_training
+
+        if isinstance(texts, str):
+            raise TypeError("pass a list of texts, not one string")
+        out = []
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"texts must be strings, got {type(text).__name__}")
+            out.append(cut(text if tokenized else clean_for_training(text), self.config))
+        return out
+
+    def _run(self, function, texts: list[str], batch_size: int = 1024) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.config.dim), dtype="float32")
+        return np.concatenate([function(np.asarray(texts[i:i + batch_size], dtype=object)).numpy()
+                               for i in range(0, len(texts), batch_size)])
+
+    def encode_messages(self, messages: Sequence[str], tokenized: bool = False) -> np.ndarray:
+        """Unit vectors (n, dim) of messages."""
+        return self._run(self._message, self._texts(messages, tokenized, message_text))
+
+    def encode_replies(self, replies: Sequence[str], tokenized: bool = False) -> np.ndarray:
+        """Unit vectors (n, dim) of replies."""
+        return self._run(self._reply, self._texts(replies, tokenized, reply_text))
+
+    def lexical_vectors(self, texts: Sequence[str], tokenized: bool = False, cut=None) -> np.ndarray:
+        """Unit TF-IDF vectors of texts (zeros where there is no lexical channel)."""
+        texts = self._texts(texts, tokenized, cut or (lambda t, c: t))
+        if self.lexical is None or not texts:
+            return np.zeros((len(texts), 1), dtype="float32")
+        return np.concatenate([self._lexical(np.asarray(texts[i:i + 256], dtype=object)).numpy()
+                               for i in range(0, len(texts), 256)])
+
+    def lexical_score(self, messages: Sequence[str], replies: Sequence[str], tokenized: bool = False) -> np.ndarray:
+        """TF-IDF cosine of every message with every reply (the lexical channel alone)."""
+        return (self.lexical_vectors(messages, tokenized, message_text)
+                @ self.lexical_vectors(replies, tokenized, reply_text).T)
+
+    def score(self, messages: Sequence[str], replies: Sequence[str], tokenized: bool = False,
+              lexical: bool = True) -> np.ndarray:
+        """Fit of every message with every reply, shape (len(messages), len(replies)): the dual
+        encoder's cosine plus ``lexical_weight`` times the TF-IDF cosine (``lexical=False``: the first alone)."""
+        dense = self.encode_messages(messages, tokenized) @ self.encode_replies(replies, tokenized).T
+        if lexical and self.lexical is not None and self.lexical_weight:
+            dense = dense + self.lexical_weight * self.lexical_score(messages, replies, tokenized)
+        return dense
+
+    def __repr__(self) -> str:
+        return f"Selector({self.name!r}, {self.config.dim}-d vectors, {self.config.max_ngrams:,} n-grams)"
+
+
+# --------------------------------------------------------------------------- style
+def build_style_model(texts: Sequence[str], max_ngrams: int = 30000, learning_rate: float = 3e-3):
+    """A small "does this sound like you?" model: TF-IDF of word 1-2-grams and character 2-4-grams
+    (Keras ``TextVectorization``, adapted on ``texts``), then one logistic unit. Input: token strings.
+
+    The notebook's ``dialog_eval.StyleClassifier`` (scikit-learn) is the *measure* of style; this
+    Keras twin is what the chatbot *ranks* with, saved in the zoo and loaded with ``safe_mode``.
+    Taught in: 04_seq2seq_chatbot.
+    """
+    import keras
+
+    words = keras.layers.TextVectorization(max_tokens=max_ngrams, standardize=None, split="whitespace", ngrams=2,
+                                           output_mode="tf_idf", name="style_words")
+    chars = keras.layers.TextVectorization(max_tokens=max_ngrams, standardize=None, split="character",
+                                           ngrams=(2, 3, 4), output_mode="tf_idf", name="style_chars")
+    array = np.asarray(list(texts), dtype=object)
+    words.adapt(array, batch_size=4096)
+    chars.adapt(array, batch_size=4096)
+    text = keras.Input(shape=(), dtype="string", name="text")
+    features = keras.layers.Concatenate(name="features")([words(text), chars(text)])
+    features = keras.layers.Dropout(0.5, name="dropout")(features)
+    you = keras.layers.Dense(1, activation="sigmoid", kernel_regularizer=keras.regularizers.l2(1e-5), name="you")(features)
+    model = keras.Model(text, you, name="style")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+# --------------------------------------------------------------------------- zoo
+def _you_pairs_and_everyone(progress: bool):
+    from . import seq2seq
+
+    data = seq2seq.prepare("full", progress=progress)
+    everyone = seq2seq.tokenize_pairs(seq2seq.load_pairs("all_pairs", "full"), progress=progress)
+    return data, everyone
+
+
+def train_zoo_selector(minutes: float | None = None, verbose: int = 2) -> dict:
+    """Train the zoo dual encoder on every speaker's *training* pairs (no validation or test
+    conversation is seen, vocabulary included) and save it with its card.
+
+    Command line: ``python -m helpers.selector train``. Taught in: 04_seq2seq_chatbot.
+    """
+    import keras
+
+    from . import dialog_eval, seq2seq, zoo
+    from .bench import machine
+    from .char_rnn import time_budget
+    from .corpora import corpus_files
+    from .setup import seed_everything
+
+    config = SelectorConfig() if minutes is None else SelectorConfig(minutes=minutes)
+    seed_everything(42)
+    data, everyone = _you_pairs_and_everyone(verbose > 0)
+    by_split = {name: [p for p in everyone if seq2seq.split_of(p["conversation"]) == name]
+                for name in ("train", "validation")}
+    train_messages, train_replies = pair_texts(by_split["train"], config)
+    vectorizer = adapt_vectorizer(train_messages + train_replies, config)
+    matrix, coverage = initial_ngram_embedding(vectorizer.get_vocabulary(), config.embedding_dim)
+    model = build_selector(vectorizer, config, matrix)
+    validation = dataset(*pair_texts(by_split["validation"], config), config.batch_size)
+    start = time.perf_counter()
+    history = model.fit(dataset(train_messages, train_replies, config.batch_size), validation_data=validation,
+                        epochs=100, verbose=verbose,
+                        callbacks=[time_budget(config.minutes * 60, config.learning_rate, config.final_learning_rate),
+                                   keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)])
+    seconds = time.perf_counter() - start
+    history = {k: [round(float(v), 4) for v in values] for k, values in history.history.items()}
+    return finish_zoo_selector(model, config, history, seconds, coverage, data, len(train_messages),
+                               len(by_split["validation"]))
+
+
+def finish_zoo_selector(model, config: SelectorConfig, history: dict, seconds: float, coverage: float, data: dict,
+                        train_pairs: int, validation_pairs: int) -> dict:
+    """Build the lexical channel (TF-IDF fitted on the default you's training pairs, as the notebook's
+    baseline), choose its weight on the validation pairs, measure 1-of-100 and save the selector, its
+    card and the lexical model to the zoo."""
+    import keras
+
+    from . import dialog_eval, zoo
+    from .bench import machine
+    from .corpora import corpus_files
+
+    you = {name: pair_texts(data["splits"][name], config) for name in ("train", "validation", "test")}
+    lexical = build_lexical(you.pop("train")[0] + pair_texts(data["splits"]["train"], config)[1])
+    # the lexical weight: the best on the validation pairs (never the test pairs)
+    selector = Selector(model, config, lexical=lexical)
+    parts = {name: (selector.score(m, r, tokenized=True, lexical=False), selector.lexical_score(m, r, tokenized=True))
+             for name, (m, r) in you.items()}
+
+    def accuracy(name, weight, key="1-of-100"):
+        dense, tfidf = parts[name]
+        return dialog_eval.response_selection(lambda m, r: dense + weight * tfidf, *you[name])[key]
+
+    weight = max((0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0), key=lambda w: accuracy("validation", w))
+    metrics = {}
+    for name in ("validation", "test"):
+        for label, w in (("dual_encoder", 0.0), ("tfidf", None), ("combined", weight)):
+            if w is None:
+                result = dialog_eval.response_selection(lambda m, r: parts[name][1], *you[name])
+            else:
+                result = {key: accuracy(name, w, key) for key in ("1-of-100", "recall@10")}
+            metrics[f"{name}_{label}_1_of_100"] = round(result["1-of-100"], 4)
+            metrics[f"{name}_{label}_recall_at_10"] = round(result["recall@10"], 4)
+    info = json.loads(corpus_files()["info"].read_text(encoding="utf-8"))
+    card = {
+        "data": {"source": info["source"], "sha256": info["source_sha256"], "pairs": "all_pairs (every speaker)",
+                 "train_pairs": train_pairs, "validation_pairs": validation_pairs,
+                 "evaluated_on": f"the default you's validation and test pairs ({len(you['test'][0])} test)",
+                 "split": "by conversation (helpers.seq2seq.split_of): training conversations only"},
+        "hyperparameters": {**asdict(config), "ngrams": model.get_layer("ngrams").vocabulary_size(),
+                            "embedding_coverage": round(coverage, 4), "epochs_run": len(history["loss"]),
+                            "embedding_init": "zoo/02_word2vec/chitchat_vectors (unigrams; bigrams: mean of their words)"},
+        "metrics": metrics,
+        "mean_message": [round(float(v), 6) for v in
+                         selector.encode_messages(pair_texts(data["splits"]["train"], config)[0],
+                                                  tokenized=True).mean(axis=0)],
+        "lexical": {"name": LEXICAL_NAME, "weight": weight, "ngrams": int(lexical.get_layer("tfidf").vocabulary_size()),
+                    "chosen_by": "validation 1-of-100 over weights 0-2"},
+        "history": history,
+        "training_seconds": round(seconds, 1),
+        "machine": machine(),
+        "reproduce": f"python -m helpers.selector train --minutes {config.minutes:g}",
+    }
+    lexical_card = {key: card[key] for key in ("data", "training_seconds", "machine", "reproduce")}
+    zoo.save(lexical, LEXICAL_NAME, {**lexical_card, "hyperparameters": {"features": "tf-idf word 1-2-grams"},
+                                     "metrics": {k: v for k, v in metrics.items() if "tfidf" in k}})
+    zoo.save(keras.Model(model.inputs, model.outputs, name="dual_encoder"), SELECTOR_NAME, card)
+    return card
+
+
+def refinish_zoo_selector() -> dict:
+    """Rebuild the lexical channel and the metrics of the *saved* zoo selector (its weights and training
+    record kept): ``python -m helpers.selector lexical``."""
+    from . import seq2seq, zoo
+
+    card = zoo.card(SELECTOR_NAME)
+    fields = SelectorConfig.__dataclass_fields__
+    config = SelectorConfig(**{k: v for k, v in card["hyperparameters"].items() if k in fields})
+    data = seq2seq.prepare("full")
+    return finish_zoo_selector(zoo.load(SELECTOR_NAME), config, card["history"], card["training_seconds"],
+                               card["hyperparameters"]["embedding_coverage"], data, card["data"]["train_pairs"],
+                               card["data"]["validation_pairs"])
+
+
+def train_zoo_style(verbose: int = 2) -> dict:
+    """Train the zoo style model on every speaker's training replies, balanced between the
+    default "you" and everyone else; evaluate on test conversations. ``python -m helpers.selector style``."""
+    import keras
+
+    from . import dialog_eval, seq2seq, zoo
+    from .bench import machine
+    from .corpora import corpus_files
+    from .setup import seed_everything
+
+    seed_everything(42)
+    info = json.loads(corpus_files()["info"].read_text(encoding="utf-8"))
+    from .chats import read_jsonl
+
+    style = dialog_eval.style_data(read_jsonl(corpus_files()["all_pairs"]), info["me"], seq2seq.split_of, 25)
+    texts, labels = style["train"]
+    model = build_style_model(texts)
+    start = time.perf_counter()
+    validation = (np.asarray(style["validation"][0], dtype=object), style["validation"][1].astype("float32"))
+    history = model.fit(np.asarray(texts, dtype=object), labels.astype("float32"), batch_size=256, epochs=20,
+                        validation_data=validation, verbose=verbose,
+                        callbacks=[keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)])
+    seconds = time.perf_counter() - start
+    test_texts, test_labels = style["test"]
+    probability = model.predict(np.asarray(test_texts, dtype=object), verbose=0)[:, 0]
+    from sklearn.metrics import roc_auc_score
+
+    card = {
+        "data": {"source": info["source"], "sha256": info["source_sha256"], "me": info["me"],
+                 "train_messages": len(texts), "test_messages": len(test_texts),
+                 "split": "by conversation (helpers.seq2seq.split_of); classes balanced"},
+        "hyperparameters": {"features": "tf-idf word 1-2-grams + character 2-4-grams", "max_ngrams": 30000,
+                            "epochs_run": len(history.history["loss"])},
+        "metrics": {"test_accuracy": round(float(np.mean((probability > 0.5) == test_labels)), 4),
+                    "test_roc_auc": round(float(roc_auc_score(test_labels, probability)), 4)},
+        "training_seconds": round(seconds, 1),
+        "machine": machine(),
+        "reproduce": "python -m helpers.selector style",
+    }
+    zoo.save(keras.Model(model.inputs, model.outputs, name="style"), STYLE_NAME, card)
+    return card
+
+
+def write_bank(bot: str = "04_seq2seq/you", settings: dict | None = None) -> dict:
+    """Give a zoo generator its ranking parts: the bank of real replies "you" wrote in the *training*
+    conversations (``zoo/04_seq2seq/you_replies.json``, cut to 25 tokens, each once) and a ``ranking``
+    entry in its card naming the selector, the style model and the settings, so ``ChatBot.from_zoo``
+    loads the whole bot. ``python -m helpers.selector bank``. Taught in: 04_seq2seq_chatbot.
+    """
+    from . import seq2seq, zoo
+    from .chatbot import RankSettings
+
+    data = seq2seq.prepare("full")
+    replies = list(dict.fromkeys(reply_text(p["reply_tokens"]) for p in data["splits"]["train"]))
+    relative = f"{bot.rsplit('/', 1)[0]}/you_replies.json"
+    path = zoo.paths.ZOO / relative
+    info = json.loads(zoo.paths.generated("corpus", "corpus.json").read_text(encoding="utf-8"))
+    path.write_text(json.dumps({"source": info["source"], "license": "MIT (chitchat-dataset)",
+                                "what": "distinct replies of the default 'you' in training conversations, tokenized, "
+                                        "first 25 tokens", "replies": replies}, ensure_ascii=False, indent=0) + "\n",
+                    encoding="utf-8")
+    zoo.add_file(relative)
+    card = zoo.card(bot)
+    for key in ("name", "versions", "saved"):
+        card.pop(key, None)
+    card["ranking"] = {"selector": SELECTOR_NAME, "style": STYLE_NAME, "replies": relative,
+                       "settings": asdict(RankSettings(**(settings or {})))}
+    zoo.write_card(bot, card)
+    return card["ranking"]
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m helpers.selector")
+    parser.add_argument("command", choices=["train", "lexical", "style", "bank"],
+                        help="train the selector; lexical: rebuild the lexical channel and card of the zoo selector; "
+                             "style: the style model; bank: your replies and the ranking entry of the zoo bot")
+    parser.add_argument("--minutes", type=float, default=None, help="training budget of the selector")
+    args = parser.parse_args(argv)
+    from .setup import check_versions
+
+    check_versions()
+    if args.command == "lexical":
+        card = refinish_zoo_selector()
+        print(f"saved zoo/{LEXICAL_NAME}.keras and the card of zoo/{SELECTOR_NAME}: {card['metrics']}")
+        return 0
+    if args.command == "bank":
+        ranking = write_bank()
+        print(f"wrote zoo/{ranking['replies']} and the ranking entry of zoo/04_seq2seq/you.json")
+        return 0
+    if args.command == "style":
+        card = train_zoo_style()
+        print(f"saved zoo/{STYLE_NAME}.keras: {card['metrics']}")
+        return 0
+    card = train_zoo_selector(args.minutes)
+    print(f"saved zoo/{SELECTOR_NAME}.keras: {card['metrics']} after {card['training_seconds']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

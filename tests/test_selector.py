@@ -1,0 +1,175 @@
+"""Response selection: the 1-of-100 protocol, the dual encoder, and the bot that generates, then ranks."""
+
+import numpy as np
+import pytest
+
+from helpers import dialog_eval, selector, seq2seq
+from helpers.chatbot import ChatBot, EmptyMessage, RankSettings
+
+MESSAGES = ["how are you ?", "do you like dogs ?", "what is your major ?", "hi", "where are you from ?", "see you later",
+            "want to get lunch ?", "did you watch the game ?"]
+REPLIES = ["i am good", "i love dogs", "math", "hey there", "utah", "bye", "sure , at noon", "yes we won"]
+
+
+# --------------------------------------------------------------------------- 1-of-100
+def test_candidate_draw_is_seeded_and_holds_the_true_reply_first():
+    draw = dialog_eval.candidate_draw(150, 100, seed=3)
+    assert draw.shape == (150, 100)
+    assert (draw[:, 0] == np.arange(150)).all()
+    assert all(len(set(row)) == 100 and row[0] not in row[1:] for row in draw)
+    assert (draw == dialog_eval.candidate_draw(150, 100, seed=3)).all()
+    assert not (draw == dialog_eval.candidate_draw(150, 100, seed=4)).all()
+    with pytest.raises(ValueError, match="at least 100"):
+        dialog_eval.candidate_draw(50)
+
+
+def test_response_selection_perfect_constant_and_inverted_scorers():
+    n = 120
+    messages, replies = [f"m{i}" for i in range(n)], [f"r{i}" for i in range(n)]
+    perfect = dialog_eval.response_selection(lambda m, r: np.eye(n)[: len(m)], messages, replies)
+    assert perfect["1-of-100"] == 1.0 and perfect["recall@10"] == 1.0
+    constant = dialog_eval.response_selection(lambda m, r: np.zeros((len(m), len(r))), messages, replies)
+    assert constant["1-of-100"] == pytest.approx(0.01) and constant["recall@10"] == pytest.approx(0.10)
+    worst = dialog_eval.response_selection(lambda m, r: -np.eye(n)[: len(m)], messages, replies)
+    assert worst["1-of-100"] == 0.0 and worst["mean rank"] == 100
+    # per message and pairwise scorers see the same candidates
+    calls = []
+
+    def per_message(m, r):
+        calls.append(len(r))
+        return np.array([[1.0 if c == "r" + m[0][1:] else 0.0 for c in r]])
+
+    assert dialog_eval.response_selection(per_message, messages, replies, per_message=True, limit=7)["1-of-100"] == 1.0
+    assert calls == [100] * 7
+    with pytest.raises(ValueError, match="shape"):
+        dialog_eval.response_selection(lambda m, r: np.zeros((2, 2)), messages, replies)
+
+
+def test_tfidf_and_commonest_share():
+    score = dialog_eval.tfidf_scorer(MESSAGES + REPLIES)
+    matrix = score(["i like dogs"], REPLIES)
+    assert matrix.shape == (1, len(REPLIES)) and matrix[0].argmax() == REPLIES.index("i love dogs")
+    assert dialog_eval.commonest_share(["a", "a", "b", "c"], top=1) == 0.5
+    assert dialog_eval.commonest_share(["a", "b", "c", "d"], top=5) == 1.0
+
+
+# --------------------------------------------------------------------------- the dual encoder
+@pytest.fixture(scope="module")
+def small_selector():
+    from helpers.setup import seed_everything
+
+    seed_everything(0)
+    config = selector.SelectorConfig(max_ngrams=300, units=32, dim=16, embedding_dim=8, batch_size=8)
+    vectorizer = selector.adapt_vectorizer(MESSAGES + REPLIES, config)
+    model = selector.build_selector(vectorizer, config)
+    model.fit(selector.dataset(MESSAGES * 8, REPLIES * 8, 8), epochs=40, verbose=0)
+    return selector.Selector(model, config, name="toy")
+
+
+def test_dual_encoder_learns_the_pairs_and_scores_raw_text(small_selector):
+    scores = small_selector.score(MESSAGES, REPLIES, tokenized=True)
+    assert scores.shape == (len(MESSAGES), len(REPLIES))
+    assert (scores.argmax(axis=1) == np.arange(len(MESSAGES))).mean() >= 0.75
+    vectors = small_selector.encode_replies(REPLIES, tokenized=True)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    raw = small_selector.score(["Do you like DOGS?"], ["I love dogs"])  # tokenized like the training data
+    np.testing.assert_allclose(raw, small_selector.score(["do you like dogs ?"], ["i love dogs"], tokenized=True))
+    with pytest.raises(TypeError):
+        small_selector.encode_messages("one string")
+
+
+def test_selector_round_trip_through_the_zoo(small_selector, tmp_path):
+    import keras
+
+    from helpers import zoo
+
+    card = {"data": {}, "hyperparameters": {}, "metrics": {}, "training_seconds": 0, "reproduce": "test"}
+    model = small_selector.model
+    zoo.save(keras.Model(model.inputs, model.outputs), "t/selector", card, tmp_path)
+    loaded = selector.Selector(zoo.load("t/selector", tmp_path), small_selector.config)
+    np.testing.assert_allclose(loaded.score(MESSAGES, REPLIES, tokenized=True),
+                               small_selector.score(MESSAGES, REPLIES, tokenized=True), atol=1e-5)
+
+
+def test_in_batch_softmax_prefers_matching_vectors():
+    loss = selector.InBatchSoftmax(scale=10.0)
+    eye = np.eye(4, dtype="float32")
+    matching = float(np.mean(loss.call(None, np.concatenate([eye, eye], axis=1))))
+    shuffled = float(np.mean(loss.call(None, np.concatenate([eye, eye[::-1]], axis=1))))
+    assert matching < 0.01 < shuffled
+
+
+# --------------------------------------------------------------------------- generate, then rank
+@pytest.fixture(scope="module")
+def ranked_bot(small_selector):
+    from helpers.setup import seed_everything
+
+    seed_everything(1)
+    vocab = list(seq2seq.SPECIALS) + sorted({w for t in MESSAGES + REPLIES for w in t.split()})
+    pairs = [{"prompt_tokens": m.split(), "reply_tokens": r.split()} for m, r in zip(MESSAGES, REPLIES)]
+    data = seq2seq.encode_pairs(pairs * 8, vocab, max_prompt=8, max_reply=6)
+    model = seq2seq.build_model(len(vocab), embedding_dim=8, units=16, dropout=0.0, learning_rate=1e-2)
+    model.fit(data.dataset(16, seed=1), epochs=30, verbose=0)
+    return ChatBot(model, vocab, 8, 6, name="toy", selector=small_selector, bank=REPLIES,
+                   settings=RankSettings(samples=4, retrieved=3))
+
+
+def test_ranked_bot_defaults_to_rank_and_answers_the_message(ranked_bot):
+    assert ranked_bot.default_method == "rank"
+    replies = ranked_bot.replies(MESSAGES)
+    assert all(r.strip() for r in replies)
+    assert sum(r.replace(" ,", ",") == t.replace(" ,", ",") for r, t in zip(replies, REPLIES)) >= 5
+    for candidates in ranked_bot.ranked(MESSAGES[:3]):
+        assert [c.score for c in candidates] == sorted((c.score for c in candidates), reverse=True)
+        assert {c.kind for c in candidates} <= {"generated", "retrieved"}
+    assert ranked_bot.reply("hi", method="greedy").strip()
+
+
+def test_a_message_gets_the_same_reply_alone_or_in_a_batch(ranked_bot):
+    alone = [ranked_bot.reply(m) for m in MESSAGES]
+    assert ranked_bot.replies(MESSAGES) == alone
+    assert ranked_bot.replies(MESSAGES[::-1]) == alone[::-1]
+    ids_alone = ranked_bot.decoder.candidates(ranked_bot.encode(MESSAGES[:1]), 6, [0.0, 1.0, 1.0], 10, seed=2)
+    ids_batch = ranked_bot.decoder.candidates(ranked_bot.encode(MESSAGES[:3]), 6, [0.0, 1.0, 1.0], 10, seed=2)
+    width = min(ids_alone.shape[2], ids_batch.shape[2])
+    np.testing.assert_array_equal(ids_alone[0, :, :width], ids_batch[0, :, :width])
+
+
+def test_score_api_shapes_and_refusals(ranked_bot):
+    scores = ranked_bot.score(["Do you like dogs?", "where are you from?"], ["I love dogs!", "utah", "math"])
+    assert scores.shape == (2, 3) and scores.dtype.kind == "f"
+    assert scores[0].argmax() == 0 and scores[1].argmax() == 1
+    with pytest.raises(ValueError, match="at least one"):
+        ranked_bot.score([], ["ok"])
+    with pytest.raises(ValueError, match="at least one"):
+        ranked_bot.score(["hi"], [])
+    with pytest.raises(TypeError):
+        ranked_bot.score(["hi"], [42])
+    with pytest.raises(TypeError):
+        ranked_bot.score("hi", ["ok"])
+    with pytest.raises(EmptyMessage):
+        ranked_bot.score(["   "], ["ok"])
+    with pytest.raises(EmptyMessage):
+        ranked_bot.score(["hi"], [""])
+
+
+def test_rank_refuses_what_reply_refuses(ranked_bot):
+    with pytest.raises(EmptyMessage):
+        ranked_bot.reply("  \u200b ")
+    with pytest.raises(TypeError):
+        ranked_bot.reply(None)
+    with pytest.raises(ValueError, match="method"):
+        ranked_bot.reply("hi", method="telepathy")
+
+
+def test_selector_only_bot_replies_from_the_bank(small_selector):
+    bot = ChatBot(None, None, 8, 6, name="tiny export", selector=small_selector, bank=REPLIES)
+    assert bot.default_method == "rank"
+    assert bot.reply("do you like dogs?") in [seq2seq.detokenize(r.split()) for r in REPLIES]
+    assert all(c.kind == "retrieved" for c in bot.ranked(["hi"])[0])
+    with pytest.raises(ValueError, match="no generator"):
+        bot.reply("hi", method="greedy")
+    with pytest.raises(ValueError, match="needs a bank"):
+        ChatBot(None, None, 8, 6, selector=small_selector)
+    with pytest.raises(ValueError, match="needs a generator"):
+        ChatBot(None, None, 8, 6)
