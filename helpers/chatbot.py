@@ -288,8 +288,8 @@ class ChatBot:
             k = min(settings.retrieved, len(self.bank))
             nearest = np.argpartition(-fit, k - 1, axis=1)[:, :k]
             for pool, rows in zip(pools, nearest):
-                for j in rows:
-                    pool.setdefault(self.bank[j], "retrieved")
+                for j in rows:  # a real reply is cut to max_len words, as the generator's are
+                    pool.setdefault(" ".join(self.bank[j].split()[:max_len]), "retrieved")
         texts = [t for pool in pools for t in pool]
         vectors = self.selector.encode_replies(texts, tokenized=True)
         style = self._style_log_odds(texts)
