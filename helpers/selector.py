@@ -206,7 +206,13 @@ def build_lexical(texts: Sequence[str], max_ngrams: int = 20000):
                                                 ngrams=2, output_mode="tf_idf", name="tfidf")
     vectorizer.adapt(np.asarray(list(texts), dtype=object), batch_size=4096)
     text = keras.Input(shape=(), dtype="string", name="text")
-    return keras.Model(text, keras.layers.UnitNormalization(name="tfidf_unit")(vectorizer(text)), name="lexical")
+    x = vectorizer(text)                                                   # (B, V): column 1 is [UNK]
+    # drop the [UNK] column: every unknown word and bigram lands there, and two texts that share
+    # only unknown words would look alike (built-in layers only, so safe_mode loads it)
+    x = keras.layers.Reshape((-1, 1), name="columns")(x)                   # (B, V, 1)
+    x = keras.layers.Cropping1D((2, 0), name="drop_padding_and_unknown")(x)  # (B, V - 2, 1)
+    x = keras.layers.Flatten(name="known_ngrams")(x)
+    return keras.Model(text, keras.layers.UnitNormalization(name="tfidf_unit")(x), name="lexical")
 
 
 class Selector:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -226,6 +227,35 @@ def build_model(vocab_size: int, embedding_dim: int = 50, units: int = 256, atte
     return model
 
 
+#: One scoring graph per model (see :func:`target_log_probs`), dropped with the model.
+_SCORING_GRAPHS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def target_log_probs(model, data: Encoded, batch_size: int = 256) -> np.ndarray:
+    """log p of every target token of ``data`` under ``model`` (teacher forcing), 0 at padding: shape (n, L).
+
+    One ``tf.function`` per model, with an input signature of any batch and length, so it is
+    traced once however the batches come (``model.predict`` retraces for new shapes). The
+    perplexity and the generator's scores are sums of these. Taught in: 04_seq2seq_chatbot.
+    """
+    import tensorflow as tf
+
+    function = _SCORING_GRAPHS.get(model)
+    if function is None:
+        spec = tf.TensorSpec([None, None], tf.int32)
+
+        @tf.function(input_signature=[spec, spec, spec])
+        def function(prompt, reply_in, reply_out):
+            logits = model({"prompt": prompt, "reply_in": reply_in}, training=False)   # (B, L, V)
+            picked = tf.gather(tf.nn.log_softmax(logits, axis=-1), reply_out, batch_dims=2)  # (B, L)
+            return tf.where(reply_out != PAD_ID, picked, 0.0)
+
+        _SCORING_GRAPHS[model] = function
+    return np.concatenate([function(data.prompt[i:i + batch_size], data.reply_in[i:i + batch_size],
+                                    data.reply_out[i:i + batch_size]).numpy().astype("float64")
+                           for i in range(0, len(data), batch_size)]) if len(data) else np.zeros((0, 0))
+
+
 def token_nll(model, data: Encoded, batch_size: int = 256) -> tuple[float, int]:
     """Summed negative log-likelihood (nats) of every target token, and how many tokens.
 
@@ -233,23 +263,7 @@ def token_nll(model, data: Encoded, batch_size: int = 256) -> tuple[float, int]:
     Keras averages a masked loss. ``exp(nll / tokens)`` is the per-token perplexity.
     Taught in: 04_seq2seq_chatbot.
     """
-    total, count = 0.0, 0
-    for start in range(0, len(data), batch_size):
-        sl = slice(start, start + batch_size)
-        prompt, reply_in = data.prompt[sl], data.reply_in[sl]
-        n = len(prompt)
-        if n < batch_size:  # pad the last batch: one input shape, so the predict function is traced once
-            prompt = np.pad(prompt, ((0, batch_size - n), (0, 0)))
-            reply_in = np.pad(reply_in, ((0, batch_size - n), (0, 0)))
-        logits = np.asarray(model.predict_on_batch({"prompt": prompt, "reply_in": reply_in}), dtype="float64")[:n]
-        logp = logits - logits.max(axis=-1, keepdims=True)
-        logp -= np.log(np.exp(logp).sum(axis=-1, keepdims=True))
-        target = data.reply_out[sl]
-        mask = target != PAD_ID
-        picked = np.take_along_axis(logp, target[..., None], axis=-1)[..., 0]
-        total -= float(picked[mask].sum())
-        count += int(mask.sum())
-    return total, count
+    return -float(target_log_probs(model, data, batch_size).sum()), int((data.reply_out != PAD_ID).sum())
 
 
 def reply_log_likelihood(model, data: Encoded, batch_size: int = 256) -> np.ndarray:
@@ -257,23 +271,10 @@ def reply_log_likelihood(model, data: Encoded, batch_size: int = 256) -> np.ndar
 
     The generator as a *scorer*: rank candidate replies for a message by how likely the
     model finds them. Summed, not averaged, so it is a true log-probability (short, common
-    replies score high: see :func:`mmi_scores`). Taught in: 04_seq2seq_chatbot.
+    replies score high: the ``mmi`` option of :func:`generator_scorer` corrects for that).
+    Taught in: 04_seq2seq_chatbot.
     """
-    out = np.zeros(len(data), dtype="float64")
-    for start in range(0, len(data), batch_size):
-        sl = slice(start, start + batch_size)
-        prompt, reply_in = data.prompt[sl], data.reply_in[sl]
-        n = len(prompt)
-        if n < batch_size:  # one input shape, so the predict function is traced once
-            prompt = np.pad(prompt, ((0, batch_size - n), (0, 0)))
-            reply_in = np.pad(reply_in, ((0, batch_size - n), (0, 0)))
-        logits = np.asarray(model.predict_on_batch({"prompt": prompt, "reply_in": reply_in}), dtype="float64")[:n]
-        logp = logits - logits.max(axis=-1, keepdims=True)
-        logp -= np.log(np.exp(logp).sum(axis=-1, keepdims=True))
-        target = data.reply_out[sl]
-        picked = np.take_along_axis(logp, target[..., None], axis=-1)[..., 0]
-        out[sl] = (picked * (target != PAD_ID)).sum(axis=1)
-    return out
+    return target_log_probs(model, data, batch_size).sum(axis=1)
 
 
 def generator_scorer(model, vocabulary: Sequence[str], max_prompt: int, max_reply: int, mmi: float = 0.0,
@@ -421,8 +422,12 @@ class Decoder:
             previous = tf.gather(seq, tf.maximum(step - (n - 1) + k, 0), axis=1)
             match = match & tf.equal(seq[:, k:length - n + 1 + k], previous[:, None])
         match = match & (step >= n - 1)
-        completing = tf.where(match, seq[:, n - 1:], -1)
-        return tf.reduce_min(tf.one_hot(completing, self.vocab_size, on_value=-1e9, off_value=0.0), axis=1)
+        # scatter -1e9 onto (row, token that would complete a repeat): O(B * L) work, not O(B * L * V)
+        where = tf.where(match)                                                        # (K, 2): row, n-gram start
+        tokens = tf.gather_nd(seq[:, n - 1:], where)                                   # (K,)
+        indices = tf.stack([where[:, 0], tf.cast(tokens, tf.int64)], axis=1)
+        return tf.tensor_scatter_nd_min(tf.zeros([tf.shape(seq)[0], self.vocab_size]), indices,
+                                        tf.fill([tf.shape(where)[0]], -1e9))
 
     def _mask_logits(self, logits, step, seq):
         import tensorflow as tf
@@ -691,7 +696,7 @@ FINE_TUNE_LEARNING_RATES = (3e-4, 1e-5)
 SANITY_PROMPTS = ("hi", "how are you?", "what are you doing tonight?")
 
 
-def fine_tune(model, train: Encoded, validation: Encoded, seconds: float,
+def fine_tune(model, train: Encoded, validation: Encoded | None, seconds: float,
               learning_rates: tuple[float, float] = FINE_TUNE_LEARNING_RATES, batch_size: int = 64,
               callbacks: Sequence = (), verbose: int = 2, patience: int = 2):
     """Fine-tune a pretrained encoder-decoder (the ``everyone`` base) on new pairs within ``seconds``.
@@ -699,7 +704,8 @@ def fine_tune(model, train: Encoded, validation: Encoded, seconds: float,
     A fresh Adam optimizer with a small learning rate (a cosine from ``learning_rates[0]`` down
     to ``learning_rates[1]``), so the model adapts to one person's words without forgetting what
     it learnt from everybody; the best validation epoch is kept. The pairs must be encoded with
-    the base's vocabulary. Returns the Keras ``History``.
+    the base's vocabulary. Without ``validation`` pairs (a tiny export) it keeps the epoch with the
+    lowest training loss. Returns the Keras ``History``.
     Taught in: 04_seq2seq_chatbot; ``make bot`` fine-tunes the same base on your export.
     """
     import keras
@@ -708,10 +714,11 @@ def fine_tune(model, train: Encoded, validation: Encoded, seconds: float,
 
     model.compile(optimizer=keras.optimizers.Adam(learning_rates[0], clipnorm=1.0),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    watched = "val_loss" if validation is not None else "loss"
     callbacks = [time_budget(seconds, *learning_rates),
-                 keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True), *callbacks]
-    return model.fit(train.dataset(batch_size), validation_data=validation.dataset(256, shuffle=False),
-                     epochs=200, callbacks=callbacks, verbose=verbose)
+                 keras.callbacks.EarlyStopping(watched, patience=patience, restore_best_weights=True), *callbacks]
+    return model.fit(train.dataset(batch_size), epochs=200, callbacks=callbacks, verbose=verbose,
+                     validation_data=validation.dataset(256, shuffle=False) if validation is not None else None)
 
 
 def load_pairs(which: str = "you_pairs", size: str = "workshop") -> list[dict]:

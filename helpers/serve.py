@@ -657,21 +657,25 @@ def main(argv=None) -> int:
     from .setup import check_versions
 
     check_versions()
-    if args.command == "export":
-        from .tf_export import export_all
+    try:
+        if args.command == "export":
+            from .tf_export import export_all
 
-        for name, path in export_all(args.dir, bot=args.bot).items():
-            print(f"{name}: {path}")
-        return 0
-    settings = Settings(host=args.host, port=args.port, rate=args.rate, burst=args.burst, bot=args.bot,
-                        generators=tuple(g for g in args.generators.split(",") if g))
-    if args.command == "bot":
-        from .your_bot import train_your_bot
-
-        folder = train_your_bot(args.paths, args.me, out=args.out, minutes=args.minutes)
-        if args.no_serve:
+            for name, path in export_all(args.dir, bot=args.bot).items():
+                print(f"{name}: {path}")
             return 0
-        settings = replace(settings, bot=str(folder))
+        settings = Settings(host=args.host, port=args.port, rate=args.rate, burst=args.burst, bot=args.bot,
+                            generators=tuple(g for g in args.generators.split(",") if g))
+        if args.command == "bot":
+            from .your_bot import train_your_bot
+
+            folder = train_your_bot(args.paths, args.me, out=args.out, minutes=args.minutes)
+            if args.no_serve:
+                return 0
+            settings = replace(settings, bot=str(folder))
+    except (ValueError, LookupError, FileNotFoundError) as err:  # a user's mistake: one line, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     serve(settings)
     return 0
 

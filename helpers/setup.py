@@ -86,6 +86,33 @@ def quiet_native_stderr():
         os.close(saved)
 
 
+def quiet_native_logs_in_notebook() -> bool:
+    """In a Jupyter kernel, drop for good what C++ libraries write to file descriptor 2.
+
+    TensorFlow prints notes such as ``E0000 ... oneDNN supports DT_BOOL only on platforms
+    with AVX-512`` the first time it runs some ops, long after import; in a notebook they
+    look like errors and say nothing a reader can act on. Jupyter shows Python's warnings and
+    tracebacks through its own stream, not through descriptor 2, so they still appear.
+    Outside a kernel nothing changes (command lines wrap their model calls in
+    :func:`quiet_native_stderr` instead). ``TALK_LIKE_YOU_NATIVE_LOGS=1`` keeps the native
+    lines, for debugging a crash. Returns whether it silenced them.
+    Taught in: every notebook's setup cell (through ``setup_notebook``).
+    """
+    if os.environ.get("TALK_LIKE_YOU_NATIVE_LOGS") == "1" or "ipykernel" not in sys.modules:
+        return False
+    try:
+        if sys.stderr.fileno() == 2:  # Python's own stderr still writes to descriptor 2: leave it alone
+            return False
+    except (AttributeError, OSError, ValueError):  # Jupyter's stream has no descriptor of its own
+        pass
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+    finally:
+        os.close(devnull)
+    return True
+
+
 def check_versions(tensorflow: bool = True) -> dict:
     """Assert the Python (and TensorFlow/Keras) major versions the cookbook is tested with.
 
@@ -147,6 +174,7 @@ def setup_notebook(notebook: str, seed: int = 42, tensorflow: bool = True) -> Co
     Taught in: every notebook (first code cell).
     """
     size = read_size()
+    quiet_native_logs_in_notebook()
     versions = check_versions(tensorflow=tensorflow)
     seed_everything(seed, tensorflow=tensorflow)
     cfg = Config(notebook=notebook, size=size, seed=seed, versions=versions)

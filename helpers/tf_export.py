@@ -207,6 +207,9 @@ def export_all(directory: str | Path, bot: str = "04_seq2seq/you", version: int 
 
     directory = Path(directory)
     chat = load_chatbot(bot)
+    if chat.decoder is None:
+        raise ValueError(f"{bot} has no generator to export (its export was too small to fine-tune one): "
+                         f"train it on more chats with `make bot`")
     import tensorflow as tf
 
     out = {"chatbot": directory / "chatbot" / str(version), "emoji": directory / "emoji" / str(version)}

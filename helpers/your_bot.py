@@ -3,13 +3,16 @@
 ``make bot EXPORT=path/to/export ME="Your Name"`` runs
 ``python -m helpers.serve bot --export PATH --me NAME``, which calls :func:`train_your_bot`
 and then serves the result. Everything lands in ``generated/your_bot/`` (git-ignored:
-your messages never enter the repository): ``pairs.jsonl``, ``bot.keras``, ``bot.json``
-(the card: vocabulary, sizes, metrics) and a checksum manifest. Taught in: 06_deployment
-(the steps are notebook 01's parsers and notebook 04's model and training).
+your messages never enter the repository): ``pairs.jsonl``, ``replies.json`` (the replies the
+bot may choose), ``bot.keras`` (the fine-tuned generator; none for a very small export),
+``bot.json`` (the card: vocabulary, sizes, metrics, ranking) and a checksum manifest.
+Taught in: 06_deployment (the steps are notebook 01's parsers and notebook 04's fine-tuning
+and ranking).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict
 from datetime import timedelta
@@ -19,9 +22,13 @@ from typing import Iterable
 from . import paths, seq2seq
 
 NAME = "bot"
-#: Workshop-size training: notebook 04's architecture with fewer units, a few minutes of training.
-CONFIG = {**seq2seq.ZOO_CONFIG, "units": 128, "minutes": 3.0}
-MIN_PAIRS = 5
+#: Workshop-size fine-tuning of the zoo base (notebook 04's ``everyone``): a few minutes.
+CONFIG = {**seq2seq.ZOO_CONFIG, "minutes": 3.0}
+#: The pretrained base every bot starts from (its vocabulary is the bot's vocabulary).
+BASE = "04_seq2seq/everyone"
+MIN_PAIRS = 1
+#: Below this many pairs there is too little to fine-tune on: the bot answers with your own replies only.
+MIN_FINE_TUNE_PAIRS = 100
 FEW_PAIRS = 500
 
 
@@ -41,23 +48,24 @@ def default_folder() -> Path:
 def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path | None = None,
                    minutes: float | None = None, max_gap_hours: float | None = 24.0, progress=print,
                    verbose: int = 0) -> Path:
-    """Parse chat exports, pair the other person's messages with ``me``'s replies, train and save a bot.
+    """Parse chat exports, pair the other person's messages with ``me``'s replies, fine-tune and save a bot.
 
-    The model is notebook 04's encoder-decoder with attention, its embedding started from
-    the zoo word vectors (notebook 02), trained for ``minutes`` (default
-    ``CONFIG["minutes"]``) with the learning rate annealed over that time. Pairs are split
-    by conversation (or by blocks of a few long conversations) into train/validation/test;
-    the card reports the test perplexity when the test split has pairs. Raises
-    ``ValueError`` when the export holds fewer than :data:`MIN_PAIRS` replies by ``me``.
-    Returns the folder; :func:`load_bot` (or ``python -m helpers.serve run --bot FOLDER``) loads it.
-    Taught in: 06_deployment.
+    The bot is notebook 04's: the zoo's pretrained base (:data:`BASE`, every chit-chat
+    speaker) fine-tuned on your pairs for ``minutes`` (default ``CONFIG["minutes"]``,
+    ``seq2seq.fine_tune``), and the zoo's response selector ranking its candidates together
+    with your own training replies (the style model is left out: it knows the corpus's
+    "you", not you). Pairs are split by conversation (or by blocks of a few long
+    conversations). With fewer than :data:`MIN_FINE_TUNE_PAIRS` pairs there is too little to
+    fine-tune on: the bot is the selector over your replies alone, and a warning says so.
+    Raises ``LookupError`` (from the pairing) when ``me`` wrote nothing, ``ValueError`` for a
+    budget that is not positive. Returns the folder; :func:`load_bot` (or
+    ``python -m helpers.serve run --bot FOLDER``) loads it. Taught in: 06_deployment.
     """
-    import keras
-
     from . import zoo
     from .bench import machine
-    from .char_rnn import time_budget
+    from .chatbot import RankSettings
     from .chats import build_pairs, parse, write_jsonl
+    from .selector import SELECTOR_NAME, reply_text
     from .setup import seed_everything
 
     folder = Path(out) if out is not None else default_folder()
@@ -69,33 +77,51 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
     gap = timedelta(hours=max_gap_hours) if max_gap_hours else None
     paired = build_pairs(parsed.messages, me, max_gap=gap)
     if len(paired.pairs) < MIN_PAIRS:
-        raise ValueError(f"only {len(paired.pairs)} replies by {me!r} found in {parsed.files} file(s) "
-                         f"({parsed.summary()}); at least {MIN_PAIRS} are needed")
+        raise ValueError(f"no replies by {me!r} found in {parsed.files} file(s) ({parsed.summary()})")
     folder.mkdir(parents=True, exist_ok=True)
     write_jsonl(paired.pairs, folder / "pairs.jsonl")
     progress(f"{len(parsed.messages):,} messages, {len(paired.pairs):,} (message, your reply) pairs "
              f"-> {_shown(folder)}")
     if len(paired.pairs) < FEW_PAIRS:
-        progress(f"warning: {len(paired.pairs)} pairs is very little; the bot will mostly repeat your commonest "
-                 f"phrases (a few thousand pairs make a bot worth talking to)")
+        progress(f"warning: {len(paired.pairs)} pairs is very little; the bot will mostly repeat your own phrases "
+                 f"(a few thousand pairs make a bot worth talking to)")
 
-    # notebook 04's preparation on your pairs; words seen once count when the export is small
-    min_count = CONFIG["min_count"] if len(paired.pairs) >= 2500 else 1
-    data = seq2seq.prepare(config={**CONFIG, "min_count": min_count}, pairs=[asdict(p) for p in paired.pairs])
-    vocabulary, encoded = data["vocabulary"], data["encoded"]
-    matrix, coverage = seq2seq.initial_embedding(vocabulary, CONFIG["embedding_dim"])
-    model = seq2seq.build_model(len(vocabulary), CONFIG["embedding_dim"], CONFIG["units"], True, CONFIG["dropout"],
-                                CONFIG["learning_rate"], matrix)
+    splits = seq2seq.split_pairs(seq2seq.tokenize_pairs(asdict(p) for p in paired.pairs))
+    # the bank: every reply of yours the bot may choose (from the training split when there is one)
+    bank_pairs = splits["train"] or [p for members in splits.values() for p in members]
+    bank = list(dict.fromkeys(reply_text(p["reply_tokens"]) for p in bank_pairs))
+    (folder / "replies.json").write_text(json.dumps({"replies": bank}, ensure_ascii=False) + "\n", encoding="utf-8")
+    zoo.add_file("replies.json", folder)
+    ranking = {"selector": SELECTOR_NAME, "style": None, "replies": "replies.json",
+               "settings": {**asdict(RankSettings()), "style": 0.0}}
+    data = {"source": "your chat export (not stored in the card)", "files": parsed.files,
+            "sha256": zoo.sha256_file(folder / "pairs.jsonl"), "pairs": len(paired.pairs),
+            **{f"{name}_pairs": len(members) for name, members in splits.items()}}
+    card = {"data": data, "lengths": {"max_prompt": CONFIG["max_prompt"], "max_reply": CONFIG["max_reply"]},
+            "ranking": ranking, "machine": machine(),
+            "reproduce": f"python -m helpers.serve bot --export PATH --me {me!r} --minutes {minutes:g}"}
+    for stale in (NAME + ".keras",):  # a selector-only bot must not pick up an older generator
+        (folder / stale).unlink(missing_ok=True)
+    if len(splits["train"]) < MIN_FINE_TUNE_PAIRS:
+        progress(f"warning: {len(splits['train'])} training pairs are too few to fine-tune a generator (at least "
+                 f"{MIN_FINE_TUNE_PAIRS}): this bot answers with the best fitting of your {len(bank):,} own replies")
+        zoo.write_card(NAME, {**card, "generator": None, "vocabulary": list(seq2seq.SPECIALS),
+                              "hyperparameters": {"generator": "none (too few pairs)", "bank": len(bank)},
+                              "metrics": {}, "training_seconds": 0.0}, root=folder)
+        progress(f"saved {_shown(folder / (NAME + '.json'))}")
+        return folder
+
+    vocabulary = zoo.card(BASE)["vocabulary"]
+    encoded = {name: seq2seq.encode_pairs(members, vocabulary, CONFIG["max_prompt"], CONFIG["max_reply"])
+               for name, members in splits.items()}
+    known = 1 - seq2seq.oov_rate([p["reply_tokens"] for p in splits["train"]], vocabulary)
+    model = zoo.load(BASE)
     has_validation = len(encoded["validation"]) > 0
-    callbacks = [time_budget(minutes * 60, CONFIG["learning_rate"], CONFIG["final_learning_rate"]),
-                 keras.callbacks.EarlyStopping(monitor="val_loss" if has_validation else "loss", patience=3,
-                                               restore_best_weights=True)]
-    progress(f"training for up to {minutes:g} min on {len(encoded['train']):,} pairs "
-             f"({len(vocabulary):,} tokens, {coverage['coverage']:.0%} with zoo word vectors)")
+    progress(f"fine-tuning zoo/{BASE} for up to {minutes:g} min on {len(encoded['train']):,} pairs "
+             f"({known:.0%} of your words are in its {len(vocabulary):,}-token vocabulary)")
     start = time.perf_counter()
-    history = model.fit(encoded["train"].dataset(CONFIG["batch_size"]),
-                        validation_data=encoded["validation"].dataset(256, shuffle=False) if has_validation else None,
-                        epochs=10_000, callbacks=callbacks, verbose=verbose)
+    history = seq2seq.fine_tune(model, encoded["train"], encoded["validation"] if has_validation else None,
+                                minutes * 60, batch_size=CONFIG["batch_size"], verbose=verbose)
     seconds = time.perf_counter() - start
     metrics = {"final_train_loss": round(float(history.history["loss"][-1]), 4),
                "epochs_run": len(history.history["loss"])}
@@ -105,24 +131,14 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
         metrics["test_perplexity"] = round(seq2seq.perplexity(model, encoded["test"]), 3)
         metrics["test_unigram_perplexity"] = round(
             seq2seq.unigram_perplexity(encoded["train"], encoded["test"], len(vocabulary)), 3)
-    card = {
-        "data": {"source": "your chat export (not stored in the card)", "files": parsed.files,
-                 "sha256": zoo.sha256_file(folder / "pairs.jsonl"), "pairs": len(paired.pairs),
-                 "train_pairs": len(encoded["train"]), "validation_pairs": len(encoded["validation"]),
-                 "test_pairs": len(encoded["test"])},
-        "vocabulary": vocabulary,
-        "lengths": {"max_prompt": CONFIG["max_prompt"], "max_reply": CONFIG["max_reply"]},
-        "hyperparameters": {**CONFIG, "min_count": min_count, "attention": True, "budget_minutes": minutes,
-                            "embedding_init": "zoo/02_word2vec/chitchat_vectors",
-                            "embedding_coverage": round(coverage["coverage"], 4)},
-        "metrics": metrics,
-        "training_seconds": round(seconds, 1),
-        "machine": machine(),
-        "reproduce": f"python -m helpers.serve bot --export PATH --me {me!r} --minutes {minutes:g}",
-    }
+    card = {**card, "vocabulary": vocabulary,
+            "hyperparameters": {**CONFIG, "base": BASE, "learning_rate": seq2seq.FINE_TUNE_LEARNING_RATES[0],
+                                "final_learning_rate": seq2seq.FINE_TUNE_LEARNING_RATES[1], "budget_minutes": minutes,
+                                "vocabulary_coverage": round(known, 4)},
+            "metrics": metrics, "training_seconds": round(seconds, 1)}
     zoo.save(model, NAME, card, root=folder)
     summary = ", ".join(f"{k} {v}" for k, v in metrics.items())
-    progress(f"trained in {seconds:.0f} s ({summary}); saved {_shown(folder / (NAME + '.keras'))}")
+    progress(f"fine-tuned in {seconds:.0f} s ({summary}); saved {_shown(folder / (NAME + '.keras'))}")
     return folder
 
 
@@ -134,7 +150,7 @@ def load_bot(folder: str | Path):
     from .chatbot import ChatBot
 
     folder = Path(folder)
-    if not (folder / f"{NAME}.keras").exists():
+    if not (folder / f"{NAME}.json").exists():
         raise FileNotFoundError(f"{folder} holds no {NAME}.keras: train one with "
                                 f"`make bot EXPORT=path/to/export ME=\"Your Name\"`")
     bot = ChatBot.from_zoo(NAME, root=folder)

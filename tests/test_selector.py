@@ -173,3 +173,14 @@ def test_selector_only_bot_replies_from_the_bank(small_selector):
         ChatBot(None, None, 8, 6, selector=small_selector)
     with pytest.raises(ValueError, match="needs a generator"):
         ChatBot(None, None, 8, 6)
+
+
+def test_ranking_relevance_is_what_score_says(small_selector):
+    lexical = selector.build_lexical(MESSAGES + REPLIES)
+    with_lexical = selector.Selector(small_selector.model, small_selector.config, lexical=lexical, lexical_weight=0.5)
+    bot = ChatBot(None, None, 8, 6, selector=with_lexical, bank=REPLIES, settings=RankSettings(retrieved=4))
+    message = "do you like dogs ?"
+    for candidate in bot.ranked([message])[0]:
+        assert candidate.relevance == pytest.approx(float(bot.score([message], [candidate.text])[0, 0]), abs=1e-4)
+    plain = ChatBot(None, None, 8, 6, selector=small_selector, bank=REPLIES)
+    assert not np.allclose(bot.score([message], REPLIES), plain.score([message], REPLIES))  # the TF-IDF part counts

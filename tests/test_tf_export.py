@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from helpers import chatbot, tf_export, your_bot
+from helpers import chatbot, seq2seq, tf_export, your_bot
 from helpers.setup import check_versions
 
 check_versions()
@@ -66,8 +66,42 @@ def test_your_bot_from_the_example_exports(tmp_path):
     card = json.loads((folder / "bot.json").read_text())
     assert card["data"]["pairs"] >= your_bot.MIN_PAIRS and card["reproduce"].startswith("python -m helpers.serve bot")
     assert "Sam" not in json.dumps(card["data"])  # the card keeps counts and a hash, not your messages
+    # the examples hold a few dozen pairs: too few to fine-tune, so the bot answers with Sam's own replies
+    assert any("too few to fine-tune" in line for line in lines) and card["generator"] is None
+    assert not (folder / "bot.keras").exists()
     bot = your_bot.load_bot(folder)
-    assert bot.reply("are you coming tonight?").strip()
+    assert bot.decoder is None and bot.default_method == "rank"
+    reply = bot.reply("are you coming tonight?")
+    assert reply.strip() and reply in {seq2seq.detokenize(r.split()) for r in bot.bank}
+    with pytest.raises(ValueError, match="no generator"):
+        tf_export.export_all(tmp_path / "export", bot=str(folder))
+
+
+def _whatsapp_chat(path, exchanges):
+    """A made-up WhatsApp (Android) export: Alex asks, Sam answers, one minute apart."""
+    topics = ["dogs", "pizza", "the game", "your exam", "the weekend", "hiking", "music", "the party", "work", "snow"]
+    lines = []
+    for i in range(exchanges):
+        hour, minute = divmod(2 * i, 60)
+        topic = topics[i % len(topics)]
+        lines.append(f"1/{1 + hour // 24}/21, {hour % 24:02d}:{minute:02d} - Alex Kim: what do you think about {topic}?")
+        lines.append(f"1/{1 + hour // 24}/21, {hour % 24:02d}:{minute + 1:02d} - Sam Rivera: i really like {topic} {i}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_your_bot_fine_tunes_the_zoo_base(tmp_path):
+    lines = []
+    export = _whatsapp_chat(tmp_path / "chat.txt", 600)  # 12 blocks of 50 pairs: 250 to train on
+    folder = your_bot.train_your_bot([export], "Sam Rivera", out=tmp_path / "bot", minutes=0.05, progress=lines.append)
+    card = json.loads((folder / "bot.json").read_text())
+    assert any(f"fine-tuning zoo/{your_bot.BASE}" in line for line in lines)
+    assert card["vocabulary"] == chatbot.ChatBot.from_zoo(your_bot.BASE).vocabulary
+    assert card["hyperparameters"]["base"] == your_bot.BASE and card["data"]["train_pairs"] >= your_bot.MIN_FINE_TUNE_PAIRS
+    bot = your_bot.load_bot(folder)
+    assert bot.decoder is not None and bot.selector is not None and bot.style is None
+    assert bot.reply("what do you think about pizza?").strip()
+    assert bot.reply("what do you think about pizza?", method="greedy").strip()
 
 
 def test_bot_command_line_trains_without_serving(tmp_path):
@@ -75,7 +109,20 @@ def test_bot_command_line_trains_without_serving(tmp_path):
 
     assert serve.main(["bot", "--export", "data/examples/whatsapp_ios.txt", "data/examples/telegram_chat.json",
                        "--me", "Sam Rivera", "--minutes", "0.01", "--out", str(tmp_path), "--no-serve"]) == 0
-    assert (tmp_path / "bot.keras").exists() and (tmp_path / "pairs.jsonl").exists()
+    assert (tmp_path / "bot.json").exists() and (tmp_path / "pairs.jsonl").exists()
+    assert (tmp_path / "replies.json").exists()
+
+
+def test_bot_command_line_errors_are_one_line(tmp_path, capsys):
+    from helpers import serve
+
+    assert serve.main(["bot", "--export", "data/examples/whatsapp_ios.txt", "--me", "Nobody Here",
+                       "--out", str(tmp_path), "--no-serve"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "Nobody Here" in err and len(err.splitlines()) == 1
+    assert serve.main(["bot", "--export", str(tmp_path / "missing.txt"), "--me", "Sam Rivera", "--no-serve",
+                       "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
 
 
 def test_your_bot_errors(tmp_path):
