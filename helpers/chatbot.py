@@ -60,7 +60,7 @@ class RankSettings:
     already counts a reply that fits every message against it.
     """
 
-    samples: int = 4            # sampled generator candidates per message, besides the greedy one (8: +18 ms, same diversity)
+    samples: int = 4            # sampled generator candidates besides the greedy one (8: +18 ms, same diversity)
     temperature: float = 0.9
     top_k: int = 40
     retrieved: int = 10         # nearest real replies per message from the bank
@@ -113,7 +113,8 @@ class ChatBot:
         if style is not None:
             import tensorflow as tf
 
-            self._style = tf.function(lambda t: style(t, training=False), input_signature=[tf.TensorSpec([None], tf.string)])
+            self._style = tf.function(lambda t: style(t, training=False),
+                                      input_signature=[tf.TensorSpec([None], tf.string)])
         if model is None and selector is None:
             raise ValueError("a ChatBot needs a generator model, a selector, or both")
         if model is not None:
@@ -130,7 +131,8 @@ class ChatBot:
         self.bank = list(dict.fromkeys(b for b in bank if b.strip()))  # distinct, in order
         if selector is not None:
             dim = selector.config.dim
-            self.mean_message = np.zeros(dim, "float32") if mean_message is None else np.asarray(mean_message, "float32")
+            self.mean_message = (np.zeros(dim, "float32") if mean_message is None
+                                 else np.asarray(mean_message, "float32"))
             self.bank_vectors = selector.encode_replies(self.bank, tokenized=True) if self.bank else np.zeros((0, dim))
             if model is None and not self.bank:
                 raise ValueError("a selector-only bot needs a bank of replies to choose from")
@@ -357,7 +359,8 @@ class ChatBot:
         parts = []
         if self.decoder is not None:
             kind = "attention" if self.decoder.attention is not None else "no attention"
-            parts.append(f"generator: {len(self.vocabulary):,} tokens, {kind}, no_repeat_ngram={self.decoder.no_repeat_ngram}")
+            parts.append(f"generator: {len(self.vocabulary):,} tokens, {kind}, "
+                         f"no_repeat_ngram={self.decoder.no_repeat_ngram}")
         if self.selector is not None:
             parts.append(f"selector over {len(self.bank):,} real replies" + (", style model" if self.style else ""))
         return (f"ChatBot({self.name!r}, {'; '.join(parts)}; prompt <= {self.max_prompt} tokens, "

@@ -175,7 +175,8 @@ def response_selection(score, messages: Sequence[str], replies: Sequence[str], c
     instead of ``n``; a scorer with a ``pairs(messages, replies) -> vector`` attribute, as
     :func:`helpers.seq2seq.generator_scorer` has, scores all those pairs in one batched call).
     ``limit`` evaluates the first ``limit`` messages only (their candidates are still drawn
-    from all the replies, so the task is the same, on a smaller sample). Ties are broken at random (a constant scorer gets chance, 1/100).
+    from all the replies, so the task is the same, on a smaller sample). Ties are broken at random (a
+    constant scorer gets chance, 1/100).
     Returns ``{"1-of-100": ..., "recall@10": ..., "mean rank": ..., "pairs": n}``.
     Taught in: 04_seq2seq_chatbot.
     """

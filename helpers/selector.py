@@ -326,21 +326,14 @@ def build_style_model(texts: Sequence[str], max_ngrams: int = 30000, learning_ra
     text = keras.Input(shape=(), dtype="string", name="text")
     features = keras.layers.Concatenate(name="features")([words(text), chars(text)])
     features = keras.layers.Dropout(0.5, name="dropout")(features)
-    you = keras.layers.Dense(1, activation="sigmoid", kernel_regularizer=keras.regularizers.l2(1e-5), name="you")(features)
+    you = keras.layers.Dense(1, activation="sigmoid", kernel_regularizer=keras.regularizers.l2(1e-5),
+                             name="you")(features)
     model = keras.Model(text, you, name="style")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
 
 # --------------------------------------------------------------------------- zoo
-def _you_pairs_and_everyone(progress: bool):
-    from . import seq2seq
-
-    data = seq2seq.prepare("full", progress=progress)
-    everyone = seq2seq.tokenize_pairs(seq2seq.load_pairs("all_pairs", "full"), progress=progress)
-    return data, everyone
-
-
 def train_zoo_selector(minutes: float | None = None, verbose: int = 2) -> dict:
     """Train the zoo dual encoder on every speaker's *training* pairs (no validation or test
     conversation is seen, vocabulary included) and save it with its card.
@@ -349,15 +342,14 @@ def train_zoo_selector(minutes: float | None = None, verbose: int = 2) -> dict:
     """
     import keras
 
-    from . import dialog_eval, seq2seq, zoo
-    from .bench import machine
+    from . import seq2seq
     from .char_rnn import time_budget
-    from .corpora import corpus_files
     from .setup import seed_everything
 
     config = SelectorConfig() if minutes is None else SelectorConfig(minutes=minutes)
     seed_everything(42)
-    data, everyone = _you_pairs_and_everyone(verbose > 0)
+    data = seq2seq.prepare("full", progress=verbose > 0)
+    everyone = seq2seq.tokenize_pairs(seq2seq.load_pairs("all_pairs", "full"), progress=verbose > 0)
     by_split = {name: [p for p in everyone if seq2seq.split_of(p["conversation"]) == name]
                 for name in ("train", "validation")}
     train_messages, train_replies = pair_texts(by_split["train"], config)
@@ -388,7 +380,8 @@ def finish_zoo_selector(model, config: SelectorConfig, history: dict, seconds: f
     from .corpora import corpus_files
 
     you = {name: pair_texts(data["splits"][name], config) for name in ("train", "validation", "test")}
-    lexical = build_lexical(you.pop("train")[0] + pair_texts(data["splits"]["train"], config)[1])
+    train_messages, train_replies = you.pop("train")
+    lexical = build_lexical(train_messages + train_replies)
     # the lexical weight: the best on the validation pairs (never the test pairs)
     selector = Selector(model, config, lexical=lexical)
     parts = {name: (selector.score(m, r, tokenized=True, lexical=False), selector.lexical_score(m, r, tokenized=True))
@@ -416,11 +409,11 @@ def finish_zoo_selector(model, config: SelectorConfig, history: dict, seconds: f
                  "split": "by conversation (helpers.seq2seq.split_of): training conversations only"},
         "hyperparameters": {**asdict(config), "ngrams": model.get_layer("ngrams").vocabulary_size(),
                             "embedding_coverage": round(coverage, 4), "epochs_run": len(history["loss"]),
-                            "embedding_init": "zoo/02_word2vec/chitchat_vectors (unigrams; bigrams: mean of their words)"},
+                            "embedding_init": "zoo/02_word2vec/chitchat_vectors "
+                                              "(unigrams; bigrams: mean of their words)"},
         "metrics": metrics,
-        "mean_message": [round(float(v), 6) for v in
-                         selector.encode_messages(pair_texts(data["splits"]["train"], config)[0],
-                                                  tokenized=True).mean(axis=0)],
+        "mean_message": [round(float(v), 6)
+                         for v in selector.encode_messages(train_messages, tokenized=True).mean(axis=0)],
         "lexical": {"name": LEXICAL_NAME, "weight": weight, "ngrams": int(lexical.get_layer("tfidf").vocabulary_size()),
                     "chosen_by": "validation 1-of-100 over weights 0-2"},
         "history": history,
@@ -456,13 +449,12 @@ def train_zoo_style(verbose: int = 2) -> dict:
 
     from . import dialog_eval, seq2seq, zoo
     from .bench import machine
+    from .chats import read_jsonl
     from .corpora import corpus_files
     from .setup import seed_everything
 
     seed_everything(42)
     info = json.loads(corpus_files()["info"].read_text(encoding="utf-8"))
-    from .chats import read_jsonl
-
     style = dialog_eval.style_data(read_jsonl(corpus_files()["all_pairs"]), info["me"], seq2seq.split_of, 25)
     texts, labels = style["train"]
     model = build_style_model(texts)
@@ -498,14 +490,15 @@ def write_bank(bot: str = "04_seq2seq/you", settings: dict | None = None) -> dic
     entry in its card naming the selector, the style model and the settings, so ``ChatBot.from_zoo``
     loads the whole bot. ``python -m helpers.selector bank``. Taught in: 04_seq2seq_chatbot.
     """
-    from . import seq2seq, zoo
+    from . import paths, seq2seq, zoo
     from .chatbot import RankSettings
+    from .corpora import corpus_files
 
     data = seq2seq.prepare("full")
     replies = list(dict.fromkeys(reply_text(p["reply_tokens"]) for p in data["splits"]["train"]))
     relative = f"{bot.rsplit('/', 1)[0]}/you_replies.json"
-    path = zoo.paths.ZOO / relative
-    info = json.loads(zoo.paths.generated("corpus", "corpus.json").read_text(encoding="utf-8"))
+    path = paths.ZOO / relative
+    info = json.loads(corpus_files()["info"].read_text(encoding="utf-8"))
     path.write_text(json.dumps({"source": info["source"], "license": "MIT (chitchat-dataset)",
                                 "what": "distinct replies of the default 'you' in training conversations, tokenized, "
                                         "first 25 tokens", "replies": replies}, ensure_ascii=False, indent=0) + "\n",

@@ -231,6 +231,25 @@ def build_model(vocab_size: int, embedding_dim: int = 50, units: int = 256, atte
 _SCORING_GRAPHS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
+class _TargetLogProbs:
+    """log p of each target token under one model: (prompt, reply_in, reply_out) -> (B, L).
+
+    A callable object rather than a closure: ``tf.function`` counts traces per Python code
+    object, so closures over five different models would look like one function retraced five
+    times and trigger TensorFlow's retracing warning; each object here is its own function.
+    """
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, prompt, reply_in, reply_out):
+        import tensorflow as tf
+
+        logits = self.model({"prompt": prompt, "reply_in": reply_in}, training=False)     # (B, L, V)
+        picked = tf.gather(tf.nn.log_softmax(logits, axis=-1), reply_out, batch_dims=2)  # (B, L)
+        return tf.where(reply_out != PAD_ID, picked, 0.0)
+
+
 def target_log_probs(model, data: Encoded, batch_size: int = 256) -> np.ndarray:
     """log p of every target token of ``data`` under ``model`` (teacher forcing), 0 at padding: shape (n, L).
 
@@ -243,17 +262,12 @@ def target_log_probs(model, data: Encoded, batch_size: int = 256) -> np.ndarray:
     function = _SCORING_GRAPHS.get(model)
     if function is None:
         spec = tf.TensorSpec([None, None], tf.int32)
-
-        @tf.function(input_signature=[spec, spec, spec])
-        def function(prompt, reply_in, reply_out):
-            logits = model({"prompt": prompt, "reply_in": reply_in}, training=False)   # (B, L, V)
-            picked = tf.gather(tf.nn.log_softmax(logits, axis=-1), reply_out, batch_dims=2)  # (B, L)
-            return tf.where(reply_out != PAD_ID, picked, 0.0)
-
-        _SCORING_GRAPHS[model] = function
+        function = _SCORING_GRAPHS[model] = tf.function(_TargetLogProbs(model), input_signature=[spec, spec, spec])
+    if not len(data):
+        return np.zeros((0, data.reply_out.shape[1]))
     return np.concatenate([function(data.prompt[i:i + batch_size], data.reply_in[i:i + batch_size],
                                     data.reply_out[i:i + batch_size]).numpy().astype("float64")
-                           for i in range(0, len(data), batch_size)]) if len(data) else np.zeros((0, 0))
+                           for i in range(0, len(data), batch_size)])
 
 
 def token_nll(model, data: Encoded, batch_size: int = 256) -> tuple[float, int]:

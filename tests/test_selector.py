@@ -6,8 +6,8 @@ import pytest
 from helpers import dialog_eval, selector, seq2seq
 from helpers.chatbot import ChatBot, EmptyMessage, RankSettings
 
-MESSAGES = ["how are you ?", "do you like dogs ?", "what is your major ?", "hi", "where are you from ?", "see you later",
-            "want to get lunch ?", "did you watch the game ?"]
+MESSAGES = ["how are you ?", "do you like dogs ?", "what is your major ?", "hi", "where are you from ?",
+            "see you later", "want to get lunch ?", "did you watch the game ?"]
 REPLIES = ["i am good", "i love dogs", "math", "hey there", "utah", "bye", "sure , at noon", "yes we won"]
 
 

@@ -84,8 +84,9 @@ def _whatsapp_chat(path, exchanges):
     for i in range(exchanges):
         hour, minute = divmod(2 * i, 60)
         topic = topics[i % len(topics)]
-        lines.append(f"1/{1 + hour // 24}/21, {hour % 24:02d}:{minute:02d} - Alex Kim: what do you think about {topic}?")
-        lines.append(f"1/{1 + hour // 24}/21, {hour % 24:02d}:{minute + 1:02d} - Sam Rivera: i really like {topic} {i}")
+        stamp = f"1/{1 + hour // 24}/21, {hour % 24:02d}"
+        lines.append(f"{stamp}:{minute:02d} - Alex Kim: what do you think about {topic}?")
+        lines.append(f"{stamp}:{minute + 1:02d} - Sam Rivera: i really like {topic} {i}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -97,7 +98,8 @@ def test_your_bot_fine_tunes_the_zoo_base(tmp_path):
     card = json.loads((folder / "bot.json").read_text())
     assert any(f"fine-tuning zoo/{your_bot.BASE}" in line for line in lines)
     assert card["vocabulary"] == chatbot.ChatBot.from_zoo(your_bot.BASE).vocabulary
-    assert card["hyperparameters"]["base"] == your_bot.BASE and card["data"]["train_pairs"] >= your_bot.MIN_FINE_TUNE_PAIRS
+    assert card["hyperparameters"]["base"] == your_bot.BASE
+    assert card["data"]["train_pairs"] >= your_bot.MIN_FINE_TUNE_PAIRS
     bot = your_bot.load_bot(folder)
     assert bot.decoder is not None and bot.selector is not None and bot.style is None
     assert bot.reply("what do you think about pizza?").strip()
