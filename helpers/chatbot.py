@@ -245,17 +245,15 @@ class ChatBot:
         vectors = self.selector.encode_messages(tokenized, tokenized=True)
         return vectors - self.settings.anti_generic * self.mean_message[None, :]
 
-    def _lexical_pairs(self, messages: list[str], replies: list[str], chunk: int = 256) -> np.ndarray:
-        """The selector's weighted TF-IDF cosine of each (message, reply) pair, in chunks (the vectors are wide)."""
+    def _lexical_pairs(self, messages: list[str], which: list[int], replies: list[str]) -> np.ndarray:
+        """The selector's weighted TF-IDF cosine of each reply with its message ``messages[which[i]]``
+        (token strings); each text is vectorized once."""
         selector = self.selector
-        if selector.lexical is None or not selector.lexical_weight or not messages:
-            return np.zeros(len(messages))
-        out = []
-        for i in range(0, len(messages), chunk):
-            m = selector.lexical_vectors(messages[i:i + chunk], tokenized=True)
-            r = selector.lexical_vectors(replies[i:i + chunk], tokenized=True)
-            out.append((m * r).sum(axis=1))
-        return selector.lexical_weight * np.concatenate(out)
+        if selector.lexical is None or not selector.lexical_weight or not replies:
+            return np.zeros(len(replies))
+        message_vectors = selector.lexical_vectors(messages, tokenized=True)            # (B, V)
+        reply_vectors = selector.lexical_vectors(replies, tokenized=True)               # (R, V)
+        return selector.lexical_weight * (message_vectors[which] * reply_vectors).sum(axis=1)
 
     def score(self, messages: Sequence[str], replies: Sequence[str]) -> np.ndarray:
         """How well each reply fits each message, as the bot ranks them: shape (len(messages), len(replies)),
@@ -317,7 +315,7 @@ class ChatBot:
                     pool.setdefault(" ".join(self.bank[j].split()[:max_len]), "retrieved")
         texts = [t for pool in pools for t in pool]
         vectors = self.selector.encode_replies(texts, tokenized=True)
-        lexical = self._lexical_pairs([tokenized[b] for b, pool in enumerate(pools) for _ in pool], texts)
+        lexical = self._lexical_pairs(tokenized, [b for b, pool in enumerate(pools) for _ in pool], texts)
         style = self._style_log_odds(texts)
         out, at = [], 0
         for b, pool in enumerate(pools):

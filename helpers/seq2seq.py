@@ -505,15 +505,15 @@ class Decoder:
 
     # candidates: greedy and samples in one batch ---------------------------
     @staticmethod
-    def _row_uniform(row_seeds, step, vocab_size):
-        """(B, V) uniform numbers in (0, 1) that depend only on each row's seed, the step and the token:
-        a row's sample does not change with the other messages in its batch. An integer hash
-        (multiply, xor-shift) of (seed, step, token), computed in int64 and kept to 31 bits."""
+    def _row_uniform(row_seeds, step, tokens):
+        """Uniform numbers in (0, 1), shaped like ``tokens`` (B, k), that depend only on each row's seed,
+        the step and the token id: a row's sample does not change with the other messages in its
+        batch. An integer hash (multiply, xor-shift) of (seed, step, token), in int64 kept to 31 bits."""
         import tensorflow as tf
 
         mask = tf.constant(0x7FFFFFFF, tf.int64)
         x = (row_seeds[:, None] * 1000003 + tf.cast(step, tf.int64) * 7919
-             + tf.range(vocab_size, dtype=tf.int64)[None, :] * 2654435761) & mask
+             + tf.cast(tokens, tf.int64) * 2654435761) & mask
         for shift in (16, 13, 16):
             x = ((x ^ tf.bitwise.right_shift(x, shift)) * 73244475) & mask
         return (tf.cast(x, tf.float32) + 0.5) / 2147483648.0
@@ -538,11 +538,11 @@ class Decoder:
             logits, h, c, _ = self._step(tokens, h, c, enc_outputs, enc_mask)
             logits = self._mask_logits(logits, i, seq)                                 # (B, V)
             best = tf.argmax(logits, axis=-1, output_type=tf.int32)
-            logits = logits / scale
-            kth = tf.math.top_k(logits, k=tf.minimum(top_k, self.vocab_size)).values[:, -1:]
-            logits = tf.where(logits < kth, -1e9, logits)
-            gumbel = -tf.math.log(-tf.math.log(self._row_uniform(row_seeds, i, self.vocab_size)))
-            sampled = tf.argmax(logits + gumbel, axis=-1, output_type=tf.int32)
+            # sample among the top k only: Gumbel-max over (B, k), not over the whole vocabulary
+            values, top = tf.math.top_k(logits / scale, k=tf.minimum(top_k, self.vocab_size))  # (B, k)
+            gumbel = -tf.math.log(-tf.math.log(self._row_uniform(row_seeds, i, top)))
+            choice = tf.argmax(values + gumbel, axis=-1, output_type=tf.int32)             # (B,)
+            sampled = tf.gather(top, choice, batch_dims=1)
             tokens = tf.where(done, PAD_ID, tf.where(greedy_row, best, sampled))
             seq = seq + tokens[:, None] * tf.one_hot(i, max_len, dtype=tf.int32)[None, :]
             ids = ids.write(i, tokens)
