@@ -491,7 +491,7 @@ def write_bank(bot: str = "04_seq2seq/you", settings: dict | None = None) -> dic
     loads the whole bot. ``python -m helpers.selector bank``. Taught in: 04_seq2seq_chatbot.
     """
     from . import paths, seq2seq, zoo
-    from .chatbot import RankSettings
+    from .chatbot import ChatBot, RankSettings
     from .corpora import corpus_files
 
     data = seq2seq.prepare("full")
@@ -510,7 +510,26 @@ def write_bank(bot: str = "04_seq2seq/you", settings: dict | None = None) -> dic
     card["ranking"] = {"selector": SELECTOR_NAME, "style": STYLE_NAME, "replies": relative,
                        "settings": asdict(RankSettings(**(settings or {})))}
     zoo.write_card(bot, card)
+    card["ranking"]["metrics"] = ranking_metrics(ChatBot.from_zoo(bot), data["splits"]["test"])
+    zoo.write_card(bot, card)
     return card["ranking"]
+
+
+def ranking_metrics(bot, test_pairs: Sequence[dict]) -> dict:
+    """What the ranked bot does on test pairs: 1-of-100 of ``bot.score`` and, for its default replies
+    to the test messages, distinct-2, the five commonest replies' share and how many were generated.
+    (The style share needs notebook 04's classifier: ``make bench BENCH=chatbot`` reports it.)"""
+    from .dialog_eval import commonest_share, distinct_n, response_selection, truncate
+    from .text import clean_for_training
+
+    messages = [p["prompt"] for p in test_pairs]
+    ranked = bot.ranked(messages)
+    replies = [truncate(clean_for_training(r[0].text), bot.max_reply) for r in ranked]
+    selection = response_selection(bot.score, messages, [p["reply"] for p in test_pairs])
+    return {"test_1_of_100": round(selection["1-of-100"], 4), "test_recall_at_10": round(selection["recall@10"], 4),
+            "test_distinct_2": round(distinct_n(replies, 2), 4), "test_five_commonest": round(commonest_share(replies), 4),
+            "test_generated_share": round(sum(r[0].kind == "generated" for r in ranked) / len(ranked), 4),
+            "test_pairs": len(test_pairs)}
 
 
 def main(argv=None) -> int:
