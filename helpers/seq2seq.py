@@ -394,9 +394,6 @@ class Decoder:
         self._no_end = tf.constant(np.where(np.arange(self.vocab_size) == END_ID, -1e9, 0.0).astype("float32"))
         spec = tf.TensorSpec([None, None], tf.int32)
         self._greedy = tf.function(self._greedy_fn, input_signature=[spec, tf.TensorSpec([], tf.int32)])
-        self._sample = tf.function(self._sample_fn, input_signature=[
-            spec, tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.int32),
-            tf.TensorSpec([2], tf.int32)])
         self._candidates = tf.function(self._candidates_fn, input_signature=[
             spec, tf.TensorSpec([], tf.int32), tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.int32),
             tf.TensorSpec([None], tf.int64)])
@@ -476,34 +473,7 @@ class Decoder:
                 break
         return tf.transpose(ids.stack()[:steps]), tf.transpose(attn.stack()[:steps], [1, 0, 2])
 
-    # sampling -------------------------------------------------------------
-    def _sample_fn(self, prompt, max_len, temperature, top_k, seed):
-        import tensorflow as tf
-
-        enc_outputs, enc_mask, h, c = self._encode(prompt)
-        batch = tf.shape(prompt)[0]
-        tokens = tf.fill([batch], START_ID)
-        done = tf.zeros([batch], tf.bool)
-        ids = tf.TensorArray(tf.int32, size=max_len)
-        seq = tf.zeros([batch, max_len], tf.int32)
-        steps = 0
-        for i in tf.range(max_len):
-            logits, h, c, _ = self._step(tokens, h, c, enc_outputs, enc_mask)
-            logits = self._mask_logits(logits, i, seq) / temperature
-            if top_k > 0:
-                kth = tf.math.top_k(logits, k=tf.minimum(top_k, self.vocab_size)).values[:, -1:]
-                logits = tf.where(logits < kth, -1e9, logits)
-            tokens = tf.cast(tf.random.stateless_categorical(logits, 1, seed=seed + tf.stack([0, i]))[:, 0], tf.int32)
-            tokens = tf.where(done, PAD_ID, tokens)
-            seq = seq + tokens[:, None] * tf.one_hot(i, max_len, dtype=tf.int32)[None, :]
-            ids = ids.write(i, tokens)
-            done = done | tf.equal(tokens, END_ID)
-            steps = i + 1
-            if tf.reduce_all(done):
-                break
-        return tf.transpose(ids.stack()[:steps])
-
-    # candidates: greedy and samples in one batch ---------------------------
+    # sampling: greedy and sampled rows in one batch --------------------------
     @staticmethod
     def _row_uniform(row_seeds, step, tokens):
         """Uniform numbers in (0, 1), shaped like ``tokens`` (B, k), that depend only on each row's seed,
@@ -606,10 +576,9 @@ class Decoder:
 
     def sample(self, prompt: np.ndarray, max_len: int, temperature: float = 0.8, top_k: int = 0,
                seed: int = 0) -> np.ndarray:
-        """Sample each token from the softmax at ``temperature``, among the ``top_k`` best (0: all). Seeded."""
-        seed_pair = np.array([seed % 2**31, (seed // 2**31) % 2**31], dtype="int32")
-        return self._sample(np.asarray(prompt, dtype="int32"), np.int32(max_len), np.float32(temperature),
-                            np.int32(top_k), seed_pair).numpy()
+        """Sample each token from the softmax at ``temperature``, among the ``top_k`` best (0: all). Seeded:
+        the same prompt, seed and options give the same reply, whatever else is in the batch."""
+        return self.candidates(prompt, max_len, [temperature], top_k if top_k > 0 else self.vocab_size, seed)[:, 0]
 
     def candidates(self, prompt: np.ndarray, max_len: int, temperatures: Sequence[float], top_k: int = 40,
                    seed: int = 0) -> np.ndarray:

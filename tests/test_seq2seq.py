@@ -172,6 +172,10 @@ def test_sampling_is_seeded(bot):
     assert any(o != first for o in others), "five other seeds all gave the same nine samples"
     # top_k=1 is greedy
     assert bot.replies(messages, method="sample", top_k=1, seed=3) == bot.replies(messages)
+    # a message's sample does not depend on the other messages of its batch (the server batches requests)
+    alone = [bot.reply(m, method="sample", temperature=1.5, top_k=0, seed=7) for m in messages[:3]]
+    assert first[:3] == alone
+    assert bot.replies(messages[:3][::-1], method="sample", temperature=1.5, top_k=0, seed=7) == alone[::-1]
 
 
 def test_replies_never_hold_special_tokens_and_are_never_empty(keras_seeded):
