@@ -65,10 +65,13 @@ PORT ?= 8000
 serve: $(STAMP)
 	$(BIN)/python -m helpers.serve run --host $(HOST) --port $(PORT)
 
-# Your own bot: parse the export, train in workshop size (MINUTES, default 3), save to generated/your_bot, serve.
+# Your own bot: parse the export, train in workshop size (MINUTES, default 3), save to generated/your_bot
+# (an existing bot there is kept: the new one goes to generated/your_bot_2, ... unless FORCE=1), serve.
 bot: $(STAMP)
-	@test -n "$(EXPORT)" -a -n "$(ME)" || { echo 'usage: make bot EXPORT=path/to/export ME="Your Name" [MINUTES=3]'; exit 2; }
-	$(BIN)/python -m helpers.serve bot --export "$(EXPORT)" --me "$(ME)" $(if $(MINUTES),--minutes $(MINUTES)) --host $(HOST) --port $(PORT)
+	@test -n "$(EXPORT)" -a -n "$(ME)" || { echo 'usage: make bot EXPORT=path/to/export ME="Your Name" [MINUTES=3] [FORMAT=whatsapp] [DATE_ORDER=dmy] [FORCE=1]'; exit 2; }
+	@$(BIN)/python -m helpers.serve bot --export "$(EXPORT)" --me "$(ME)" $(if $(MINUTES),--minutes $(MINUTES)) \
+		$(if $(FORMAT),--format $(FORMAT)) $(if $(DATE_ORDER),--date-order $(DATE_ORDER)) $(if $(FORCE),--force) \
+		--host $(HOST) --port $(PORT)
 
 clean-venv:
 	rm -rf $(VENV)

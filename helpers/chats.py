@@ -8,15 +8,23 @@ Supported personal exports (``--format``):
 
 * ``messenger``: Facebook "Download your information", JSON (``message_*.json``
   per thread, possibly several files per thread, newest first, mojibake text);
-* ``messenger-html``: the same export in HTML;
-* ``whatsapp``: "Export chat" ``.txt`` (Android and iOS styles) or the ``.zip``
-  holding it;
-* ``telegram``: Telegram Desktop ``result.json`` (one chat or a full export).
+  Instagram direct messages come in the same JSON (``your_instagram_activity/messages/inbox``);
+* ``messenger-html``: the Messenger export in HTML, in any interface language;
+* ``whatsapp``: "Export chat" ``.txt`` (Android and iOS, every date style: see
+  :mod:`helpers.whatsapp`) or the ``.zip`` holding it;
+* ``telegram``: Telegram Desktop ``result.json`` (one chat or a full export);
+* ``telegram-html``: Telegram Desktop's default HTML export (``messages.html``,
+  ``messages2.html``, ... in a chat folder, or a full export's ``chats/``).
+
+Placeholders and system notices (``<Media omitted>``, "X reacted ❤ to your message", deleted
+messages, missed calls, in 30 languages) never become messages: they are skipped and counted by
+kind, from the table in :mod:`helpers.chat_notices`.
 
 Command line (taught in 01_corpus_download)::
 
     python -m helpers.chats PATH... --me "NAME" --out FILE.jsonl \
-        [--format auto|messenger|messenger-html|whatsapp|telegram] [--anonymize] [--max-gap-hours H]
+        [--format auto|messenger|messenger-html|whatsapp|telegram|telegram-html] \
+        [--date-order auto|dmy|mdy|ymd|ydm] [--anonymize] [--max-gap-hours H]
 
 Bad input never crashes: a bad record is skipped and counted by reason; a file
 that is not the claimed format stops with ``error: FILE[:LINE]: what is wrong``
@@ -26,162 +34,25 @@ that is not the claimed format stops with ``error: FILE[:LINE]: what is wrong``
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import re
 import sys
 import time
-import zipfile
+import unicodedata
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-#: Longest message text we keep; longer ones are skipped and counted (a 10 MB "message" is not chat).
-MAX_TEXT_CHARS = 20_000
-#: Largest file we read (bigger exports should be split per thread, as the apps do anyway).
-MAX_FILE_BYTES = 512 * 1024 * 1024
-
-# Invisible marks newer exports sprinkle into lines: direction marks and embeddings,
-# zero-width characters and the byte-order mark.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\ufeff"))
-# Spaces that look like spaces: no-break, narrow no-break (WhatsApp puts one before "PM"), thin.
-_SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2009\u2007"), " ")
+from .chat_notices import notices
+from .chat_records import (MAX_FILE_BYTES, MAX_TEXT_CHARS, ChatFormatError, Message, ParseResult,  # noqa: F401
+                           _decode_text, describe_skipped, _keep_text, _load_json, _looks_binary, _read_bytes, clean_invisible, read_head)
+from .whatsapp import DATE_ORDERS, infer_date_order, match_header, parse_whatsapp, whatsapp_date_order  # noqa: F401
 
 
-# --------------------------------------------------------------------------- records and errors
-@dataclass(frozen=True)
-class Message:
-    """One chat message: the common record every parser returns."""
-
-    conversation: str
-    timestamp: datetime | None
-    sender: str
-    text: str
-
-
-@dataclass
-class ParseResult:
-    """Messages read from one or more files, and the records skipped, counted by reason."""
-
-    messages: list[Message] = field(default_factory=list)
-    skipped: Counter = field(default_factory=Counter)
-    files: int = 0
-
-    def extend(self, other: "ParseResult") -> "ParseResult":
-        self.messages.extend(other.messages)
-        self.skipped.update(other.skipped)
-        self.files += other.files
-        return self
-
-    def summary(self) -> str:
-        """A one-line summary: files and messages read, records skipped and why."""
-        skipped = sum(self.skipped.values())
-        why = ", ".join(f"{n} {reason}" for reason, n in self.skipped.most_common())
-        return (f"{self.files} file(s), {len(self.messages)} messages read, {skipped} records skipped"
-                + (f" ({why})" if why else ""))
-
-
-class ChatFormatError(ValueError):
-    """A file is not what it claims to be. ``str()`` is ``FILE[:LINE]: what is wrong``."""
-
-    def __init__(self, path: str | Path, problem: str, line: int | None = None):
-        self.path, self.problem, self.line = str(path), problem, line
-        super().__init__(f"{self.path}{f':{line}' if line else ''}: {problem}")
-
-
-# --------------------------------------------------------------------------- reading files safely
-def clean_invisible(text: str) -> str:
-    """Remove direction marks and zero-width characters; turn exotic spaces into plain ones.
-
-    Taught in: 01_corpus_download (WhatsApp exports are full of them).
-    """
-    return text.translate(_INVISIBLE).translate(_SPACES)
-
-
-def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise ChatFormatError(path, "no such file")
-    if path.is_dir():
-        raise ChatFormatError(path, "is a folder; pass the export file, or the folder with --format auto")
-    size = path.stat().st_size
-    if size == 0:
-        raise ChatFormatError(path, "empty file")
-    if size > MAX_FILE_BYTES:
-        raise ChatFormatError(path, f"file is {size / 1e6:.0f} MB, more than the {MAX_FILE_BYTES / 1e6:.0f} MB limit")
-    with open(path, "rb") as handle:  # read only: the user's export is never modified
-        return handle.read()
-
-
-def _looks_binary(data: bytes) -> int | None:
-    """Return the offset of a NUL byte in the first 64 KiB (text never has one), else None."""
-    offset = data[:65536].find(b"\x00")
-    return None if offset < 0 else offset
-
-
-def _decode_text(data: bytes, path: Path, skipped: Counter | None = None) -> str:
-    """Decode an export's bytes as UTF-8 (BOM and UTF-16 exports included).
-
-    Lines that are not UTF-8 are skipped and counted when ``skipped`` is given;
-    a file that is mostly not UTF-8 (or binary) is an error.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as err:
-            raise ChatFormatError(path, f"starts like UTF-16 but is not ({err.reason})") from None
-    offset = _looks_binary(data)
-    if offset is not None:
-        raise ChatFormatError(path, f"binary data, not a text export (NUL byte at offset {offset})")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        if skipped is None:
-            line = data[: err.start].count(b"\n") + 1
-            raise ChatFormatError(path, f"not UTF-8 text (byte 0x{data[err.start]:02x}); re-export the chat, "
-                                        "or convert it with `iconv -f cp1252 -t utf-8`", line) from None
-    lines, bad, first_bad = [], 0, None
-    for number, raw in enumerate(data.split(b"\n"), 1):
-        try:
-            lines.append(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            bad += 1
-            first_bad = first_bad or number
-    if bad * 2 > len(lines) + bad:
-        raise ChatFormatError(path, f"not UTF-8 text ({bad} of {len(lines) + bad} lines are not); convert it "
-                                    "with `iconv -f cp1252 -t utf-8`", first_bad)
-    skipped["line not UTF-8"] += bad
-    return "\n".join(lines).lstrip("\ufeff")
-
-
-def _load_json(path: Path, data: bytes | None = None):
-    data = _read_bytes(path) if data is None else data
-    text = _decode_text(data, path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        stripped = text.rstrip()
-        truncated = err.pos >= len(stripped) or not stripped.endswith(("}", "]"))
-        hint = "the file ends early (truncated download?)" if truncated else "not valid JSON"
-        raise ChatFormatError(path, f"{hint}: {err.msg}", err.lineno) from None
-    except RecursionError:
-        raise ChatFormatError(path, "JSON nested too deeply to be a chat export") from None
-
-
-def _keep_text(text: str, skipped: Counter) -> str | None:
-    """Apply the rules every parser shares: strip, drop empty and absurdly long texts (counted)."""
-    text = clean_invisible(text).strip()
-    if not text:
-        skipped["no text (media, sticker or empty)"] += 1
-        return None
-    if len(text) > MAX_TEXT_CHARS:
-        skipped[f"text longer than {MAX_TEXT_CHARS} characters"] += 1
-        return None
-    return text
-
-
-# --------------------------------------------------------------------------- Facebook Messenger JSON
+# --------------------------------------------------------------------------- Facebook Messenger and Instagram JSON
 def fix_mojibake(text: str) -> str:
     """Repair Messenger's encoding: UTF-8 bytes stored as one latin-1 code point each.
 
@@ -195,20 +66,25 @@ def fix_mojibake(text: str) -> str:
         return text
 
 
-# Texts Messenger writes in place of media ("Alex sent a photo.", "You sent an attachment.").
-_MESSENGER_PLACEHOLDER = re.compile(r"^.{1,80} sent (?:an? )?(?:attachment|photo|video|GIF|sticker|link|voice message|"
-                                    r"audio|file|location)s?\.?$")
+# Record types that carry a person's words: old exports' "Generic" and "Share" (a link with the
+# sender's own text), and none at all (the newer exports).
+_MESSENGER_TEXT_TYPES = (None, "Generic", "Share")
 
 
 def parse_messenger(path: str | Path) -> ParseResult:
-    """Parse one Messenger ``message_N.json`` (old ``sender_name``/``content`` or new ``senderName``/``text`` style).
+    """Parse one Messenger or Instagram ``message_N.json`` (``sender_name``/``content`` or ``senderName``/``text``).
 
+    Calls, group joins, reactions and media placeholders are skipped and counted by kind
+    (records with no ``type`` included: the newer exports write notices as ordinary messages).
     Taught in: 01_corpus_download.
     """
     path = Path(path)
     doc = _load_json(path)
-    if not isinstance(doc, dict) or not isinstance(doc.get("messages"), list) or "participants" not in doc:
+    if not isinstance(doc, dict) or not isinstance(doc.get("messages"), list) or not (
+            "participants" in doc or any(isinstance(r, dict) and ("sender_name" in r or "senderName" in r)
+                                         for r in doc["messages"][:20])):
         raise ChatFormatError(path, "not a Messenger export: expected an object with 'participants' and 'messages'")
+    table = notices()
     result = ParseResult(files=1)
     conversation = fix_mojibake(str(doc.get("thread_path") or doc.get("threadName") or doc.get("title")
                                     or path.parent.name))
@@ -220,14 +96,21 @@ def parse_messenger(path: str | Path) -> ParseResult:
         if not isinstance(sender, str) or not sender.strip():
             result.skipped["no sender"] += 1
             continue
-        if record.get("type") not in (None, "Generic") or record.get("is_unsent"):
-            result.skipped["system message"] += 1  # calls, subscriptions, unsent messages
+        kind = record.get("type")
+        if record.get("is_unsent") or record.get("isUnsent"):
+            result.skipped["notice: unsent"] += 1
+            continue
+        if kind not in _MESSENGER_TEXT_TYPES:
+            result.skipped["notice: call" if kind == "Call" else "notice: group notice"
+                           if kind in ("Subscribe", "Unsubscribe") else "system message"] += 1
             continue
         content = record.get("content", record.get("text"))
-        if isinstance(content, str) and _MESSENGER_PLACEHOLDER.match(fix_mojibake(content)):
-            result.skipped["media placeholder"] += 1
+        content = fix_mojibake(content) if isinstance(content, str) else ""
+        notice = table.classify(clean_invisible(content), "messenger")
+        if notice is not None:
+            result.skipped[f"notice: {notice}"] += 1
             continue
-        text = _keep_text(fix_mojibake(content) if isinstance(content, str) else "", result.skipped)
+        text = _keep_text(content, result.skipped)
         if text is None:
             continue
         stamp = record.get("timestamp_ms", record.get("timestamp"))
@@ -242,19 +125,88 @@ def parse_messenger(path: str | Path) -> ParseResult:
 
 
 # --------------------------------------------------------------------------- Facebook Messenger HTML
-_HTML_DATE_FORMATS = ("%b %d, %Y, %I:%M %p", "%b %d, %Y %I:%M:%S %p", "%b %d, %Y, %I:%M:%S %p",
-                      "%b %d, %Y %I:%M %p", "%d %b %Y, %H:%M", "%d %b %Y %H:%M:%S")
+_CJK_DATE = re.compile(r"(\d{4})\s?[年년]\s?(\d{1,2})\s?[月월]\s?(\d{1,2})\s?[日일]?")
+_CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?")
+_PM_WORDS = {"pm", "p.m.", "p. m.", "nachm.", "م", "下午", "午後", "오후", "ch", "ös", "μμ", "μ.μ."}
+_AM_WORDS = {"am", "a.m.", "a. m.", "vorm.", "ص", "上午", "午前", "오전", "sa", "öö", "πμ", "π.μ."}
+#: Languages whose month names the Messenger HTML date reader knows (CLDR data, through babel).
+MONTH_LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl", "pl", "cs", "ru", "uk", "tr", "id", "ms", "vi", "sv",
+                   "da", "nb", "fi", "ro", "hu", "el", "ca", "hr", "sk", "sl", "bg", "sr", "lt", "lv", "et", "tl")
 
 
-def _parse_html_date(text: str) -> datetime | None:
-    text = clean_invisible(text).strip()
-    text = re.sub(r"\s+", " ", text).replace("am", "AM").replace("pm", "PM")
-    for fmt in _HTML_DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return None
+@lru_cache(maxsize=1)
+def month_names() -> dict[str, int]:
+    """Month names and abbreviations in :data:`MONTH_LANGUAGES` (from Unicode CLDR), lower-case, to 1-12."""
+    from babel import Locale
+
+    names: dict[str, int] = {}
+    for language in MONTH_LANGUAGES:
+        locale = Locale.parse(language)
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                for number, name in locale.months[context][width].items():
+                    names.setdefault(name.lower().rstrip("."), number)
+    return names
+
+
+def parse_html_date(text: str) -> datetime | None:
+    """Read a date as Messenger's HTML export writes it, in any interface language; None when impossible.
+
+    ``Mar 12, 2024 11:03:54pm``, ``12 mars 2024 à 23:03``, ``12 thg 3, 2024 11:03:54 CH``,
+    ``2024年3月12日 下午11:03``. The year is the four-digit number, the time the ``h:mm[:ss]``
+    group with a morning/afternoon word if any; the month is a month name (CLDR's, through
+    babel) or, with no name, the number next to the day in the order the language writes it.
+    Taught in: 01_corpus_download.
+    """
+    text = unicodedata.normalize("NFKC", clean_invisible(text)).strip()
+    text = re.sub(r"\d", lambda m: str(unicodedata.decimal(m.group(), 0)), text)
+    clock = None
+    for clock in _CLOCK.finditer(text):
+        pass  # the last h:mm group is the time (a date never has a colon)
+    if clock is None:
+        return None
+    hour, minute, second = int(clock[1]), int(clock[2]), int(clock[3] or 0)
+    lowered = text.lower()
+    words = set(re.findall(r"[^\W\d_]+\.?(?:\s?[^\W\d_]\.)?", lowered)) | {lowered[clock.end():].strip()[:5]}
+    if words & _PM_WORDS or re.search(r"\d\s?pm\b|下午|午後|오후", lowered):
+        hour = hour % 12 + 12
+    elif words & _AM_WORDS or re.search(r"\d\s?am\b|上午|午前|오전", lowered):
+        hour = hour % 12
+    date_part = text[: clock.start()] + " " + text[clock.end():]
+    cjk = _CJK_DATE.search(date_part)
+    if cjk:
+        year, month, day = int(cjk[1]), int(cjk[2]), int(cjk[3])
+    else:
+        year_match = re.search(r"(?<!\d)(\d{4})(?!\d)", date_part)
+        if year_match is None:
+            return None
+        year = int(year_match[1])
+        others = [int(n) for n in re.findall(r"(?<!\d)\d{1,2}(?!\d)", date_part)]
+        months = [month_names()[w.rstrip(".")] for w in re.findall(r"[^\W\d_]+\.?", date_part.lower())
+                  if w.rstrip(".") in month_names()]
+        if months and others:
+            month, day = months[0], others[0]
+        elif len(others) >= 2:
+            first, second_ = others[0], others[1]
+            if year_match.start() < date_part.find(str(first)):  # year first: y m d
+                month, day = first, second_
+            else:  # d m y (the order of most languages that write the month as a number)
+                day, month = (first, second_) if first > 12 or second_ <= 12 else (second_, first)
+        else:
+            return None
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+
+
+def _html_date(text: str) -> datetime | None:
+    try:
+        from dateutil import parser as dateparser
+
+        return dateparser.parse(clean_invisible(text).strip(), fuzzy=False)  # English styles, ISO times
+    except (ValueError, OverflowError):
+        return parse_html_date(text)
 
 
 def parse_messenger_html(path: str | Path) -> ParseResult:
@@ -263,7 +215,8 @@ def parse_messenger_html(path: str | Path) -> ParseResult:
     Each message is a block whose children are the sender, the text and the date;
     Facebook's class names are machine-generated, so we match the block structure
     (``_a6-h`` sender, ``_a6-p`` content, ``_a6-o`` date; older ``_2lek``/``_2let``/``_2lem``).
-    Taught in: 01_corpus_download.
+    Dates are read in any interface language (:func:`parse_html_date`); when none can be
+    read, the error names the first one. Taught in: 01_corpus_download.
     """
     from bs4 import BeautifulSoup
 
@@ -274,7 +227,9 @@ def parse_messenger_html(path: str | Path) -> ParseResult:
     if not senders:
         raise ChatFormatError(path, "not a Messenger HTML export: no message blocks (div._a6-h) found")
     title = soup.title.get_text(strip=True) if soup.title else path.parent.name
+    table = notices()
     result = ParseResult(files=1)
+    unread_date = None
     for sender_div in senders:
         content = sender_div.find_next_sibling("div", class_=["_a6-p", "_2let"])
         date_div = sender_div.find_next_sibling("div", class_=["_a6-o", "_2lem"])
@@ -290,169 +245,25 @@ def parse_messenger_html(path: str | Path) -> ParseResult:
         text = _keep_text("\n".join(p for p in parts if p) or content.get_text(" ", strip=True), result.skipped)
         if text is None:
             continue
-        timestamp = _parse_html_date(date_div.get_text()) if date_div is not None else None
+        notice = table.classify(text, "messenger")
+        if notice is not None:
+            result.skipped[f"notice: {notice}"] += 1
+            continue
+        stamp_text = date_div.get_text(" ", strip=True) if date_div is not None else ""
+        timestamp = _html_date(stamp_text) if stamp_text else None
         if timestamp is None:
+            unread_date = unread_date or stamp_text
             result.skipped["bad timestamp"] += 1
             continue
         result.messages.append(Message(title, timestamp, sender, text))
+    if not result.messages and unread_date:
+        raise ChatFormatError(path, f"cannot read the date {unread_date!r}; export again with the interface in "
+                                    "English, or choose the JSON format")
     result.messages.sort(key=lambda m: m.timestamp)
     return result
 
 
-# --------------------------------------------------------------------------- WhatsApp
-# Android: "12/31/20, 9:15 PM - Name: text"     iOS: "[31/12/2020, 21:15:42] Name: text"
-_WA_HEADER = re.compile(
-    r"^\[?(?P<date>\d{1,4}[./-]\d{1,2}[./-]\d{1,4}),? (?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?: ?[AaPp]\.? ?[Mm]\.?)?)"
-    r"(?:\] | - )(?P<rest>.*)$")
-# A sender name is everything up to the first ": " (names rarely hold a colon; texts often do).
-_WA_SENDER = re.compile(r"^(?P<sender>[^:\n]{1,80}?): (?P<text>.*)$", re.S)
-_WA_MEDIA = re.compile(
-    r"^(?:<Media omitted>|<Médias omis>|<Medien ausgeschlossen>|<Multimedia omitido>|"
-    r"(?:image|video|audio|sticker|GIF|document|Contact card) omitted|<attached: [^>]+>.*|"
-    r"This message was deleted\.?|You deleted this message\.?|null|<This message was edited>)$", re.I)
-
-
-def _wa_date(date: str, order: str) -> tuple[int, int, int]:
-    a, b, c = (int(x) for x in re.split(r"[./-]", date))
-    if a > 31:  # 2020-12-31
-        year, month, day = a, b, c
-    elif order == "mdy":
-        month, day, year = a, b, c
-    else:
-        day, month, year = a, b, c
-    if year < 100:
-        year += 2000
-    return year, month, day
-
-
-def _wa_time(value: str) -> tuple[int, int, int]:
-    value = value.replace(".", ":").replace(" ", "").upper()
-    meridian = None
-    if value.endswith(("AM", "PM")) or value.endswith(("A:M:", "P:M:")):
-        meridian = "PM" if "P" in value else "AM"
-        value = value.rstrip("APM:")
-    parts = [int(x) for x in value.split(":")]
-    hour, minute, second = parts[0], parts[1], parts[2] if len(parts) > 2 else 0
-    if meridian:
-        if not 1 <= hour <= 12:
-            raise ValueError(f"hour {hour} in a 12-hour time")
-        hour = hour % 12 + (12 if meridian == "PM" else 0)
-    return hour, minute, second
-
-
-def whatsapp_date_order(lines: Iterable[str]) -> str:
-    """Guess whether WhatsApp dates are day-first (``"dmy"``) or month-first (``"mdy"``).
-
-    A first number above 12 means day-first, a second number above 12 means
-    month-first; with no such date in the file, 12-hour times suggest a US
-    (month-first) phone, 24-hour times day-first. Taught in: 01_corpus_download.
-    """
-    twelve_hour = 0
-    for line in lines:
-        match = _WA_HEADER.match(line)
-        if not match:
-            continue
-        a, b, _ = (int(x) for x in re.split(r"[./-]", match["date"]))
-        if a > 31:
-            return "ymd"
-        if a > 12:
-            return "dmy"
-        if b > 12:
-            return "mdy"
-        twelve_hour += 1 if re.search(r"[AaPp]\.? ?[Mm]", match["time"]) else -1
-    return "mdy" if twelve_hour > 0 else "dmy"
-
-
-def _whatsapp_text(path: Path) -> tuple[str, str, Counter]:
-    """Return (text, conversation name, skipped) of a WhatsApp .txt or the chat inside a .zip."""
-    skipped: Counter = Counter()
-    data = _read_bytes(path)
-    conversation = path.stem
-    if data[:4] == b"PK\x03\x04":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = [n for n in archive.namelist() if n.endswith(".txt") and not n.startswith(("/", "..")) and
-                         ".." not in Path(n).parts]
-                if not names:
-                    raise ChatFormatError(path, "zip holds no .txt chat (expected _chat.txt or 'WhatsApp Chat with ...txt')")
-                name = "_chat.txt" if "_chat.txt" in names else names[0]
-                data = archive.read(name)
-        except zipfile.BadZipFile as err:
-            raise ChatFormatError(path, f"broken zip file ({err})") from None
-        if not data:
-            raise ChatFormatError(path, "the chat inside the zip is empty")
-    return _decode_text(data, path, skipped), conversation, skipped
-
-
-def parse_whatsapp(path: str | Path, date_order: str = "auto") -> ParseResult:
-    """Parse a WhatsApp "Export chat" file (``.txt``, or the ``.zip`` iOS makes).
-
-    Handles Android and iOS styles, 12- and 24-hour clocks, day-first and
-    month-first dates (``date_order="auto"|"dmy"|"mdy"``), multi-line messages,
-    system lines (counted, skipped), media placeholders (counted, skipped), and the
-    invisible marks and narrow no-break spaces newer exports insert.
-    Taught in: 01_corpus_download.
-    """
-    path = Path(path)
-    text, conversation, skipped = _whatsapp_text(path)
-    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines = [clean_invisible(line) for line in raw_lines]
-    if not any(_WA_HEADER.match(line) for line in lines):
-        first = next((i for i, line in enumerate(lines, 1) if line.strip()), 1)
-        raise ChatFormatError(path, "not a WhatsApp chat export: no line starts like '12/31/20, 9:15 PM - Name: text' "
-                                    "or '[31/12/2020, 21:15:42] Name: text'", first)
-    order = whatsapp_date_order(lines) if date_order == "auto" else date_order
-    result = ParseResult(files=1, skipped=skipped)
-    current: list | None = None  # [timestamp, sender, [lines]]
-
-    def flush():
-        if current is None:
-            return
-        body = "\n".join(current[2])
-        if _WA_MEDIA.match(body.strip()):
-            result.skipped["media placeholder"] += 1
-            return
-        kept = _keep_text(body, result.skipped)
-        if kept is not None:
-            result.messages.append(Message(conversation, current[0], current[1], kept))
-
-    for line, raw in zip(lines, raw_lines):
-        match = _WA_HEADER.match(line)
-        if not match:
-            if current is not None:
-                current[2].append(line)  # continuation of a multi-line message
-            elif line.strip():
-                result.skipped["line before the first message"] += 1
-            continue
-        flush()
-        current = None
-        try:
-            year, month, day = _wa_date(match["date"], order)
-            hour, minute, second = _wa_time(match["time"])
-            timestamp = datetime(year, month, day, hour, minute, second)
-        except ValueError:
-            result.skipped["bad date"] += 1
-            continue
-        sender_match = _WA_SENDER.match(match["rest"])
-        if not sender_match:
-            result.skipped["system line"] += 1  # "Messages are end-to-end encrypted", "X joined", ...
-            continue
-        sender = sender_match["sender"].strip()
-        if not sender:
-            result.skipped["no sender"] += 1
-            continue
-        # iOS marks system texts ("Messages and calls are end-to-end encrypted", "X left") and
-        # attachments with a left-to-right mark right after "Name: ".
-        marked = raw.split(": ", 1)[-1].startswith("\u200e")
-        if marked and not _WA_MEDIA.match(sender_match["text"].strip()):
-            result.skipped["system line"] += 1
-            continue
-        current = [timestamp, sender, [sender_match["text"]]]
-    flush()
-    return result
-
-
-# --------------------------------------------------------------------------- Telegram
+# --------------------------------------------------------------------------- Telegram JSON
 def telegram_text(value) -> str:
     """Flatten Telegram's ``text`` field: a string, or a list of strings and entity objects.
 
@@ -468,13 +279,38 @@ def telegram_text(value) -> str:
 
 def _telegram_chats(doc) -> Iterator[dict]:
     if isinstance(doc, dict) and isinstance(doc.get("messages"), list):
-        if "participants" not in doc and ("type" in doc or "id" in doc):  # Messenger has participants
+        if "participants" not in doc:  # Messenger's threads have participants
             yield doc
     elif isinstance(doc, dict) and isinstance(doc.get("chats"), dict):
         for section in ("chats", "left_chats"):
             for chat in (doc.get(section) or {}).get("list", []):
                 if isinstance(chat, dict) and isinstance(chat.get("messages"), list):
                     yield chat
+
+
+def _telegram_message(record, conversation: str, result: ParseResult) -> None:
+    if not isinstance(record, dict):
+        result.skipped["malformed record"] += 1
+        return
+    if record.get("type", "message") != "message":
+        result.skipped["system message"] += 1
+        return
+    sender = record.get("from")
+    if not isinstance(sender, str) or not sender.strip():
+        result.skipped["no sender"] += 1
+        return
+    text = _keep_text(telegram_text(record.get("text", "")), result.skipped)
+    if text is None:
+        return
+    try:
+        if "date_unixtime" in record:
+            timestamp = datetime.fromtimestamp(int(record["date_unixtime"]), tz=timezone.utc)
+        else:
+            timestamp = datetime.fromisoformat(str(record["date"]))
+    except (KeyError, ValueError, OverflowError, OSError):
+        result.skipped["bad timestamp"] += 1
+        return
+    result.messages.append(Message(conversation, timestamp, sender.strip(), text))
 
 
 def parse_telegram(path: str | Path) -> ParseResult:
@@ -487,42 +323,111 @@ def parse_telegram(path: str | Path) -> ParseResult:
     doc = _load_json(path)
     chats = list(_telegram_chats(doc))
     if not chats:
+        if isinstance(doc, dict) and isinstance(doc.get("chats"), dict):
+            raise ChatFormatError(path, "a Telegram full export without any chat: export again with "
+                                        "'Personal chats' (or the groups you want) ticked")
         raise ChatFormatError(path, "not a Telegram export: expected 'messages' (one chat) or 'chats.list' (full export)")
     result = ParseResult(files=1)
     for chat in chats:
-        conversation = str(chat.get("name") or chat.get("id") or "telegram")
+        conversation = str(chat.get("name") or chat.get("id") or path.parent.name or "telegram")
         for record in chat["messages"]:
-            if not isinstance(record, dict):
-                result.skipped["malformed record"] += 1
-                continue
-            if record.get("type", "message") != "message":
+            _telegram_message(record, conversation, result)
+    return result
+
+
+# --------------------------------------------------------------------------- Telegram HTML
+_TELEGRAM_STAMP = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?: UTC([+-])(\d{2}):?(\d{2}))?")
+
+
+def telegram_pages(first: Path) -> list[Path]:
+    """``messages.html`` and the pages after it (``messages2.html``, ``messages3.html``, ...) in order."""
+    pages = {1: first}
+    for page in first.parent.glob("messages*.html"):
+        number = re.fullmatch(r"messages(\d*)\.html", page.name)
+        if number and number[1]:
+            pages[int(number[1])] = page
+    return [pages[n] for n in sorted(pages)]
+
+
+def _telegram_stamp(title: str) -> datetime | None:
+    found = _TELEGRAM_STAMP.search(title or "")
+    if not found:
+        return None
+    day, month, year, hour, minute, second = (int(found[i]) for i in range(1, 7))
+    try:
+        stamp = datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+    if found[7]:
+        offset = timedelta(hours=int(found[8]), minutes=int(found[9]))
+        stamp = stamp.replace(tzinfo=timezone(offset if found[7] == "+" else -offset))
+    return stamp
+
+
+def parse_telegram_html(path: str | Path) -> ParseResult:
+    """Parse Telegram Desktop's HTML export of one chat: ``messages.html`` and the pages after it.
+
+    Messages are ``div.message.default``; a "joined" message (a second message in a row)
+    has no ``from_name`` and belongs to the sender before it, even across pages; forwarded
+    messages' inner names are not the sender; service messages, and media without a caption,
+    are counted and skipped. Taught in: 01_corpus_download.
+    """
+    from bs4 import BeautifulSoup
+
+    path = Path(path)
+    pages = telegram_pages(path) if path.name == "messages.html" else [path]
+    result = ParseResult()
+    sender = None
+    for page in pages:
+        soup = BeautifulSoup(_decode_text(_read_bytes(page), page), "html.parser")
+        history = soup.select_one("div.history")
+        if history is None:
+            raise ChatFormatError(page, "not a Telegram HTML export: no div.history found")
+        header = soup.select_one("div.page_header div.text")
+        conversation = header.get_text(" ", strip=True) if header else page.parent.name
+        result.files += 1
+        for block in history.select("div.message"):
+            classes = block.get("class", [])
+            if "service" in classes:
                 result.skipped["system message"] += 1
                 continue
-            sender = record.get("from")
-            if not isinstance(sender, str) or not sender.strip():
+            body = block.find("div", class_="body", recursive=False)
+            if body is None:
+                result.skipped["malformed record"] += 1
+                continue
+            name = body.find("div", class_="from_name", recursive=False)
+            if name is not None:
+                sender = name.get_text(" ", strip=True) or None
+            elif "joined" not in classes:
+                sender = None
+            if not sender:
                 result.skipped["no sender"] += 1
                 continue
-            text = _keep_text(telegram_text(record.get("text", "")), result.skipped)
+            text_div = body.find("div", class_="text", recursive=False)
+            if text_div is None:
+                result.skipped["no text (media, sticker or empty)"] += 1
+                continue
+            for br in text_div.find_all("br"):
+                br.replace_with("\n")
+            text = _keep_text(text_div.get_text(), result.skipped)
             if text is None:
                 continue
-            try:
-                if "date_unixtime" in record:
-                    timestamp = datetime.fromtimestamp(int(record["date_unixtime"]), tz=timezone.utc)
-                else:
-                    timestamp = datetime.fromisoformat(str(record["date"]))
-            except (KeyError, ValueError, OverflowError, OSError):
+            date = body.find("div", class_="date")
+            stamp = _telegram_stamp(date.get("title", "") if date is not None else "")
+            if stamp is None:
                 result.skipped["bad timestamp"] += 1
                 continue
-            result.messages.append(Message(conversation, timestamp, sender.strip(), text))
+            result.messages.append(Message(conversation, stamp, sender, text))
     return result
 
 
 # --------------------------------------------------------------------------- format detection
-PARSERS: dict[str, Callable[[Path], ParseResult]] = {
+PARSERS: dict[str, Callable[..., ParseResult]] = {
     "messenger": parse_messenger,
     "messenger-html": parse_messenger_html,
     "whatsapp": parse_whatsapp,
     "telegram": parse_telegram,
+    "telegram-html": parse_telegram_html,
 }
 FORMATS = ("auto", *PARSERS)
 
@@ -533,8 +438,12 @@ def detect_format(path: str | Path) -> str:
     Taught in: 01_corpus_download.
     """
     path = Path(path)
-    head = _read_bytes(path)[:4096] if path.is_file() else b""
-    if path.is_file() and _looks_binary(head) is not None and not head.startswith((b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff")):
+    if path.is_dir():
+        raise ChatFormatError(path, "is a folder; pass the export file, or the folder with --format auto")
+    head = read_head(path)
+    if not head:
+        raise ChatFormatError(path, "empty file")
+    if _looks_binary(head) is not None and not head.startswith((b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff")):
         raise ChatFormatError(path, "binary data, not a chat export")
     if head.startswith(b"PK\x03\x04"):
         return "whatsapp"
@@ -542,28 +451,40 @@ def detect_format(path: str | Path) -> str:
         return "whatsapp"  # only WhatsApp (on Windows) writes UTF-16
     start = head.decode("utf-8", "replace").lstrip("\ufeff \r\n\t")
     if path.suffix.lower() in (".html", ".htm") or start[:15].lower().startswith(("<!doctype html", "<html")):
+        if re.search(r'class="(?:page_wrap|history)"|<title>Exported Data</title>', start) or \
+                re.fullmatch(r"messages\d*\.html", path.name):
+            return "telegram-html"
         return "messenger-html"
     if start.startswith("{"):
-        if re.search(r'"(participants|thread_path|is_still_participant|magic_words|threadName)"', start):
+        if re.search(r'"(participants|thread_path|is_still_participant|magic_words|threadName|sender_name|'
+                     r'senderName|timestamp_ms)"', start):
             return "messenger"
-        if re.search(r'"(personal_information|chats|date_unixtime|from_id)"|"type": *"(personal_chat|private_group|'
-                     r'private_supergroup|public_channel|saved_messages|bot_chat)"', start):
+        if re.search(r'"(personal_information|chats|date_unixtime|from_id|text_entities)"|'
+                     r'"type": *"(personal_chat|(?:private|public)_(?:group|supergroup|channel)|saved_messages|'
+                     r'bot_chat)"', start):
             return "telegram"
-        raise ChatFormatError(path, "JSON file of an unknown app (neither a Messenger nor a Telegram export); "
-                                    "pass --format to say which it is")
-    if any(_WA_HEADER.match(clean_invisible(line)) for line in start.splitlines()):
+        raise ChatFormatError(path, "JSON file of an unknown app (neither a Messenger/Instagram nor a Telegram "
+                                    "export); pass --format messenger or --format telegram (make bot FORMAT=...) if it "
+                                    "is one of them")
+    if any(match_header(clean_invisible(line).replace("،", ",")) for line in start.splitlines()[:50]):
         return "whatsapp"
-    raise ChatFormatError(path, f"cannot tell the format; pass --format ({', '.join(PARSERS)})")
+    raise ChatFormatError(path, f"cannot tell the format (which app wrote this file); pass --format NAME "
+                                f"(make bot FORMAT=NAME), one of {', '.join(PARSERS)}")
 
 
 def find_exports(path: str | Path) -> list[Path]:
-    """Expand a folder into the export files inside it (Messenger inbox, Telegram result.json, WhatsApp .txt/.zip)."""
+    """Expand a folder into the export files inside it.
+
+    Messenger and Instagram inboxes (``message_N.json``/``.html``), Telegram ``result.json`` and
+    HTML chat folders (their ``messages.html``: the later pages are read with it), WhatsApp
+    ``.txt``/``.zip``.
+    """
     path = Path(path)
     if not path.is_dir():
         return [path]
     # Other files of an export (autofill_information.json, photos) do not match these names; a match that
     # turns out not to be a chat (a README.txt) is skipped and counted by :func:`parse`.
-    patterns = ("message_*.json", "message_*.html", "result.json", "*.txt", "*.zip")
+    patterns = ("message_*.json", "message_*.html", "messages.html", "result.json", "*.txt", "*.zip")
     return sorted({p for pattern in patterns for p in path.rglob(pattern) if p.is_file()})
 
 
@@ -573,10 +494,13 @@ def parse(paths: Iterable[str | Path], fmt: str = "auto", date_order: str = "aut
 
     With ``fmt="auto"`` each file's format is detected, and files inside a folder
     that are not chats are skipped and counted; a file named directly must parse.
+    ``date_order`` applies to WhatsApp files (``auto`` infers it per file).
     Taught in: 01_corpus_download.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if date_order != "auto" and date_order not in DATE_ORDERS:
+        raise ValueError(f"unknown date order {date_order!r}; choose auto or one of {', '.join(DATE_ORDERS)}")
     jobs: list[tuple[Path, bool]] = []
     for item in paths:
         item = Path(item)
@@ -585,7 +509,8 @@ def parse(paths: Iterable[str | Path], fmt: str = "auto", date_order: str = "aut
         inside_folder = item.is_dir()
         files = find_exports(item)
         if inside_folder and not files:
-            raise ChatFormatError(item, "folder holds no chat export (message_*.json, result.json, *.txt, *.zip)")
+            raise ChatFormatError(item, "folder holds no chat export (message_*.json, result.json, messages.html, "
+                                        "*.txt, *.zip)")
         jobs.extend((file, inside_folder) for file in files)
     result = ParseResult()
     iterator = jobs
@@ -605,7 +530,6 @@ def parse(paths: Iterable[str | Path], fmt: str = "auto", date_order: str = "aut
             raise
         result.extend(part)
     return result
-
 
 # --------------------------------------------------------------------------- turns and pairs
 @dataclass(frozen=True)
@@ -802,13 +726,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m helpers.chats",
         description="Turn your chat exports into (their message, your reply) pairs as JSON lines.")
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="export files or folders (Messenger inbox folder, "
-                                                                  "WhatsApp .txt/.zip, Telegram result.json)")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="export files or folders (Messenger or Instagram "
+                                                                  "inbox folder, WhatsApp .txt/.zip, Telegram result.json "
+                                                                  "or HTML chat folder)")
     parser.add_argument("--me", required=True, help="your name exactly as the app shows it")
     parser.add_argument("--out", required=True, type=Path, help="pairs file to write (.jsonl); keep it under generated/")
     parser.add_argument("--format", default="auto", choices=FORMATS, help="export format (default: detect per file)")
-    parser.add_argument("--date-order", default="auto", choices=["auto", "dmy", "mdy"],
-                        help="WhatsApp dates: day-first or month-first (default: guess from the file)")
+    parser.add_argument("--date-order", default="auto", choices=["auto", *DATE_ORDERS],
+                        help="WhatsApp dates: day-month-year, month-day-year, year-month-day or year-day-month "
+                             "(default: inferred from the whole file)")
     parser.add_argument("--anonymize", action="store_true", help="replace e-mails, phones, URLs and other people's names")
     parser.add_argument("--max-gap-hours", type=float, default=None,
                         help="drop replies that came more than H hours after the message they answer")
@@ -834,11 +760,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         print(f"error: {args.out}: cannot write ({err.strerror})", file=sys.stderr)
         return 2
-    skipped = parsed.skipped + paired.skipped
-    why = ", ".join(f"{n} {reason}" for reason, n in skipped.most_common())
     print(f"{len(parsed.messages)} messages read from {parsed.files} file(s), {written} pairs written to {args.out}, "
-          f"{sum(skipped.values())} skipped" + (f" ({why})" if why else "")
-          + f" in {time.perf_counter() - start:.1f} s")
+          f"{describe_skipped(parsed.skipped + paired.skipped)} in {time.perf_counter() - start:.1f} s")
     return 0
 
 

@@ -578,6 +578,23 @@ def serve(settings: Settings, models: Models | None = None) -> None:
                 log_level="warning", timeout_graceful_shutdown=3)
 
 
+def check_port(host: str, port: int) -> None:
+    """Raise ``ValueError`` (one line for the user) when ``host:port`` cannot be served on, before any work starts.
+
+    ``make bot`` checks before it trains, so a busy port is not found only after minutes of training.
+    Taught in: 06_deployment.
+    """
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            s.bind((host, port))
+    except OSError as err:
+        raise ValueError(f"cannot serve on {host}:{port} ({err.strerror or err}); stop the program using it, "
+                         f"or choose another port (--port, or make PORT=...)") from None
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now. Taught in: 06_deployment."""
     import socket
@@ -634,6 +651,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     bot.add_argument("--out", type=Path, default=None, help="where to save the bot (default generated/your_bot)")
     bot.add_argument("--minutes", type=float, default=None, help="training budget (default: workshop size)")
     bot.add_argument("--no-serve", action="store_true", help="train and save only")
+    bot.add_argument("--format", default="auto", help="export format (default: detect per file): "
+                                                      "messenger, messenger-html, whatsapp, telegram, telegram-html")
+    bot.add_argument("--date-order", default="auto", help="WhatsApp dates: dmy, mdy, ymd or ydm (default: inferred)")
+    bot.add_argument("--force", action="store_true", help="replace the bot already saved in --out")
     # Defaults live on the main parser only: a subcommand's own default would overwrite
     # an option given before it (argparse), so there they are SUPPRESS.
     for p, top in ((parser, True), (run, False), (bot, False)):
@@ -666,10 +687,13 @@ def main(argv=None) -> int:
             return 0
         settings = Settings(host=args.host, port=args.port, rate=args.rate, burst=args.burst, bot=args.bot,
                             generators=tuple(g for g in args.generators.split(",") if g))
+        if args.command != "bot" or not args.no_serve:
+            check_port(args.host, args.port)  # before minutes of loading or training
         if args.command == "bot":
             from .your_bot import train_your_bot
 
-            folder = train_your_bot(args.paths, args.me, out=args.out, minutes=args.minutes)
+            folder = train_your_bot(args.paths, args.me, out=args.out, minutes=args.minutes, fmt=args.format,
+                                    date_order=args.date_order, force=args.force)
             if args.no_serve:
                 return 0
             settings = replace(settings, bot=str(folder))

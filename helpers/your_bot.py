@@ -45,9 +45,27 @@ def default_folder() -> Path:
     return paths.generated("your_bot")
 
 
+def output_folder(out: str | Path | None, force: bool = False) -> Path:
+    """Where a new bot goes: ``out`` (default :func:`default_folder`), never over an existing bot without ``force``.
+
+    With no ``out`` given, an occupied default gets a new name (``generated/your_bot_2``, ...);
+    an ``out`` that holds a bot is an error unless ``force``. Taught in: 06_deployment.
+    """
+    folder = Path(out) if out is not None else default_folder()
+    if force or not (folder / f"{NAME}.json").exists():
+        return folder
+    if out is not None:
+        raise ValueError(f"{_shown(folder)} already holds a bot; pass --force to replace it (make bot FORCE=1), "
+                         f"or another --out folder")
+    number = 2
+    while (folder.with_name(f"{folder.name}_{number}") / f"{NAME}.json").exists():
+        number += 1
+    return folder.with_name(f"{folder.name}_{number}")
+
+
 def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path | None = None,
                    minutes: float | None = None, max_gap_hours: float | None = 24.0, progress=print,
-                   verbose: int = 0) -> Path:
+                   verbose: int = 0, fmt: str = "auto", date_order: str = "auto", force: bool = False) -> Path:
     """Parse chat exports, pair the other person's messages with ``me``'s replies, fine-tune and save a bot.
 
     The bot is notebook 04's: the zoo's pretrained base (:data:`BASE`, every chit-chat
@@ -57,8 +75,10 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
     "you", not you). Pairs are split by conversation (or by blocks of a few long
     conversations). With fewer than :data:`MIN_FINE_TUNE_PAIRS` pairs there is too little to
     fine-tune on: the bot is the selector over your replies alone, and a warning says so.
+    ``fmt`` and ``date_order`` go to :func:`helpers.chats.parse`; the bot is saved in
+    :func:`output_folder` (an existing bot is never overwritten without ``force``).
     Raises ``LookupError`` (from the pairing) when ``me`` wrote nothing, ``ValueError`` for a
-    budget that is not positive. Returns the folder; :func:`load_bot` (or
+    budget that is not positive, an export with no messages or an occupied ``out``. Returns the folder; :func:`load_bot` (or
     ``python -m helpers.serve run --bot FOLDER``) loads it. Taught in: 06_deployment.
     """
     from . import zoo
@@ -68,12 +88,15 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
     from .selector import SELECTOR_NAME, reply_text
     from .setup import seed_everything
 
-    folder = Path(out) if out is not None else default_folder()
     minutes = CONFIG["minutes"] if minutes is None else float(minutes)
     if not minutes > 0:
         raise ValueError(f"minutes must be positive, got {minutes}")
+    folder = output_folder(out, force)
     seed_everything(42)
-    parsed = parse(list(export_paths))
+    parsed = parse(list(export_paths), fmt=fmt, date_order=date_order)
+    if not parsed.messages:
+        raise ValueError(f"no messages found in {', '.join(map(str, export_paths))} ({parsed.summary()})")
+    progress(parsed.summary())
     gap = timedelta(hours=max_gap_hours) if max_gap_hours else None
     paired = build_pairs(parsed.messages, me, max_gap=gap)
     if len(paired.pairs) < MIN_PAIRS:
@@ -82,9 +105,6 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
     write_jsonl(paired.pairs, folder / "pairs.jsonl")
     progress(f"{len(parsed.messages):,} messages, {len(paired.pairs):,} (message, your reply) pairs "
              f"-> {_shown(folder)}")
-    if len(paired.pairs) < FEW_PAIRS:
-        progress(f"warning: {len(paired.pairs)} pairs is very little; the bot will mostly repeat your own phrases "
-                 f"(a few thousand pairs make a bot worth talking to)")
 
     splits = seq2seq.split_pairs(seq2seq.tokenize_pairs(asdict(p) for p in paired.pairs))
     # the bank: every reply of yours the bot may choose (from the training split when there is one)
@@ -103,14 +123,18 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
     for stale in (NAME + ".keras",):  # a selector-only bot must not pick up an older generator
         (folder / stale).unlink(missing_ok=True)
     if len(splits["train"]) < MIN_FINE_TUNE_PAIRS:
-        progress(f"warning: {len(splits['train'])} training pairs are too few to fine-tune a generator (at least "
-                 f"{MIN_FINE_TUNE_PAIRS}): this bot answers with the best fitting of your {len(bank):,} own replies")
+        progress(f"warning: {len(paired.pairs)} pairs are too few to fine-tune a generator (at least "
+                 f"{MIN_FINE_TUNE_PAIRS} for training): this bot answers with the best fitting of your {len(bank):,} "
+                 f"own replies")
         zoo.write_card(NAME, {**card, "generator": None, "vocabulary": list(seq2seq.SPECIALS),
                               "hyperparameters": {"generator": "none (too few pairs)", "bank": len(bank)},
                               "metrics": {}, "training_seconds": 0.0}, root=folder)
         progress(f"saved {_shown(folder / (NAME + '.json'))}")
         return folder
 
+    if len(paired.pairs) < FEW_PAIRS:
+        progress(f"warning: {len(paired.pairs)} pairs is very little; the bot will mostly repeat your own phrases "
+                 f"(a few thousand pairs make a bot worth talking to)")
     vocabulary = zoo.card(BASE)["vocabulary"]
     encoded = {name: seq2seq.encode_pairs(members, vocabulary, CONFIG["max_prompt"], CONFIG["max_reply"])
                for name, members in splits.items()}

@@ -28,7 +28,7 @@ def test_messenger_folder_with_several_threads_and_files():
     assert {m.conversation for m in result.messages} == {"inbox/alexkim_4821", "inbox/jordanlee_9137"}
     assert "haha yes, the crème brûlée one is the best" in texts(result)  # mojibake repaired
     assert "hey Sam! are you coming to the party tonight? 🎉" in texts(result)  # emoji repaired
-    assert result.skipped == {"no text (media, sticker or empty)": 1, "system message": 1, "media placeholder": 1}
+    assert result.skipped == {"no text (media, sticker or empty)": 1, "notice: call": 1, "notice: media omitted": 1}
 
 
 def test_messenger_thread_split_over_files_is_put_back_in_time_order():
@@ -67,7 +67,8 @@ def test_whatsapp_android_us():
     assert result.messages[0].timestamp == datetime(2020, 12, 31, 21, 2)
     assert result.messages[-1].timestamp == datetime(2021, 1, 13, 8, 15)
     assert "need a ride to the party\nit starts at 10:30\nand I'm still at work" in texts(result)
-    assert result.skipped == {"system line": 2, "media placeholder": 2}
+    assert result.skipped == {"notice: encryption notice": 1, "notice: group notice": 1, "notice: media omitted": 1,
+                              "notice: deleted": 1}
 
 
 def test_whatsapp_ios_day_first_with_direction_marks():
@@ -76,7 +77,7 @@ def test_whatsapp_ios_day_first_with_direction_marks():
                                                "are you watching the fireworks?")
     assert result.messages[-1].timestamp == datetime(2021, 1, 1, 0, 1, 15)
     assert all("\u200e" not in m.text and "\u200e" not in m.sender for m in result.messages)
-    assert result.skipped == {"system line": 2, "media placeholder": 2}
+    assert result.skipped == {"notice: encryption notice": 1, "notice: group notice": 1, "notice: media omitted": 2}
 
 
 @pytest.mark.parametrize("line, order, expected", [

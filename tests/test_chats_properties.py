@@ -7,14 +7,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import chats
+from helpers.chat_notices import notices
+from helpers.whatsapp import match_header
 
 # Names: no colon or newline (WhatsApp's own separator), not blank, no surrounding spaces.
 names = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Cf"), blacklist_characters=":\n\r"),
                 min_size=1, max_size=20).map(str.strip).filter(bool)
 # Message lines: any printable text; continuation lines must not look like a message header.
 lines = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Cf")), min_size=1, max_size=40) \
-    .map(str.strip).filter(lambda t: t and not chats._WA_HEADER.match(chats.clean_invisible(t))
-                           and not chats._WA_MEDIA.match(chats.clean_invisible(t).strip()))
+    .map(str.strip).filter(lambda t: t and not match_header(chats.clean_invisible(t).replace("،", ","))
+                           and notices().classify(chats.clean_invisible(t)) is None
+                           and notices().split_placeholder(chats.clean_invisible(t))[0] is None
+                           and notices().strip_suffix(chats.clean_invisible(t))[1] is None)
 bodies = st.lists(lines, min_size=1, max_size=3).map("\n".join)
 stamps = st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2035, 12, 31)).map(
     lambda d: d.replace(microsecond=0))

@@ -62,12 +62,14 @@ def test_your_bot_from_the_example_exports(tmp_path):
     lines = []
     folder = your_bot.train_your_bot(["data/examples"], "Sam Rivera", out=tmp_path / "bot", minutes=0.05,
                                      progress=lines.append)
-    assert any("pairs" in line for line in lines) and any("very little" in line for line in lines)
+    assert any("pairs" in line for line in lines) and any("notices and placeholders" in line for line in lines)
     card = json.loads((folder / "bot.json").read_text())
     assert card["data"]["pairs"] >= your_bot.MIN_PAIRS and card["reproduce"].startswith("python -m helpers.serve bot")
     assert "Sam" not in json.dumps(card["data"])  # the card keeps counts and a hash, not your messages
-    # the examples hold a few dozen pairs: too few to fine-tune, so the bot answers with Sam's own replies
-    assert any("too few to fine-tune" in line for line in lines) and card["generator"] is None
+    # the examples hold a few dozen pairs: too few to fine-tune, so the bot answers with Sam's own replies,
+    # and one warning line says so
+    assert sum("warning" in line for line in lines) == 1 and card["generator"] is None
+    assert any("too few to fine-tune" in line for line in lines)
     assert not (folder / "bot.keras").exists()
     bot = your_bot.load_bot(folder)
     assert bot.decoder is None and bot.default_method == "rank"
@@ -132,3 +134,73 @@ def test_your_bot_errors(tmp_path):
         your_bot.train_your_bot(["data/examples/whatsapp_ios.txt"], "Nobody Here", out=tmp_path / "x", minutes=0.01)
     with pytest.raises(FileNotFoundError, match="make bot"):
         your_bot.load_bot(tmp_path)
+
+
+@pytest.mark.parametrize("export", ["whatsapp_android.txt", "whatsapp_ios.txt", "telegram_chat.json",
+                                    "telegram_full_export.json", "messenger_html", "messenger", "telegram_html",
+                                    "instagram"])
+def test_every_example_export_makes_a_bot(tmp_path, capsys, export):
+    from helpers import serve
+
+    assert serve.main(["bot", "--export", f"data/examples/{export}", "--me", "Sam Rivera", "--minutes", "0.01",
+                       "--out", str(tmp_path / "bot"), "--no-serve"]) == 0
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err and (tmp_path / "bot" / "bot.json").exists()
+    assert your_bot.load_bot(tmp_path / "bot").reply("are you free on saturday?").strip()
+
+
+def test_bot_command_line_user_mistakes(tmp_path, capsys):
+    from helpers import serve
+
+    def error(*args):
+        assert serve.main(["bot", *args, "--no-serve"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and len(err.splitlines()) == 1, err
+        return err
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list\nmilk\n")
+    assert "--format NAME (make bot FORMAT=NAME)" in error("--export", str(notes), "--me", "Sam Rivera",
+                                                           "--out", str(tmp_path / "a"))
+    assert "unknown format" in error("--export", "data/examples/whatsapp_ios.txt", "--me", "Sam Rivera",
+                                     "--format", "fax", "--out", str(tmp_path / "b"))
+    assert "date order" in error("--export", "data/examples/whatsapp_ios.txt", "--me", "Sam Rivera",
+                                 "--date-order", "dym", "--out", str(tmp_path / "c"))
+    # --format and --date-order reach the parser: a day-first reading of a month-first chat has impossible dates
+    assert "no messages found" in error("--export", "data/examples/whatsapp_android.txt", "--me", "Sam Rivera",
+                                        "--format", "whatsapp", "--date-order", "dmy", "--out", str(tmp_path / "d"))
+    # an existing bot is not overwritten without --force
+    args = ["bot", "--export", "data/examples/whatsapp_ios.txt", "--me", "Sam Rivera", "--out", str(tmp_path / "e"),
+            "--no-serve"]
+    assert serve.main(args) == 0
+    capsys.readouterr()
+    assert "--force" in error(*args[1:-1])
+    assert serve.main([*args, "--force"]) == 0
+
+
+def test_default_output_folder_gets_a_new_name(tmp_path, monkeypatch):
+    monkeypatch.setattr(your_bot, "default_folder", lambda: tmp_path / "your_bot")
+    assert your_bot.output_folder(None) == tmp_path / "your_bot"
+    (tmp_path / "your_bot").mkdir()
+    (tmp_path / "your_bot" / "bot.json").write_text("{}")
+    assert your_bot.output_folder(None) == tmp_path / "your_bot_2"
+    assert your_bot.output_folder(None, force=True) == tmp_path / "your_bot"
+    with pytest.raises(ValueError, match="--force"):
+        your_bot.output_folder(tmp_path / "your_bot")
+
+
+def test_busy_port_is_found_before_training(tmp_path, capsys):
+    import socket
+
+    from helpers import serve
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ValueError, match=f"127.0.0.1:{port}"):
+            serve.check_port("127.0.0.1", port)
+        assert serve.main(["bot", "--export", "data/examples/whatsapp_ios.txt", "--me", "Sam Rivera",
+                           "--out", str(tmp_path / "bot"), "--port", str(port)]) == 2
+    assert "cannot serve on" in capsys.readouterr().err
+    assert not (tmp_path / "bot").exists()  # nothing was trained
