@@ -29,7 +29,8 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 _INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\ufeff"))
 # Spaces that look like spaces: no-break, narrow no-break (WhatsApp puts one before "PM"), thin.
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2009\u2007"), " ")
-_CLEAN = {**_INVISIBLE, **_SPACES}
+_INVISIBLE_RE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
+_SPACE_CHARS = tuple(map(chr, _SPACES))
 
 
 # --------------------------------------------------------------------------- records and errors
@@ -90,7 +91,13 @@ def clean_invisible(text: str) -> str:
 
     Taught in: 01_corpus_download (WhatsApp exports are full of them).
     """
-    return text.translate(_CLEAN)
+    if text.isascii():
+        return text
+    text = _INVISIBLE_RE.sub("", text)
+    for space in _SPACE_CHARS:
+        if space in text:
+            text = text.replace(space, " ")
+    return text
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -148,9 +155,8 @@ def _decode_text(data: bytes, path: Path, skipped: Counter | None = None) -> str
     return "\n".join(lines).lstrip("\ufeff")
 
 
-def _load_json(path: Path, data: bytes | None = None):
-    data = _read_bytes(path) if data is None else data
-    text = _decode_text(data, path)
+def _load_json(path: Path):
+    text = _decode_text(_read_bytes(path), path)  # the bytes are freed before the objects are built
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:

@@ -131,7 +131,8 @@ _PM_WORDS = {"pm", "p.m.", "p. m.", "nachm.", "م", "下午", "午後", "오후"
 _AM_WORDS = {"am", "a.m.", "a. m.", "vorm.", "ص", "上午", "午前", "오전", "sa", "öö", "πμ", "π.μ."}
 #: Languages whose month names the Messenger HTML date reader knows (CLDR data, through babel).
 MONTH_LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl", "pl", "cs", "ru", "uk", "tr", "id", "ms", "vi", "sv",
-                   "da", "nb", "fi", "ro", "hu", "el", "ca", "hr", "sk", "sl", "bg", "sr", "lt", "lv", "et", "tl")
+                   "da", "nb", "fi", "ro", "hu", "el", "ca", "hr", "sk", "sl", "bg", "sr", "lt", "lv", "et", "tl",
+                   "ar", "he", "hi", "bn", "mr", "ta", "te", "ur", "sw", "th")
 
 
 @lru_cache(maxsize=1)
@@ -182,8 +183,10 @@ def parse_html_date(text: str) -> datetime | None:
             return None
         year = int(year_match[1])
         others = [int(n) for n in re.findall(r"(?<!\d)\d{1,2}(?!\d)", date_part)]
-        months = [month_names()[w.rstrip(".")] for w in re.findall(r"[^\W\d_]+\.?", date_part.lower())
-                  if w.rstrip(".") in month_names()]
+        lowered_date = date_part.lower()  # a month name is found inside the text ("במרץ" is "in March")
+        found_names = sorted(((len(name), number) for name, number in month_names().items()
+                              if len(name) >= 3 and name in lowered_date), reverse=True)
+        months = [number for _, number in found_names[:1]]
         if months and others:
             month, day = months[0], others[0]
         elif len(others) >= 2:
@@ -194,6 +197,8 @@ def parse_html_date(text: str) -> datetime | None:
                 day, month = (first, second_) if first > 12 or second_ <= 12 else (second_, first)
         else:
             return None
+    if year > 2400:
+        year -= 543  # Thai Buddhist calendar
     try:
         return datetime(year, month, day, hour, minute, second)
     except ValueError:

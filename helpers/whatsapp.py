@@ -235,7 +235,7 @@ class _Survey:
 
 
 def _survey(path: Path, date_order: str) -> _Survey:
-    votes, names, headers, first_year, first_line = _OrderVotes(), Counter(), 0, None, None
+    votes, names, headers, first_year, first_line, last_key = _OrderVotes(), Counter(), 0, None, None, None
     skipped: Counter = Counter()
     with text_lines(path, skipped) as lines:
         for number, line in enumerate(lines, 1):
@@ -245,10 +245,13 @@ def _survey(path: Path, date_order: str) -> _Survey:
             if not found:
                 continue
             headers += 1
-            date = _numbers(found)
-            if date is not None:
-                votes.add(date, bool(found["mer1"] or found["mer2"]))
-            elif first_year is None and (found["ny1"] or found["ny2"]):
+            key = found.group("a", "b", "c", "era") if "a" in found.re.groupindex else None
+            if key is not None and key == last_key:
+                pass  # the same day as the line before: it cannot change the vote
+            elif key is not None:
+                votes.add(_numbers(found), bool(found["mer1"] or found["mer2"]))
+            last_key = key
+            if key is None and first_year is None and (found["ny1"] or found["ny2"]):
                 first_year = int(found["ny1"] or found["ny2"])
             names.update(set(_senders(found["rest"].rstrip())))
     if not headers:
@@ -291,7 +294,7 @@ def parse_whatsapp(path: str | Path, date_order: str = "auto") -> ParseResult:
     current: list | None = None  # [timestamp, sender, lines, app-marked first line, bracketed]
     state = "before"  # "before" the first header, "message" inside one, "skipped" inside a skipped record
     year_hint = survey.first_year
-    last_month = None
+    last_month = last_key = last_ymd = None
 
     def flush():
         if current is None:
@@ -337,9 +340,12 @@ def parse_whatsapp(path: str | Path, date_order: str = "auto") -> ParseResult:
             flush()
             current, state = None, "skipped"
             try:
-                date = _numbers(found)
-                if date is not None:
-                    year, month, day = _ymd(date, survey.order)
+                key = found.group("a", "b", "c", "era") if "a" in found.re.groupindex else None
+                if key is not None and key == last_key:
+                    year, month, day = last_ymd
+                elif key is not None:
+                    year, month, day = last_ymd = _ymd(_numbers(found), survey.order)
+                    last_key = key
                 else:
                     year, month, day = _named_date(found, year_hint)
                     if found["ny1"] is None and found["ny2"] is None and last_month and month < last_month - 6:
