@@ -360,7 +360,8 @@ def parse_whatsapp(path: str | Path, date_order: str = "auto") -> ParseResult:
             sender = _pick_sender(rest, survey.names)
             # A notice after a group's name and a colon looks like a message from a one-off "sender".
             whole = table.classify(rest, system=True) if sender is None or survey.names[sender] <= 2 else None
-            if whole in ("encryption notice", "security code"):
+            quoted = sender is not None and ('"' in sender or "“" in sender)  # X created group "A: B"
+            if whole in ("encryption notice", "security code") or (whole == "group notice" and quoted):
                 skipped[f"notice: {whole}"] += 1
                 continue
             if sender is None:
