@@ -33,7 +33,7 @@ from typing import Sequence
 import numpy as np
 
 from . import seq2seq
-from .text import tokenize
+from .text import has_visible_text, tokenize
 
 #: Zoo name of the default bot (attention, trained on the default "you").
 ZOO_NAME = "04_seq2seq/you"
@@ -177,7 +177,7 @@ class ChatBot:
         if not isinstance(message, str):
             raise TypeError(f"message must be a string, got {type(message).__name__}")
         tokens = tokenize(message[:MAX_CHARS])
-        if not tokens:
+        if not tokens or not has_visible_text(message[:MAX_CHARS]):
             raise EmptyMessage("the message is empty: send some text (words, punctuation or emoji)")
         return tokens
 

@@ -280,10 +280,10 @@ class EmojiSuggester:
     def _check(text) -> str:
         if not isinstance(text, str):
             raise TypeError(f"a message must be a string, got {type(text).__name__}")
-        from .text import normalize
+        from .text import has_visible_text, normalize
 
         text = normalize(text[:MAX_CHARS])
-        if not text:
+        if not text or not has_visible_text(text):
             raise EmptyMessage("the message is empty: there is nothing to suggest emoji for")
         return text
 

@@ -30,6 +30,7 @@ import asyncio
 import logging
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -42,7 +43,7 @@ from typing import Any, Callable, Literal, Sequence
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -120,13 +121,15 @@ class Models:
         return models
 
     def warm_up(self) -> None:
-        """Trace every ``tf.function`` once (batch sizes 1 and 2): the first user waits no longer than the next."""
+        """Trace every ``tf.function`` once (batch sizes 1 and 2, and the API's default beam width): the first
+        user waits no longer than the next."""
         for batch in (["hello"], ["hello", "how are you?"]):
             replies = self.bot.replies(batch)
             self.suggester.suggest_batch(replies, k=3)
         if self.bot.decoder is not None:
             self.bot.reply("hello", method="sample")
-            self.bot.reply("hello", method="beam", beam_width=2)
+            for width in sorted({2, ChatRequest.model_fields["beam_width"].default}):
+                self.bot.reply("hello", method="beam", beam_width=width)
         for generator in self.generators.values():
             generator.generate("a", length=5)
 
@@ -435,7 +438,7 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
     @app.middleware("http")
     async def guard(request: Request, call_next):
         start = time.perf_counter()
-        path = request.url.path
+        path = _printable(request.url.path)
         length = request.headers.get("content-length")
         if length is not None:
             if not length.isdigit():
@@ -464,6 +467,11 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
     @app.get("/", include_in_schema=False)
     async def page():
         return FileResponse(STATIC / "chat.html", media_type="text/html")
+
+    @app.head("/healthz", include_in_schema=False)
+    async def healthz_head() -> Response:
+        """Monitors that only look at the status code."""
+        return Response(status_code=200)
 
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict:
@@ -540,8 +548,8 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
             raise HTTPException(403, f"missing or wrong {SIGNATURE_HEADER} signature")
         try:
             payload = json.loads(body)
-        except ValueError:
-            raise HTTPException(400, "the body is not JSON") from None
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply to be an event
+            raise HTTPException(400, "the body is not JSON (or is nested too deeply)") from None
         messages = text_messages(payload)
 
         async def answer(sender_id: str, text: str) -> bool:
@@ -562,6 +570,11 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
     return app
 
 
+def _printable(text: str, limit: int = 200) -> str:
+    """A request path as the log may show it: control characters (a NUL, a newline) escaped, length capped."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: f"\\x{ord(m.group()):02x}", text[:limit])
+
+
 # --------------------------------------------------------------------------- command line
 def serve(settings: Settings, models: Models | None = None) -> None:
     """Run the app with uvicorn until Ctrl-C (uvicorn's own access log is off: it would log query strings).
@@ -573,9 +586,15 @@ def serve(settings: Settings, models: Models | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     for name in ("httpx2", "httpx", "httpcore2", "httpcore"):  # their INFO lines hold the Send API's token
         logging.getLogger(name).setLevel(logging.WARNING)
-    print(f"Talk Like You serving on http://{settings.host}:{settings.port}/ (Ctrl-C stops)", flush=True)
-    uvicorn.run(create_app(settings, models), host=settings.host, port=settings.port, access_log=False,
-                log_level="warning", timeout_graceful_shutdown=3)
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None):
+            await super().startup(sockets)
+            if self.started:  # the socket is bound and accepting: now the address is true
+                print(f"Talk Like You serving on http://{settings.host}:{settings.port}/ (Ctrl-C stops)", flush=True)
+
+    config = uvicorn.Config(create_app(settings, models), host=settings.host, port=settings.port, access_log=False,
+                            log_level="warning", timeout_graceful_shutdown=3)
+    Server(config).run()
 
 
 def check_port(host: str, port: int) -> None:

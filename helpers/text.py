@@ -22,6 +22,18 @@ def _tokenizer(lowercase: bool):
     return TweetTokenizer(preserve_case=not lowercase, reduce_len=True)
 
 
+# Characters that draw nothing although Unicode does not call them spaces (Hangul fillers, the braille blank).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether ``text`` shows anything: a message of only zero-width, format or blank characters does not.
+
+    The server refuses such a message like an empty one. Taught in: 06_deployment.
+    """
+    return any(unicodedata.category(ch)[0] not in "CZM" and ch not in _BLANK_LETTERS for ch in text)
+
+
 def normalize(text: str) -> str:
     """Unicode NFC, invisible marks removed, whitespace collapsed to single spaces.
 

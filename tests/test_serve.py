@@ -99,7 +99,7 @@ def test_healthz_and_page(client):
 
 # --------------------------------------------------------------------------- abuse
 @pytest.mark.parametrize("body", [
-    {"message": ""}, {"message": "   \u200b "}, {"message": "x" * 2001}, {"message": 42}, {"message": None},
+    {"message": ""}, {"message": "   \u200b "}, {"message": "\u2060\u200d\u3164\u2800"}, {"message": "x" * 2001}, {"message": 42}, {"message": None},
     {"message": ["hi"]}, {}, {"message": "hi", "method": "telepathy"}, {"message": "hi", "temperature": 1e308},
     {"message": "hi", "temperature": 0}, {"message": "hi", "seed": 2**64}, {"message": "hi", "beam_width": 10**12},
     {"message": "hi", "max_len": -1}, {"message": "hi", "emoji": 11}, {"message": "hi", "admin": True},
@@ -158,6 +158,15 @@ def test_still_serving_after_abuse(client):
     for raw in (b"\x00" * 100, b"{" * 3000, b'{"message": "' + b"\xf0\x9f" * 100 + b'"}'):
         assert client.post("/api/chat", content=raw, headers={"content-type": "application/json"}).status_code < 500
     assert client.post("/api/chat", json={"message": "still there?"}).status_code == 200
+
+
+def test_head_healthz_and_control_characters_in_logged_paths(client, caplog):
+    head = client.head("/healthz")
+    assert head.status_code == 200 and not head.content
+    with caplog.at_level(logging.INFO):
+        client.get("/api/nothing%00here")
+    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
+    assert "\x00" not in logged and "nothing\\x00here" in logged
 
 
 def test_messages_never_reach_the_logs(client, caplog):
@@ -334,6 +343,9 @@ def test_messenger_webhook_end_to_end(models, graph_api):
         garbage = b"not json"
         assert_json_error(c.post("/webhook/messenger", content=garbage, headers={
             messenger.SIGNATURE_HEADER: messenger.sign(garbage, "app-secret")}), 400)
+        deep = b"[" * 1200 + b"]" * 1200  # deeper than Python's recursion limit allows json to read
+        assert_json_error(c.post("/webhook/messenger", content=deep, headers={
+            messenger.SIGNATURE_HEADER: messenger.sign(deep, "app-secret")}), 400)
         big = b"x" * 70_000
         assert_json_error(c.post("/webhook/messenger", content=iter([big]), headers={
             messenger.SIGNATURE_HEADER: messenger.sign(big, "app-secret")}), 413)
