@@ -32,7 +32,9 @@ MATCHES = ("exact", "prefix", "contains", "suffix", "suffix-line", "prefix-line"
 # Language-free rules (see the module docstring).
 _ANGLE = re.compile(r"^<[^<>\n]{2,120}>$")
 _ATTACHED_FILE = re.compile(r"^\S.{0,200}\.[A-Za-z0-9]{2,5} \([^()\n]{2,40}\)$")
-_BARE_FILE = re.compile(r"^(?:IMG|VID|AUD|PTT|STK|DOC|PHOTO|VIDEO|AUDIO)-\d{8}-(?:WA)?\d{2,}\S*\.[A-Za-z0-9]{2,5}$", re.I)
+_BARE_FILE = re.compile(
+    r"^(?:IMG|VID|AUD|PTT|STK|DOC|PHOTO|VIDEO|AUDIO)-\d{8}-(?:WA)?\d{2,}\S*\.[A-Za-z0-9]{2,5}$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,13 @@ class Notices:
                 self._literals.setdefault((row.app, row.match), []).append((row.text.strip().casefold(), row.kind))
         for app, kinds in patterns.items():
             names = {f"k{i}": kind for i, kind in enumerate(kinds)}
-            alternation = "|".join(f"(?P<{name}>{'|'.join(f'(?:{p})' for p in kinds[kind])})"
-                                   for name, kind in names.items())
+            alternation = "|".join(
+                f"(?P<{name}>{'|'.join(f'(?:{p})' for p in kinds[kind])})" for name, kind in names.items()
+            )
             self._regex[app] = (re.compile(alternation, re.I | re.S), names)
-        self._literals = {key: (tuple(l for l, _ in pairs), tuple(k for _, k in pairs))
-                          for key, pairs in self._literals.items()}
+        self._literals = {
+            key: (tuple(l for l, _ in pairs), tuple(k for _, k in pairs)) for key, pairs in self._literals.items()
+        }
 
     def _literal(self, app: str, match: str, folded: str) -> tuple[str, str] | None:
         entries = self._literals.get((app, match))

@@ -101,15 +101,7 @@ def clean_invisible(text: str) -> str:
 
 
 def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise ChatFormatError(path, "no such file")
-    if path.is_dir():
-        raise ChatFormatError(path, "is a folder; pass the export file, or the folder with --format auto")
-    size = path.stat().st_size
-    if size == 0:
-        raise ChatFormatError(path, "empty file")
-    if size > MAX_FILE_BYTES:
-        raise ChatFormatError(path, f"file is {size / 1e6:.0f} MB, more than the {MAX_FILE_BYTES / 1e6:.0f} MB limit")
+    _check_size(path)
     with open(path, "rb") as handle:  # read only: the user's export is never modified
         return handle.read()
 

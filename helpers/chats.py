@@ -48,7 +48,8 @@ from typing import Callable, Iterable, Iterator
 
 from .chat_notices import notices
 from .chat_records import (MAX_FILE_BYTES, MAX_TEXT_CHARS, ChatFormatError, Message, ParseResult,  # noqa: F401
-                           _decode_text, describe_skipped, _keep_text, _load_json, _looks_binary, _read_bytes, clean_invisible, read_head)
+                           _decode_text, _keep_text, _load_json, _looks_binary, _read_bytes, clean_invisible,
+                           describe_skipped, read_head)
 from .whatsapp import DATE_ORDERS, infer_date_order, match_header, parse_whatsapp, whatsapp_date_order  # noqa: F401
 
 
@@ -331,7 +332,8 @@ def parse_telegram(path: str | Path) -> ParseResult:
         if isinstance(doc, dict) and isinstance(doc.get("chats"), dict):
             raise ChatFormatError(path, "a Telegram full export without any chat: export again with "
                                         "'Personal chats' (or the groups you want) ticked")
-        raise ChatFormatError(path, "not a Telegram export: expected 'messages' (one chat) or 'chats.list' (full export)")
+        raise ChatFormatError(path, "not a Telegram export: expected 'messages' (one chat) or 'chats.list' "
+                                    "(full export)")
     result = ParseResult(files=1)
     for chat in chats:
         conversation = str(chat.get("name") or chat.get("id") or path.parent.name or "telegram")
@@ -731,9 +733,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m helpers.chats",
         description="Turn your chat exports into (their message, your reply) pairs as JSON lines.")
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="export files or folders (Messenger or Instagram "
-                                                                  "inbox folder, WhatsApp .txt/.zip, Telegram result.json "
-                                                                  "or HTML chat folder)")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="export files or folders (Messenger or Instagram inbox folder, WhatsApp .txt/.zip, "
+                             "Telegram result.json or HTML chat folder)")
     parser.add_argument("--me", required=True, help="your name exactly as the app shows it")
     parser.add_argument("--out", required=True, type=Path, help="pairs file to write (.jsonl); keep it under generated/")
     parser.add_argument("--format", default="auto", choices=FORMATS, help="export format (default: detect per file)")

@@ -47,18 +47,41 @@ DATE_ORDERS = ("dmy", "mdy", "ymd", "ydm")
 _AM = ("am", "a.m.", "a. m.", "a.m", "vorm.", "ص", "上午", "午前", "오전", "öö", "sa", "πμ", "π.μ.")
 _PM = ("pm", "p.m.", "p. m.", "p.m", "nachm.", "م", "下午", "午後", "오후", "ös", "ch", "μμ", "μ.μ.")
 _MERIDIEM = "|".join(re.escape(m) for m in sorted(_AM + _PM, key=len, reverse=True))
-_MONTHS = {name: number for number, names in enumerate(
-    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-     ("dec", "december")], 1) for name in names}
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        1,
+    )
+    for name in names
+}
 _ERAS = {"R": 2018, "H": 1988, "S": 1925, "令和": 2018, "平成": 1988, "昭和": 1925}
 
-_NUMBER_DATE = (r"(?P<era>令和|平成|昭和|[RHS](?=\d))?(?P<a>\d{1,4})\s?(?P<sep>[./-])\s?(?P<b>\d{1,2})\s?(?P=sep)\s?"
-                r"(?P<c>\d{1,4})\.?")
-_NAMED_DATE = (r"(?:(?P<nd>\d{1,2})\.? (?P<nm1>[A-Za-z]{3,9})\.?(?:,? (?P<ny1>\d{4}))?"
-               r"|(?P<nm2>[A-Za-z]{3,9})\.? (?P<nd2>\d{1,2})(?:, (?P<ny2>\d{4}))?)")
-_TIME = (rf"(?:(?P<mer1>{_MERIDIEM})\s?)?(?P<h>\d{{1,2}})[:.](?P<mi>\d{{2}})(?:[:.](?P<se>\d{{2}}))?"
-         rf"(?:\s?(?P<mer2>{_MERIDIEM})(?![^\W\d_]))?")
+_NUMBER_DATE = (
+    r"(?P<era>令和|平成|昭和|[RHS](?=\d))?(?P<a>\d{1,4})\s?(?P<sep>[./-])\s?(?P<b>\d{1,2})\s?(?P=sep)\s?"
+    r"(?P<c>\d{1,4})\.?"
+)
+_NAMED_DATE = (
+    r"(?:(?P<nd>\d{1,2})\.? (?P<nm1>[A-Za-z]{3,9})\.?(?:,? (?P<ny1>\d{4}))?"
+    r"|(?P<nm2>[A-Za-z]{3,9})\.? (?P<nd2>\d{1,2})(?:, (?P<ny2>\d{4}))?)"
+)
+_TIME = (
+    rf"(?:(?P<mer1>{_MERIDIEM})\s?)?(?P<h>\d{{1,2}})[:.](?P<mi>\d{{2}})(?:[:.](?P<se>\d{{2}}))?"
+    rf"(?:\s?(?P<mer2>{_MERIDIEM})(?![^\W\d_]))?"
+)
 _AT = r"(?:,\s?|\s)(?:(?:klo|kl\.|at|um|à|às|a las|alle|в|о|lúc|saat|pukul|om)\s)?"
 
 
@@ -70,11 +93,16 @@ def _header(date: str, bracketed: bool, time_first: bool) -> re.Pattern:
 
 
 #: The header grammar: every combination of bracket, date kind and order of date and time.
-HEADERS = tuple(_header(date, bracketed, time_first) for bracketed in (True, False)
-                for date in (_NUMBER_DATE, _NAMED_DATE) for time_first in (False, True))
+HEADERS = tuple(
+    _header(date, bracketed, time_first)
+    for bracketed in (True, False)
+    for date in (_NUMBER_DATE, _NAMED_DATE)
+    for time_first in (False, True)
+)
 # Quick filter: a header starts with a bracket, a digit of any script, a month name, an era or a marker.
-_MAY_START = re.compile(rf"^(?:\[|\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|令和|平成|昭和|{_MERIDIEM})",
-                        re.I)
+_MAY_START = re.compile(
+    rf"^(?:\[|\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|令和|平成|昭和|{_MERIDIEM})", re.I
+)
 _TWELVE_HOUR = re.compile(rf"(?:{_MERIDIEM})", re.I)
 
 
@@ -122,8 +150,12 @@ def _year(value: int, era: str | None) -> int:
 
 
 def _ymd(date: _Date, order: str) -> tuple[int, int, int]:
-    values = {"dmy": (date.c, date.b, date.a), "mdy": (date.c, date.a, date.b),
-              "ymd": (date.a, date.b, date.c), "ydm": (date.a, date.c, date.b)}[order]
+    values = {
+        "dmy": (date.c, date.b, date.a),
+        "mdy": (date.c, date.a, date.b),
+        "ymd": (date.a, date.b, date.c),
+        "ydm": (date.a, date.c, date.b),
+    }[order]
     return _year(values[0], date.era), values[1], values[2]
 
 
@@ -155,8 +187,11 @@ class _OrderVotes:
                 self.invalid[order] += 1
                 continue
             previous = self.last.get(order)
-            if previous is not None and datetime(*ymd) < datetime(*previous) and \
-                    (datetime(*previous) - datetime(*ymd)).days > 1:
+            if (
+                previous is not None
+                and datetime(*ymd) < datetime(*previous)
+                and (datetime(*previous) - datetime(*ymd)).days > 1
+            ):
                 self.backwards[order] += 1
             self.last[order] = ymd
 
@@ -255,8 +290,12 @@ def _survey(path: Path, date_order: str) -> _Survey:
                 first_year = int(found["ny1"] or found["ny2"])
             names.update(set(_senders(found["rest"].rstrip())))
     if not headers:
-        raise ChatFormatError(path, "not a WhatsApp chat export: no line starts like '12/31/20, 9:15 PM - Name: text' "
-                                    "or '[31/12/2020, 21:15:42] Name: text'", first_line)
+        raise ChatFormatError(
+            path,
+            "not a WhatsApp chat export: no line starts like '12/31/20, 9:15 PM - Name: text' "
+            "or '[31/12/2020, 21:15:42] Name: text'",
+            first_line,
+        )
     if first_year is None:  # dates without a year ("Mar 5, 8:11 PM"): the year the file was written
         first_year = datetime.fromtimestamp(path.stat().st_mtime).year
     order = votes.best() if date_order == "auto" else date_order
@@ -371,7 +410,7 @@ def parse_whatsapp(path: str | Path, date_order: str = "auto") -> ParseResult:
             if not sender_clean:
                 skipped["no sender"] += 1
                 continue
-            text = rest[len(sender) + 1:].lstrip(" ") if len(rest) > len(sender) else ""
+            text = rest[len(sender) + 1 :].lstrip(" ") if len(rest) > len(sender) else ""
             # iOS marks the app's own texts with a left-to-right mark right after "Name: ".
             marked = line[0] == "[" and _marked(raw, text)
             current = [stamp, senders.setdefault(sender_clean, sender_clean), [text], marked]
@@ -387,7 +426,7 @@ def _marked(raw: str, text: str) -> bool:
     position = raw.find(text[:20])
     if position <= 0:
         return False
-    before = raw[max(0, position - 3):position]
+    before = raw[max(0, position - 3) : position]
     return "\u200e" in before or ("\u200e" in raw[position:] and "•" in raw[position:])
 
 
@@ -396,4 +435,3 @@ def _ios_kind(first: str) -> str:
     if first.startswith("<") or "•" in first:
         return "media omitted"
     return "app notice"
-

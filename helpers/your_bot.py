@@ -78,8 +78,8 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
     ``fmt`` and ``date_order`` go to :func:`helpers.chats.parse`; the bot is saved in
     :func:`output_folder` (an existing bot is never overwritten without ``force``).
     Raises ``LookupError`` (from the pairing) when ``me`` wrote nothing, ``ValueError`` for a
-    budget that is not positive, an export with no messages or an occupied ``out``. Returns the folder; :func:`load_bot` (or
-    ``python -m helpers.serve run --bot FOLDER``) loads it. Taught in: 06_deployment.
+    budget that is not positive, an export with no messages or an occupied ``out``. Returns the
+    folder; :func:`load_bot` (or ``python -m helpers.serve run --bot FOLDER``) loads it. Taught in: 06_deployment.
     """
     from . import zoo
     from .bench import machine
