@@ -1,8 +1,10 @@
 """Web service targets: a bounded load against a real server on loopback.
 
-Targets (issue "Notebook 06 and make serve"), on 2 CPU cores, 16 concurrent clients:
+Targets (issue "Notebook 06 and make serve", issue 18), on 2 CPU cores, 16 concurrent clients:
 - chat: p99 <= 250 ms and >= 100 requests/second;
-- emoji: >= 300 requests/second.
+- emoji: >= 300 requests/second;
+- Messenger webhook: a signed POST of 100 events answered within 1 s, ``/healthz`` under 250 ms while the
+  replies are worked off, and 1,000 more events all answered or counted as failed (a local fake Graph API).
 Reported beside them: chat at 1 and 4 clients (batching makes throughput grow with
 concurrency) and the original recipe that loads the model for every request.
 
@@ -79,8 +81,90 @@ def model_per_request(texts: list[str]) -> float:
     return float(np.median(times))
 
 
+def fake_graph_api():
+    """A Graph API on 127.0.0.1 that counts the replies it receives (keep-alive, like the real one)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers["content-length"]))
+            received.append(1)
+            self.send_response(200)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    class Server(ThreadingHTTPServer):
+        request_queue_size, daemon_threads = 128, True
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, received
+
+
+def webhook_rows(url: str, texts: list[str], received: list) -> list[dict]:
+    import json
+
+    import requests
+
+    from helpers import messenger
+
+    def post(first: int, n: int) -> float:
+        events = [{"sender": {"id": str(i)}, "message": {"mid": f"bench.{i}", "text": texts[i % len(texts)]}}
+                  for i in range(first, first + n)]
+        body = json.dumps({"object": "page", "entry": [{"id": "p", "messaging": events}]}).encode()
+        start = time.perf_counter()
+        response = requests.post(url + "/webhook/messenger", data=body, timeout=30, headers={
+            messenger.SIGNATURE_HEADER: messenger.sign(body, "bench-secret"), "content-type": "application/json"})
+        assert response.status_code == 200, response.text
+        return time.perf_counter() - start
+
+    def counters() -> tuple[dict, float]:
+        start = time.perf_counter()
+        health = requests.get(url + "/healthz", timeout=30).json()["webhook"]
+        return health, time.perf_counter() - start
+
+    first_post = post(0, 100)
+    health_ms, deadline = [], time.perf_counter() + TIME_LIMIT_S
+    while time.perf_counter() < deadline:
+        health, seconds = counters()
+        health_ms.append(seconds * 1000)
+        if health["answered"] + health["failed"] >= 100:
+            break
+        time.sleep(0.05)
+    for batch in range(10):  # 1,000 more events, ten signed POSTs of 100 (the body limit is 64 KiB)
+        post(100 + 100 * batch, 100)
+    while time.perf_counter() < deadline:
+        health, _ = counters()
+        if health["answered"] + health["failed"] >= 1100:
+            break
+        time.sleep(0.2)
+    return [
+        {"measure": "webhook: signed POST of 100 events answered in (s)", "value": first_post, "target": "<= 1",
+         "ok": bool(first_post <= 1)},
+        {"measure": "webhook: /healthz while the 100 replies are worked off, max ms", "value": max(health_ms),
+         "target": "<= 250", "ok": bool(max(health_ms) <= 250)},
+        {"measure": "webhook: of 1,100 events, answered / failed / dropped",
+         "value": f"{health['answered']} / {health['failed']} / {health['dropped']}",
+         "target": "all answered or counted", "ok": bool(health["answered"] + health["failed"] + health["dropped"]
+                                                          == 1100)},
+        {"measure": "webhook: replies the fake Graph API received", "value": len(received), "target": "", "ok": ""},
+    ]
+
+
 def main() -> None:
     texts = messages(max(CHAT_REQUESTS, EMOJI_REQUESTS))
+    graph, received = fake_graph_api()
+    os.environ.update(PAGE_ACCESS_TOKEN="bench-token", APP_SECRET="bench-secret", VERIFY_TOKEN="bench-verify",
+                      GRAPH_API_URL=f"http://127.0.0.1:{graph.server_address[1]}/v21.0")
     server, url = serve.start_in_background(["--rate", "0", "--generators", ""],
                                             log_path=paths.generated("logs", "bench_serve_server.log"), timeout=180)
     rows = []
@@ -113,9 +197,11 @@ def main() -> None:
         rows.append({"measure": "mean chat batch size (last 100 batches)",
                      "value": requests.get(url + "/healthz", timeout=5).json()["mean_chat_batch"], "target": "",
                      "ok": ""})
+        rows.extend(webhook_rows(url, texts, received))
     finally:
         server.terminate()
         server.wait(timeout=30)
+        graph.shutdown()
     per_request = model_per_request(texts[:5])
     rows.append({"measure": "original recipe, model loaded per request: s per request (median of 5)",
                  "value": per_request, "target": "", "ok": ""})

@@ -473,7 +473,7 @@ def detect_format(path: str | Path) -> str:
         raise ChatFormatError(path, "JSON file of an unknown app (neither a Messenger/Instagram nor a Telegram "
                                     "export); pass --format messenger or --format telegram (make bot FORMAT=...) if it "
                                     "is one of them")
-    if any(match_header(clean_invisible(line).replace("،", ",")) for line in start.splitlines()[:50]):
+    if any(match_header(clean_invisible(line)) for line in start.splitlines()[:50]):
         return "whatsapp"
     raise ChatFormatError(path, f"cannot tell the format (which app wrote this file); pass --format NAME "
                                 f"(make bot FORMAT=NAME), one of {', '.join(PARSERS)}")

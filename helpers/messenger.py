@@ -16,9 +16,12 @@ With any of them missing the webhook is disabled and says so. ``GRAPH_API_URL`` 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import os
+import random
+import time
 from dataclasses import dataclass
 
 #: Where replies are sent unless ``GRAPH_API_URL`` says otherwise.
@@ -85,11 +88,13 @@ def verify_challenge(params: dict, verify_token: str) -> str | None:
     return params.get("hub.challenge", "")
 
 
-def text_messages(payload) -> list[tuple[str, str]]:
-    """``(sender id, text)`` for every text message in a webhook body; echoes, reads and stickers are skipped.
+def message_events(payload) -> list[tuple[str, str, str | None]]:
+    """``(sender id, text, message id)`` for every text message in a webhook body.
 
-    Facebook batches events: ``{"object": "page", "entry": [{"messaging": [event, ...]}, ...]}``.
-    Anything not shaped like that yields nothing (never an exception). Taught in: 06_deployment.
+    Facebook batches events: ``{"object": "page", "entry": [{"messaging": [event, ...]}, ...]}``;
+    echoes, reads and stickers are skipped, and anything not shaped like that yields nothing
+    (never an exception). The message id (``mid``) lets the server answer a redelivered event
+    once only. Taught in: 06_deployment.
     """
     found = []
     if not isinstance(payload, dict) or payload.get("object") != "page":
@@ -104,31 +109,89 @@ def text_messages(payload) -> list[tuple[str, str]]:
             message = event.get("message")
             if not isinstance(message, dict) or message.get("is_echo"):
                 continue
-            text = message.get("text")
+            text, mid = message.get("text"), message.get("mid")
             if isinstance(sender, str) and sender and isinstance(text, str) and text.strip():
-                found.append((sender, text))
+                found.append((sender, text, mid if isinstance(mid, str) and mid else None))
     return found
 
 
-class SendClient:
-    """Send replies through the Graph API's ``/me/messages``. Taught in: 06_deployment."""
+def text_messages(payload) -> list[tuple[str, str]]:
+    """``(sender id, text)`` for every text message in a webhook body (:func:`message_events` without ids).
 
-    def __init__(self, config: MessengerConfig, timeout: float = 10.0):
-        self.config, self.timeout = config, timeout
+    Taught in: 06_deployment.
+    """
+    return [(sender, text) for sender, text, _ in message_events(payload)]
+
+
+class SeenMessages:
+    """Message ids seen in the last ``seconds`` (at most ``limit`` of them): Facebook redelivers an event
+    it thinks was not answered, and the same message must not be answered twice. Taught in: 06_deployment."""
+
+    def __init__(self, seconds: float = 3600.0, limit: int = 100_000):
+        self.seconds, self.limit = seconds, limit
+        self._seen: dict[str, float] = {}  # insertion order is time order
+
+    def first_time(self, mid: str | None, now: float | None = None) -> bool:
+        """Record ``mid``; False when it was seen within ``seconds`` (None ids always count as new)."""
+        if mid is None:
+            return True
+        now = time.monotonic() if now is None else now
+        while self._seen:
+            oldest, stamp = next(iter(self._seen.items()))
+            if now - stamp <= self.seconds and len(self._seen) < self.limit:
+                break
+            del self._seen[oldest]
+        if mid in self._seen:
+            return False
+        self._seen[mid] = now
+        return True
+
+
+class SendClient:
+    """Send replies through the Graph API's ``/me/messages`` with one shared HTTP client.
+
+    A 5xx, a 429 or no answer at all is retried ``retries`` times, waiting ``backoff`` seconds and
+    twice as long each time (plus a little jitter). Taught in: 06_deployment.
+    """
+
+    def __init__(self, config: MessengerConfig, timeout: float = 10.0, retries: int = 3, backoff: float = 0.5):
+        self.config, self.timeout, self.retries, self.backoff = config, timeout, retries, backoff
+        self._client = None
+        self._loop = None
 
     def request(self, recipient: str, text: str) -> tuple[str, dict, dict]:
         """The URL, query parameters and JSON body of one Send API call."""
         return (f"{self.config.graph_api_url}/me/messages", {"access_token": self.config.page_access_token},
                 {"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": {"text": text}})
 
-    async def send(self, recipient: str, text: str) -> int:
-        """Send ``text`` to ``recipient``; return the HTTP status (or 0 when the API could not be reached)."""
+    def _http(self):
+        import httpx2 as httpx
+
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:  # one client per event loop, made once
+            self._client = httpx.AsyncClient(timeout=self.timeout,
+                                             limits=httpx.Limits(max_connections=20, max_keepalive_connections=20))
+            self._loop = loop
+        return self._client
+
+    async def send(self, recipient: str, text: str) -> tuple[int, int]:
+        """Send ``text`` to ``recipient``; return (the last HTTP status or 0 when unreachable, attempts made)."""
         import httpx2 as httpx
 
         url, params, body = self.request(recipient, text)
-        try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
-                response = await client.post(url, params=params, json=body)
-            return response.status_code
-        except httpx.HTTPError:
-            return 0
+        status = 0
+        for attempt in range(1, self.retries + 2):
+            try:
+                status = (await self._http().post(url, params=params, json=body)).status_code
+            except httpx.HTTPError:
+                status = 0
+            if status and status != 429 and status < 500 or attempt > self.retries:
+                return status, attempt
+            await asyncio.sleep(self.backoff * 2 ** (attempt - 1) * (1 + 0.1 * random.random()))
+        return status, self.retries + 1
+
+    async def aclose(self) -> None:
+        """Close the shared client (the server calls it at shutdown)."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

@@ -48,7 +48,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import chatbot, emoji_suggest
-from .messenger import SIGNATURE_HEADER, MessengerConfig, SendClient, signature_ok, text_messages, verify_challenge
+from .messenger import (SIGNATURE_HEADER, MessengerConfig, SeenMessages, SendClient, message_events, signature_ok,
+                        verify_challenge)
 
 log = logging.getLogger("talk_like_you.serve")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -79,6 +80,8 @@ class Settings:
     batch_window_ms: float = 2.0         # wait this long for more requests before decoding a batch
     timeout_s: float = 10.0              # a model call slower than this answers 503
     max_pending_generations: int = 4     # /api/generate calls queued or running before 429
+    webhook_queue: int = 10_000          # Messenger messages waiting for a reply; more are dropped (and logged)
+    webhook_workers: int = 16            # replies worked on at once (they are decoded in the same batches)
     messenger: MessengerConfig = field(default_factory=MessengerConfig.from_env)
 
 
@@ -135,6 +138,74 @@ class Models:
 
 
 # --------------------------------------------------------------------------- batching and limits
+
+
+class WebhookQueue:
+    """Messenger messages waiting for a reply, worked off in the background.
+
+    The webhook answers Facebook at once (it retries anything slower than a few seconds) and
+    :meth:`offer`s the messages here; ``workers`` tasks call ``answer(sender, text)`` for each.
+    A message id seen in the last hour is not queued again; when the queue is full, messages
+    are dropped and counted. The counters appear on ``/healthz``. Taught in: 06_deployment.
+    """
+
+    def __init__(self, answer: Callable[[str, str], Any], maxsize: int = 10_000, workers: int = 16):
+        self.answer, self.maxsize, self.workers = answer, maxsize, workers
+        self.seen = SeenMessages()
+        self.counts = {"queued": 0, "answered": 0, "failed": 0, "duplicates": 0, "dropped": 0}
+        self._queue: asyncio.Queue | None = None
+        self._tasks: list[asyncio.Task] = []
+
+    def start(self) -> None:
+        self._queue = asyncio.Queue(self.maxsize)
+        self._tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    @property
+    def pending(self) -> int:
+        return self._queue.qsize() if self._queue is not None else 0
+
+    def offer(self, events: list[tuple[str, str, str | None]]) -> dict:
+        """Queue new messages; return how many were received, queued, seen before and dropped."""
+        if self._queue is None:
+            self.start()
+        queued = duplicates = dropped = 0
+        for sender_id, text, mid in events:
+            if not self.seen.first_time(mid):
+                duplicates += 1
+                continue
+            try:
+                self._queue.put_nowait((sender_id, text))
+                queued += 1
+            except asyncio.QueueFull:
+                dropped += 1
+        for name, n in (("queued", queued), ("duplicates", duplicates), ("dropped", dropped)):
+            self.counts[name] += n
+        if dropped:
+            log.warning("webhook queue full (%d waiting): %d messages dropped", self.maxsize, dropped)
+        return {"received": len(events), "queued": queued, "duplicates": duplicates, "dropped": dropped}
+
+    async def _work(self) -> None:
+        while True:
+            sender_id, text = await self._queue.get()
+            try:
+                ok = await self.answer(sender_id, text)
+            except Exception as err:  # noqa: BLE001 - a worker must outlive any one message
+                log.warning("webhook reply failed: %s", type(err).__name__)
+                ok = False
+            finally:
+                self._queue.task_done()
+            self.counts["answered" if ok else "failed"] += 1
+
+    async def join(self) -> None:
+        """Wait until every queued message has been answered or has failed (tests, shutdown)."""
+        if self._queue is not None:
+            await self._queue.join()
 
 
 class Batcher:
@@ -389,6 +460,20 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
     chats = Batcher(chat_batch, model_thread, settings.max_batch, window)
     emojis = Batcher(emoji_batch, model_thread, settings.max_batch, window)
 
+    async def answer(sender_id: str, text: str) -> bool:
+        """Decode a reply to one Messenger message and send it; log (without the text) what went wrong."""
+        try:
+            result = await call(chats, greedy_key(), text)
+        except (ValueError, HTTPException) as err:
+            log.warning("webhook: no reply decoded (%s)", getattr(err, "status_code", type(err).__name__))
+            return False
+        status, attempts = await sender.send(sender_id, result["reply"])
+        if not 200 <= status < 300:
+            log.warning("Send API answered %s after %d attempt(s)", status or "nothing (unreachable)", attempts)
+        return 200 <= status < 300
+
+    webhook = WebhookQueue(answer, settings.webhook_queue, settings.webhook_workers)
+
     @asynccontextmanager
     async def lifespan(app):
         if state["models"] is None:
@@ -396,9 +481,12 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
                 model_thread, lambda: Models.load(settings.bot, settings.generators, progress=log.info))
         chats.start()
         emojis.start()
+        webhook.start()
         if not settings.messenger.enabled:
             log.warning("Messenger webhook disabled: set %s to enable it", ", ".join(settings.messenger.missing))
         yield
+        await webhook.stop()
+        await sender.aclose()
         await chats.stop()
         await emojis.stop()  # the worker threads stay: a test client may start the app again
 
@@ -481,6 +569,7 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         return {"status": "ok", "uptime_s": round(time.time() - state["started"], 1),
                 "bot": m.bot.name, "generators": sorted(m.generators),
                 "messenger": "enabled" if settings.messenger.enabled else "disabled",
+                "webhook": {**webhook.counts, "pending": webhook.pending},
                 "mean_chat_batch": round(sum(recent) / len(recent), 2) if recent else None}
 
     @app.post("/api/chat", response_model=ChatResponse, tags=["chat"])
@@ -538,7 +627,10 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
 
     @app.post("/webhook/messenger", tags=["messenger"])
     async def messenger_events(request: Request):
-        """Incoming messages: the body must carry a valid ``X-Hub-Signature-256``; each text gets a reply."""
+        """Incoming messages: the body must carry a valid ``X-Hub-Signature-256``; each new text gets a reply.
+
+        The answer comes at once (``received``, ``queued``, ``duplicates``, ``dropped``); the replies are
+        decoded and sent in the background (:class:`WebhookQueue`)."""
         import json
 
         if not settings.messenger.enabled:
@@ -550,22 +642,10 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
             payload = json.loads(body)
         except (ValueError, RecursionError):  # RecursionError: nested too deeply to be an event
             raise HTTPException(400, "the body is not JSON (or is nested too deeply)") from None
-        messages = text_messages(payload)
-
-        async def answer(sender_id: str, text: str) -> bool:
-            try:
-                result = await call(chats, greedy_key(), text)
-            except (ValueError, HTTPException):
-                return False
-            status = await sender.send(sender_id, result["reply"])
-            if not 200 <= status < 300:
-                log.warning("Send API answered %s", status or "nothing (unreachable)")
-            return 200 <= status < 300
-
-        sent = await asyncio.gather(*(answer(sender_id, text) for sender_id, text in messages))  # one batch
-        return {"received": len(messages), "replied": sum(sent)}
+        return webhook.offer(message_events(payload))  # 200 at once; the replies are worked off in the background
 
     app.state.settings, app.state.chats, app.state.emojis, app.state.limiter = settings, chats, emojis, limiter
+    app.state.webhook = webhook
     app.state.runtime = state  # {"models": Models or None, "started": time}: tests may hand in models late
     return app
 

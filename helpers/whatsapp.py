@@ -82,11 +82,11 @@ _TIME = (
     rf"(?:(?P<mer1>{_MERIDIEM})\s?)?(?P<h>\d{{1,2}})[:.](?P<mi>\d{{2}})(?:[:.](?P<se>\d{{2}}))?"
     rf"(?:\s?(?P<mer2>{_MERIDIEM})(?![^\W\d_]))?"
 )
-_AT = r"(?:,\s?|\s)(?:(?:klo|kl\.|at|um|à|às|a las|alle|в|о|lúc|saat|pukul|om)\s)?"
+_AT = r"(?:[,،]\s?|\s)(?:(?:klo|kl\.|at|um|à|às|a las|alle|в|о|lúc|saat|pukul|om)\s)?"
 
 
 def _header(date: str, bracketed: bool, time_first: bool) -> re.Pattern:
-    stamp = rf"{_TIME},?\s{date}" if time_first else rf"{date}{_AT}{_TIME}"
+    stamp = rf"{_TIME}[,،]?\s{date}" if time_first else rf"{date}{_AT}{_TIME}"
     if bracketed:
         return re.compile(rf"^\[{stamp}\]\s?(?P<rest>.*)$", re.I | re.S)
     return re.compile(rf"^{stamp}(?:\s?[-–—]\s|:\s)(?P<rest>.*)$", re.I | re.S)
@@ -107,8 +107,8 @@ _TWELVE_HOUR = re.compile(rf"(?:{_MERIDIEM})", re.I)
 
 
 def _prepare(line: str) -> str:
-    """Remove invisible marks and exotic spaces; the Arabic comma becomes a comma."""
-    return clean_invisible(line).replace("،", ",")
+    """Remove invisible marks and exotic spaces (the grammar reads the Arabic comma ``،`` as a comma)."""
+    return clean_invisible(line)
 
 
 def match_header(line: str) -> re.Match | None:

@@ -15,7 +15,7 @@ names = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Cf"
                 min_size=1, max_size=20).map(str.strip).filter(bool)
 # Message lines: any printable text; continuation lines must not look like a message header.
 lines = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Cf")), min_size=1, max_size=40) \
-    .map(str.strip).filter(lambda t: t and not match_header(chats.clean_invisible(t).replace("،", ","))
+    .map(str.strip).filter(lambda t: t and not match_header(chats.clean_invisible(t))
                            and notices().classify(chats.clean_invisible(t)) is None
                            and notices().split_placeholder(chats.clean_invisible(t))[0] is None
                            and notices().strip_suffix(chats.clean_invisible(t))[1] is None)

@@ -291,14 +291,30 @@ def test_rate_limiter_memory_is_bounded():
 # --------------------------------------------------------------------------- Messenger
 class FakeGraphAPI(BaseHTTPRequestHandler):
     received: list = []
+    fail_first = 0      # answer this many requests with 500 first (a flaky Graph API)
+    status = 200        # then this status (500: the API is down)
+    delay = 0.0         # seconds before answering (a slow API)
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real API: the client reuses its connections
 
     def do_POST(self):  # noqa: N802
+        import time
+
         body = self.rfile.read(int(self.headers["content-length"]))
+        time.sleep(FakeGraphAPI.delay)
+        if FakeGraphAPI.fail_first > 0 or FakeGraphAPI.status != 200:
+            FakeGraphAPI.fail_first -= 1
+            self.send_response(500)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+            return
         FakeGraphAPI.received.append({"path": self.path, "body": json.loads(body)})
         self.send_response(200)
+        reply = b'{"recipient_id": "1", "message_id": "m"}'
+        self.send_header("content-length", str(len(reply)))
         self.send_header("content-type", "application/json")
         self.end_headers()
-        self.wfile.write(b'{"recipient_id": "1", "message_id": "m"}')
+        self.wfile.write(reply)
 
     def log_message(self, *args):
         pass
@@ -306,17 +322,32 @@ class FakeGraphAPI(BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def graph_api():
-    server = HTTPServer(("127.0.0.1", 0), FakeGraphAPI)
+    from http.server import ThreadingHTTPServer
+
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # the app opens up to 20 connections at once
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", 0), FakeGraphAPI)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    FakeGraphAPI.received = []
+    FakeGraphAPI.received, FakeGraphAPI.fail_first, FakeGraphAPI.status, FakeGraphAPI.delay = [], 0, 200, 0.0
     yield f"http://127.0.0.1:{server.server_port}/v21.0"
     server.shutdown()
 
 
-def event(text, sender="123"):
+def event(text, sender="123", mid="m1"):
     return {"object": "page", "entry": [{"id": "p", "messaging": [
-        {"sender": {"id": sender}, "recipient": {"id": "p"}, "message": {"mid": "m1", "text": text}}]}]}
+        {"sender": {"id": sender}, "recipient": {"id": "p"}, "message": {"mid": mid, "text": text}}]}]}
+
+
+def wait_for(condition, seconds=20.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 def test_messenger_webhook_end_to_end(models, graph_api):
@@ -330,7 +361,8 @@ def test_messenger_webhook_end_to_end(models, graph_api):
         body = json.dumps(event("hey, how was your day?")).encode()
         good = {messenger.SIGNATURE_HEADER: messenger.sign(body, "app-secret"), "content-type": "application/json"}
         response = c.post("/webhook/messenger", content=body, headers=good)
-        assert response.json() == {"received": 1, "replied": 1}
+        assert response.json() == {"received": 1, "queued": 1, "duplicates": 0, "dropped": 0}
+        wait_for(lambda: len(FakeGraphAPI.received) == 1)
         sent = FakeGraphAPI.received[-1]
         assert sent["path"].startswith("/v21.0/me/messages?access_token=page-token")
         assert sent["body"]["recipient"] == {"id": "123"}
@@ -349,6 +381,84 @@ def test_messenger_webhook_end_to_end(models, graph_api):
         big = b"x" * 70_000
         assert_json_error(c.post("/webhook/messenger", content=iter([big]), headers={
             messenger.SIGNATURE_HEADER: messenger.sign(big, "app-secret")}), 413)
+
+
+def signed_post(c, payload, secret="app-secret"):
+    body = json.dumps(payload).encode()
+    return c.post("/webhook/messenger", content=body, headers={
+        messenger.SIGNATURE_HEADER: messenger.sign(body, secret), "content-type": "application/json"})
+
+
+def many_events(n, start=0):
+    return {"object": "page", "entry": [{"id": "p", "messaging": [
+        {"sender": {"id": str(i)}, "message": {"mid": f"mid.{i}", "text": f"hey, how was your day {i}?"}}
+        for i in range(start, start + n)]}]}
+
+
+def test_webhook_answers_at_once_and_works_off_the_replies(models, graph_api):
+    import time
+
+    FakeGraphAPI.delay = 0.02  # a Graph API that takes its time
+    config = MessengerConfig("page-token", "app-secret", "verify-me", graph_api)
+    with make_client(models, messenger=config) as c:
+        start = time.perf_counter()
+        response = signed_post(c, many_events(100))
+        answered_in = time.perf_counter() - start
+        assert response.status_code == 200 and response.json()["queued"] == 100
+        assert answered_in < 1.0, f"the webhook took {answered_in:.2f} s to answer"
+        health = []
+        while c.app.state.webhook.pending or len(FakeGraphAPI.received) < 100:
+            start = time.perf_counter()
+            assert c.get("/healthz").status_code == 200
+            health.append(time.perf_counter() - start)
+            time.sleep(0.05)
+            assert len(health) < 2000, "the replies were not worked off"
+        wait_for(lambda: len(FakeGraphAPI.received) == 100)
+        assert max(health) < 0.25, f"/healthz took up to {max(health) * 1000:.0f} ms while replies were sent"
+        assert {m["body"]["recipient"]["id"] for m in FakeGraphAPI.received} == {str(i) for i in range(100)}
+        # Facebook redelivers what it thinks was not answered: the same message ids are not answered twice
+        again = signed_post(c, many_events(100)).json()
+        assert again == {"received": 100, "queued": 0, "duplicates": 100, "dropped": 0}
+        assert c.get("/healthz").json()["webhook"]["answered"] == 100
+
+
+def test_webhook_retries_a_flaky_api_and_logs_a_dead_one(models, graph_api, caplog):
+    config = MessengerConfig("page-token", "app-secret", "verify-me", graph_api)
+    with make_client(models, messenger=config) as c:
+        FakeGraphAPI.fail_first = 2  # two 500s, then it works
+        with caplog.at_level(logging.WARNING):
+            signed_post(c, event("are you there?", mid="flaky"))
+            wait_for(lambda: len(FakeGraphAPI.received) == 1)
+            FakeGraphAPI.status = 500  # down for good
+            signed_post(c, event("hello??", mid="down"))
+            wait_for(lambda: c.app.state.webhook.counts["failed"] == 1, seconds=30)
+        counts = c.get("/healthz").json()["webhook"]
+        assert counts["answered"] == 1 and counts["failed"] == 1
+        logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "talk_like_you.serve")
+        assert "Send API answered 500 after 4 attempt(s)" in logged
+        assert "hello" not in logged and "are you there" not in logged  # never the message text
+
+
+def test_a_full_webhook_queue_drops_and_counts(models, graph_api, caplog):
+    config = MessengerConfig("page-token", "app-secret", "verify-me", graph_api)
+    with make_client(models, messenger=config, webhook_queue=10, webhook_workers=1) as c:
+        FakeGraphAPI.delay = 0.2
+        with caplog.at_level(logging.WARNING):
+            result = signed_post(c, many_events(50)).json()
+        assert result["received"] == 50 and result["dropped"] >= 30 and result["queued"] + result["dropped"] == 50
+        assert "messages dropped" in caplog.text
+        FakeGraphAPI.delay = 0.0
+        wait_for(lambda: c.app.state.webhook.counts["answered"] + c.app.state.webhook.counts["failed"]
+                 == result["queued"], seconds=30)
+
+
+def test_seen_messages_forget_after_an_hour_and_stay_bounded():
+    seen = messenger.SeenMessages(seconds=3600, limit=3)
+    assert seen.first_time("a", now=0) and not seen.first_time("a", now=10)
+    assert seen.first_time("a", now=3700)  # an hour later it is new again
+    for i, mid in enumerate("bcde"):
+        seen.first_time(mid, now=3700 + i)
+    assert len(seen._seen) <= 3 and seen.first_time(None)
 
 
 def test_messenger_disabled_says_which_variables_are_missing(client):
