@@ -112,11 +112,10 @@ def _looks_binary(data: bytes) -> int | None:
     return None if offset < 0 else offset
 
 
-def _decode_text(data: bytes, path: Path, skipped: Counter | None = None) -> str:
-    """Decode an export's bytes as UTF-8 (BOM and UTF-16 exports included).
+def _decode_text(data: bytes, path: Path) -> str:
+    """Decode a JSON or HTML export's bytes as UTF-8 (BOM and UTF-16 included); anything else is an error.
 
-    Lines that are not UTF-8 are skipped and counted when ``skipped`` is given;
-    a file that is mostly not UTF-8 (or binary) is an error.
+    (WhatsApp's text files go through :func:`text_lines`, which skips and counts single bad lines.)
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -129,22 +128,9 @@ def _decode_text(data: bytes, path: Path, skipped: Counter | None = None) -> str
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        if skipped is None:
-            line = data[: err.start].count(b"\n") + 1
-            raise ChatFormatError(path, f"not UTF-8 text (byte 0x{data[err.start]:02x}); re-export the chat, "
-                                        "or convert it with `iconv -f cp1252 -t utf-8`", line) from None
-    lines, bad, first_bad = [], 0, None
-    for number, raw in enumerate(data.split(b"\n"), 1):
-        try:
-            lines.append(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            bad += 1
-            first_bad = first_bad or number
-    if bad * 2 > len(lines) + bad:
-        raise ChatFormatError(path, f"not UTF-8 text ({bad} of {len(lines) + bad} lines are not); convert it "
-                                    "with `iconv -f cp1252 -t utf-8`", first_bad)
-    skipped["line not UTF-8"] += bad
-    return "\n".join(lines).lstrip("\ufeff")
+        line = data[: err.start].count(b"\n") + 1
+        raise ChatFormatError(path, f"not UTF-8 text (byte 0x{data[err.start]:02x}); re-export the chat, "
+                                    "or convert it with `iconv -f cp1252 -t utf-8`", line) from None
 
 
 def _load_json(path: Path):
@@ -210,8 +196,7 @@ def text_lines(path: Path, skipped: Counter) -> Iterator[Iterator[str]]:
                 if archive.getinfo(name).file_size == 0:
                     raise ChatFormatError(path, "the chat inside the zip is empty")
                 raw = archive.open(name)
-                with archive.open(name) as member:
-                    head = member.read(65536)
+                head = raw.peek(65536)  # enough to see a byte-order mark or a NUL
             except (zipfile.BadZipFile, OSError) as err:
                 raise ChatFormatError(path, f"broken zip file ({err})") from None
         else:

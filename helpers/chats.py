@@ -50,7 +50,8 @@ from .chat_notices import notices
 from .chat_records import (MAX_FILE_BYTES, MAX_TEXT_CHARS, ChatFormatError, Message, ParseResult,  # noqa: F401
                            _decode_text, _keep_text, _load_json, _looks_binary, _read_bytes, clean_invisible,
                            describe_skipped, read_head)
-from .whatsapp import DATE_ORDERS, infer_date_order, match_header, parse_whatsapp, whatsapp_date_order  # noqa: F401
+from .whatsapp import (DATE_ORDERS, infer_date_order, match_header, meridiem, parse_whatsapp,  # noqa: F401
+                       whatsapp_date_order)
 
 
 # --------------------------------------------------------------------------- Facebook Messenger and Instagram JSON
@@ -128,8 +129,6 @@ def parse_messenger(path: str | Path) -> ParseResult:
 # --------------------------------------------------------------------------- Facebook Messenger HTML
 _CJK_DATE = re.compile(r"(\d{4})\s?[年년]\s?(\d{1,2})\s?[月월]\s?(\d{1,2})\s?[日일]?")
 _CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?")
-_PM_WORDS = {"pm", "p.m.", "p. m.", "nachm.", "م", "下午", "午後", "오후", "ch", "ös", "μμ", "μ.μ."}
-_AM_WORDS = {"am", "a.m.", "a. m.", "vorm.", "ص", "上午", "午前", "오전", "sa", "öö", "πμ", "π.μ."}
 #: Languages whose month names the Messenger HTML date reader knows (CLDR data, through babel).
 MONTH_LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl", "pl", "cs", "ru", "uk", "tr", "id", "ms", "vi", "sv",
                    "da", "nb", "fi", "ro", "hu", "el", "ca", "hr", "sk", "sl", "bg", "sr", "lt", "lv", "et", "tl",
@@ -168,11 +167,10 @@ def parse_html_date(text: str) -> datetime | None:
     if clock is None:
         return None
     hour, minute, second = int(clock[1]), int(clock[2]), int(clock[3] or 0)
-    lowered = text.lower()
-    words = set(re.findall(r"[^\W\d_]+\.?(?:\s?[^\W\d_]\.)?", lowered)) | {lowered[clock.end():].strip()[:5]}
-    if words & _PM_WORDS or re.search(r"\d\s?pm\b|下午|午後|오후", lowered):
+    marker = meridiem(text)  # the same markers the WhatsApp grammar reads
+    if marker == "pm":
         hour = hour % 12 + 12
-    elif words & _AM_WORDS or re.search(r"\d\s?am\b|上午|午前|오전", lowered):
+    elif marker == "am":
         hour = hour % 12
     date_part = text[: clock.start()] + " " + text[clock.end():]
     cjk = _CJK_DATE.search(date_part)

@@ -202,11 +202,6 @@ class WebhookQueue:
                 self._queue.task_done()
             self.counts["answered" if ok else "failed"] += 1
 
-    async def join(self) -> None:
-        """Wait until every queued message has been answered or has failed (tests, shutdown)."""
-        if self._queue is not None:
-            await self._queue.join()
-
 
 class Batcher:
     """Collect concurrent requests and run them as batches on one worker thread.

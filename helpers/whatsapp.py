@@ -44,9 +44,28 @@ DATE_ORDERS = ("dmy", "mdy", "ymd", "ydm")
 
 # Morning and afternoon markers: English (with dots and spaces), German, Arabic, Chinese, Japanese,
 # Korean, Turkish, Vietnamese, Greek, Indonesian/Malay.
-_AM = ("am", "a.m.", "a. m.", "a.m", "vorm.", "ص", "上午", "午前", "오전", "öö", "sa", "πμ", "π.μ.")
-_PM = ("pm", "p.m.", "p. m.", "p.m", "nachm.", "م", "下午", "午後", "오후", "ös", "ch", "μμ", "μ.μ.")
-_MERIDIEM = "|".join(re.escape(m) for m in sorted(_AM + _PM, key=len, reverse=True))
+AM_MARKERS = ("am", "a.m.", "a. m.", "a.m", "vorm.", "ص", "上午", "午前", "오전", "öö", "sa", "πμ", "π.μ.")
+PM_MARKERS = ("pm", "p.m.", "p. m.", "p.m", "nachm.", "م", "下午", "午後", "오후", "ös", "ch", "μμ", "μ.μ.")
+_MERIDIEM = "|".join(re.escape(m) for m in sorted(AM_MARKERS + PM_MARKERS, key=len, reverse=True))
+_CJK_MARKERS = ("上午", "午前", "오전", "下午", "午後", "오후")  # written next to other letters, without spaces
+_MARKER_IN_TEXT = re.compile(
+    "|".join(_CJK_MARKERS)
+    + "|(?<![^\\W\\d_])(?:"
+    + "|".join(re.escape(m) for m in sorted(set(AM_MARKERS + PM_MARKERS) - set(_CJK_MARKERS), key=len, reverse=True))
+    + ")(?![^\\W\\d_])",
+    re.I,
+)
+
+
+def meridiem(text: str) -> str | None:
+    """``"am"`` or ``"pm"`` when ``text`` holds a morning/afternoon marker as a word of its own, else None.
+
+    Shared by the WhatsApp grammar's markers and Messenger's HTML dates. Taught in: 01_corpus_download.
+    """
+    found = _MARKER_IN_TEXT.search(text.lower())
+    if found is None:
+        return None
+    return "pm" if found.group() in PM_MARKERS else "am"
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -103,7 +122,6 @@ HEADERS = tuple(
 _MAY_START = re.compile(
     rf"^(?:\[|\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|令和|平成|昭和|{_MERIDIEM})", re.I
 )
-_TWELVE_HOUR = re.compile(rf"(?:{_MERIDIEM})", re.I)
 
 
 def _prepare(line: str) -> str:
@@ -235,7 +253,7 @@ def _clock(found: re.Match) -> tuple[int, int, int]:
     if marker:
         if hour > 12:
             raise ValueError(f"hour {hour} in a 12-hour time")
-        hour = hour % 12 + (12 if marker in _PM else 0)  # "12:05 AM" is 00:05, and so is "00:05 AM"
+        hour = hour % 12 + (12 if marker in PM_MARKERS else 0)  # "12:05 AM" is 00:05, and so is "00:05 AM"
     return hour, minute, second
 
 
@@ -266,7 +284,6 @@ class _Survey:
     order: str
     names: Counter
     first_year: int | None
-    headers: int
 
 
 def _survey(path: Path, date_order: str) -> _Survey:
@@ -301,7 +318,7 @@ def _survey(path: Path, date_order: str) -> _Survey:
     order = votes.best() if date_order == "auto" else date_order
     if order not in DATE_ORDERS:
         raise ValueError(f"unknown date order {date_order!r}; choose auto or one of {', '.join(DATE_ORDERS)}")
-    return _Survey(order, names, first_year, headers)
+    return _Survey(order, names, first_year)
 
 
 def _named_date(found: re.Match, year_hint: int | None) -> tuple[int, int, int]:
