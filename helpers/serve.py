@@ -385,6 +385,13 @@ class EmojiScore(BaseModel):
     score: float
 
 
+class EmojiWhy(EmojiScore):
+    name: str = Field(description="the emoji's CLDR name")
+    mood: float = Field(description="how well its sentiment fits the message's (weighted term of the score)")
+    topic: float = Field(description="how close it comes to the message's words (weighted term)")
+    habit: float = Field(description="how often it is used at all (weighted term)")
+
+
 class ChatResponse(BaseModel):
     reply: str
     emoji: list[EmojiScore]
@@ -393,10 +400,11 @@ class ChatResponse(BaseModel):
 class EmojiRequest(Strict):
     message: str = _message()
     k: int = Field(5, ge=1, le=MAX_EMOJI)
+    why: bool = Field(False, description="also say why each emoji was chosen: its mood, topic and habit terms")
 
 
 class EmojiResponse(BaseModel):
-    emoji: list[EmojiScore]
+    emoji: list[EmojiWhy | EmojiScore]
 
 
 class GenerateRequest(Strict):
@@ -448,8 +456,14 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         emoji = scored(m.suggester.suggest_batch(replies, k=k)) if k else [[] for _ in replies]
         return [{"reply": r, "emoji": em} for r, em in zip(replies, emoji)]
 
-    def emoji_batch(k, messages: list[str]) -> list[list[dict]]:
-        return scored(state["models"].suggester.suggest_batch(messages, k=k))
+    def emoji_batch(key, messages: list[str]) -> list[list[dict]]:
+        k, why = key
+        suggester = state["models"].suggester
+        if not why:
+            return scored(suggester.suggest_batch(messages, k=k))
+        return [[{"emoji": e["emoji"], "score": round(e["probability"], 4), "name": e["name"],
+                  **{part: e[part] for part in ("mood", "topic", "habit")}} for e in row]
+                for row in suggester.explain_batch(messages, k=k)]
 
     window = settings.batch_window_ms / 1000
     chats = Batcher(chat_batch, model_thread, settings.max_batch, window)
@@ -583,8 +597,8 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
 
     @app.post("/api/emoji", response_model=EmojiResponse, tags=["emoji"])
     async def emoji(request: EmojiRequest):
-        """The ``k`` emoji that fit ``message`` best, with probabilities."""
-        return {"emoji": await call(emojis, request.k, request.message)}
+        """The ``k`` emoji that fit ``message`` best, with probabilities; with ``why`` also the three terms of each score."""
+        return {"emoji": await call(emojis, (request.k, request.why), request.message)}
 
     @app.post("/api/generate", response_model=GenerateResponse, tags=["generate"])
     async def generate(request: GenerateRequest):

@@ -134,8 +134,8 @@ def chatbot_module(bot):
 def emoji_module(suggester, k: int = 5):
     """A ``keras.export.ExportArchive`` whose ``serve`` endpoint gives the top ``k`` emoji and scores per string.
 
-    The same score as :class:`helpers.emoji_suggest.EmojiSuggester`: prior + sentiment term + name
-    term; emoji in the message count as sentiment evidence when they are one code point
+    The same score as :class:`helpers.emoji_suggest.EmojiSuggester`: mood + topic + habit, weighted;
+    emoji in the message count as sentiment evidence when they are one code point
     (with or without a variation selector). Taught in: 06_deployment.
     """
     import keras
@@ -146,7 +146,8 @@ def emoji_module(suggester, k: int = 5):
     emoji_index = _table([e.replace("\ufe0f", "") for e, _ in single], np.array([i for _, i in single], "int32"), -1)
     profiles = tf.constant(table.profiles, tf.float32)
     ratio = tf.constant(table.profiles.T / table.class_share()[:, None], tf.float32)  # p(c|e)/p(c): (classes, emoji)
-    prior = tf.constant(suggester.prior, tf.float32)
+    weights = suggester.weights
+    prior = tf.constant(suggester.habit_weight * suggester.prior, tf.float32)
     emoji_strings = tf.constant(table.emoji)
     kv = matcher.kv
     vectors = kv.vectors / (np.linalg.norm(kv.vectors, axis=1, keepdims=True) + 1e-9)
@@ -158,7 +159,8 @@ def emoji_module(suggester, k: int = 5):
     owners = tf.constant(matcher.owners, tf.int32)
     has_name = tf.constant(matcher.has_name)
     mean, std = tf.constant(matcher.mean, tf.float32), tf.constant(matcher.std, tf.float32)
-    weight, gate, size = float(suggester.name_weight), float(suggester.name_gate), len(table)
+    mood_weight, topic_weight, gate = float(weights["mood"]), float(weights["topic"]), float(weights["gate"])
+    size, min_cosine = len(table), float(matcher.min_cosine)
     model = suggester.model
 
     def serve(messages):
@@ -174,8 +176,12 @@ def emoji_module(suggester, k: int = 5):
         counts = tf.cast(found.row_lengths(), tf.float32)[:, None]
         probabilities = (probabilities + evidence) / (1.0 + counts)
         sentiment = tf.math.log(probabilities @ ratio)
-        # name term: best cosine between a content word and an emoji's name words, z-scored
+        # topic term: best cosine between a content word and an emoji's topic vectors, z-scored
         prepared_tokens = tf.strings.split(prepare_sentiment(tokens))
+        # a plural also brings its singular ("tacos" -> "taco"), as TopicMatcher.content_words does
+        plural = tf.strings.regex_full_match(prepared_tokens, ".*[^s]s")
+        singular = tf.where(plural, tf.strings.regex_replace(prepared_tokens, "s$", ""), "")
+        prepared_tokens = tf.concat([prepared_tokens, singular], axis=1)
         word_rows = tf.ragged.map_flat_values(word_row.lookup, prepared_tokens)
         word_rows = tf.ragged.boolean_mask(word_rows, word_rows >= 0)
         sims = tf.gather(word_vectors, word_rows.flat_values) @ tf.transpose(name_vectors)   # (words, names)
@@ -183,8 +189,8 @@ def emoji_module(suggester, k: int = 5):
         per_emoji = tf.transpose(tf.math.unsorted_segment_max(tf.transpose(per_message), owners, size))
         has_words = word_rows.row_lengths() > 0
         z = (per_emoji - mean) / std
-        z = tf.where(has_words[:, None] & has_name[None, :], z, 0.0)
-        score = prior[None, :] + sentiment + weight * tf.maximum(0.0, z - gate)
+        z = tf.where(has_words[:, None] & has_name[None, :] & (per_emoji >= min_cosine), z, 0.0)
+        score = prior[None, :] + mood_weight * sentiment + topic_weight * tf.maximum(0.0, z - gate)
         probabilities = tf.nn.softmax(score, axis=-1)
         top = tf.math.top_k(probabilities, k=k)
         return {"emoji": tf.gather(emoji_strings, top.indices), "scores": top.values}

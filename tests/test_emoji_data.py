@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpers import emoji_data
+from helpers import emoji_data, paths
 from helpers.corpora import package_file
 from helpers.text import tokenize
 
@@ -89,3 +89,75 @@ def test_sentiment_emoji_table_agrees_with_the_ranking(tmp_path):
     bad.write_text("sentiment,emoji,meaning\nhappy,😊,smile\n", encoding="utf-8")
     with pytest.raises(ValueError, match="unknown sentiment"):
         emoji_data.sentiment_emoji_table(bad)
+
+
+# --------------------------------------------------------------------------- CLDR keywords
+def test_emoji_keywords_table():
+    table = emoji_data.emoji_keywords()
+    assert len(table) > 1500
+    cake = emoji_data.keywords_of("🎂", table)
+    assert cake.name == "birthday cake" and {"birthday", "celebration", "dessert"} <= set(cake.keywords)
+    assert emoji_data.keywords_of("❤️", table) is emoji_data.keywords_of("❤", table)   # variation selector or not
+    assert emoji_data.keywords_of("x", table) is None
+    assert "steam" in emoji_data.keywords_of("😤", table).words
+
+
+def test_keyword_table_checksum_is_documented():
+    """data/README.md names the table's sha256: a hand edit of the table must update it."""
+    from helpers import zoo
+
+    digest = zoo.sha256_file(paths.data(emoji_data.KEYWORDS_FILE))
+    readme = paths.data("README.md").read_text(encoding="utf-8")
+    assert digest in readme, f"data/README.md does not name sha256 {digest} of {emoji_data.KEYWORDS_FILE}"
+    assert emoji_data.CLDR_SHA256 in readme
+
+
+def _cldr_tarball(path, annotations):
+    import io
+    import json
+    import tarfile
+
+    body = json.dumps({"annotations": {"identity": {}, "annotations": annotations}}).encode()
+    with tarfile.open(path, "w:gz") as archive:
+        info = tarfile.TarInfo("package/annotations/en/annotations.json")
+        info.size = len(body)
+        archive.addfile(info, io.BytesIO(body))
+    return path
+
+
+def test_keywords_from_a_cldr_tarball(tmp_path, capsys):
+    tarball = _cldr_tarball(tmp_path / "cldr.tgz", {
+        "🌮": {"default": ["mexican", "taco"], "tts": ["taco"]},
+        "→": {"default": ["arrow"], "tts": ["rightwards arrow"]},          # not an emoji: left out
+        "☀": {"default": ["bright", "sun", " "], "tts": ["sun"]},           # written without FE0F by the CLDR
+        "🎂": {"default": ["cake"]}})                                       # no name: left out
+    rows = emoji_data.keywords_from_cldr(tarball)
+    assert [(r.emoji, r.name, r.keywords) for r in rows] == [("🌮", "taco", ("mexican", "taco")),
+                                                              ("☀", "sun", ("bright", "sun"))]
+    out = tmp_path / "keywords.tsv"
+    assert emoji_data.main(["keywords", str(tarball), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "wrote 2 emoji" in captured.out and captured.err.startswith("warning: ")   # not the pinned tarball
+    table = emoji_data.emoji_keywords(out)
+    assert emoji_data.keywords_of("☀️", table).keywords == ("bright", "sun")
+    (tmp_path / "bad.tgz").write_bytes(b"not a tarball")
+    with pytest.raises(ValueError, match="npm pack"):
+        emoji_data.keywords_from_cldr(tmp_path / "bad.tgz")
+    assert emoji_data.main(["keywords", str(tmp_path / "bad.tgz"), "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_labelled_mood_messages(tmp_path):
+    import emoji
+
+    moods = emoji_data.emoji_moods()
+    assert set(moods) == {"love", "happy", "sad", "angry", "funny", "food"}
+    assert {moods[m]["sentiment"] for m in ("sad", "angry")} == {"negative"}
+    rows = emoji_data.labelled_messages()
+    assert len(rows) >= 100 and {r["mood"] for r in rows} == set(moods)
+    for char in [c for r in rows for c in r["emoji"]] + [c for m in moods.values() for c in m["emoji"]]:
+        assert emoji.is_emoji(char) or emoji.is_emoji(char + "\ufe0f"), f"{char!r} is not an emoji"
+    bad = tmp_path / "messages.tsv"
+    bad.write_text("text\tmood\temoji\nhello\tbored\t\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 2: unknown mood 'bored'"):
+        emoji_data.labelled_messages(bad)

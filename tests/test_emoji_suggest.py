@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from helpers import emoji_data, emoji_suggest, sentiment
-from helpers.emoji_suggest import EmojiSuggester, EmojiTable, NameMatcher
+from helpers.emoji_suggest import EmojiSuggester, EmojiTable, TopicMatcher
 
 
 # --------------------------------------------------------------------------- sentiment data
@@ -69,7 +69,11 @@ def table():
 
 
 def test_emoji_table(table):
-    assert 700 < len(table) < 969 and "😂" in table.emoji and "♡" not in table.emoji
+    assert 1000 < len(table) < 1600 and "😂" in table.emoji and "♡" not in table.emoji
+    taco = table.index("🌮")                                           # newer than the ranking: from the CLDR table
+    assert not table.ranked[taco] and table.ranked[table.index("😂")]
+    assert table.occurrences[taco] == np.median(table.occurrences[table.ranked])
+    assert {"birthday", "cake", "celebration"} <= set(table.words[table.index("🎂")])   # CLDR keywords
     assert np.allclose(table.profiles.sum(1), 1)
     assert table.index("❤️") == table.index("❤")                      # with or without the variation selector
     with pytest.raises(KeyError):
@@ -122,23 +126,29 @@ class _Vectors:
 @pytest.fixture(scope="module")
 def matcher(table):
     rng = np.random.default_rng(0)
-    words = {w for char_words in table.words for w in char_words} | {"delicious", "weather", "today", "nice"}
+    words = {w for char_words in table.words for w in char_words} | {"pizzaish", "weather", "today", "nice"}
     vectors = {w: rng.normal(size=50) for w in sorted(words)}
-    vectors["delicious"] = vectors["pizza"] + 0.05 * rng.normal(size=50)
+    vectors["pizzaish"] = vectors["pizza"] + 0.05 * rng.normal(size=50)   # a word close to 🍕's "pizza" only
     pool = sorted(vectors)
     texts = [" ".join(rng.choice(pool, 3)) for _ in range(300)]    # typical texts for the z-score statistics
-    return NameMatcher(table, _Vectors(vectors)).fit_stats(texts)
+    return TopicMatcher(table, _Vectors(vectors)).fit_stats(texts)
 
 
-def test_name_matcher(table, matcher):
-    sims = matcher.similarity(["delicious", "the and of", ""])
+def test_topic_matcher(table, matcher):
+    sims = matcher.similarity(["pizzaish", "the and of", ""])
     pizza = table.index("🍕")
     assert sims[0, pizza] == pytest.approx(sims[0].max()) and sims[0, pizza] > 0.9
     assert not sims[1].any() and not sims[2].any()            # no content words: no similarity
-    z = matcher.z(["delicious", "the and of"])
+    z = matcher.z(["pizzaish", "the and of"])
     assert z[0].argmax() == pizza and not z[1].any()
     with pytest.raises(ValueError, match="two texts"):
-        NameMatcher(table, matcher.kv).fit_stats(["the"])
+        TopicMatcher(table, matcher.kv).fit_stats(["the"])
+    assert matcher.content_words("pizzas and the pizza") == ["pizza"]       # a plural brings its singular
+    faint = TopicMatcher(table, matcher.kv, min_cosine=0.999)
+    faint.mean, faint.std = matcher.mean, matcher.std
+    assert not faint.z(["pizzaish"]).any()                                  # below min_cosine: no topic
+    with pytest.raises(ValueError, match="emoji vectors"):
+        TopicMatcher(table, matcher.kv, np.zeros((3, 50)))
 
 
 class _Model:
@@ -155,16 +165,16 @@ class _Model:
 
 @pytest.fixture(scope="module")
 def suggester(table, matcher):
-    return EmojiSuggester(_Model(), table, matcher, name_weight=3.0, name_gate=2.0)
+    return EmojiSuggester(_Model(), table, matcher, {"mood": 1.0, "topic": 3.0, "habit": 1.0, "gate": 2.0})
 
 
-def test_suggester_uses_sentiment_names_and_emoji(suggester, table):
+def test_suggester_uses_mood_topic_and_emoji(suggester, table):
     love, hate = suggester.suggest("I love this", k=5), suggester.suggest("I hate this", k=5)
     assert len(love) == 5 and all(isinstance(e, str) and 0 < p <= 1 for e, p in love)
     assert [p for _, p in love] == sorted((p for _, p in love), reverse=True)
     positive_share = lambda found: np.mean([table.profiles[table.index(e)][2] for e, _ in found])  # noqa: E731
     assert positive_share(love) > positive_share(hate)     # happier emoji for the happier message
-    assert suggester.suggest("delicious", k=3)[0][0] == "🍕"   # the name term
+    assert suggester.suggest("pizzaish", k=3)[0][0] == "🍕"   # the topic term
     shown = suggester.sentiment(["😭😭😭", "plain words"])
     assert shown[0, 0] > shown[1, 0]                            # emoji in the message are evidence
 
@@ -192,10 +202,54 @@ def test_suggester_rejects_bad_input(suggester):
 
 def test_personal_prior_changes_suggestions(suggester, table):
     rare = table.emoji[int(np.argmin(table.occurrences))]
-    plain = [e for e, _ in suggester.suggest("hmm", k=3)]
+    plain = [e for e, _ in suggester.suggest("42", k=3)]
     fan = suggester.with_prior({rare: 500})
-    assert fan.suggest("hmm", k=1)[0][0] == rare and rare not in plain
+    assert fan.suggest("42", k=1)[0][0] == rare and rare not in plain
     assert "500 uses" in repr(fan)
+
+
+def test_explain_adds_up_to_the_score(suggester):
+    explained = suggester.explain("I love pizza", k=4)
+    plain = suggester.suggest("I love pizza", k=4)
+    assert [e["emoji"] for e in explained] == [e for e, _ in plain]
+    assert [e["probability"] for e in explained] == pytest.approx([p for _, p in plain])
+    parts = suggester.components(["I love pizza"])
+    for row in explained:
+        j = suggester.table.index(row["emoji"])
+        assert row["mood"] == pytest.approx(parts["mood"][0, j], abs=1e-4) and row["name"]
+        assert row["topic"] == pytest.approx(parts["topic"][0, j], abs=1e-4)
+    assert suggester.explain_batch([], k=2) == []
+    with pytest.raises(ValueError, match="unknown weights"):
+        EmojiSuggester(_Model(), suggester.table, None, {"name_weight": 1.0})
+    assert suggester.with_weights(topic=0.0).suggest("pizzaish", k=1)[0][0] != "🍕"
+
+
+def test_fit_weights_learns_what_predicts_the_label():
+    rng = np.random.default_rng(0)
+    mood = rng.normal(size=(200, 6))
+    labels = [[int(np.argmax(row))] for row in mood]                  # the mood feature decides
+    features = {"mood": mood, "topic": rng.normal(size=(200, 6)), "habit": np.zeros((200, 6))}
+    mask = emoji_suggest.acceptable_mask(labels, 6)
+    weights = emoji_suggest.fit_weights([(features, mask, 1.0)])
+    assert weights["mood"] > 3 * weights["topic"] and 0 <= weights["habit"] <= emoji_suggest.MAX_HABIT
+    assert "personal" not in weights                                  # no set informs it
+    held = emoji_suggest.fit_weights([(features, mask, 1.0)], fixed={"mood": 0.5})
+    assert "mood" not in held and held["topic"] >= 0
+
+
+def test_evaluate_moods_cross_fits_the_weights(suggester):
+    moods = {"love": {"sentiment": "positive", "emoji": ["❤", "😍"]},
+             "angry": {"sentiment": "negative", "emoji": ["😡", "😠"]}}
+    rows = ([{"text": f"i love it {i}", "mood": "love", "emoji": []} for i in range(10)]
+            + [{"text": f"i hate it {i}", "mood": "angry", "emoji": ["💢"]} for i in range(10)])
+    report = emoji_suggest.evaluate_moods(suggester, rows, moods)
+    assert report["messages"] == 20 and 0 <= report["top3"] <= 1 and len(report["weights"]) == 5
+    assert report["negative"] == 10 and report["clear"] == 20 and len(report["suggestions"][0]) == 3
+    assert set(report["per_mood"]) == {"love", "angry"}
+    own = emoji_suggest.evaluate_moods(suggester, rows, moods, fit=False)
+    assert own["weights"] == [] and own["top3"] >= 0.5          # love -> hearts, hate -> angry faces
+    polarity = emoji_suggest.emoji_polarity(suggester.table, moods)
+    assert polarity[suggester.table.index("😠")] == "negative" and polarity[suggester.table.index("😍")] == "positive"
 
 
 def test_evaluate_emoticons_cross_fits_the_prior(suggester):
@@ -205,7 +259,8 @@ def test_evaluate_emoticons_cross_fits_the_prior(suggester):
     rows = report["rows"]
     assert report["messages"] == 50 and set(report["candidates"]) == set(emoji_data.emoticon_table().values())
     assert rows["majority"]["top1"] == pytest.approx(0.8)       # 😊 is the other folds' favourite everywhere
-    assert rows["sentiment only"]["top3"] >= rows["majority"]["top3"]
+    assert rows["mood only"]["top3"] >= rows["majority"]["top3"]
+    assert set(rows) == {"majority", "mood only", "topic only", "suggester", "ranking prior"}
     low, high = report["top3_gain_ci"]
     assert low <= report["top3_gain"] <= high
 

@@ -79,6 +79,13 @@ def test_emoji_endpoint(client, models):
     body = client.post("/api/emoji", json={"message": "I love you so much", "k": 4}).json()
     expected = models.suggester.suggest("I love you so much", k=4)
     assert [e["emoji"] for e in body["emoji"]] == [e for e, _ in expected]
+    assert set(body["emoji"][0]) == {"emoji", "score"}
+    why = client.post("/api/emoji", json={"message": "pizza tonight?", "k": 3, "why": True}).json()["emoji"]
+    explained = models.suggester.explain("pizza tonight?", k=3)
+    assert [e["emoji"] for e in why] == [e["emoji"] for e in explained]
+    for got, want in zip(why, explained):   # the three terms add up to the score the ranking used
+        assert got["name"] == want["name"] and got["topic"] == want["topic"]
+        assert {"mood", "topic", "habit"} <= set(got)
 
 
 @pytest.mark.parametrize("corpus,start", [("shakespeare", "ROMEO:"), ("python", "def ")])
