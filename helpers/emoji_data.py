@@ -237,27 +237,6 @@ def emoticon_table(path=None) -> dict[str, str]:
     return table
 
 
-def sentiment_emoji_table(path=None) -> dict[str, list[str]]:
-    """``data/sentiment_emoji.csv`` as ``{sentiment: [emoji, ...]}``: emoji that clearly stand for one class.
-
-    Chosen by hand from the Emoji Sentiment Ranking (a test checks each against its profile:
-    negative ones score below 0, positive ones above 0.3, neutral ones are mostly neutral).
-    Notebook 05 uses them as the "matching emoji" of a tweet when training the Siamese model.
-    Taught in: 05_emoji_suggestion.
-    """
-    path = path or paths.data("sentiment_emoji.csv")
-    table: dict[str, list[str]] = {label: [] for label in SENTIMENTS}
-    with open(path, encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["sentiment"] not in table:
-                raise ValueError(f"{path}: unknown sentiment {row['sentiment']!r} (expected one of {SENTIMENTS})")
-            table[row["sentiment"]].append(row["emoji"])
-    empty = [label for label, chars in table.items() if not chars]
-    if empty:
-        raise ValueError(f"{path} has no emoji for {', '.join(empty)}")
-    return table
-
-
 def emoticon_messages(token_lists: Iterable[Sequence[str]], table: dict[str, str] | None = None) -> list[dict]:
     """Messages that carry at least one emoticon of ``table``, with the emoticons taken out.
 

@@ -1,8 +1,8 @@
-"""Emoji as images: Twemoji PNGs, a convolutional variational autoencoder, and a text-to-emoji Siamese model.
+"""Emoji as images: Twemoji PNGs and a convolutional variational autoencoder.
 
-After Will Wolf's "Neurally embedded emojis": an emoji is represented by the latent code of its
-picture, so a text model trained against those codes can rank any emoji that has a picture,
-including emoji it never saw in training. Taught in: ``05_emoji_suggestion``.
+After Will Wolf's "Neurally embedded emojis": an emoji is represented by the latent code of its picture.
+(A text-to-picture Siamese model once lived here; it ranked 👎 first for "thumbs up", and emoji2vec,
+learned from the CLDR keywords, replaced it: ``helpers.emoji2vec``.) Taught in: ``05_emoji_suggestion``.
 
 Command line (the zoo VAE)::
 
@@ -72,11 +72,6 @@ def load_images(chars: Sequence[str], size: int = 32) -> np.ndarray:
             rgb = Image.alpha_composite(white, rgba).convert("RGB").resize((size, size), Image.Resampling.BOX)
         out[i] = np.asarray(rgb, dtype="float32") / 255.0
     return out
-
-
-def heldout(char: str, share: int = 20) -> bool:
-    """Whether an emoji is held out of the Siamese model's training (``share`` % of emoji, by hash)."""
-    return int(hashlib.sha256(char.encode("utf-8")).hexdigest()[:8], 16) % 100 < share
 
 
 # --------------------------------------------------------------------------- the VAE
@@ -259,69 +254,6 @@ def load_zoo_vae(root=None):
 
     custom_layers()  # registers the VAE's layers and loss
     return zoo.load(ZOO_NAME, root)
-
-
-# --------------------------------------------------------------------------- text -> emoji (Siamese)
-def build_text_encoder(embedding_matrix: np.ndarray, sequence_length: int, dim: int = 32, name: str = "text_encoder"):
-    """Token ids -> a unit vector: frozen GloVe embedding, masked mean, two dense layers, L2 normalization."""
-    import keras
-    from keras import layers
-
-    ids = keras.Input(shape=(sequence_length,), dtype="int64", name="ids")
-    embedding = layers.Embedding(embedding_matrix.shape[0], embedding_matrix.shape[1], mask_zero=True, trainable=False)
-    x = layers.GlobalAveragePooling1D()(embedding(ids))
-    x = layers.Dense(64, activation="relu")(x)
-    x = layers.Dense(dim)(x)
-    model = keras.Model(ids, layers.UnitNormalization()(x), name=name)
-    embedding.set_weights([np.asarray(embedding_matrix, dtype="float32")])
-    return model
-
-
-def build_emoji_encoder(latent_dim: int, dim: int = 32, name: str = "emoji_encoder"):
-    """An emoji's VAE code -> a unit vector in the text encoder's space."""
-    import keras
-    from keras import layers
-
-    codes = keras.Input(shape=(latent_dim,), name="code")
-    x = layers.Dense(64, activation="relu")(codes)
-    return keras.Model(codes, layers.UnitNormalization()(layers.Dense(dim)(x)), name=name)
-
-
-def build_siamese(text_encoder, emoji_encoder, latent_dim: int):
-    """(text ids, matching emoji code, other emoji code) -> ``score(text, match) - score(text, other)``.
-
-    Trained with the hinge loss ``max(0, margin - difference)`` (``keras.losses.Hinge`` on targets
-    of 1, with the difference divided by the margin). Taught in: 05_emoji_suggestion.
-    """
-    import keras
-    from keras import layers
-
-    ids = keras.Input(shape=text_encoder.input_shape[1:], dtype="int64", name="ids")
-    match = keras.Input(shape=(latent_dim,), name="match")
-    other = keras.Input(shape=(latent_dim,), name="other")
-    text = text_encoder(ids)
-    good = layers.Dot(axes=1)([text, emoji_encoder(match)])
-    bad = layers.Dot(axes=1)([text, emoji_encoder(other)])
-    return keras.Model([ids, match, other], layers.Subtract(name="difference")([good, bad]), name="siamese")
-
-
-def siamese_triplets(texts: Sequence[str], positives: Sequence[int], allowed: np.ndarray, seed: int = 0) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """For each (text, matching emoji index), draw an "other" emoji uniformly among ``allowed`` ones."""
-    rng = np.random.default_rng(seed)
-    pool = np.flatnonzero(allowed)
-    others = pool[rng.integers(0, len(pool), len(positives))]
-    clash = others == np.asarray(positives)
-    while clash.any():
-        others[clash] = pool[rng.integers(0, len(pool), int(clash.sum()))]
-        clash = others == np.asarray(positives)
-    return list(texts), np.asarray(positives), others
-
-
-def rank_of(scores: np.ndarray, targets: Sequence[int]) -> np.ndarray:
-    """1-based rank of each row's target column when the row is sorted by decreasing score."""
-    scores = np.asarray(scores)
-    target_scores = scores[np.arange(len(scores)), np.asarray(targets)]
-    return (scores > target_scores[:, None]).sum(1) + 1
 
 
 def main(argv=None) -> int:

@@ -70,27 +70,6 @@ def test_emoticon_table_errors(tmp_path):
         emoji_data.emoticon_table(empty)
 
 
-def test_sentiment_emoji_table_agrees_with_the_ranking(tmp_path):
-    table = emoji_data.sentiment_emoji_table()
-    ranking = emoji_data.emoji_sentiment()
-    assert set(table) == set(emoji_data.SENTIMENTS)
-    for label, chars in table.items():
-        assert len(chars) >= 5 and len(set(chars)) == len(chars)
-        for char in chars:
-            assert char in ranking, f"{char} is not in the Emoji Sentiment Ranking"
-            negative, neutral, positive = ranking[char].probabilities
-            if label == "negative":
-                assert ranking[char].score < 0, char
-            elif label == "positive":
-                assert ranking[char].score > 0.3, char
-            else:
-                assert neutral >= 0.5, char
-    bad = tmp_path / "bad.csv"
-    bad.write_text("sentiment,emoji,meaning\nhappy,😊,smile\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="unknown sentiment"):
-        emoji_data.sentiment_emoji_table(bad)
-
-
 # --------------------------------------------------------------------------- CLDR keywords
 def test_emoji_keywords_table():
     table = emoji_data.emoji_keywords()
