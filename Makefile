@@ -24,6 +24,7 @@ help:
 	@echo "make bench       run benchmarks/bench_*.py and write generated/bench/*.json"
 	@echo "make notebooks   re-execute every notebook in workshop size and save it with outputs"
 	@echo "make zoo-verify  check every zoo file against zoo/MANIFEST.json"
+	@echo "make emoji-keywords  remake data/emoji_keywords.tsv from the npm cldr-annotations-full package"
 	@echo "make serve       serve the zoo chatbot, emoji and text generator on http://127.0.0.1:8000/"
 	@echo "make bot EXPORT=path/to/export ME=\"Your Name\"   train a bot on your own chats and serve it"
 
