@@ -107,13 +107,14 @@ def held_out(index: int, phrase: str, share: float) -> bool:
 
 
 def train_emoji2vec(chars: Sequence[str], keywords: dict, kv, config: dict | None = None, verbose: int = 0,
-                    holdout: float = 0.0) -> dict:
+                    holdout: float = 0.0, build=None) -> dict:
     """Train emoji2vec for ``chars`` on their CLDR descriptions and the word vectors ``kv``.
 
     With ``holdout``, that share of the descriptions (never an emoji's name) is kept out of training and
     returned as ``heldout`` ``[(emoji index, description vector)]``, to measure how well the vectors rank
     emoji for words they were not trained on. Returns ``{"vectors": (emoji, dimensions) array, "model",
-    "history", "descriptions", "heldout", "centroids", "seconds"}``. Taught in: 05_emoji_suggestion.
+    "history", "descriptions", "heldout", "centroids", "seconds"}``. ``build`` replaces :func:`build_emoji2vec`
+    (notebook 05 passes the one its cell defines, so a reader's edit takes effect). Taught in: 05_emoji_suggestion.
     """
     import keras
     import tensorflow as tf
@@ -136,7 +137,7 @@ def train_emoji2vec(chars: Sequence[str], keywords: dict, kv, config: dict | Non
             .shuffle(len(ids), seed=config["seed"]).batch(config["batch_size"]).prefetch(tf.data.AUTOTUNE))
     centres = centroids(pairs, len(chars))
     start_vectors = centres if config["start"] == "centroid" else None
-    model = build_emoji2vec(len(chars), kv.vector_size, config["dropout"], start_vectors)
+    model = (build or build_emoji2vec)(len(chars), kv.vector_size, config["dropout"], start_vectors)
     model.compile(optimizer=keras.optimizers.Adam(config["learning_rate"]), loss="binary_crossentropy",
                   weighted_metrics=["accuracy"])
     fit = model.fit(data, epochs=config["epochs"], verbose=verbose, shuffle=False)  # the dataset shuffles

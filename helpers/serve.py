@@ -100,12 +100,13 @@ class Models:
     def load(cls, bot: str = chatbot.ZOO_NAME, generators=tuple(GENERATORS), progress: Callable = print) -> "Models":
         """Load (checksum-verified) and warm up every model; ``bot`` is a zoo name or a ``make bot`` folder."""
         from . import char_rnn, zoo
-
+        from .setup import quiet_native_stderr
         from .your_bot import load_chatbot
 
         start = time.perf_counter()
-        chat = load_chatbot(bot)
-        suggester = emoji_suggest.EmojiSuggester.from_zoo()
+        with quiet_native_stderr():  # loading runs models too (the suggester reads the emoji keywords' sentiment)
+            chat = load_chatbot(bot)
+            suggester = emoji_suggest.EmojiSuggester.from_zoo()
         gens = {}
         for corpus in generators:
             if corpus not in GENERATORS:
@@ -116,8 +117,6 @@ class Models:
         progress(f"models loaded in {time.perf_counter() - start:.1f} s: {chat}, {suggester}, "
                  f"generators {', '.join(gens) or 'none'}")
         start = time.perf_counter()
-        from .setup import quiet_native_stderr
-
         with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
             models.warm_up()
         progress(f"warmed up in {time.perf_counter() - start:.1f} s")

@@ -302,3 +302,4 @@ def test_suggest_command_line():
     assert len(lines) == 1 and lines[0].endswith("\tpizza tonight?")
     assert len(lines[0].split("\t")[0].split()) == 3
     assert "error: the message is empty" in done.stderr
+    assert "E0000" not in done.stderr and "oneDNN" not in done.stderr      # no native TensorFlow notes
