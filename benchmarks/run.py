@@ -5,6 +5,11 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for `python benchmarks/run.py`
+from helpers.setup import quiet_native_logs  # noqa: E402
+
+quiet_native_logs()  # before any benchmark imports TensorFlow: no native log line in `make bench`
+
 HERE = Path(__file__).resolve().parent
 
 

@@ -86,30 +86,53 @@ def quiet_native_stderr():
         os.close(saved)
 
 
-def quiet_native_logs_in_notebook() -> bool:
-    """In a Jupyter kernel, drop for good what C++ libraries write to file descriptor 2.
+_NATIVE_LOGS_QUIET = False
 
-    TensorFlow prints notes such as ``E0000 ... oneDNN supports DT_BOOL only on platforms
-    with AVX-512`` the first time it runs some ops, long after import; in a notebook they
-    look like errors and say nothing a reader can act on. Jupyter shows Python's warnings and
-    tracebacks through its own stream, not through descriptor 2, so they still appear.
-    Outside a kernel nothing changes (command lines wrap their model calls in
-    :func:`quiet_native_stderr` instead). ``TALK_LIKE_YOU_NATIVE_LOGS=1`` keeps the native
-    lines, for debugging a crash. Returns whether it silenced them.
+
+def quiet_native_logs() -> bool:
+    """Drop for good what C++ libraries write to file descriptor 2; keep Python's own stderr.
+
+    TensorFlow and absl print notes such as ``I0000 ... oneDNN custom operations are on``,
+    ``E0000 ... failed call to cuInit`` or ``oneDNN supports DT_BOOL only on platforms with
+    AVX-512`` at import and the first time some ops run, long after import. They ignore
+    ``TF_CPP_MIN_LOG_LEVEL`` (absl logs before it is initialised), look like errors and say
+    nothing a reader can act on. So descriptor 2 is pointed at ``/dev/null``, and Python's
+    ``sys.stderr`` (warnings, tracebacks, our ``error: ...`` lines, logging) at a copy of the
+    real stderr: everything Python says still shows. In a Jupyter kernel, whose stderr is
+    already a stream of its own, only descriptor 2 is redirected.
+
+    Called once, first, by every notebook (``setup_notebook``), every ``python -m helpers.…``
+    command line (``helpers/__init__.py``) and ``make bench`` (``benchmarks/run.py``); the
+    server's log handlers are made after it, so they write to the real stderr.
+    ``TALK_LIKE_YOU_NATIVE_LOGS=1`` keeps the native lines, for debugging a crash.
+    Returns whether it silenced them (again ``True`` when already done).
     Taught in: every notebook's setup cell (through ``setup_notebook``).
     """
-    if os.environ.get("TALK_LIKE_YOU_NATIVE_LOGS") == "1" or "ipykernel" not in sys.modules:
+    global _NATIVE_LOGS_QUIET
+    if os.environ.get("TALK_LIKE_YOU_NATIVE_LOGS") == "1":
         return False
+    if _NATIVE_LOGS_QUIET:
+        return True
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # what TensorFlow does filter, it filters
     try:
-        if sys.stderr.fileno() == 2:  # Python's own stderr still writes to descriptor 2: leave it alone
-            return False
+        own_descriptor = sys.stderr.fileno() == 2
     except (AttributeError, OSError, ValueError):  # Jupyter's stream has no descriptor of its own
-        pass
-    devnull = os.open(os.devnull, os.O_WRONLY)
+        own_descriptor = False
+    try:
+        if own_descriptor:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            real = os.dup(2)
+            sys.stderr = open(real, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8",
+                              errors="backslashreplace")
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # no real stderr (some embedded consoles): nothing to silence
+        return False
     try:
         os.dup2(devnull, 2)
     finally:
         os.close(devnull)
+    _NATIVE_LOGS_QUIET = True
     return True
 
 
@@ -174,7 +197,8 @@ def setup_notebook(notebook: str, seed: int = 42, tensorflow: bool = True) -> Co
     Taught in: every notebook (first code cell).
     """
     size = read_size()
-    quiet_native_logs_in_notebook()
+    if "ipykernel" in sys.modules:  # a notebook; a script or test that calls this keeps its stderr as it is
+        quiet_native_logs()
     versions = check_versions(tensorflow=tensorflow)
     seed_everything(seed, tensorflow=tensorflow)
     cfg = Config(notebook=notebook, size=size, seed=seed, versions=versions)

@@ -75,3 +75,36 @@ def test_wrong_keras_major_is_refused(monkeypatch):
     monkeypatch.setattr(keras, "__version__", "2.15.0")
     with pytest.raises(RuntimeError, match="Keras 3"):
         setup.check_versions()
+
+
+QUIET_PROBE = """
+import os, sys, warnings
+{first}
+import tensorflow as tf
+tf.reduce_any(tf.constant([True, False]))  # one of the ops that logs a oneDNN note on some CPUs
+warnings.warn("a warning the reader should see")
+print("error: a line of ours", file=sys.stderr)
+os.write(2, b"I0000 a native line\\n")
+"""
+
+
+def test_quiet_native_logs_keeps_python_stderr():
+    """No native TensorFlow/absl line reaches stderr; Python's warnings and error lines do.
+
+    (``python -m helpers.…`` gets the same through ``helpers/__init__.py``: the chat and emoji
+    command-line tests check their stderr.)
+    """
+    first = "from helpers.setup import quiet_native_logs; assert quiet_native_logs()"
+    env = {**os.environ, "PYTHONPATH": str(paths.ROOT)}
+    env.pop("TALK_LIKE_YOU_NATIVE_LOGS", None)
+    err = subprocess.run([sys.executable, "-c", QUIET_PROBE.format(first=first)], capture_output=True, text=True,
+                         env=env, check=True).stderr
+    assert "a warning the reader should see" in err and "error: a line of ours" in err
+    assert "I0000" not in err and "E0000" not in err and "absl" not in err, err
+
+
+def test_native_logs_can_be_kept_for_debugging():
+    code = "import os; from helpers.setup import quiet_native_logs; print(quiet_native_logs()); os.write(2, b'kept')"
+    env = {**os.environ, "PYTHONPATH": str(paths.ROOT), "TALK_LIKE_YOU_NATIVE_LOGS": "1"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == "False" and done.stderr == "kept"

@@ -356,6 +356,7 @@ def test_chat_command_line_replies_line_by_line():
     lines = result.stdout.splitlines()
     assert len(lines) == 4 and lines[2].startswith("error: the message is empty"), lines
     assert all(line.strip() for line in lines)
+    assert result.stderr == "", result.stderr[-2000:]  # no native TensorFlow/absl line (helpers/__init__.py)
 
 
 @pytest.mark.parametrize("max_len", [1, 2, 3])
