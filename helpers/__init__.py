@@ -9,9 +9,11 @@ import sys
 
 __version__ = "0.1.0"
 
-# `python -m helpers.MODULE`: Python sets sys.argv[0] to "-m" while it imports the package
-# that holds the module, before the module's own imports (TensorFlow's included) run.
-if sys.argv[:1] == ["-m"]:
-    from .setup import quiet_native_logs
+# No native TensorFlow/absl line for a reader (helpers.setup.quiet_native_logs), decided before
+# anything imports TensorFlow: in a notebook, whose setup cell imports helpers first, and for
+# `python -m helpers.MODULE`, for which Python sets sys.argv[0] to "-m" while it imports this
+# package, before the module's own imports run.
+from .setup import in_kernel, quiet_native_logs  # noqa: E402
 
+if sys.argv[:1] == ["-m"] or in_kernel():
     quiet_native_logs()

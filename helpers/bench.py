@@ -7,28 +7,12 @@ benchmarks, never in timed unit tests.
 from __future__ import annotations
 
 import json
-import os
-import platform
 import statistics
 import time
 from typing import Callable
 
 from . import paths
-
-
-def machine() -> dict:
-    """Describe the machine a number was measured on (CPU count, model, Python)."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "platform": platform.platform(terse=True)}
+from .model_card import machine
 
 
 def timeit(function: Callable[[], object], repeat: int = 5, warmup: int = 1) -> dict:

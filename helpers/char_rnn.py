@@ -14,6 +14,7 @@ Taught in: 03_char_rnn; timed in ``benchmarks/bench_char_rnn.py``.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import sysconfig
@@ -22,7 +23,14 @@ import tokenize
 from pathlib import Path
 from typing import Sequence
 
+import keras
 import numpy as np
+import tensorflow as tf
+
+from . import zoo
+from .paths import package_file
+from .setup import seed_everything
+from .training import ModelCard, fit_within_budget
 
 # --------------------------------------------------------------------------- text
 _PLAY_START = re.compile(r"^\s*(ACT|Act|SCENE|Scene|PROLOGUE|Prologue|INDUCTION|Induction|CHORUS|Chorus)\b[ .]", re.M)
@@ -36,8 +44,6 @@ def shakespeare_plays() -> dict[str, str]:
     Juliet keep the last lines of their cast lists (under 1,000 characters), because
     their "Chorus." entry looks like a play's first line. Taught in: 03_char_rnn.
     """
-    from .corpora import package_file
-
     folder = package_file("shksprdata", "texts")
     plays = {}
     for path in sorted(folder.glob("*_gut.txt")):
@@ -136,8 +142,6 @@ def make_lookups(text_or_chars: str | Sequence[str]):
 
     Taught in: 03_char_rnn.
     """
-    import keras
-
     chars = sorted(set(text_or_chars))
     to_ids = keras.layers.StringLookup(vocabulary=chars, mask_token=None, name="chars_to_ids")
     to_chars = keras.layers.StringLookup(vocabulary=chars, mask_token=None, invert=True, name="ids_to_chars")
@@ -146,8 +150,6 @@ def make_lookups(text_or_chars: str | Sequence[str]):
 
 def encode(text: str, to_ids) -> np.ndarray:
     """Character ids of ``text`` (int64 array)."""
-    import tensorflow as tf
-
     return to_ids(tf.strings.unicode_split(text, "UTF-8")).numpy()
 
 
@@ -163,8 +165,6 @@ def windows(ids: np.ndarray, seq_len: int = 100, batch_size: int = 64, shuffle: 
     Windows do not overlap; ``shuffle`` reshuffles them every epoch.
     Taught in: 03_char_rnn.
     """
-    import tensorflow as tf
-
     n = (len(ids) - 1) // seq_len
     if n < 1:
         raise ValueError(f"text of {len(ids)} characters is shorter than one window of {seq_len + 1}")
@@ -183,8 +183,6 @@ def build_model(vocab_size: int, embedding_dim: int = 64, units: int = 256, laye
 
     Taught in: 03_char_rnn.
     """
-    import keras
-
     inputs = keras.Input(shape=(None,), dtype="int64", name="char_ids")
     x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(inputs)
     for i in range(layers):
@@ -197,20 +195,20 @@ def build_model(vocab_size: int, embedding_dim: int = 64, units: int = 256, laye
 
 
 def training_speed(vocab_size: int, data, units: int = 256, layers: int = 2, jit_compile: bool = False,
-                   steps: int = 20, repeats: int = 2) -> float:
+                   steps: int = 20, repeats: int = 2, build=None) -> float:
     """Training throughput, in characters per second, of a fresh :func:`build_model` on ``data``.
 
     ``data`` is a batched :func:`windows` pipeline with a fixed batch shape (the
     training one: ``shuffle=True`` drops the last, smaller batch). After two
     warm-up steps (which compile the step, with XLA if ``jit_compile``), times
     ``steps`` steps ``repeats`` times and returns the best: a busy laptop makes
-    single timings noisy. Taught in: 03_char_rnn (XLA or not); used by
-    ``benchmarks/bench_char_rnn.py``.
+    single timings noisy. ``build`` replaces :func:`build_model` (the notebook passes the one
+    its cell defines). Taught in: 03_char_rnn (XLA or not); used by ``benchmarks/bench_char_rnn.py``.
     """
     batch, seq_len = data.element_spec[0].shape
     if batch is None or seq_len is None:
         raise ValueError("training_speed needs batches of a fixed shape: use windows(..., shuffle=True)")
-    model = build_model(vocab_size, units=units, layers=layers, jit_compile=jit_compile)
+    model = (build or build_model)(vocab_size, units=units, layers=layers, jit_compile=jit_compile)
     model.fit(data.take(2), verbose=0)
     best = 0.0
     for _ in range(repeats):
@@ -223,44 +221,6 @@ def training_speed(vocab_size: int, data, units: int = 256, layers: int = 2, jit
 def bits_per_char(nats: float) -> float:
     """Convert a cross-entropy in nats to bits (divide by ln 2)."""
     return nats / np.log(2)
-
-
-def time_budget(seconds: float, peak_lr: float | None = None, final_lr: float | None = None):
-    """A Keras callback that ends training after ``seconds`` (checked after every batch, so it
-    never overruns by more than one batch plus the last validation pass).
-
-    With ``peak_lr`` and ``final_lr`` it also anneals the learning rate along a cosine, from
-    ``peak_lr`` at the start to ``final_lr`` when the time is up, so the run always finishes
-    with the small steps that polish a model, however fast the machine is. Taught in: 03_char_rnn
-    (the zoo models are trained with it).
-    """
-    import math
-
-    import keras
-
-    class TimeBudget(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.start = time.perf_counter()
-
-        def _fraction(self):
-            return min(1.0, (time.perf_counter() - self.start) / seconds)
-
-        def on_train_batch_begin(self, batch, logs=None):
-            if peak_lr is not None:
-                lr = final_lr + 0.5 * (peak_lr - final_lr) * (1 + math.cos(math.pi * self._fraction()))
-                self.model.optimizer.learning_rate = lr
-
-        def on_train_batch_end(self, batch, logs=None):
-            if self._fraction() >= 1.0:
-                self.model.stop_training = True
-
-        def on_epoch_end(self, epoch, logs=None):
-            if logs is not None:
-                logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-            if self._fraction() >= 1.0:
-                self.model.stop_training = True
-
-    return TimeBudget()
 
 
 # --------------------------------------------------------------------------- generation
@@ -300,8 +260,6 @@ class FastGenerator:
     """
 
     def __init__(self, model, vocabulary: Sequence[str]):
-        import tensorflow as tf
-
         self.vocabulary = list(vocabulary)
         self.index = {c: i for i, c in enumerate(self.vocabulary)}
         self.embedding = model.get_layer("embedding")
@@ -314,8 +272,6 @@ class FastGenerator:
         self._sample = tf.function(self._sample_fn, reduce_retracing=True)
 
     def _zero_states(self, batch):
-        import tensorflow as tf
-
         return [(tf.zeros((batch, u)), tf.zeros((batch, u))) for u in self.units]
 
     def _step(self, ids, states):
@@ -327,16 +283,12 @@ class FastGenerator:
         return self.dense(x), new_states
 
     def _prime_fn(self, prime_ids, states):
-        import tensorflow as tf
-
         logits = tf.zeros((tf.shape(prime_ids)[0], len(self.vocabulary)))
         for t in tf.range(tf.shape(prime_ids)[1]):
             logits, states = self._step(prime_ids[:, t], states)
         return logits, states
 
     def _sample_fn(self, logits, states, length, temperature, seed):
-        import tensorflow as tf
-
         batch = tf.shape(logits)[0]
         out = tf.TensorArray(tf.int64, size=length)
         unknown = tf.one_hot(tf.zeros(batch, tf.int32), len(self.vocabulary), on_value=-1e9)
@@ -358,8 +310,6 @@ class FastGenerator:
         blank line ``"\\n\\n"`` ends a function); generation runs in chunks of
         ``chunk`` steps so it can stop early. Returns a list of ``batch`` strings.
         """
-        import tensorflow as tf
-
         if not start:
             raise ValueError("start must hold at least one character")
         if length < 1 or batch < 1:
@@ -390,8 +340,6 @@ def lstm_activations(model, vocabulary: Sequence[str], text: str, layer: int = 1
 
     Taught in: 03_char_rnn (the heatmap of units that track indentation or quotes).
     """
-    import keras
-
     index = {c: i for i, c in enumerate(vocabulary)}
     ids = np.array([[index.get(c, 0) for c in text]])
     probe = keras.Model(model.input, model.get_layer(f"lstm_{layer}").output)
@@ -412,20 +360,12 @@ def train_zoo_model(corpus: str, minutes: float | None = None, jit_compile: bool
     """Train the zoo model for ``corpus`` (``shakespeare`` or ``python``) within a time budget; save it to the zoo.
 
     The learning rate follows a cosine from ``learning_rate`` down to ``final_learning_rate``
-    over the budget (:func:`time_budget`); the weights of the epoch with the best validation
+    over the budget (:class:`helpers.training.TimeBudget`); the weights of the epoch with the best validation
     loss are kept. ``jit_compile=False`` is the default because XLA trained slower on the
     2-core CPUs we measured (``benchmarks/bench_char_rnn.py``). Returns the model card.
     Command line: ``python -m helpers.char_rnn train shakespeare [--minutes M]``.
     Taught in: 03_char_rnn (the full size runs exactly this).
     """
-    import hashlib
-
-    import keras
-
-    from . import zoo
-    from .bench import machine
-    from .setup import seed_everything
-
     config = dict(ZOO_CONFIG[corpus])
     minutes = minutes if minutes is not None else config["minutes"]
     seed_everything(42)
@@ -438,32 +378,27 @@ def train_zoo_model(corpus: str, minutes: float | None = None, jit_compile: bool
                         config["learning_rate"], jit_compile=jit_compile)
     train_ds = windows(train_ids, config["seq_len"], config["batch_size"])
     val_ds = windows(val_ids, config["seq_len"], config["batch_size"], shuffle=False)
-    callbacks = [time_budget(minutes * 60, config["learning_rate"], config["final_learning_rate"]),
-                 keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)]
-    start = time.perf_counter()
-    history = model.fit(train_ds, validation_data=val_ds, epochs=100, callbacks=callbacks, verbose=verbose)
-    seconds = time.perf_counter() - start
-    steps_trained = int(keras.ops.convert_to_numpy(model.optimizer.iterations))  # the last epoch may be cut short
-    steps_per_epoch = int(train_ds.cardinality())
-    best = int(np.argmin(history.history["val_loss"]))
-    val_loss = float(model.evaluate(val_ds, verbose=0))  # EarlyStopping restored the best epoch's weights
-    card = {
-        "data": {"corpus": corpus, "characters": len(text), "train_characters": len(train),
-                 "validation": "the last 10% of the text, never trained on",
-                 "sha256_of_text": hashlib.sha256(text.encode("utf-8")).hexdigest()},
-        "vocabulary": vocabulary,
-        "hyperparameters": {**{k: v for k, v in config.items() if k != "minutes"}, "jit_compile": jit_compile,
-                            "budget_minutes": minutes, "epochs_run": len(history.history["loss"]),
-                            "steps_per_epoch": steps_per_epoch, "steps_trained": steps_trained},
-        "metrics": {"val_loss_nats": round(val_loss, 4), "val_bits_per_char": round(bits_per_char(val_loss), 4),
-                    "best_epoch": best + 1, "train_loss_nats": round(float(history.history["loss"][best]), 4)},
-        "history": {k: [round(float(v), 4) for v in values] for k, values in history.history.items()},
-        "training_seconds": round(seconds, 1),
-        "machine": machine(),
-        "reproduce": f"python -m helpers.char_rnn train {corpus} --minutes {minutes:g}",
-    }
+    trained = fit_within_budget(model, train_ds, minutes * 60, validation=val_ds,
+                                learning_rates=(config["learning_rate"], config["final_learning_rate"]),
+                                patience=3, max_epochs=100, verbose=verbose)
+    val_loss = float(model.evaluate(val_ds, verbose=0))  # the best epoch's weights were restored
+    card = ModelCard(
+        data={"corpus": corpus, "characters": len(text), "train_characters": len(train),
+              "validation": "the last 10% of the text, never trained on",
+              "sha256_of_text": hashlib.sha256(text.encode("utf-8")).hexdigest()},
+        hyperparameters={**{k: v for k, v in config.items() if k != "minutes"}, "jit_compile": jit_compile,
+                         "budget_minutes": minutes, "epochs_run": trained.epochs,
+                         "steps_per_epoch": int(train_ds.cardinality()), "steps_trained": trained.steps},
+        metrics={"val_loss_nats": round(val_loss, 4), "val_bits_per_char": round(bits_per_char(val_loss), 4),
+                 "best_epoch": trained.best_epoch,
+                 "train_loss_nats": trained.history["loss"][trained.best_epoch - 1]},
+        history=trained.history,
+        training_seconds=trained.seconds,
+        reproduce=f"python -m helpers.char_rnn train {corpus} --minutes {minutes:g}",
+        extra={"vocabulary": vocabulary},
+    )
     zoo.save(model, f"03_char_rnn/{corpus}", card)
-    return card
+    return card.to_dict()
 
 
 def main(argv=None) -> int:

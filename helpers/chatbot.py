@@ -33,19 +33,13 @@ from typing import Sequence
 import numpy as np
 
 from . import seq2seq
-from .text import has_visible_text, tokenize
+from .text import MAX_CHARS, EmptyMessage, has_visible_text, tokenize  # noqa: F401 (both part of this API)
 
 #: Zoo name of the default bot (attention, trained on the default "you").
 ZOO_NAME = "04_seq2seq/you"
-#: Characters of a message that are read; the rest is ignored (documented truncation).
-MAX_CHARS = 2000
 METHODS = ("rank", "greedy", "beam", "sample")
 MAX_BEAM_WIDTH = 16
 MAX_TEMPERATURE = 5.0
-
-
-class EmptyMessage(ValueError):
-    """The message holds no text at all (empty or only whitespace/invisible characters)."""
 
 
 @dataclass(frozen=True)

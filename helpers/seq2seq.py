@@ -16,13 +16,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 import weakref
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import keras
 import numpy as np
+import tensorflow as tf
+
+from . import zoo
+from .chats import read_jsonl
+from .corpora import corpus_files, ensure_chitchat_corpus
+from .setup import seed_everything
+from .text import tokenize
+from .training import ModelCard, fit_within_budget
+from .vectors import embedding_matrix, load_zoo_vectors
 
 PAD, UNK, START, END = "", "[UNK]", "[START]", "[END]"
 SPECIALS = (PAD, UNK, START, END)
@@ -73,8 +82,6 @@ def tokenize_pairs(pairs: Iterable[dict], progress: bool = False) -> list[dict]:
 
     Pairs whose prompt or reply has no token at all are dropped. Taught in: 04_seq2seq_chatbot.
     """
-    from .text import tokenize
-
     pairs = list(pairs)
     if progress:
         from tqdm.auto import tqdm
@@ -122,8 +129,6 @@ class Encoded:
 
     def dataset(self, batch_size: int = 64, shuffle: bool = True, seed: int = 0):
         """A ``tf.data`` pipeline of ``({"prompt", "reply_in"}, reply_out)`` batches, prefetched."""
-        import tensorflow as tf
-
         ds = tf.data.Dataset.from_tensor_slices(({"prompt": self.prompt, "reply_in": self.reply_in}, self.reply_out))
         if shuffle:
             ds = ds.shuffle(len(self.prompt), seed=seed, reshuffle_each_iteration=True)
@@ -197,8 +202,6 @@ def build_model(vocab_size: int, embedding_dim: int = 50, units: int = 256, atte
     so :class:`Decoder` can reuse them one step at a time.
     Taught in: 04_seq2seq_chatbot.
     """
-    import keras
-
     prompt = keras.Input(shape=(None,), dtype="int32", name="prompt")
     reply_in = keras.Input(shape=(None,), dtype="int32", name="reply_in")
     embedding = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")
@@ -243,8 +246,6 @@ class _TargetLogProbs:
         self.model = model
 
     def __call__(self, prompt, reply_in, reply_out):
-        import tensorflow as tf
-
         logits = self.model({"prompt": prompt, "reply_in": reply_in}, training=False)     # (B, L, V)
         picked = tf.gather(tf.nn.log_softmax(logits, axis=-1), reply_out, batch_dims=2)  # (B, L)
         return tf.where(reply_out != PAD_ID, picked, 0.0)
@@ -257,8 +258,6 @@ def target_log_probs(model, data: Encoded, batch_size: int = 256) -> np.ndarray:
     traced once however the batches come (``model.predict`` retraces for new shapes). The
     perplexity and the generator's scores are sums of these. Taught in: 04_seq2seq_chatbot.
     """
-    import tensorflow as tf
-
     function = _SCORING_GRAPHS.get(model)
     if function is None:
         spec = tf.TensorSpec([None, None], tf.int32)
@@ -371,8 +370,6 @@ class Decoder:
     """
 
     def __init__(self, model, no_repeat_ngram: int = 0):
-        import tensorflow as tf
-
         names = {layer.name for layer in model.layers}
         missing = {"embedding", "encoder", "decoder", "logits"} - names
         if missing:
@@ -401,15 +398,11 @@ class Decoder:
 
     # one step -------------------------------------------------------------
     def _encode(self, prompt):
-        import tensorflow as tf
-
         mask = tf.not_equal(prompt, PAD_ID)
         outputs, h, c = self.encoder(self.embedding(prompt), mask=mask, training=False)
         return outputs, mask, h, c
 
     def _step(self, tokens, h, c, enc_outputs, enc_mask):
-        import tensorflow as tf
-
         x = tf.gather(self.embedding.embeddings, tokens)  # the embedding's weights, without a Keras mask
         out, (h, c) = self.cell(x, [h, c], training=False)
         scores = tf.zeros([tf.shape(tokens)[0], tf.shape(enc_outputs)[1]])
@@ -422,8 +415,6 @@ class Decoder:
 
     def _repeats(self, seq, step):
         """(B, V) additive penalty: -1e9 for every token that would complete an n-gram already in ``seq[:, :step]``."""
-        import tensorflow as tf
-
         n = self.no_repeat_ngram
         seq = tf.pad(seq, [[0, 0], [0, n]])  # room for n-grams when the reply limit is shorter than n
         length = tf.shape(seq)[1]
@@ -441,8 +432,6 @@ class Decoder:
                                         tf.fill([tf.shape(where)[0]], -1e9))
 
     def _mask_logits(self, logits, step, seq):
-        import tensorflow as tf
-
         logits = logits + self._banned
         if self.no_repeat_ngram:
             logits = logits + self._repeats(seq, step)
@@ -450,8 +439,6 @@ class Decoder:
 
     # greedy ---------------------------------------------------------------
     def _greedy_fn(self, prompt, max_len):
-        import tensorflow as tf
-
         enc_outputs, enc_mask, h, c = self._encode(prompt)
         batch = tf.shape(prompt)[0]
         tokens = tf.fill([batch], START_ID)
@@ -479,8 +466,6 @@ class Decoder:
         """Uniform numbers in (0, 1), shaped like ``tokens`` (B, k), that depend only on each row's seed,
         the step and the token id: a row's sample does not change with the other messages in its
         batch. An integer hash (multiply, xor-shift) of (seed, step, token), in int64 kept to 31 bits."""
-        import tensorflow as tf
-
         mask = tf.constant(0x7FFFFFFF, tf.int64)
         x = (row_seeds[:, None] * 1000003 + tf.cast(step, tf.int64) * 7919
              + tf.cast(tokens, tf.int64) * 2654435761) & mask
@@ -493,8 +478,6 @@ class Decoder:
         temperature 0 is decoded greedily, the others sampled (top-k, with the Gumbel-max trick on
         :meth:`_row_uniform`, so each row's draw depends on its own seed only). The caller repeats
         each prompt once per candidate it wants, so every candidate of every message is one graph call."""
-        import tensorflow as tf
-
         enc_outputs, enc_mask, h, c = self._encode(prompt)
         batch = tf.shape(prompt)[0]
         greedy_row = temperatures <= 0.0                                              # (B,)
@@ -531,8 +514,6 @@ class Decoder:
         having more factors below one. Finished beams stay in the beam with their
         score frozen (they can only be extended by padding, at no cost).
         """
-        import tensorflow as tf
-
         enc_outputs, enc_mask, h, c = self._encode(prompt)
         k, V = width, self.vocab_size
         enc_outputs = tf.repeat(enc_outputs, k, axis=0)
@@ -597,8 +578,6 @@ class Decoder:
 
     def beam(self, prompt: np.ndarray, max_len: int, width: int = 4, alpha: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
         """Beam search for one prompt (1, T): returns all ``width`` hypotheses (best first) and their scores."""
-        import tensorflow as tf
-
         prompt = np.asarray(prompt, dtype="int32")
         if prompt.ndim != 2 or prompt.shape[0] != 1:
             raise ValueError(f"beam search takes one prompt of shape (1, T), got {prompt.shape}")
@@ -632,10 +611,6 @@ def sanity_phrases(prompts: Sequence[str], vocabulary: Sequence[str], max_prompt
     The replies are also kept in ``callback.log`` (a list of ``(epoch, prompt, reply)``).
     Taught in: 04_seq2seq_chatbot.
     """
-    import keras
-
-    from .text import tokenize
-
     index = {w: i for i, w in enumerate(vocabulary)}
     encoded = np.array([encode_tokens(tokenize(p), index, max_prompt) for p in prompts], dtype="int32")
 
@@ -688,20 +663,14 @@ def fine_tune(model, train: Encoded, validation: Encoded | None, seconds: float,
     to ``learning_rates[1]``), so the model adapts to one person's words without forgetting what
     it learnt from everybody; the best validation epoch is kept. The pairs must be encoded with
     the base's vocabulary. Without ``validation`` pairs (a tiny export) it keeps the epoch with the
-    lowest training loss. Returns the Keras ``History``.
+    lowest training loss. Returns a :class:`helpers.training.Trained`.
     Taught in: 04_seq2seq_chatbot; ``make bot`` fine-tunes the same base on your export.
     """
-    import keras
-
-    from helpers.char_rnn import time_budget
-
     model.compile(optimizer=keras.optimizers.Adam(learning_rates[0], clipnorm=1.0),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    watched = "val_loss" if validation is not None else "loss"
-    callbacks = [time_budget(seconds, *learning_rates),
-                 keras.callbacks.EarlyStopping(watched, patience=patience, restore_best_weights=True), *callbacks]
-    return model.fit(train.dataset(batch_size), epochs=200, callbacks=callbacks, verbose=verbose,
-                     validation_data=validation.dataset(256, shuffle=False) if validation is not None else None)
+    return fit_within_budget(model, train.dataset(batch_size), seconds,
+                             validation=validation.dataset(256, shuffle=False) if validation is not None else None,
+                             learning_rates=learning_rates, patience=patience, callbacks=callbacks, verbose=verbose)
 
 
 def load_pairs(which: str = "you_pairs", size: str = "workshop") -> list[dict]:
@@ -709,9 +678,6 @@ def load_pairs(which: str = "you_pairs", size: str = "workshop") -> list[dict]:
 
     Taught in: 04_seq2seq_chatbot.
     """
-    from .chats import read_jsonl
-    from .corpora import corpus_files, ensure_chitchat_corpus
-
     ensure_chitchat_corpus(size)
     return read_jsonl(corpus_files()[which])
 
@@ -741,8 +707,6 @@ def initial_embedding(vocabulary: Sequence[str], dim: int) -> tuple[np.ndarray, 
 
     Taught in: 04_seq2seq_chatbot.
     """
-    from .vectors import embedding_matrix, load_zoo_vectors
-
     kv = load_zoo_vectors()
     if kv.vector_size != dim:
         raise ValueError(f"the zoo vectors have {kv.vector_size} dimensions, the model wants {dim}")
@@ -759,14 +723,6 @@ def train_zoo_model(name: str, minutes: float | None = None, verbose: int = 2) -
     Returns the card. Command line: ``python -m helpers.seq2seq train NAME``.
     Taught in: 04_seq2seq_chatbot (the full size runs exactly this).
     """
-    import keras
-
-    from . import zoo
-    from .bench import machine
-    from .char_rnn import time_budget
-    from .corpora import corpus_files
-    from .setup import seed_everything
-
     spec = ZOO_MODELS[name]
     minutes = minutes if minutes is not None else spec["minutes"]
     seed_everything(42)
@@ -780,7 +736,6 @@ def train_zoo_model(name: str, minutes: float | None = None, verbose: int = 2) -
     train = encode_pairs(train_pairs, vocabulary, config["max_prompt"], config["max_reply"])
     phrases = sanity_phrases(SANITY_PROMPTS, vocabulary, config["max_prompt"], config["max_reply"])
     validation = data["encoded"]["validation"]
-    start = time.perf_counter()
     if "base" in spec:
         base = f"04_seq2seq/{spec['base']}"
         if zoo.card(base)["vocabulary"] != vocabulary:
@@ -795,38 +750,33 @@ def train_zoo_model(name: str, minutes: float | None = None, verbose: int = 2) -
         matrix, coverage = initial_embedding(vocabulary, config["embedding_dim"])
         model = build_model(len(vocabulary), config["embedding_dim"], config["units"], spec["attention"],
                             config["dropout"], config["learning_rate"], matrix)
-        callbacks = [time_budget(minutes * 60, config["learning_rate"], config["final_learning_rate"]),
-                     keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True), phrases]
-        history = model.fit(train.dataset(config["batch_size"]), validation_data=validation.dataset(256, shuffle=False),
-                            epochs=200, callbacks=callbacks, verbose=verbose)
+        history = fit_within_budget(model, train.dataset(config["batch_size"]), minutes * 60,
+                                    validation=validation.dataset(256, shuffle=False),
+                                    learning_rates=(config["learning_rate"], config["final_learning_rate"]),
+                                    patience=3, callbacks=[phrases], verbose=verbose)
         learning_rates = {}
-    seconds = time.perf_counter() - start
-    best = int(np.argmin(history.history["val_loss"]))
     test = data["encoded"]["test"]
     info = json.loads(corpus_files()["info"].read_text(encoding="utf-8"))
-    card = {
-        "data": {"source": info["source"], "sha256": info["source_sha256"], "pairs": spec["pairs"],
-                 "me": info["me"], "train_pairs": len(train), "validation_pairs": len(data["encoded"]["validation"]),
-                 "test_pairs": len(test), "split": "by conversation, sha256(conversation id) % 100: "
-                 "0-79 train, 80-89 validation, 90-99 test (helpers.seq2seq.split_of)"},
-        "vocabulary": vocabulary,
-        "lengths": {"max_prompt": config["max_prompt"], "max_reply": config["max_reply"]},
-        "hyperparameters": {**config, **learning_rates, "attention": spec["attention"], "budget_minutes": minutes,
-                            "epochs_run": len(history.history["loss"]),
-                            "steps_trained": int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
-                            "embedding_init": learning_rates.get("base", "zoo/02_word2vec/chitchat_vectors"),
-                            "embedding_coverage": round(coverage["coverage"], 4)},
-        "metrics": {"val_perplexity": round(perplexity(model, data["encoded"]["validation"]), 3),
-                    "test_perplexity": round(perplexity(model, test), 3),
-                    "test_unigram_perplexity": round(unigram_perplexity(data["encoded"]["train"], test, len(vocabulary)), 3),
-                    "best_epoch": best + 1},
-        "history": {k: [round(float(v), 4) for v in values] for k, values in history.history.items()},
-        "training_seconds": round(seconds, 1),
-        "machine": machine(),
-        "reproduce": f"python -m helpers.seq2seq train {name} --minutes {minutes:g}",
-    }
+    card = ModelCard(
+        data={"source": info["source"], "sha256": info["source_sha256"], "pairs": spec["pairs"],
+              "me": info["me"], "train_pairs": len(train), "validation_pairs": len(data["encoded"]["validation"]),
+              "test_pairs": len(test), "split": "by conversation, sha256(conversation id) % 100: "
+              "0-79 train, 80-89 validation, 90-99 test (helpers.seq2seq.split_of)"},
+        hyperparameters={**config, **learning_rates, "attention": spec["attention"], "budget_minutes": minutes,
+                         "epochs_run": history.epochs, "steps_trained": history.steps,
+                         "embedding_init": learning_rates.get("base", "zoo/02_word2vec/chitchat_vectors"),
+                         "embedding_coverage": round(coverage["coverage"], 4)},
+        metrics={"val_perplexity": round(perplexity(model, data["encoded"]["validation"]), 3),
+                 "test_perplexity": round(perplexity(model, test), 3),
+                 "test_unigram_perplexity": round(unigram_perplexity(data["encoded"]["train"], test, len(vocabulary)), 3),
+                 "best_epoch": history.best_epoch},
+        history=history.history,
+        training_seconds=history.seconds,
+        reproduce=f"python -m helpers.seq2seq train {name} --minutes {minutes:g}",
+        extra={"vocabulary": vocabulary, "lengths": {"max_prompt": config["max_prompt"], "max_reply": config["max_reply"]}},
+    )
     zoo.save(model, f"04_seq2seq/{name}", card)
-    return card
+    return card.to_dict()
 
 
 def main(argv=None) -> int:

@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import logging
 import math
-import os
 import re
 import subprocess
 import sys

@@ -89,6 +89,12 @@ def quiet_native_stderr():
 _NATIVE_LOGS_QUIET = False
 
 
+def in_kernel() -> bool:
+    """Whether this process is a running Jupyter kernel (not merely one that imported ipykernel, as nbval does)."""
+    kernelapp = sys.modules.get("ipykernel.kernelapp")
+    return bool(kernelapp is not None and kernelapp.IPKernelApp.initialized())
+
+
 def quiet_native_logs() -> bool:
     """Drop for good what C++ libraries write to file descriptor 2; keep Python's own stderr.
 
@@ -197,7 +203,7 @@ def setup_notebook(notebook: str, seed: int = 42, tensorflow: bool = True) -> Co
     Taught in: every notebook (first code cell).
     """
     size = read_size()
-    if "ipykernel" in sys.modules:  # a notebook; a script or test that calls this keeps its stderr as it is
+    if in_kernel():  # a notebook (already done by `import helpers`); a script or test keeps its stderr as it is
         quiet_native_logs()
     versions = check_versions(tensorflow=tensorflow)
     seed_everything(seed, tensorflow=tensorflow)

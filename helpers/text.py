@@ -14,6 +14,15 @@ from typing import Iterable, Sequence
 
 from .chats import clean_invisible
 
+#: Characters of a message that are read (the bot, the emoji suggester, the server); the rest is ignored.
+MAX_CHARS = 2000
+
+
+class EmptyMessage(ValueError):
+    """The message holds no text at all (empty or only whitespace/invisible characters).
+
+    Raised by the chatbot and the emoji suggester alike (one class, so one ``except``)."""
+
 
 @lru_cache(maxsize=4)
 def _tokenizer(lowercase: bool):

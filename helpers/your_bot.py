@@ -32,14 +32,6 @@ MIN_FINE_TUNE_PAIRS = 100
 FEW_PAIRS = 500
 
 
-def _shown(path: Path) -> str:
-    """``path`` relative to the repository when it is inside it (shorter, and no home folder in outputs)."""
-    try:
-        return str(Path(path).resolve().relative_to(paths.ROOT))
-    except ValueError:
-        return str(path)
-
-
 def default_folder() -> Path:
     """``generated/your_bot``: where ``make bot`` saves your bot. Taught in: 06_deployment."""
     return paths.generated("your_bot")
@@ -55,7 +47,7 @@ def output_folder(out: str | Path | None, force: bool = False) -> Path:
     if force or not (folder / f"{NAME}.json").exists():
         return folder
     if out is not None:
-        raise ValueError(f"{_shown(folder)} already holds a bot; pass --force to replace it (make bot FORCE=1), "
+        raise ValueError(f"{paths.shown(folder)} already holds a bot; pass --force to replace it (make bot FORCE=1), "
                          f"or another --out folder")
     number = 2
     while (folder.with_name(f"{folder.name}_{number}") / f"{NAME}.json").exists():
@@ -104,7 +96,7 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
     folder.mkdir(parents=True, exist_ok=True)
     write_jsonl(paired.pairs, folder / "pairs.jsonl")
     progress(f"{len(parsed.messages):,} messages, {len(paired.pairs):,} (message, your reply) pairs "
-             f"-> {_shown(folder)}")
+             f"-> {paths.shown(folder)}")
 
     splits = seq2seq.split_pairs(seq2seq.tokenize_pairs(asdict(p) for p in paired.pairs))
     # the bank: every reply of yours the bot may choose (from the training split when there is one)
@@ -129,7 +121,7 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
         zoo.write_card(NAME, {**card, "generator": None, "vocabulary": list(seq2seq.SPECIALS),
                               "hyperparameters": {"generator": "none (too few pairs)", "bank": len(bank)},
                               "metrics": {}, "training_seconds": 0.0}, root=folder)
-        progress(f"saved {_shown(folder / (NAME + '.json'))}")
+        progress(f"saved {paths.shown(folder / (NAME + '.json'))}")
         return folder
 
     if len(paired.pairs) < FEW_PAIRS:
@@ -162,7 +154,7 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
             "metrics": metrics, "training_seconds": round(seconds, 1)}
     zoo.save(model, NAME, card, root=folder)
     summary = ", ".join(f"{k} {v}" for k, v in metrics.items())
-    progress(f"fine-tuned in {seconds:.0f} s ({summary}); saved {_shown(folder / (NAME + '.keras'))}")
+    progress(f"fine-tuned in {seconds:.0f} s ({summary}); saved {paths.shown(folder / (NAME + '.keras'))}")
     return folder
 
 

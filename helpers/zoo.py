@@ -27,10 +27,10 @@ import warnings
 from pathlib import Path
 
 from . import paths
+from .model_card import REQUIRED as REQUIRED_CARD_KEYS  # noqa: F401 (the keys every card must have)
+from .model_card import ModelCard
 
 MANIFEST_NAME = "MANIFEST.json"
-#: Keys every model card must have, so a reader can trust and reproduce the model.
-REQUIRED_CARD_KEYS = ("data", "hyperparameters", "metrics", "training_seconds", "reproduce")
 
 
 class ZooError(RuntimeError):
@@ -190,43 +190,42 @@ def _without_optimizer_state(model):
     return slim
 
 
-def save(model, name: str, card: dict, root: Path | None = None, include_optimizer: bool = False) -> Path:
+def save(model, name: str, card: ModelCard | dict, root: Path | None = None, include_optimizer: bool = False) -> Path:
     """Save ``model`` as ``zoo/NAME.keras`` with its card ``zoo/NAME.json``; update the manifest.
 
-    ``name`` is ``"NN_topic/model_name"``. The card must hold ``data`` (source and
-    sha256), ``hyperparameters``, ``metrics``, ``training_seconds`` and
-    ``reproduce`` (the command that rebuilds the model); versions and checksums
-    are added here. Zoo models are for inference and evaluation: unless
+    ``name`` is ``"NN_topic/model_name"``. The card is a :class:`~helpers.model_card.ModelCard`
+    (or a dict it accepts): ``data`` (source and sha256), ``hyperparameters``, ``metrics``,
+    ``history``, ``training_seconds``, ``machine`` and ``reproduce`` (the command that rebuilds
+    the model); it is checked before anything is written. Versions and checksums are added here. Zoo models are for inference and evaluation: unless
     ``include_optimizer``, the optimizer's state is left out (the model stays
     compiled; fine-tuning starts a fresh optimizer). Taught in: 03_char_rnn, 04_seq2seq_chatbot.
     """
-    _check_card(name, card)
+    card = ModelCard.from_dict(card, name)
     root = _root(root)
     model_path = root / f"{name}.keras"
     model_path.parent.mkdir(parents=True, exist_ok=True)
     (model if include_optimizer else _without_optimizer_state(model)).save(model_path)
     add_file(f"{name}.keras", root)
-    write_card(name, {"file": model_path.name, **card}, root)
+    write_card(name, card, root, file=model_path.name)
     return model_path
 
 
-def _check_card(name: str, card: dict) -> None:
-    missing = [key for key in REQUIRED_CARD_KEYS if key not in card]
-    if missing:
-        raise ValueError(f"model card for {name} lacks {', '.join(missing)} (needs {', '.join(REQUIRED_CARD_KEYS)})")
-
-
-def write_card(name: str, card: dict, root: Path | None = None, indent: int = 2) -> Path:
-    """Write ``zoo/NAME.json`` (adding name, versions and date) and record it in the manifest.
+def write_card(name: str, card: ModelCard | dict, root: Path | None = None, indent: int = 2,
+               file: str | None = None) -> Path:
+    """Write ``zoo/NAME.json`` (adding name, the model's file, versions and date) and record it in the manifest.
 
     :func:`save` calls it for every model; use it alone for a card that describes an object
-    built from other zoo files (the emoji suggester). Taught in: 05_emoji_suggestion.
+    built from other zoo files (the emoji suggester). The card goes through
+    :meth:`ModelCard.from_dict`, so every card has the same fields. Taught in: 05_emoji_suggestion.
     """
-    _check_card(name, card)
+    if file is None and isinstance(card, dict):
+        file = card.get("file")  # a card read back from the zoo and written again keeps its model file
+    card = ModelCard.from_dict(card, name)
     root = _root(root)
     card_path = root / f"{name}.json"
     card_path.parent.mkdir(parents=True, exist_ok=True)
-    full_card = {"name": name, **card, "versions": _versions(), "saved": time.strftime("%Y-%m-%d")}
+    full_card = {"name": name, **({"file": file} if file else {}), **card.to_dict(), "versions": _versions(),
+                 "saved": time.strftime("%Y-%m-%d")}
     card_path.write_text(json.dumps(full_card, indent=indent, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
     add_file(f"{name}.json", root)
     return card_path

@@ -3,7 +3,7 @@
 import pytest
 
 from helpers import emoji_data, paths
-from helpers.corpora import package_file
+from helpers.paths import package_file
 from helpers.text import tokenize
 
 

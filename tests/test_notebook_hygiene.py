@@ -81,3 +81,17 @@ def test_taught_cell_check_catches_a_difference(tmp_path):
     [(module, name, source)] = notebooks.taught_definitions(path)
     assert (module, name) == ("helpers.dialog_eval", "distinct_n")
     assert source != notebooks.library_definition(module, name)
+
+
+def test_no_notebook_prints_source_instead_of_teaching_it():
+    for path in NOTEBOOKS:
+        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        assert "getsource" not in code, f"{path.name} prints code with inspect.getsource: write it in a `# helpers.` cell"
+
+
+@pytest.mark.parametrize("number", ["02", "03", "04", "05"])
+def test_model_notebooks_build_their_models_in_taught_cells(number):
+    [path] = [p for p in NOTEBOOKS if p.name.startswith(f"{number}_")]
+    names = {name for _, name, _ in notebooks.taught_definitions(path)}
+    assert any(name.startswith("build") or name[0].isupper() for name in names), \
+        f"{path.name} teaches no model builder or layer in a `# helpers.` cell (it teaches {sorted(names)})"
