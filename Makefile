@@ -20,7 +20,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 help:
 	@echo "make lab         set up .venv and start Jupyter Lab on notebooks/"
-	@echo "make test        set up .venv, lint (ruff check), run the unit tests and every notebook (COOKBOOK_SIZE=ci)"
+	@echo "make test        set up .venv, lint (ruff format --check, ruff check), run the unit tests and every notebook (COOKBOOK_SIZE=ci)"
 	@echo "make bench       run benchmarks/bench_*.py and write generated/bench/*.json"
 	@echo "make notebooks   re-execute every notebook in workshop size and save it with outputs"
 	@echo "make zoo-verify  check every zoo file against zoo/MANIFEST.json"
@@ -46,6 +46,7 @@ lab: $(STAMP)
 
 # Unit tests and notebooks in one pytest run, so there is one summary line.
 test: $(STAMP)
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	COOKBOOK_SIZE=ci $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 

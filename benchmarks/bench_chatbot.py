@@ -53,20 +53,28 @@ def main() -> None:
 
     # perplexity
     encoded = data["encoded"]
-    ppl = {name: seq2seq.perplexity(zoo.load(f"04_seq2seq/{name}"), encoded["test"])
-           for name in ("you", "you_scratch", "everyone")}
+    ppl = {
+        name: seq2seq.perplexity(zoo.load(f"04_seq2seq/{name}"), encoded["test"])
+        for name in ("you", "you_scratch", "everyone")
+    }
     best_other = min(ppl["you_scratch"], ppl["everyone"])
-    row(f"test perplexity, you (everyone fine-tuned on you; {len(test)} pairs)", ppl["you"], f"< {best_other:.1f}",
-        ppl["you"] < best_other)
+    row(
+        f"test perplexity, you (everyone fine-tuned on you; {len(test)} pairs)",
+        ppl["you"],
+        f"< {best_other:.1f}",
+        ppl["you"] < best_other,
+    )
     row("test perplexity, you_scratch (you pairs only)", ppl["you_scratch"])
     row("test perplexity, everyone (pretrained base)", ppl["everyone"])
 
     # 1-of-100
-    train_texts = [" ".join(p["prompt_tokens"]) for p in splits["train"]] + [" ".join(p["reply_tokens"])
-                                                                           for p in splits["train"]]
-    retrieval = dialog_eval.RetrievalBot([" ".join(p["prompt_tokens"]) for p in splits["train"]],
-                                         [dialog_eval.truncate(" ".join(p["reply_tokens"]), config["max_reply"])
-                                          for p in splits["train"]])
+    train_texts = [" ".join(p["prompt_tokens"]) for p in splits["train"]] + [
+        " ".join(p["reply_tokens"]) for p in splits["train"]
+    ]
+    retrieval = dialog_eval.RetrievalBot(
+        [" ".join(p["prompt_tokens"]) for p in splits["train"]],
+        [dialog_eval.truncate(" ".join(p["reply_tokens"]), config["max_reply"]) for p in splits["train"]],
+    )
     generator = zoo.load("04_seq2seq/you")
     lengths = (config["max_prompt"], config["max_reply"])
     scorers = {
@@ -74,8 +82,10 @@ def main() -> None:
         "TF-IDF cosine": (dialog_eval.tfidf_scorer(train_texts), False),
         "retrieval baseline": (dialog_eval.retrieval_scorer(retrieval), False),
         "generator log p(reply|message)": (seq2seq.generator_scorer(generator, bot.vocabulary, *lengths), True),
-        "generator MMI (minus log p(reply))": (seq2seq.generator_scorer(generator, bot.vocabulary, *lengths, mmi=1.0),
-                                               True),
+        "generator MMI (minus log p(reply))": (
+            seq2seq.generator_scorer(generator, bot.vocabulary, *lengths, mmi=1.0),
+            True,
+        ),
         "dual encoder alone": (lambda m, r: bot.selector.score(m, r, tokenized=True, lexical=False), False),
     }
     for name, (score, per_message) in scorers.items():
@@ -92,15 +102,20 @@ def main() -> None:
     seconds = time.perf_counter() - start
     distinct2 = dialog_eval.distinct_n(default, 2)
     share5 = dialog_eval.commonest_share(default, 5)
-    style = dialog_eval.style_data(chats.read_jsonl(corpora.corpus_files()["all_pairs"]), info["me"], seq2seq.split_of,
-                                   config["max_reply"])
+    style = dialog_eval.style_data(
+        chats.read_jsonl(corpora.corpus_files()["all_pairs"]), info["me"], seq2seq.split_of, config["max_reply"]
+    )
     classifier = dialog_eval.StyleClassifier().fit(*style["train"])
     real_share, bot_share = classifier.share_you(replies), classifier.share_you(default)
     row(f"default replies, distinct-2 ({len(default)} test messages)", distinct2, ">= 0.40", distinct2 >= 0.40)
     row("default replies, distinct-2 of the real replies", dialog_eval.distinct_n(replies, 2))
     row("default replies, five commonest replies' share", share5, "<= 0.10", share5 <= 0.10)
-    row("default replies, style share (real 'you' replies below)", bot_share, f">= {real_share:.3f}",
-        bot_share >= real_share)
+    row(
+        "default replies, style share (real 'you' replies below)",
+        bot_share,
+        f">= {real_share:.3f}",
+        bot_share >= real_share,
+    )
     row("style share of the real 'you' test replies", real_share)
     kinds = [ranked[0].kind for ranked in bot.ranked(raw_messages)]
     row("default replies that are generated (not retrieved)", kinds.count("generated") / len(kinds))
@@ -113,12 +128,20 @@ def main() -> None:
     bot.reply(short[0], method="beam", beam_width=4)
     for method, target in (("rank", 60), ("greedy", None), ("beam", None)):
         times = latencies(lambda m: bot.reply(m, method=method), short)
-        row(f"{method} reply p50 (ms, {len(short)} prompts <= 20 words)", percentile(times, 50),
-            f"<= {target}" if target else "", percentile(times, 50) <= target if target else "")
+        row(
+            f"{method} reply p50 (ms, {len(short)} prompts <= 20 words)",
+            percentile(times, 50),
+            f"<= {target}" if target else "",
+            percentile(times, 50) <= target if target else "",
+        )
         row(f"{method} reply p95 (ms)", percentile(times, 95))
-    bench.report("chatbot", rows, notes="ChatBot.from_zoo(): zoo/04_seq2seq/you (everyone fine-tuned on you) + "
-                 "selector + lexical + style + your training replies. Test split of the default 'you' pairs, split "
-                 "by conversation; 1-of-100 with a seeded draw of 99 other test replies, ties broken at random.")
+    bench.report(
+        "chatbot",
+        rows,
+        notes="ChatBot.from_zoo(): zoo/04_seq2seq/you (everyone fine-tuned on you) + "
+        "selector + lexical + style + your training replies. Test split of the default 'you' pairs, split "
+        "by conversation; 1-of-100 with a seeded draw of 99 other test replies, ties broken at random.",
+    )
 
 
 if __name__ == "__main__":

@@ -39,16 +39,36 @@ def main() -> None:
 
     timing = bench.timeit(load, repeat=REPEAT, warmup=0)
     n = len(parsed.messages)
-    rows.append({"step": "read chit-chat (json -> messages)", "messages": n, "best_s": timing["best_s"],
-                 "messages_per_s": n / timing["best_s"]})
+    rows.append(
+        {
+            "step": "read chit-chat (json -> messages)",
+            "messages": n,
+            "best_s": timing["best_s"],
+            "messages_per_s": n / timing["best_s"],
+        }
+    )
     me = corpora.top_sender(parsed.messages)
     result = {}
     timing = bench.timeit(lambda: result.update(you=chats.build_pairs(parsed.messages, me)), repeat=REPEAT)
-    rows.append({"step": "turns + pairs for default you", "messages": n, "best_s": timing["best_s"],
-                 "messages_per_s": n / timing["best_s"], "pairs": len(result["you"].pairs)})
+    rows.append(
+        {
+            "step": "turns + pairs for default you",
+            "messages": n,
+            "best_s": timing["best_s"],
+            "messages_per_s": n / timing["best_s"],
+            "pairs": len(result["you"].pairs),
+        }
+    )
     timing = bench.timeit(lambda: result.update(all=chats.build_pairs(parsed.messages, None)), repeat=REPEAT)
-    rows.append({"step": "turns + pairs, all speakers", "messages": n, "best_s": timing["best_s"],
-                 "messages_per_s": n / timing["best_s"], "pairs": len(result["all"].pairs)})
+    rows.append(
+        {
+            "step": "turns + pairs, all speakers",
+            "messages": n,
+            "best_s": timing["best_s"],
+            "messages_per_s": n / timing["best_s"],
+            "pairs": len(result["all"].pairs),
+        }
+    )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "big_chat.txt"
         synthetic_whatsapp(path, 200_000)
@@ -59,9 +79,17 @@ def main() -> None:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         size = path.stat().st_size
-        rows.append({"step": "parse WhatsApp .txt (synthetic)", "messages": m, "best_s": timing["best_s"],
-                     "messages_per_s": m / timing["best_s"], "file_mb": size / 1e6, "peak_mb": peak / 1e6,
-                     "peak_per_file_size": peak / size})
+        rows.append(
+            {
+                "step": "parse WhatsApp .txt (synthetic)",
+                "messages": m,
+                "best_s": timing["best_s"],
+                "messages_per_s": m / timing["best_s"],
+                "file_mb": size / 1e6,
+                "peak_mb": peak / 1e6,
+                "peak_per_file_size": peak / size,
+            }
+        )
     bench.report("corpus", rows, notes=f"default you = {me} ({chats.senders(parsed.messages)[me]} messages)")
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from helpers import bench, emoji_data, emoji_suggest, sentiment, zoo
 from helpers.setup import seed_everything
 
-MESSAGES = 300    # messages timed one at a time
+MESSAGES = 300  # messages timed one at a time
 
 
 def main() -> None:
@@ -30,44 +30,107 @@ def main() -> None:
     tfidf = sentiment.macro_f1(test["label"], baseline.predict_proba(test["text"]).argmax(1))
     model = zoo.load(sentiment.ZOO_NAME)
     neural = sentiment.macro_f1(test["label"], sentiment.predict_proba(model, test["text"]).argmax(1))
-    rows.append({"measure": f"test macro-F1, zoo CNN + LSTM ensemble ({len(test['text']):,} tweets)", "value": neural,
-                 "target": f">= {tfidf + 0.02:.4f}", "ok": bool(neural >= tfidf + 0.02)})
+    rows.append(
+        {
+            "measure": f"test macro-F1, zoo CNN + LSTM ensemble ({len(test['text']):,} tweets)",
+            "value": neural,
+            "target": f">= {tfidf + 0.02:.4f}",
+            "ok": bool(neural >= tfidf + 0.02),
+        }
+    )
     rows.append({"measure": "test macro-F1, TF-IDF + logistic regression", "value": tfidf, "target": "", "ok": ""})
-    rows.append({"measure": "gain of the ensemble over TF-IDF (points)", "value": 100 * (neural - tfidf),
-                 "target": ">= 2", "ok": bool(neural - tfidf >= 0.02)})
+    rows.append(
+        {
+            "measure": "gain of the ensemble over TF-IDF (points)",
+            "value": 100 * (neural - tfidf),
+            "target": ">= 2",
+            "ok": bool(neural - tfidf >= 0.02),
+        }
+    )
 
     suggester = emoji_suggest.EmojiSuggester.from_zoo()
     moods = emoji_suggest.evaluate_moods(suggester)
-    rows.append({"measure": f"mood set: acceptable emoji in the top 3 ({moods['messages']} messages, cross-fitted)",
-                 "value": moods["top3"], "target": ">= 0.85", "ok": bool(moods["top3"] >= 0.85)})
-    rows.append({"measure": f"mood set: 😂 first on a sad or angry message (of {moods['negative']})",
-                 "value": moods["joy_first_negative"], "target": "0", "ok": moods["joy_first_negative"] == 0})
-    rows.append({"measure": f"mood set: top emoji's polarity agrees with the mood ({moods['clear']} messages)",
-                 "value": moods["agreement"], "target": ">= 0.90", "ok": bool(moods["agreement"] >= 0.9)})
+    rows.append(
+        {
+            "measure": f"mood set: acceptable emoji in the top 3 ({moods['messages']} messages, cross-fitted)",
+            "value": moods["top3"],
+            "target": ">= 0.85",
+            "ok": bool(moods["top3"] >= 0.85),
+        }
+    )
+    rows.append(
+        {
+            "measure": f"mood set: 😂 first on a sad or angry message (of {moods['negative']})",
+            "value": moods["joy_first_negative"],
+            "target": "0",
+            "ok": moods["joy_first_negative"] == 0,
+        }
+    )
+    rows.append(
+        {
+            "measure": f"mood set: top emoji's polarity agrees with the mood ({moods['clear']} messages)",
+            "value": moods["agreement"],
+            "target": ">= 0.90",
+            "ok": bool(moods["agreement"] >= 0.9),
+        }
+    )
     for mood, value in moods["per_mood"].items():
         rows.append({"measure": f"mood set top-3, {mood}", "value": value, "target": "", "ok": ""})
     fitted = emoji_suggest.evaluate_moods(suggester, fit=False)
-    rows.append({"measure": "mood set top-3 with the zoo weights (learned on this set: optimistic)",
-                 "value": fitted["top3"], "target": "", "ok": ""})
-    for name, changed in (("habit weight 1 (the prior decides)", {"habit": 1.0}), ("no topic", {"topic": 0.0}),
-                          ("no mood", {"mood": 0.0})):
+    rows.append(
+        {
+            "measure": "mood set top-3 with the zoo weights (learned on this set: optimistic)",
+            "value": fitted["top3"],
+            "target": "",
+            "ok": "",
+        }
+    )
+    for name, changed in (
+        ("habit weight 1 (the prior decides)", {"habit": 1.0}),
+        ("no topic", {"topic": 0.0}),
+        ("no mood", {"mood": 0.0}),
+    ):
         variant = emoji_suggest.evaluate_moods(suggester.with_weights(**changed), fit=False)
-        rows.append({"measure": f"mood set top-3 with the zoo weights, {name}", "value": variant["top3"],
-                     "target": "", "ok": "", "😂 first on sad/angry": variant["joy_first_negative"]})
+        rows.append(
+            {
+                "measure": f"mood set top-3 with the zoo weights, {name}",
+                "value": variant["top3"],
+                "target": "",
+                "ok": "",
+                "😂 first on sad/angry": variant["joy_first_negative"],
+            }
+        )
 
     messages = emoji_data.chitchat_emoticon_messages()
     report = emoji_suggest.evaluate_emoticons(suggester, messages)
     table = report["rows"]
     low, high = report["top3_gain_ci"]
-    rows.append({"measure": f"emoticon top-3, suggester ({report['messages']:,} messages)",
-                 "value": table["suggester"]["top3"], "target": f"> {table['majority']['top3']:.4f}",
-                 "ok": bool(table["suggester"]["top3"] > table["majority"]["top3"])})
+    rows.append(
+        {
+            "measure": f"emoticon top-3, suggester ({report['messages']:,} messages)",
+            "value": table["suggester"]["top3"],
+            "target": f"> {table['majority']['top3']:.4f}",
+            "ok": bool(table["suggester"]["top3"] > table["majority"]["top3"]),
+        }
+    )
     for name in ("majority", "mood only", "topic only", "ranking prior"):
         rows.append({"measure": f"emoticon top-3, {name}", "value": table[name]["top3"], "target": "", "ok": ""})
-    rows.append({"measure": "emoticon top-1, suggester / majority", "value": f"{table['suggester']['top1']:.4f} / "
-                 f"{table['majority']['top1']:.4f}", "target": "", "ok": ""})
-    rows.append({"measure": "suggester - majority top-3, 95% bootstrap interval", "value": f"[{low:+.4f}, {high:+.4f}]",
-                 "target": "low > 0", "ok": bool(low > 0)})
+    rows.append(
+        {
+            "measure": "emoticon top-1, suggester / majority",
+            "value": f"{table['suggester']['top1']:.4f} / {table['majority']['top1']:.4f}",
+            "target": "",
+            "ok": "",
+        }
+    )
+    rows.append(
+        {
+            "measure": "suggester - majority top-3, 95% bootstrap interval",
+            "value": f"[{low:+.4f}, {high:+.4f}]",
+            "target": "low > 0",
+            "ok": bool(low > 0),
+        }
+    )
 
     texts = [m["text"] for m in messages[:MESSAGES]]
     suggester.suggest(texts[0])  # trace the model before timing
@@ -77,15 +140,31 @@ def main() -> None:
         suggester.suggest(text, k=5)
         times.append(time.perf_counter() - start)
     p50, p95 = np.percentile(np.asarray(times) * 1000, [50, 95])
-    rows.append({"measure": f"suggest() latency p50 (ms, {len(texts)} chat messages)", "value": float(p50),
-                 "target": "<= 10", "ok": bool(p50 <= 10)})
+    rows.append(
+        {
+            "measure": f"suggest() latency p50 (ms, {len(texts)} chat messages)",
+            "value": float(p50),
+            "target": "<= 10",
+            "ok": bool(p50 <= 10),
+        }
+    )
     rows.append({"measure": "suggest() latency p95 (ms)", "value": float(p95), "target": "", "ok": ""})
     batch = [m["text"] for m in messages[:256]]
     best = bench.timeit(lambda: suggester.suggest_batch(batch, k=5), repeat=5)["best_s"]
-    rows.append({"measure": "messages/second, batches of 256", "value": len(batch) / best, "target": ">= 1,500",
-                 "ok": bool(len(batch) / best >= 1500)})
-    bench.report("emoji", rows, notes="Neural F1 is the zoo model's (python -m helpers.sentiment train); the mood set's "
-                 "weights are cross-fitted over 5 folds of messages, the emoticon prior over 5 conversation folds.")
+    rows.append(
+        {
+            "measure": "messages/second, batches of 256",
+            "value": len(batch) / best,
+            "target": ">= 1,500",
+            "ok": bool(len(batch) / best >= 1500),
+        }
+    )
+    bench.report(
+        "emoji",
+        rows,
+        notes="Neural F1 is the zoo model's (python -m helpers.sentiment train); the mood set's "
+        "weights are cross-fitted over 5 folds of messages, the emoticon prior over 5 conversation folds.",
+    )
 
 
 if __name__ == "__main__":

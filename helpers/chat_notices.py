@@ -86,7 +86,8 @@ class Notices:
             )
             self._regex[app] = (re.compile(alternation, re.I | re.S), names)
         self._literals = {
-            key: (tuple(literal for literal, _ in pairs), tuple(k for _, k in pairs)) for key, pairs in self._literals.items()
+            key: (tuple(literal for literal, _ in pairs), tuple(k for _, k in pairs))
+            for key, pairs in self._literals.items()
         }
 
     def _literal(self, app: str, match: str, folded: str) -> tuple[str, str] | None:

@@ -60,8 +60,7 @@ class ParseResult:
 
     def summary(self) -> str:
         """A one-line summary: files and messages read, records skipped and why."""
-        return (f"{self.files} file(s), {len(self.messages)} messages read, "
-                f"{describe_skipped(self.skipped)}")
+        return f"{self.files} file(s), {len(self.messages)} messages read, {describe_skipped(self.skipped)}"
 
 
 def describe_skipped(skipped: Counter) -> str:
@@ -71,8 +70,10 @@ def describe_skipped(skipped: Counter) -> str:
     others = Counter({reason: n for reason, n in skipped.items() if not reason.startswith("notice: ")})
     parts = []
     if notices:
-        parts.append(f"{sum(notices.values())} notices and placeholders: "
-                     + ", ".join(f"{n} {kind}" for kind, n in notices.most_common()))
+        parts.append(
+            f"{sum(notices.values())} notices and placeholders: "
+            + ", ".join(f"{n} {kind}" for kind, n in notices.most_common())
+        )
     parts.extend(f"{n} {reason}" for reason, n in others.most_common())
     return f"{total} records skipped" + (f" ({'; '.join(parts)})" if parts else "")
 
@@ -129,8 +130,12 @@ def _decode_text(data: bytes, path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        raise ChatFormatError(path, f"not UTF-8 text (byte 0x{data[err.start]:02x}); re-export the chat, "
-                                    "or convert it with `iconv -f cp1252 -t utf-8`", line) from None
+        raise ChatFormatError(
+            path,
+            f"not UTF-8 text (byte 0x{data[err.start]:02x}); re-export the chat, "
+            "or convert it with `iconv -f cp1252 -t utf-8`",
+            line,
+        ) from None
 
 
 def _load_json(path: Path):
@@ -158,8 +163,6 @@ def _keep_text(text: str, skipped: Counter) -> str | None:
     return text
 
 
-
-
 def read_head(path: Path, size: int = 4096) -> bytes:
     """The first ``size`` bytes of a file (format detection never reads a whole export)."""
     if not path.exists():
@@ -169,8 +172,11 @@ def read_head(path: Path, size: int = 4096) -> bytes:
 
 
 def _zip_member(path: Path, archive: zipfile.ZipFile) -> str:
-    names = [n for n in archive.namelist() if n.endswith(".txt") and not n.startswith(("/", ".."))
-             and ".." not in Path(n).parts]
+    names = [
+        n
+        for n in archive.namelist()
+        if n.endswith(".txt") and not n.startswith(("/", "..")) and ".." not in Path(n).parts
+    ]
     if not names:
         raise ChatFormatError(path, "zip holds no .txt chat (expected _chat.txt or 'WhatsApp Chat with ...txt')")
     return "_chat.txt" if "_chat.txt" in names else names[0]
@@ -207,8 +213,12 @@ def text_lines(path: Path, skipped: Counter) -> Iterator[Iterator[str]]:
             if offset is not None:
                 raw.close()
                 raise ChatFormatError(path, f"binary data, not a text export (NUL byte at offset {offset})")
-        stream = io.TextIOWrapper(raw, encoding="utf-16" if utf16 else "utf-8-sig",
-                                  errors="strict" if utf16 else "surrogateescape", newline=None)
+        stream = io.TextIOWrapper(
+            raw,
+            encoding="utf-16" if utf16 else "utf-8-sig",
+            errors="strict" if utf16 else "surrogateescape",
+            newline=None,
+        )
         with stream:
             yield _decoded_lines(stream, path, skipped)
     except UnicodeDecodeError as err:
@@ -227,14 +237,21 @@ def _decoded_lines(stream, path: Path, skipped: Counter) -> Iterator[str]:
             bad += 1
             first_bad = first_bad or number
             if bad > 50 and bad > good:
-                raise ChatFormatError(path, f"not UTF-8 text ({bad} of the first {number} lines are not); convert it "
-                                            "with `iconv -f cp1252 -t utf-8`", first_bad)
+                raise ChatFormatError(
+                    path,
+                    f"not UTF-8 text ({bad} of the first {number} lines are not); convert it "
+                    "with `iconv -f cp1252 -t utf-8`",
+                    first_bad,
+                )
             continue
         good += 1
         yield line
     if bad and bad >= good:
-        raise ChatFormatError(path, f"not UTF-8 text ({bad} of {good + bad} lines are not); convert it "
-                                    "with `iconv -f cp1252 -t utf-8`", first_bad)
+        raise ChatFormatError(
+            path,
+            f"not UTF-8 text ({bad} of {good + bad} lines are not); convert it with `iconv -f cp1252 -t utf-8`",
+            first_bad,
+        )
     if bad:
         skipped["line not UTF-8"] += bad
 

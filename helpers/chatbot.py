@@ -27,12 +27,18 @@ the best candidate is the reply.
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+import tensorflow as tf
 
-from . import seq2seq
+from . import selector as response_selector  # a module import: helpers.selector imports this one too
+from . import seq2seq, zoo
+from .setup import check_versions, quiet_native_stderr
 from .text import MAX_CHARS, EmptyMessage, has_visible_text, tokenize  # noqa: F401 (both part of this API)
 
 #: Zoo name of the default bot (attention, trained on the default "you").
@@ -54,10 +60,10 @@ class RankSettings:
     already counts a reply that fits every message against it.
     """
 
-    samples: int = 4            # sampled generator candidates besides the greedy one (8: +18 ms, same diversity)
+    samples: int = 4  # sampled generator candidates besides the greedy one (8: +18 ms, same diversity)
     temperature: float = 0.9
     top_k: int = 40
-    retrieved: int = 10         # nearest real replies per message from the bank
+    retrieved: int = 10  # nearest real replies per message from the bank
     anti_generic: float = 0.0
     style: float = 0.05
     repeat: float = 0.5
@@ -97,18 +103,28 @@ class ChatBot:
     Taught in: 04_seq2seq_chatbot; used by 06_deployment and ``helpers.serve``.
     """
 
-    def __init__(self, model, vocabulary: Sequence[str] | None, max_prompt: int, max_reply: int, name: str = "chatbot",
-                 no_repeat_ngram: int = 3, selector=None, bank: Sequence[str] = (), style=None,
-                 mean_message: np.ndarray | None = None, settings: RankSettings = RankSettings()):
+    def __init__(
+        self,
+        model,
+        vocabulary: Sequence[str] | None,
+        max_prompt: int,
+        max_reply: int,
+        name: str = "chatbot",
+        no_repeat_ngram: int = 3,
+        selector=None,
+        bank: Sequence[str] = (),
+        style=None,
+        mean_message: np.ndarray | None = None,
+        settings: RankSettings = RankSettings(),
+    ):
         self.model = model
         self.max_prompt, self.max_reply, self.name = int(max_prompt), int(max_reply), name
         self.settings = settings
         self.selector, self.style = selector, style
         if style is not None:
-            import tensorflow as tf
-
-            self._style = tf.function(lambda t: style(t, training=False),
-                                      input_signature=[tf.TensorSpec([None], tf.string)])
+            self._style = tf.function(
+                lambda t: style(t, training=False), input_signature=[tf.TensorSpec([None], tf.string)]
+            )
         if model is None and selector is None:
             raise ValueError("a ChatBot needs a generator model, a selector, or both")
         if model is not None:
@@ -117,16 +133,19 @@ class ChatBot:
                 raise ValueError(f"vocabulary must start with {seq2seq.SPECIALS}, got {self.vocabulary[:4]}")
             self.decoder = seq2seq.Decoder(model, no_repeat_ngram)
             if self.decoder.vocab_size != len(self.vocabulary):
-                raise ValueError(f"the model predicts {self.decoder.vocab_size} tokens but the vocabulary has "
-                                 f"{len(self.vocabulary)}: model and vocabulary do not belong together")
+                raise ValueError(
+                    f"the model predicts {self.decoder.vocab_size} tokens but the vocabulary has "
+                    f"{len(self.vocabulary)}: model and vocabulary do not belong together"
+                )
         else:
             self.vocabulary, self.decoder = list(vocabulary or seq2seq.SPECIALS), None
         self.index = {w: i for i, w in enumerate(self.vocabulary)}
         self.bank = list(dict.fromkeys(b for b in bank if b.strip()))  # distinct, in order
         if selector is not None:
             dim = selector.config.dim
-            self.mean_message = (np.zeros(dim, "float32") if mean_message is None
-                                 else np.asarray(mean_message, "float32"))
+            self.mean_message = (
+                np.zeros(dim, "float32") if mean_message is None else np.asarray(mean_message, "float32")
+            )
             self.bank_vectors = selector.encode_replies(self.bank, tokenized=True) if self.bank else np.zeros((0, dim))
             if model is None and not self.bank:
                 raise ValueError("a selector-only bot needs a bank of replies to choose from")
@@ -138,30 +157,35 @@ class ChatBot:
         them under ``ranking``, the selector and style model (from the repository's zoo) and the bank
         of replies (beside the card); all checksum-verified. ``root`` is another zoo folder, e.g. a
         ``make bot`` folder, whose card may say ``"generator": null`` (a selector-only bot)."""
-        from . import zoo
 
         card = zoo.card(name, root)
         model = zoo.load(name, root) if card.get("generator", "keras") else None  # None: a selector-only bot
         parts = {}
         ranking = card.get("ranking")
         if ranking:  # the selector and style model come from the repository's zoo, the replies from the bot's folder
-            import json
-
-            from .selector import Selector
-
-            selector = Selector.from_zoo(ranking["selector"])
+            selector = response_selector.Selector.from_zoo(ranking["selector"])
             bank = json.loads(zoo.verify_file(ranking["replies"], root).read_text(encoding="utf-8"))["replies"]
-            parts = {"selector": selector, "bank": bank,
-                     "style": zoo.load(ranking["style"]) if ranking.get("style") else None,
-                     "mean_message": np.array(zoo.card(ranking["selector"])["mean_message"], "float32"),
-                     "settings": RankSettings(**ranking.get("settings", {}))}
-        return cls(model, card["vocabulary"], card["lengths"]["max_prompt"], card["lengths"]["max_reply"], name=name,
-                   no_repeat_ngram=no_repeat_ngram, **parts)
+            parts = {
+                "selector": selector,
+                "bank": bank,
+                "style": zoo.load(ranking["style"]) if ranking.get("style") else None,
+                "mean_message": np.array(zoo.card(ranking["selector"])["mean_message"], "float32"),
+                "settings": RankSettings(**ranking.get("settings", {})),
+            }
+        return cls(
+            model,
+            card["vocabulary"],
+            card["lengths"]["max_prompt"],
+            card["lengths"]["max_reply"],
+            name=name,
+            no_repeat_ngram=no_repeat_ngram,
+            **parts,
+        )
 
     # ------------------------------------------------------------------ input
     def prompt_tokens(self, message: str) -> list[str]:
         """The tokens the model reads for ``message`` (after truncation), unknown words shown as ``[UNK]``."""
-        tokens = self._tokens(message)[-self.max_prompt:]
+        tokens = self._tokens(message)[-self.max_prompt :]
         if self.decoder is None:
             return tokens
         return [t if t in self.index else seq2seq.UNK for t in tokens]
@@ -177,14 +201,16 @@ class ChatBot:
 
     def encode(self, messages: Sequence[str]) -> np.ndarray:
         """Prompt ids of shape (len(messages), max_prompt) for a batch of raw messages."""
-        return np.array([seq2seq.encode_tokens(self.prompt_tokens(m), self.index, self.max_prompt)
-                         for m in messages], dtype="int32")
+        return np.array(
+            [seq2seq.encode_tokens(self.prompt_tokens(m), self.index, self.max_prompt) for m in messages], dtype="int32"
+        )
 
     def _text(self, ids) -> str:
         return seq2seq.detokenize(seq2seq.ids_to_tokens(ids, self.vocabulary))
 
-    def _check_options(self, method: str, beam_width: int, temperature: float, top_k: int, max_len: int | None,
-                       max_reply: int) -> int:
+    def _check_options(
+        self, method: str, beam_width: int, temperature: float, top_k: int, max_len: int | None, max_reply: int
+    ) -> int:
         if method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
         if method == "rank" and self.selector is None:
@@ -203,16 +229,33 @@ class ChatBot:
         return max_len
 
     # ------------------------------------------------------------------ replies
-    def reply(self, message: str, method: str | None = None, beam_width: int = 4, temperature: float = 0.8,
-              top_k: int = 20, seed: int = 0, length_penalty: float = 0.6, max_len: int | None = None) -> str:
+    def reply(
+        self,
+        message: str,
+        method: str | None = None,
+        beam_width: int = 4,
+        temperature: float = 0.8,
+        top_k: int = 20,
+        seed: int = 0,
+        length_penalty: float = 0.6,
+        max_len: int | None = None,
+    ) -> str:
         """One reply to ``message``. ``method``: ``rank`` (the default when the bot has a selector),
         ``greedy``, ``beam`` (``beam_width``, ``length_penalty``) or ``sample`` (``temperature``,
         ``top_k``; the same ``seed`` gives the same reply)."""
         return self.replies([message], method, beam_width, temperature, top_k, seed, length_penalty, max_len)[0]
 
-    def replies(self, messages: Sequence[str], method: str | None = None, beam_width: int = 4,
-                temperature: float = 0.8, top_k: int = 20, seed: int = 0, length_penalty: float = 0.6,
-                max_len: int | None = None) -> list[str]:
+    def replies(
+        self,
+        messages: Sequence[str],
+        method: str | None = None,
+        beam_width: int = 4,
+        temperature: float = 0.8,
+        top_k: int = 20,
+        seed: int = 0,
+        length_penalty: float = 0.6,
+        max_len: int | None = None,
+    ) -> list[str]:
         """Replies to a batch of messages: ranking, greedy and sampling handle the whole batch in one
         generator call; beam search runs one message at a time."""
         if isinstance(messages, str):
@@ -230,8 +273,10 @@ class ChatBot:
         if method == "sample":
             ids = self.decoder.sample(prompts, max_len, float(temperature), int(top_k), int(seed))
             return [self._text(row) for row in ids]
-        return [self._text(self.decoder.beam(prompts[i:i + 1], max_len, int(beam_width), float(length_penalty))[0][0])
-                for i in range(len(prompts))]
+        return [
+            self._text(self.decoder.beam(prompts[i : i + 1], max_len, int(beam_width), float(length_penalty))[0][0])
+            for i in range(len(prompts))
+        ]
 
     # ------------------------------------------------------------------ generate, then rank
     def _shifted_messages(self, tokenized: list[str]) -> np.ndarray:
@@ -245,8 +290,8 @@ class ChatBot:
         selector = self.selector
         if selector.lexical is None or not selector.lexical_weight or not replies:
             return np.zeros(len(replies))
-        message_vectors = selector.lexical_vectors(messages, tokenized=True)            # (B, V)
-        reply_vectors = selector.lexical_vectors(replies, tokenized=True)               # (R, V)
+        message_vectors = selector.lexical_vectors(messages, tokenized=True)  # (B, V)
+        reply_vectors = selector.lexical_vectors(replies, tokenized=True)  # (R, V)
         return selector.lexical_weight * (message_vectors[which] * reply_vectors).sum(axis=1)
 
     def score(self, messages: Sequence[str], replies: Sequence[str]) -> np.ndarray:
@@ -274,7 +319,8 @@ class ChatBot:
         if self.selector.lexical is None or not self.selector.lexical_weight:
             return dense
         return dense + self.selector.lexical_weight * self.selector.lexical_score(
-            tokenized_messages, tokenized_replies, tokenized=True)
+            tokenized_messages, tokenized_replies, tokenized=True
+        )
 
     def _style_log_odds(self, texts: list[str]) -> np.ndarray:
         if self.style is None or not texts:
@@ -299,9 +345,9 @@ class ChatBot:
                     if words:
                         pool.setdefault(" ".join(words), "generated")
         tokenized = [" ".join(t) for t in tokens]
-        shifted = self._shifted_messages(tokenized)                                      # (B, dim)
+        shifted = self._shifted_messages(tokenized)  # (B, dim)
         if len(self.bank) and settings.retrieved:
-            fit = shifted @ self.bank_vectors.T                                          # (B, N)
+            fit = shifted @ self.bank_vectors.T  # (B, N)
             k = min(settings.retrieved, len(self.bank))
             nearest = np.argpartition(-fit, k - 1, axis=1)[:, :k]
             for pool, rows in zip(pools, nearest):
@@ -322,14 +368,24 @@ class ChatBot:
                 echo = len(set(words) & message_words) / len(set(words))
                 penalty = settings.repeat * repeat + settings.echo * echo
                 total = relevance + settings.style * style[at] - penalty
-                candidates.append(Candidate(seq2seq.detokenize(words), kind, round(float(total), 4),
-                                            round(relevance, 4), round(float(style[at]), 4), round(penalty, 4)))
+                candidates.append(
+                    Candidate(
+                        seq2seq.detokenize(words),
+                        kind,
+                        round(float(total), 4),
+                        round(relevance, 4),
+                        round(float(style[at]), 4),
+                        round(penalty, 4),
+                    )
+                )
                 at += 1
             out.append(sorted(candidates, key=lambda c: -c.score))
         return out
 
     # ------------------------------------------------------------------ the generator alone
-    def beam_candidates(self, message: str, beam_width: int = 4, length_penalty: float = 0.6) -> list[tuple[str, float]]:
+    def beam_candidates(
+        self, message: str, beam_width: int = 4, length_penalty: float = 0.6
+    ) -> list[tuple[str, float]]:
         """All ``beam_width`` hypotheses of beam search with their length-normalised log-probabilities."""
         self._check_options("beam", beam_width, 1.0, 0, None, self.max_reply)
         seqs, scores = self.decoder.beam(self.encode([message]), self.max_reply, int(beam_width), float(length_penalty))
@@ -351,12 +407,15 @@ class ChatBot:
         parts = []
         if self.decoder is not None:
             kind = "attention" if self.decoder.attention is not None else "no attention"
-            parts.append(f"generator: {len(self.vocabulary):,} tokens, {kind}, "
-                         f"no_repeat_ngram={self.decoder.no_repeat_ngram}")
+            parts.append(
+                f"generator: {len(self.vocabulary):,} tokens, {kind}, no_repeat_ngram={self.decoder.no_repeat_ngram}"
+            )
         if self.selector is not None:
             parts.append(f"selector over {len(self.bank):,} real replies" + (", style model" if self.style else ""))
-        return (f"ChatBot({self.name!r}, {'; '.join(parts)}; prompt <= {self.max_prompt} tokens, "
-                f"reply <= {self.max_reply} tokens, default method {self.default_method})")
+        return (
+            f"ChatBot({self.name!r}, {'; '.join(parts)}; prompt <= {self.max_prompt} tokens, "
+            f"reply <= {self.max_reply} tokens, default method {self.default_method})"
+        )
 
 
 def main(argv=None) -> int:
@@ -365,8 +424,6 @@ def main(argv=None) -> int:
     Reads one message per line from standard input (type or pipe), prints one reply per
     line; an empty line or end of input stops. Bad messages print an error line and go on.
     """
-    import argparse
-    import sys
 
     parser = argparse.ArgumentParser(prog="python -m helpers.chatbot", description=main.__doc__.split("\n")[0])
     parser.add_argument("--name", default=ZOO_NAME, help=f"zoo model (default {ZOO_NAME})")
@@ -375,7 +432,6 @@ def main(argv=None) -> int:
     parser.add_argument("--beam-width", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    from .setup import check_versions, quiet_native_stderr
 
     check_versions()
     with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
@@ -389,8 +445,13 @@ def main(argv=None) -> int:
         if not message.strip():
             break
         try:
-            reply = bot.reply(message, method=args.method, temperature=args.temperature,
-                              beam_width=args.beam_width, seed=args.seed + number)
+            reply = bot.reply(
+                message,
+                method=args.method,
+                temperature=args.temperature,
+                beam_width=args.beam_width,
+                seed=args.seed + number,
+            )
         except ValueError as err:
             print(f"error: {err}", flush=True)
             continue

@@ -46,13 +46,29 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from babel import Locale
+from bs4 import BeautifulSoup
+from dateutil import parser as dateparser
+from tqdm.auto import tqdm
+
 from . import paths
 from .chat_notices import notices
-from .chat_records import (MAX_FILE_BYTES, MAX_TEXT_CHARS, ChatFormatError, Message, ParseResult,  # noqa: F401
-                           _decode_text, _keep_text, _load_json, _looks_binary, _read_bytes, clean_invisible,
-                           describe_skipped, read_head)
-from .whatsapp import (DATE_ORDERS, infer_date_order, match_header, meridiem, parse_whatsapp,  # noqa: F401
-                       whatsapp_date_order)
+from .chat_records import (  # noqa: F401
+    MAX_FILE_BYTES,
+    MAX_TEXT_CHARS,
+    ChatFormatError,
+    Message,
+    ParseResult,
+    _decode_text,
+    _keep_text,
+    _load_json,
+    _looks_binary,
+    _read_bytes,
+    clean_invisible,
+    describe_skipped,
+    read_head,
+)
+from .whatsapp import DATE_ORDERS, infer_date_order, match_header, meridiem, parse_whatsapp, whatsapp_date_order  # noqa: F401
 
 
 # --------------------------------------------------------------------------- Facebook Messenger and Instagram JSON
@@ -83,14 +99,20 @@ def parse_messenger(path: str | Path) -> ParseResult:
     """
     path = Path(path)
     doc = _load_json(path)
-    if not isinstance(doc, dict) or not isinstance(doc.get("messages"), list) or not (
-            "participants" in doc or any(isinstance(r, dict) and ("sender_name" in r or "senderName" in r)
-                                         for r in doc["messages"][:20])):
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("messages"), list)
+        or not (
+            "participants" in doc
+            or any(isinstance(r, dict) and ("sender_name" in r or "senderName" in r) for r in doc["messages"][:20])
+        )
+    ):
         raise ChatFormatError(path, "not a Messenger export: expected an object with 'participants' and 'messages'")
     table = notices()
     result = ParseResult(files=1)
-    conversation = fix_mojibake(str(doc.get("thread_path") or doc.get("threadName") or doc.get("title")
-                                    or path.parent.name))
+    conversation = fix_mojibake(
+        str(doc.get("thread_path") or doc.get("threadName") or doc.get("title") or path.parent.name)
+    )
     for record in doc["messages"]:
         if not isinstance(record, dict):
             result.skipped["malformed record"] += 1
@@ -104,8 +126,13 @@ def parse_messenger(path: str | Path) -> ParseResult:
             result.skipped["notice: unsent"] += 1
             continue
         if kind not in _MESSENGER_TEXT_TYPES:
-            result.skipped["notice: call" if kind == "Call" else "notice: group notice"
-                           if kind in ("Subscribe", "Unsubscribe") else "system message"] += 1
+            result.skipped[
+                "notice: call"
+                if kind == "Call"
+                else "notice: group notice"
+                if kind in ("Subscribe", "Unsubscribe")
+                else "system message"
+            ] += 1
             continue
         content = record.get("content", record.get("text"))
         content = fix_mojibake(content) if isinstance(content, str) else ""
@@ -131,15 +158,55 @@ def parse_messenger(path: str | Path) -> ParseResult:
 _CJK_DATE = re.compile(r"(\d{4})\s?[年년]\s?(\d{1,2})\s?[月월]\s?(\d{1,2})\s?[日일]?")
 _CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?")
 #: Languages whose month names the Messenger HTML date reader knows (CLDR data, through babel).
-MONTH_LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl", "pl", "cs", "ru", "uk", "tr", "id", "ms", "vi", "sv",
-                   "da", "nb", "fi", "ro", "hu", "el", "ca", "hr", "sk", "sl", "bg", "sr", "lt", "lv", "et", "tl",
-                   "ar", "he", "hi", "bn", "mr", "ta", "te", "ur", "sw", "th")
+MONTH_LANGUAGES = (
+    "en",
+    "es",
+    "fr",
+    "de",
+    "pt",
+    "it",
+    "nl",
+    "pl",
+    "cs",
+    "ru",
+    "uk",
+    "tr",
+    "id",
+    "ms",
+    "vi",
+    "sv",
+    "da",
+    "nb",
+    "fi",
+    "ro",
+    "hu",
+    "el",
+    "ca",
+    "hr",
+    "sk",
+    "sl",
+    "bg",
+    "sr",
+    "lt",
+    "lv",
+    "et",
+    "tl",
+    "ar",
+    "he",
+    "hi",
+    "bn",
+    "mr",
+    "ta",
+    "te",
+    "ur",
+    "sw",
+    "th",
+)
 
 
 @lru_cache(maxsize=1)
 def month_names() -> dict[str, int]:
     """Month names and abbreviations in :data:`MONTH_LANGUAGES` (from Unicode CLDR), lower-case, to 1-12."""
-    from babel import Locale
 
     names: dict[str, int] = {}
     for language in MONTH_LANGUAGES:
@@ -173,7 +240,7 @@ def parse_html_date(text: str) -> datetime | None:
         hour = hour % 12 + 12
     elif marker == "am":
         hour = hour % 12
-    date_part = text[: clock.start()] + " " + text[clock.end():]
+    date_part = text[: clock.start()] + " " + text[clock.end() :]
     cjk = _CJK_DATE.search(date_part)
     if cjk:
         year, month, day = int(cjk[1]), int(cjk[2]), int(cjk[3])
@@ -184,8 +251,10 @@ def parse_html_date(text: str) -> datetime | None:
         year = int(year_match[1])
         others = [int(n) for n in re.findall(r"(?<!\d)\d{1,2}(?!\d)", date_part)]
         lowered_date = date_part.lower()  # a month name is found inside the text ("במרץ" is "in March")
-        found_names = sorted(((len(name), number) for name, number in month_names().items()
-                              if len(name) >= 3 and name in lowered_date), reverse=True)
+        found_names = sorted(
+            ((len(name), number) for name, number in month_names().items() if len(name) >= 3 and name in lowered_date),
+            reverse=True,
+        )
         months = [number for _, number in found_names[:1]]
         if months and others:
             month, day = months[0], others[0]
@@ -207,8 +276,6 @@ def parse_html_date(text: str) -> datetime | None:
 
 def _html_date(text: str) -> datetime | None:
     try:
-        from dateutil import parser as dateparser
-
         return dateparser.parse(clean_invisible(text).strip(), fuzzy=False)  # English styles, ISO times
     except (ValueError, OverflowError):
         return parse_html_date(text)
@@ -223,7 +290,6 @@ def parse_messenger_html(path: str | Path) -> ParseResult:
     Dates are read in any interface language (:func:`parse_html_date`); when none can be
     read, the error names the first one. Taught in: 01_corpus_download.
     """
-    from bs4 import BeautifulSoup
 
     path = Path(path)
     html = _decode_text(_read_bytes(path), path)
@@ -262,8 +328,11 @@ def parse_messenger_html(path: str | Path) -> ParseResult:
             continue
         result.messages.append(Message(title, timestamp, sender, text))
     if not result.messages and unread_date:
-        raise ChatFormatError(path, f"cannot read the date {unread_date!r}; export again with the interface in "
-                                    "English, or choose the JSON format")
+        raise ChatFormatError(
+            path,
+            f"cannot read the date {unread_date!r}; export again with the interface in "
+            "English, or choose the JSON format",
+        )
     result.messages.sort(key=lambda m: m.timestamp)
     return result
 
@@ -277,8 +346,10 @@ def telegram_text(value) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return "".join(part if isinstance(part, str) else str(part.get("text", "")) if isinstance(part, dict) else ""
-                       for part in value)
+        return "".join(
+            part if isinstance(part, str) else str(part.get("text", "")) if isinstance(part, dict) else ""
+            for part in value
+        )
     return ""
 
 
@@ -329,10 +400,14 @@ def parse_telegram(path: str | Path) -> ParseResult:
     chats = list(_telegram_chats(doc))
     if not chats:
         if isinstance(doc, dict) and isinstance(doc.get("chats"), dict):
-            raise ChatFormatError(path, "a Telegram full export without any chat: export again with "
-                                        "'Personal chats' (or the groups you want) ticked")
-        raise ChatFormatError(path, "not a Telegram export: expected 'messages' (one chat) or 'chats.list' "
-                                    "(full export)")
+            raise ChatFormatError(
+                path,
+                "a Telegram full export without any chat: export again with "
+                "'Personal chats' (or the groups you want) ticked",
+            )
+        raise ChatFormatError(
+            path, "not a Telegram export: expected 'messages' (one chat) or 'chats.list' (full export)"
+        )
     result = ParseResult(files=1)
     for chat in chats:
         conversation = str(chat.get("name") or chat.get("id") or path.parent.name or "telegram")
@@ -378,7 +453,6 @@ def parse_telegram_html(path: str | Path) -> ParseResult:
     messages' inner names are not the sender; service messages, and media without a caption,
     are counted and skipped. Taught in: 01_corpus_download.
     """
-    from bs4 import BeautifulSoup
 
     path = Path(path)
     pages = telegram_pages(path) if path.name == "messages.html" else [path]
@@ -457,25 +531,38 @@ def detect_format(path: str | Path) -> str:
         return "whatsapp"  # only WhatsApp (on Windows) writes UTF-16
     start = head.decode("utf-8", "replace").lstrip("\ufeff \r\n\t")
     if path.suffix.lower() in (".html", ".htm") or start[:15].lower().startswith(("<!doctype html", "<html")):
-        if re.search(r'class="(?:page_wrap|history)"|<title>Exported Data</title>', start) or \
-                re.fullmatch(r"messages\d*\.html", path.name):
+        if re.search(r'class="(?:page_wrap|history)"|<title>Exported Data</title>', start) or re.fullmatch(
+            r"messages\d*\.html", path.name
+        ):
             return "telegram-html"
         return "messenger-html"
     if start.startswith("{"):
-        if re.search(r'"(participants|thread_path|is_still_participant|magic_words|threadName|sender_name|'
-                     r'senderName|timestamp_ms)"', start):
+        if re.search(
+            r'"(participants|thread_path|is_still_participant|magic_words|threadName|sender_name|'
+            r'senderName|timestamp_ms)"',
+            start,
+        ):
             return "messenger"
-        if re.search(r'"(personal_information|chats|date_unixtime|from_id|text_entities)"|'
-                     r'"type": *"(personal_chat|(?:private|public)_(?:group|supergroup|channel)|saved_messages|'
-                     r'bot_chat)"', start):
+        if re.search(
+            r'"(personal_information|chats|date_unixtime|from_id|text_entities)"|'
+            r'"type": *"(personal_chat|(?:private|public)_(?:group|supergroup|channel)|saved_messages|'
+            r'bot_chat)"',
+            start,
+        ):
             return "telegram"
-        raise ChatFormatError(path, "JSON file of an unknown app (neither a Messenger/Instagram nor a Telegram "
-                                    "export); pass --format messenger or --format telegram (make bot FORMAT=...) if it "
-                                    "is one of them")
+        raise ChatFormatError(
+            path,
+            "JSON file of an unknown app (neither a Messenger/Instagram nor a Telegram "
+            "export); pass --format messenger or --format telegram (make bot FORMAT=...) if it "
+            "is one of them",
+        )
     if any(match_header(clean_invisible(line)) for line in start.splitlines()[:50]):
         return "whatsapp"
-    raise ChatFormatError(path, f"cannot tell the format (which app wrote this file); pass --format NAME "
-                                f"(make bot FORMAT=NAME), one of {', '.join(PARSERS)}")
+    raise ChatFormatError(
+        path,
+        f"cannot tell the format (which app wrote this file); pass --format NAME "
+        f"(make bot FORMAT=NAME), one of {', '.join(PARSERS)}",
+    )
 
 
 def find_exports(path: str | Path) -> list[Path]:
@@ -494,8 +581,9 @@ def find_exports(path: str | Path) -> list[Path]:
     return sorted({p for pattern in patterns for p in path.rglob(pattern) if p.is_file()})
 
 
-def parse(paths: Iterable[str | Path], fmt: str = "auto", date_order: str = "auto",
-          progress: bool = False) -> ParseResult:
+def parse(
+    paths: Iterable[str | Path], fmt: str = "auto", date_order: str = "auto", progress: bool = False
+) -> ParseResult:
     """Parse any number of export files or folders into one :class:`ParseResult`.
 
     With ``fmt="auto"`` each file's format is detected, and files inside a folder
@@ -515,14 +603,13 @@ def parse(paths: Iterable[str | Path], fmt: str = "auto", date_order: str = "aut
         inside_folder = item.is_dir()
         files = find_exports(item)
         if inside_folder and not files:
-            raise ChatFormatError(item, "folder holds no chat export (message_*.json, result.json, messages.html, "
-                                        "*.txt, *.zip)")
+            raise ChatFormatError(
+                item, "folder holds no chat export (message_*.json, result.json, messages.html, *.txt, *.zip)"
+            )
         jobs.extend((file, inside_folder) for file in files)
     result = ParseResult()
     iterator = jobs
     if progress and len(jobs) > 20:  # a bar only where there is something to wait for
-        from tqdm.auto import tqdm
-
         iterator = tqdm(jobs, desc="parsing", unit="file")
     for file, inside_folder in iterator:
         try:
@@ -536,6 +623,7 @@ def parse(paths: Iterable[str | Path], fmt: str = "auto", date_order: str = "aut
             raise
         result.extend(part)
     return result
+
 
 # --------------------------------------------------------------------------- turns and pairs
 @dataclass(frozen=True)
@@ -587,10 +675,21 @@ def to_turns(messages: Iterable[Message], max_gap: timedelta | None = None) -> l
             items.sort(key=lambda im: (_naive_utc(im[1].timestamp), im[0]))
         run: list[Message] = []
         for _, message in items + [(None, None)]:
-            if run and (message is None or message.sender != run[0].sender
-                        or (max_gap is not None and _gap(run[-1], message) > max_gap)):
-                turns.append(Turn(conversation, run[0].sender, "\n".join(m.text for m in run),
-                                  run[0].timestamp, run[-1].timestamp, len(run)))
+            if run and (
+                message is None
+                or message.sender != run[0].sender
+                or (max_gap is not None and _gap(run[-1], message) > max_gap)
+            ):
+                turns.append(
+                    Turn(
+                        conversation,
+                        run[0].sender,
+                        "\n".join(m.text for m in run),
+                        run[0].timestamp,
+                        run[-1].timestamp,
+                        len(run),
+                    )
+                )
                 run = []
             if message is not None:
                 run.append(message)
@@ -632,8 +731,9 @@ class PairResult:
     turns: int
 
 
-def build_pairs(messages: Iterable[Message], me: str | None, max_gap: timedelta | None = None,
-                anonymize: bool = False) -> PairResult:
+def build_pairs(
+    messages: Iterable[Message], me: str | None, max_gap: timedelta | None = None, anonymize: bool = False
+) -> PairResult:
     """Pair each of ``me``'s turns with the other person's turn just before it.
 
     ``me=None`` pairs every turn with the one before it (all speakers: a general
@@ -695,8 +795,11 @@ def make_anonymizer(names: Iterable[str] = ()) -> Callable[[str], str]:
         if name:
             parts.add(name)
             parts.update(p for p in re.split(r"\s+", name) if len(p) >= 3)
-    name_pattern = (re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(parts, key=len, reverse=True)))
-                               + r")(?!\w)", re.I) if parts else None)
+    name_pattern = (
+        re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(parts, key=len, reverse=True))) + r")(?!\w)", re.I)
+        if parts
+        else None
+    )
 
     def anonymize(text: str) -> str:
         text = _URL.sub("<url>", text)
@@ -731,19 +834,36 @@ def read_jsonl(path: str | Path) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m helpers.chats",
-        description="Turn your chat exports into (their message, your reply) pairs as JSON lines.")
-    parser.add_argument("paths", nargs="+", metavar="PATH",
-                        help="export files or folders (Messenger or Instagram inbox folder, WhatsApp .txt/.zip, "
-                             "Telegram result.json or HTML chat folder)")
+        description="Turn your chat exports into (their message, your reply) pairs as JSON lines.",
+    )
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="export files or folders (Messenger or Instagram inbox folder, WhatsApp .txt/.zip, "
+        "Telegram result.json or HTML chat folder)",
+    )
     parser.add_argument("--me", required=True, help="your name exactly as the app shows it")
-    parser.add_argument("--out", required=True, type=Path, help="pairs file to write (.jsonl); keep it under generated/")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="pairs file to write (.jsonl); keep it under generated/"
+    )
     parser.add_argument("--format", default="auto", choices=FORMATS, help="export format (default: detect per file)")
-    parser.add_argument("--date-order", default="auto", choices=["auto", *DATE_ORDERS],
-                        help="WhatsApp dates: day-month-year, month-day-year, year-month-day or year-day-month "
-                             "(default: inferred from the whole file)")
-    parser.add_argument("--anonymize", action="store_true", help="replace e-mails, phones, URLs and other people's names")
-    parser.add_argument("--max-gap-hours", type=float, default=None,
-                        help="drop replies that came more than H hours after the message they answer")
+    parser.add_argument(
+        "--date-order",
+        default="auto",
+        choices=["auto", *DATE_ORDERS],
+        help="WhatsApp dates: day-month-year, month-day-year, year-month-day or year-day-month "
+        "(default: inferred from the whole file)",
+    )
+    parser.add_argument(
+        "--anonymize", action="store_true", help="replace e-mails, phones, URLs and other people's names"
+    )
+    parser.add_argument(
+        "--max-gap-hours",
+        type=float,
+        default=None,
+        help="drop replies that came more than H hours after the message they answer",
+    )
     args = parser.parse_args(argv)
     if args.max_gap_hours is not None and not args.max_gap_hours > 0:
         print("error: --max-gap-hours must be a positive number of hours", file=sys.stderr)
@@ -766,8 +886,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         print(f"error: {args.out}: cannot write ({err.strerror})", file=sys.stderr)
         return 2
-    print(f"{len(parsed.messages)} messages read from {parsed.files} file(s), {written} pairs written to {paths.shown(args.out)}, "
-          f"{describe_skipped(parsed.skipped + paired.skipped)} in {time.perf_counter() - start:.1f} s")
+    print(
+        f"{len(parsed.messages)} messages read from {parsed.files} file(s), {written} pairs written to {paths.shown(args.out)}, "
+        f"{describe_skipped(parsed.skipped + paired.skipped)} in {time.perf_counter() - start:.1f} s"
+    )
     return 0
 
 

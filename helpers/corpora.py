@@ -21,9 +21,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterable
 
+import yaml
+from tqdm.auto import tqdm
+
 from . import paths
-from .paths import package_file
 from .chats import ChatFormatError, Message, ParseResult, build_pairs, senders, write_jsonl
+from .download import extract, fetch
+from .paths import package_file
+from .text import tokenize
+from .zoo import sha256_file
 
 
 @dataclass(frozen=True)
@@ -37,14 +43,30 @@ class CorpusInfo:
 
 
 SOURCES = [
-    CorpusInfo("chitchat", "PyPI chitchat-dataset (BYU Chit-Chat)", "MIT",
-               "7,168 real two-person chats, 258k messages with sender ids and timestamps"),
-    CorpusInfo("chatterbot", "PyPI chatterbot-corpus (gunthercox)", "BSD-3-Clause",
-               "short YAML dialogs by topic, 21 English files"),
-    CorpusInfo("cornell-movie-dialogs", "download: cs.cornell.edu (URL and sha256 in helpers.download)",
-               "free for research (see the corpus README)", "220k exchanges between movie characters"),
-    CorpusInfo("your own export", "Facebook Messenger, WhatsApp, Telegram", "yours: keep it in generated/",
-               "parsed by helpers.chats; never committed"),
+    CorpusInfo(
+        "chitchat",
+        "PyPI chitchat-dataset (BYU Chit-Chat)",
+        "MIT",
+        "7,168 real two-person chats, 258k messages with sender ids and timestamps",
+    ),
+    CorpusInfo(
+        "chatterbot",
+        "PyPI chatterbot-corpus (gunthercox)",
+        "BSD-3-Clause",
+        "short YAML dialogs by topic, 21 English files",
+    ),
+    CorpusInfo(
+        "cornell-movie-dialogs",
+        "download: cs.cornell.edu (URL and sha256 in helpers.download)",
+        "free for research (see the corpus README)",
+        "220k exchanges between movie characters",
+    ),
+    CorpusInfo(
+        "your own export",
+        "Facebook Messenger, WhatsApp, Telegram",
+        "yours: keep it in generated/",
+        "parsed by helpers.chats; never committed",
+    ),
 ]
 
 
@@ -97,7 +119,6 @@ def load_chatterbot(language: str = "english") -> ParseResult:
     Some lists are alternative answers rather than turns, which is why this is a
     toy corpus. Taught in: 01_corpus_download.
     """
-    import yaml
 
     folder = package_file("chatterbot_corpus", "data", language)
     result = ParseResult()
@@ -132,8 +153,10 @@ def parse_cornell(folder: str | Path) -> ParseResult:
     lines_path, convs_path = folder / "movie_lines.txt", folder / "movie_conversations.txt"
     for path in (lines_path, convs_path):
         if not path.is_file():
-            raise ChatFormatError(path, "missing: expected the Cornell corpus files movie_lines.txt and "
-                                        "movie_conversations.txt in this folder")
+            raise ChatFormatError(
+                path,
+                "missing: expected the Cornell corpus files movie_lines.txt and movie_conversations.txt in this folder",
+            )
     result = ParseResult(files=2)
     lines: dict[str, tuple[str, str]] = {}
     with open(lines_path, encoding="iso-8859-1") as handle:
@@ -171,7 +194,6 @@ def load_cornell(progress: bool = True) -> ParseResult:
 
     Taught in: 01_corpus_download.
     """
-    from .download import extract, fetch
 
     archive = fetch("cornell-movie-dialogs", progress=progress)
     folder = extract(archive, archive.with_suffix(""))
@@ -196,9 +218,13 @@ def corpus_files() -> dict[str, Path]:
     * ``info``: what was built, from which file (sha256), for which size.
     """
     folder = corpus_dir()
-    return {"messages": folder / "chitchat_messages.txt", "tokens": folder / "chitchat_tokens.txt",
-            "you_pairs": folder / "you_pairs.jsonl",
-            "all_pairs": folder / "all_pairs.jsonl", "info": folder / "corpus.json"}
+    return {
+        "messages": folder / "chitchat_messages.txt",
+        "tokens": folder / "chitchat_tokens.txt",
+        "you_pairs": folder / "you_pairs.jsonl",
+        "all_pairs": folder / "all_pairs.jsonl",
+        "info": folder / "corpus.json",
+    }
 
 
 def write_chitchat_corpus(parsed: ParseResult, me: str, size: str) -> dict:
@@ -206,7 +232,6 @@ def write_chitchat_corpus(parsed: ParseResult, me: str, size: str) -> dict:
 
     Taught in: 01_corpus_download (last step); called by :func:`ensure_chitchat_corpus`.
     """
-    from .zoo import sha256_file
 
     files = corpus_files()
     files["tokens"].unlink(missing_ok=True)  # tokenized from the old messages: rebuilt on first use
@@ -257,7 +282,6 @@ def tokenized_messages(limit: int | None = None, progress: bool = True) -> list[
     (in about a second) afterwards. ``limit`` keeps the first messages.
     Taught in: 02_word2vec.
     """
-    from .text import tokenize
 
     files = corpus_files()
     if not files["messages"].exists():
@@ -266,8 +290,6 @@ def tokenized_messages(limit: int | None = None, progress: bool = True) -> list[
     if not cache.exists() or cache.stat().st_mtime < files["messages"].stat().st_mtime:
         lines = files["messages"].read_text(encoding="utf-8").splitlines()
         if progress:
-            from tqdm.auto import tqdm
-
             lines = tqdm(lines, desc="tokenizing", unit=" messages", mininterval=2)
         partial = cache.with_name(cache.name + ".part")
         with open(partial, "w", encoding="utf-8") as out:

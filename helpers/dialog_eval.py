@@ -13,10 +13,15 @@ from collections import Counter
 from typing import Iterable, Sequence
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.pipeline import FeatureUnion, make_pipeline
+
+from .text import clean_for_training
 
 
 def _vectorizer(**kwargs):
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     # the texts are already tokenized: split on spaces only, keep emoji and punctuation tokens
     return TfidfVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False, sublinear_tf=True, **kwargs)
@@ -32,7 +37,9 @@ class RetrievalBot:
 
     def __init__(self, prompts: Sequence[str], replies: Sequence[str]):
         if len(prompts) != len(replies) or not prompts:
-            raise ValueError(f"need as many prompts as replies (and at least one), got {len(prompts)} and {len(replies)}")
+            raise ValueError(
+                f"need as many prompts as replies (and at least one), got {len(prompts)} and {len(replies)}"
+            )
         self.vectorizer = _vectorizer(ngram_range=(1, 2))
         self.matrix = self.vectorizer.fit_transform(prompts)
         self.replies_ = list(replies)
@@ -55,7 +62,7 @@ def distinct_n(replies: Iterable[str], n: int) -> float:
     total, unique = 0, set()
     for reply in replies:
         tokens = reply.split()
-        grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+        grams = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
         total += len(grams)
         unique.update(grams)
     return len(unique) / total if total else 0.0
@@ -66,8 +73,9 @@ def truncate(text: str, max_tokens: int) -> str:
     return " ".join(text.split()[:max_tokens])
 
 
-def style_data(pairs: Iterable[dict], me: str, split_of, max_tokens: int = 25, per_class: int | None = None,
-               seed: int = 0) -> dict[str, tuple[list[str], np.ndarray]]:
+def style_data(
+    pairs: Iterable[dict], me: str, split_of, max_tokens: int = 25, per_class: int | None = None, seed: int = 0
+) -> dict[str, tuple[list[str], np.ndarray]]:
     """Messages labelled 1 (written by ``me``) or 0 (anyone else), per split, from every speaker's pairs.
 
     Each pair's ``reply`` is one message of its ``reply_sender``; it lands in the
@@ -77,7 +85,6 @@ def style_data(pairs: Iterable[dict], me: str, split_of, max_tokens: int = 25, p
     down (to ``per_class`` at most). Returns ``{split: (texts, labels)}``.
     Taught in: 04_seq2seq_chatbot.
     """
-    from .text import clean_for_training
 
     grouped: dict[str, dict[int, list[str]]] = {}
     for pair in pairs:
@@ -108,15 +115,12 @@ class StyleClassifier:
     """
 
     def __init__(self, C: float = 1.0):
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import FeatureUnion, make_pipeline
-
-        from sklearn.feature_extraction.text import TfidfVectorizer
 
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, lowercase=False, sublinear_tf=True)
         words = _vectorizer(ngram_range=(1, 2), min_df=2)
-        self.pipeline = make_pipeline(FeatureUnion([("words", words), ("chars", chars)]),
-                                      LogisticRegression(C=C, max_iter=2000))
+        self.pipeline = make_pipeline(
+            FeatureUnion([("words", words), ("chars", chars)]), LogisticRegression(C=C, max_iter=2000)
+        )
 
     def fit(self, texts: Sequence[str], labels: Sequence[int]) -> "StyleClassifier":
         self.pipeline.fit(list(texts), np.asarray(labels))
@@ -130,11 +134,13 @@ class StyleClassifier:
 
     def evaluate(self, texts: Sequence[str], labels: Sequence[int]) -> dict:
         """Accuracy and ROC AUC on held-out labelled texts."""
-        from sklearn.metrics import accuracy_score, roc_auc_score
 
         probability = self.probability_you(texts)
-        return {"accuracy": float(accuracy_score(labels, probability > 0.5)),
-                "roc_auc": float(roc_auc_score(labels, probability)), "messages": len(texts)}
+        return {
+            "accuracy": float(accuracy_score(labels, probability > 0.5)),
+            "roc_auc": float(roc_auc_score(labels, probability)),
+            "messages": len(texts),
+        }
 
     def top_features(self, n: int = 10) -> dict[str, list[str]]:
         """The features that most say "you" and most say "someone else"."""
@@ -164,8 +170,15 @@ def candidate_draw(n: int, candidates: int = 100, seed: int = 0) -> np.ndarray:
     return draw
 
 
-def response_selection(score, messages: Sequence[str], replies: Sequence[str], candidates: int = 100,
-                       seed: int = 0, per_message: bool = False, limit: int | None = None) -> dict:
+def response_selection(
+    score,
+    messages: Sequence[str],
+    replies: Sequence[str],
+    candidates: int = 100,
+    seed: int = 0,
+    per_message: bool = False,
+    limit: int | None = None,
+) -> dict:
     """1-of-``candidates`` accuracy and recall@10 of a scorer on test pairs ``(messages[i], replies[i])``.
 
     ``score(messages, replies)`` returns a matrix of shape ``(len(messages), len(replies))``,
@@ -185,24 +198,36 @@ def response_selection(score, messages: Sequence[str], replies: Sequence[str], c
         raise ValueError(f"need one reply per message, got {len(messages)} messages and {len(replies)} replies")
     draw = candidate_draw(len(messages), candidates, seed)[:limit]
     if per_message and hasattr(score, "pairs"):
-        scores = np.asarray(score.pairs([messages[i] for i in range(len(draw)) for _ in draw[i]],
-                                        [replies[j] for row in draw for j in row]), dtype="float64")
+        scores = np.asarray(
+            score.pairs(
+                [messages[i] for i in range(len(draw)) for _ in draw[i]], [replies[j] for row in draw for j in row]
+            ),
+            dtype="float64",
+        )
         scores = scores.reshape(draw.shape)
     elif per_message:
-        scores = np.stack([np.asarray(score([messages[i]], [replies[j] for j in draw[i]]), dtype="float64")[0]
-                           for i in range(len(draw))])
+        scores = np.stack(
+            [
+                np.asarray(score([messages[i]], [replies[j] for j in draw[i]]), dtype="float64")[0]
+                for i in range(len(draw))
+            ]
+        )
     else:
         full = np.asarray(score(messages[: len(draw)], replies), dtype="float64")
         if full.shape != (len(draw), len(replies)):
             raise ValueError(f"score() returned shape {full.shape}, expected {(len(draw), len(replies))}")
         scores = np.take_along_axis(full, draw, axis=1)
     better = (scores[:, 1:] > scores[:, :1]).sum(axis=1)  # candidates that beat the true reply
-    ties = (scores[:, 1:] == scores[:, :1]).sum(axis=1)   # ...and that tie with it: broken at random
+    ties = (scores[:, 1:] == scores[:, :1]).sum(axis=1)  # ...and that tie with it: broken at random
     # expected values under random tie-breaking: the true reply lands anywhere in better .. better + ties
     first = np.where(better == 0, 1.0 / (ties + 1), 0.0)
     top10 = np.clip((10 - better) / (ties + 1), 0.0, 1.0)
-    return {f"1-of-{candidates}": float(np.mean(first)), "recall@10": float(np.mean(top10)),
-            "mean rank": float(np.mean(better + 1 + ties / 2)), "pairs": len(draw)}
+    return {
+        f"1-of-{candidates}": float(np.mean(first)),
+        "recall@10": float(np.mean(top10)),
+        "mean rank": float(np.mean(better + 1 + ties / 2)),
+        "pairs": len(draw),
+    }
 
 
 def tfidf_scorer(fit_texts: Sequence[str]):

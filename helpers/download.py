@@ -24,6 +24,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from . import paths
 
 
@@ -63,8 +65,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def fetch(name_or_url: str, sha256: str | None = None, filename: str | None = None,
-          cache: Path | None = None, progress: bool = True, timeout: float = 30) -> Path:
+def fetch(
+    name_or_url: str,
+    sha256: str | None = None,
+    filename: str | None = None,
+    cache: Path | None = None,
+    progress: bool = True,
+    timeout: float = 30,
+) -> Path:
     """Return the cached path of a registered name (or URL), downloading it if needed.
 
     An unfinished download is kept as ``FILE.part`` and resumed with an HTTP
@@ -101,8 +109,9 @@ def fetch(name_or_url: str, sha256: str | None = None, filename: str | None = No
         raise DownloadError(f"{url}: HTTP {err.code} {err.reason}") from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
         reason = getattr(err, "reason", err)
-        raise DownloadError(f"{url}: cannot connect ({reason}); check your internet connection, "
-                            f"or put the file at {target} yourself") from None
+        raise DownloadError(
+            f"{url}: cannot connect ({reason}); check your internet connection, or put the file at {paths.shown(target)} yourself"
+        ) from None
     with response:
         status = getattr(response, "status", 200)
         resumed = bool(have) and status == 206
@@ -117,8 +126,6 @@ def fetch(name_or_url: str, sha256: str | None = None, filename: str | None = No
         total = already + int(length) if length and length.isdigit() else None
         bar = None
         if progress:
-            from tqdm.auto import tqdm
-
             bar = tqdm(total=total, initial=already, unit="B", unit_scale=True, desc=filename)
         try:
             with open(partial, "ab" if resumed else "wb") as out:
@@ -127,8 +134,9 @@ def fetch(name_or_url: str, sha256: str | None = None, filename: str | None = No
                     if bar is not None:
                         bar.update(len(block))
         except (OSError, urllib.error.URLError, http.client.HTTPException) as err:
-            raise DownloadError(f"{url}: interrupted after {partial.stat().st_size} bytes "
-                                f"({type(err).__name__}); run again to resume") from None
+            raise DownloadError(
+                f"{url}: interrupted after {partial.stat().st_size} bytes ({type(err).__name__}); run again to resume"
+            ) from None
         finally:
             if bar is not None:
                 bar.close()
@@ -137,18 +145,23 @@ def fetch(name_or_url: str, sha256: str | None = None, filename: str | None = No
         raise DownloadError(f"{url}: connection closed after {size} of {total} bytes; run again to resume")
     if total is not None and size > total:
         partial.unlink()
-        raise DownloadError(f"{url}: got {size} bytes where the server announced {total}; the download was "
-                            "deleted, run again to retry")
+        raise DownloadError(
+            f"{url}: got {size} bytes where the server announced {total}; the download was deleted, run again to retry"
+        )
     if sha256 is None and total is None:
         partial.unlink()
-        raise DownloadError(f"{url}: the server announced no length and no sha256 is known, so a cut-off file "
-                            "could not be told from a whole one; pass sha256= (or download it yourself)")
+        raise DownloadError(
+            f"{url}: the server announced no length and no sha256 is known, so a cut-off file "
+            "could not be told from a whole one; pass sha256= (or download it yourself)"
+        )
     if sha256 is not None:
         actual = _sha256(partial)
         if actual != sha256:
             partial.unlink()
-            raise DownloadError(f"{url}: sha256 mismatch (expected {sha256[:12]}..., got {actual[:12]}...); "
-                                "the damaged download was deleted, run again to retry")
+            raise DownloadError(
+                f"{url}: sha256 mismatch (expected {sha256[:12]}..., got {actual[:12]}...); "
+                "the damaged download was deleted, run again to retry"
+            )
     partial.replace(target)
     return target
 

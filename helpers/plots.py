@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.ticker import MaxNLocator
 
-def plot_history(history, metrics: Sequence[str] = ("loss",), title: str | None = None, ax=None,
-                 steps_per_point: int | None = None):
+
+def plot_history(
+    history, metrics: Sequence[str] = ("loss",), title: str | None = None, ax=None, steps_per_point: int | None = None
+):
     """Plot training curves (and their ``val_`` twins) from a Keras ``History`` or a dict.
 
     One subplot per metric, epochs on the x axis starting at 1 (integer ticks), the best
@@ -17,8 +23,6 @@ def plot_history(history, metrics: Sequence[str] = ("loss",), title: str | None 
     Returns the matplotlib figure.
     Taught in: 02_word2vec, 03_char_rnn, 04_seq2seq_chatbot, 05_emoji_suggestion.
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
 
     logs: Mapping[str, Sequence[float]] = getattr(history, "history", history)
     missing = [m for m in metrics if m not in logs]
@@ -38,11 +42,19 @@ def plot_history(history, metrics: Sequence[str] = ("loss",), title: str | None 
         if val is not None:
             val = list(val)
             axis.plot(epochs, val, "s--", label=f"validation {metric}")
-            best = min(range(len(val)), key=val.__getitem__) if "loss" in metric else max(
-                range(len(val)), key=val.__getitem__)
+            best = (
+                min(range(len(val)), key=val.__getitem__)
+                if "loss" in metric
+                else max(range(len(val)), key=val.__getitem__)
+            )
             axis.axvline(epochs[best], color="grey", lw=0.8, ls=":")
-            axis.annotate(f"best {val[best]:.3g}", (epochs[best], val[best]), textcoords="offset points",
-                          xytext=(5, 8), fontsize=8)
+            axis.annotate(
+                f"best {val[best]:.3g}",
+                (epochs[best], val[best]),
+                textcoords="offset points",
+                xytext=(5, 8),
+                fontsize=8,
+            )
         axis.set_xlabel("training steps" if steps_per_point else "epoch")
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(metric)
@@ -63,8 +75,6 @@ def text_heatmap(text: str, values, ax=None, title: str | None = None, cmap: str
     Values are expected in [-1, 1] (LSTM hidden states are); lines longer than
     ``width`` wrap. Returns the axes. Taught in: 03_char_rnn (what single LSTM units track).
     """
-    import matplotlib.pyplot as plt
-    from matplotlib import colormaps
 
     values = list(values)
     if len(values) != len(text):
@@ -90,8 +100,16 @@ def text_heatmap(text: str, values, ax=None, title: str | None = None, cmap: str
         for x, (char, value) in enumerate(line):
             ax.add_patch(plt.Rectangle((x, -y - 1), 1, 1, color=colour((float(value) + 1) / 2), lw=0))
             dark = abs(float(value)) > 0.55  # deep red or blue: white letters stay readable
-            ax.text(x + 0.5, -y - 0.5, char, ha="center", va="center", fontsize=7, family="monospace",
-                    color="lightgrey" if char == "⏎" else ("white" if dark else "black"))
+            ax.text(
+                x + 0.5,
+                -y - 0.5,
+                char,
+                ha="center",
+                va="center",
+                fontsize=7,
+                family="monospace",
+                color="lightgrey" if char == "⏎" else ("white" if dark else "black"),
+            )
     ax.set_xlim(0, max(len(r) for r in rows))
     ax.set_ylim(-len(rows), 0)
     ax.axis("off")
@@ -100,21 +118,22 @@ def text_heatmap(text: str, values, ax=None, title: str | None = None, cmap: str
     return ax
 
 
-def attention_heatmap(prompt_tokens: Sequence[str], reply_tokens: Sequence[str], weights, ax=None,
-                      title: str | None = None):
+def attention_heatmap(
+    prompt_tokens: Sequence[str], reply_tokens: Sequence[str], weights, ax=None, title: str | None = None
+):
     """Draw attention weights: one row per reply token, one column per prompt token.
 
     ``weights`` has shape (len(reply_tokens), len(prompt_tokens)); row ``i`` says
     where the decoder looked while writing reply token ``i``. Returns the axes.
     Taught in: 04_seq2seq_chatbot.
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
 
     weights = np.asarray(weights)
     if weights.shape != (len(reply_tokens), len(prompt_tokens)):
-        raise ValueError(f"weights have shape {weights.shape}, expected "
-                         f"({len(reply_tokens)} reply tokens, {len(prompt_tokens)} prompt tokens)")
+        raise ValueError(
+            f"weights have shape {weights.shape}, expected "
+            f"({len(reply_tokens)} reply tokens, {len(prompt_tokens)} prompt tokens)"
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(0.45 * len(prompt_tokens) + 2, 0.35 * len(reply_tokens) + 1.2))
     image = ax.imshow(weights, cmap="Blues", vmin=0, aspect="auto")

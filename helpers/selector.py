@@ -25,12 +25,27 @@ Taught in: 04_seq2seq_chatbot; used by ``helpers.chatbot.ChatBot`` to rank candi
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Sequence
 
+import keras
 import numpy as np
+import tensorflow as tf
+from keras import ops
+from sklearn.metrics import roc_auc_score
+
+from . import chatbot, dialog_eval, paths, seq2seq, zoo  # chatbot: the bot that ranks with the selector
+from .chats import read_jsonl
+from .corpora import corpus_files
+from .dialog_eval import commonest_share, distinct_n, response_selection, truncate
+from .model_card import ModelCard
+from .setup import check_versions, seed_everything
+from .text import clean_for_training
+from .training import fit_within_budget
+from .vectors import load_zoo_vectors
 
 #: Zoo names.
 SELECTOR_NAME = "04_seq2seq/selector"
@@ -42,25 +57,25 @@ STYLE_NAME = "04_seq2seq/style"
 class SelectorConfig:
     """Hyperparameters of the dual encoder (the zoo model's values)."""
 
-    max_ngrams: int = 60000       # unigram + bigram vocabulary
-    sequence_length: int = 64     # n-grams read per text (30 message tokens give 59)
-    embedding_dim: int = 128      # the first 50 dimensions start from notebook 02's vectors
+    max_ngrams: int = 60000  # unigram + bigram vocabulary
+    sequence_length: int = 64  # n-grams read per text (30 message tokens give 59)
+    embedding_dim: int = 128  # the first 50 dimensions start from notebook 02's vectors
     units: int = 512
-    dim: int = 256                # size of the message and reply vectors
+    dim: int = 256  # size of the message and reply vectors
     dropout: float = 0.1
-    scale: float = 20.0           # softmax temperature: similarity (a cosine) times this
-    batch_size: int = 512         # 511 negatives per positive
+    scale: float = 20.0  # softmax temperature: similarity (a cosine) times this
+    batch_size: int = 512  # 511 negatives per positive
     learning_rate: float = 2e-3
     final_learning_rate: float = 5e-5
-    max_message: int = 30         # tokens: the last 30 of a message, as the generator reads
-    max_reply: int = 25           # tokens: the first 25 of a reply
+    max_message: int = 30  # tokens: the last 30 of a message, as the generator reads
+    max_reply: int = 25  # tokens: the first 25 of a reply
     minutes: float = 8.0
 
 
 def message_text(tokens: Sequence[str] | str, config: SelectorConfig = SelectorConfig()) -> str:
     """A message as the selector reads it: its last ``max_message`` tokens, space-separated."""
     tokens = tokens.split() if isinstance(tokens, str) else tokens
-    return " ".join(tokens[-config.max_message:])
+    return " ".join(tokens[-config.max_message :])
 
 
 def reply_text(tokens: Sequence[str] | str, config: SelectorConfig = SelectorConfig()) -> str:
@@ -69,41 +84,28 @@ def reply_text(tokens: Sequence[str] | str, config: SelectorConfig = SelectorCon
     return " ".join(tokens[: config.max_reply])
 
 
-def _register(cls):
-    import keras
+@keras.saving.register_keras_serializable(package="talk_like_you")
+class InBatchSoftmax(keras.losses.Loss):
+    """The dual encoder's loss: softmax over the batch, both ways (message -> reply, reply -> message).
 
-    return keras.saving.register_keras_serializable(package="talk_like_you")(cls)
+    ``y_pred`` holds the message and reply vectors side by side (B, 2 * dim); ``y_true`` is ignored.
+    Taught in: 04_seq2seq_chatbot.
+    """
 
+    def __init__(self, scale: float = 20.0, name: str = "in_batch_softmax", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.scale = float(scale)
 
-def _in_batch_softmax_class():
-    import keras
-    from keras import ops
+    def call(self, y_true, y_pred):
+        messages, replies = ops.split(y_pred, 2, axis=-1)  # (B, dim) each
+        logits = self.scale * ops.matmul(messages, ops.transpose(replies))  # (B, B): row i, reply j
+        labels = ops.arange(ops.shape(logits)[0])
+        forward = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+        backward = keras.losses.sparse_categorical_crossentropy(labels, ops.transpose(logits), from_logits=True)
+        return (forward + backward) / 2
 
-    class InBatchSoftmax(keras.losses.Loss):
-        """The dual encoder's loss: softmax over the batch, both ways (message -> reply, reply -> message).
-
-        ``y_pred`` holds the message and reply vectors side by side (B, 2 * dim); ``y_true`` is ignored.
-        """
-
-        def __init__(self, scale: float = 20.0, name: str = "in_batch_softmax", **kwargs):
-            super().__init__(name=name, **kwargs)
-            self.scale = float(scale)
-
-        def call(self, y_true, y_pred):
-            messages, replies = ops.split(y_pred, 2, axis=-1)                 # (B, dim) each
-            logits = self.scale * ops.matmul(messages, ops.transpose(replies))  # (B, B): row i, reply j
-            labels = ops.arange(ops.shape(logits)[0])
-            forward = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
-            backward = keras.losses.sparse_categorical_crossentropy(labels, ops.transpose(logits), from_logits=True)
-            return (forward + backward) / 2
-
-        def get_config(self):
-            return {**super().get_config(), "scale": self.scale}
-
-    return _register(InBatchSoftmax)
-
-
-InBatchSoftmax = _in_batch_softmax_class()
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
 
 
 def build_selector(vectorizer, config: SelectorConfig = SelectorConfig(), embedding_matrix: np.ndarray | None = None):
@@ -115,10 +117,10 @@ def build_selector(vectorizer, config: SelectorConfig = SelectorConfig(), embedd
     Layers ``message_vector`` and ``reply_vector`` are what :class:`Selector` reads.
     Taught in: 04_seq2seq_chatbot.
     """
-    import keras
 
-    embedding = keras.layers.Embedding(vectorizer.vocabulary_size(), config.embedding_dim, mask_zero=True,
-                                       name="ngram_embedding")
+    embedding = keras.layers.Embedding(
+        vectorizer.vocabulary_size(), config.embedding_dim, mask_zero=True, name="ngram_embedding"
+    )
 
     def tower(text, name):
         x = keras.layers.GlobalAveragePooling1D(name=f"{name}_mean")(embedding(vectorizer(text)))  # (B, emb)
@@ -126,7 +128,7 @@ def build_selector(vectorizer, config: SelectorConfig = SelectorConfig(), embedd
         x = keras.layers.Dropout(config.dropout, name=f"{name}_dropout")(x)
         x = keras.layers.Dense(config.units, activation="gelu", name=f"{name}_dense_2")(x)
         x = keras.layers.Dense(config.dim, name=f"{name}_projection")(x)
-        return keras.layers.UnitNormalization(name=f"{name}_vector")(x)                    # (B, dim), length 1
+        return keras.layers.UnitNormalization(name=f"{name}_vector")(x)  # (B, dim), length 1
 
     message = keras.Input(shape=(), dtype="string", name="message")
     reply = keras.Input(shape=(), dtype="string", name="reply")
@@ -134,18 +136,24 @@ def build_selector(vectorizer, config: SelectorConfig = SelectorConfig(), embedd
     model = keras.Model({"message": message, "reply": reply}, both, name="dual_encoder")
     if embedding_matrix is not None:
         embedding.set_weights([embedding_matrix])
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
-                  loss=InBatchSoftmax(config.scale))
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=InBatchSoftmax(config.scale)
+    )
     return model
 
 
 def adapt_vectorizer(texts: Sequence[str], config: SelectorConfig = SelectorConfig()):
     """A ``TextVectorization`` of word unigrams and bigrams, adapted on ``texts`` (token strings)."""
-    import keras
 
-    vectorizer = keras.layers.TextVectorization(max_tokens=config.max_ngrams, standardize=None, split="whitespace",
-                                                ngrams=2, output_mode="int",
-                                                output_sequence_length=config.sequence_length, name="ngrams")
+    vectorizer = keras.layers.TextVectorization(
+        max_tokens=config.max_ngrams,
+        standardize=None,
+        split="whitespace",
+        ngrams=2,
+        output_mode="int",
+        output_sequence_length=config.sequence_length,
+        name="ngrams",
+    )
     vectorizer.adapt(np.asarray(list(texts), dtype=object), batch_size=4096)
     return vectorizer
 
@@ -156,7 +164,6 @@ def initial_ngram_embedding(ngrams: Sequence[str], dim: int, seed: int = 0) -> t
 
     Returns the matrix and the share of unigrams that had a vector.
     """
-    from .vectors import load_zoo_vectors
 
     kv = load_zoo_vectors()
     rng = np.random.default_rng(seed)
@@ -177,18 +184,22 @@ def initial_ngram_embedding(ngrams: Sequence[str], dim: int, seed: int = 0) -> t
 
 def pair_texts(pairs: Sequence[dict], config: SelectorConfig = SelectorConfig()) -> tuple[list[str], list[str]]:
     """Message and reply strings of tokenized pairs (``seq2seq.tokenize_pairs``), cut as the selector reads them."""
-    return ([message_text(p["prompt_tokens"], config) for p in pairs],
-            [reply_text(p["reply_tokens"], config) for p in pairs])
+    return (
+        [message_text(p["prompt_tokens"], config) for p in pairs],
+        [reply_text(p["reply_tokens"], config) for p in pairs],
+    )
 
 
 def dataset(messages: Sequence[str], replies: Sequence[str], batch_size: int, shuffle: bool = True, seed: int = 0):
     """``tf.data`` batches of ``({"message", "reply"}, dummy)``; the last partial batch is dropped
     when shuffling (a batch of 3 would be a far easier softmax than one of 512)."""
-    import tensorflow as tf
 
-    ds = tf.data.Dataset.from_tensor_slices(({"message": np.asarray(messages, dtype=object),
-                                              "reply": np.asarray(replies, dtype=object)},
-                                             np.zeros(len(messages), dtype="float32")))
+    ds = tf.data.Dataset.from_tensor_slices(
+        (
+            {"message": np.asarray(messages, dtype=object), "reply": np.asarray(replies, dtype=object)},
+            np.zeros(len(messages), dtype="float32"),
+        )
+    )
     if shuffle:
         ds = ds.shuffle(len(messages), seed=seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size, drop_remainder=shuffle).prefetch(tf.data.AUTOTUNE)
@@ -200,16 +211,16 @@ def build_lexical(texts: Sequence[str], max_ngrams: int = 20000):
     that rewards shared words ("do you like dogs?" -> "i love dogs"). The selector adds it to
     the dual encoder's cosine with a weight learnt on validation pairs. Taught in: 04_seq2seq_chatbot.
     """
-    import keras
 
-    vectorizer = keras.layers.TextVectorization(max_tokens=max_ngrams, standardize=None, split="whitespace",
-                                                ngrams=2, output_mode="tf_idf", name="tfidf")
+    vectorizer = keras.layers.TextVectorization(
+        max_tokens=max_ngrams, standardize=None, split="whitespace", ngrams=2, output_mode="tf_idf", name="tfidf"
+    )
     vectorizer.adapt(np.asarray(list(texts), dtype=object), batch_size=4096)
     text = keras.Input(shape=(), dtype="string", name="text")
-    x = vectorizer(text)                                                   # (B, V): column 1 is [UNK]
+    x = vectorizer(text)  # (B, V): column 1 is [UNK]
     # drop the [UNK] column: every unknown word and bigram lands there, and two texts that share
     # only unknown words would look alike (built-in layers only, so safe_mode loads it)
-    x = keras.layers.Reshape((-1, 1), name="columns")(x)                   # (B, V, 1)
+    x = keras.layers.Reshape((-1, 1), name="columns")(x)  # (B, V, 1)
     x = keras.layers.Cropping1D((2, 0), name="drop_padding_and_unknown")(x)  # (B, V - 2, 1)
     x = keras.layers.Flatten(name="known_ngrams")(x)
     return keras.Model(text, keras.layers.UnitNormalization(name="tfidf_unit")(x), name="lexical")
@@ -224,16 +235,21 @@ class Selector:
     Taught in: 04_seq2seq_chatbot.
     """
 
-    def __init__(self, model, config: SelectorConfig = SelectorConfig(), name: str = "selector", lexical=None,
-                 lexical_weight: float = 0.0):
-        import keras
-        import tensorflow as tf
+    def __init__(
+        self,
+        model,
+        config: SelectorConfig = SelectorConfig(),
+        name: str = "selector",
+        lexical=None,
+        lexical_weight: float = 0.0,
+    ):
 
         self.model, self.config, self.name = model, config, name
         self.lexical, self.lexical_weight = lexical, float(lexical_weight)
         if lexical is not None:
-            self._lexical = tf.function(lambda t: lexical(t, training=False),
-                                        input_signature=[tf.TensorSpec([None], tf.string)])
+            self._lexical = tf.function(
+                lambda t: lexical(t, training=False), input_signature=[tf.TensorSpec([None], tf.string)]
+            )
         message_model = keras.Model(model.get_layer("message").output, model.get_layer("message_vector").output)
         reply_model = keras.Model(model.get_layer("reply").output, model.get_layer("reply_vector").output)
         spec = [tf.TensorSpec([None], tf.string)]
@@ -243,18 +259,20 @@ class Selector:
     @classmethod
     def from_zoo(cls, name: str = SELECTOR_NAME, root=None) -> "Selector":
         """The zoo selector with its lexical channel (``LEXICAL_NAME``) and the weight its card gives it."""
-        from . import zoo
 
         card = zoo.card(name, root)
         fields = SelectorConfig.__dataclass_fields__
         config = SelectorConfig(**{k: v for k, v in card["hyperparameters"].items() if k in fields})
         lexical = card.get("lexical")
-        return cls(zoo.load(name, root), config, name=name,
-                   lexical=zoo.load(lexical["name"], root) if lexical else None,
-                   lexical_weight=lexical["weight"] if lexical else 0.0)
+        return cls(
+            zoo.load(name, root),
+            config,
+            name=name,
+            lexical=zoo.load(lexical["name"], root) if lexical else None,
+            lexical_weight=lexical["weight"] if lexical else 0.0,
+        )
 
     def _texts(self, texts, tokenized: bool, cut) -> list[str]:
-        from .text import clean_for_training
 
         if isinstance(texts, str):
             raise TypeError("pass a list of texts, not one string")
@@ -268,8 +286,12 @@ class Selector:
     def _run(self, function, texts: list[str], batch_size: int = 1024) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.config.dim), dtype="float32")
-        return np.concatenate([function(np.asarray(texts[i:i + batch_size], dtype=object)).numpy()
-                               for i in range(0, len(texts), batch_size)])
+        return np.concatenate(
+            [
+                function(np.asarray(texts[i : i + batch_size], dtype=object)).numpy()
+                for i in range(0, len(texts), batch_size)
+            ]
+        )
 
     def encode_messages(self, messages: Sequence[str], tokenized: bool = False) -> np.ndarray:
         """Unit vectors (n, dim) of messages."""
@@ -284,16 +306,20 @@ class Selector:
         texts = self._texts(texts, tokenized, cut or (lambda t, c: t))
         if self.lexical is None or not texts:
             return np.zeros((len(texts), 1), dtype="float32")
-        return np.concatenate([self._lexical(np.asarray(texts[i:i + 256], dtype=object)).numpy()
-                               for i in range(0, len(texts), 256)])
+        return np.concatenate(
+            [self._lexical(np.asarray(texts[i : i + 256], dtype=object)).numpy() for i in range(0, len(texts), 256)]
+        )
 
     def lexical_score(self, messages: Sequence[str], replies: Sequence[str], tokenized: bool = False) -> np.ndarray:
         """TF-IDF cosine of every message with every reply (the lexical channel alone)."""
-        return (self.lexical_vectors(messages, tokenized, message_text)
-                @ self.lexical_vectors(replies, tokenized, reply_text).T)
+        return (
+            self.lexical_vectors(messages, tokenized, message_text)
+            @ self.lexical_vectors(replies, tokenized, reply_text).T
+        )
 
-    def score(self, messages: Sequence[str], replies: Sequence[str], tokenized: bool = False,
-              lexical: bool = True) -> np.ndarray:
+    def score(
+        self, messages: Sequence[str], replies: Sequence[str], tokenized: bool = False, lexical: bool = True
+    ) -> np.ndarray:
         """Fit of every message with every reply, shape (len(messages), len(replies)): the dual
         encoder's cosine plus ``lexical_weight`` times the TF-IDF cosine (``lexical=False``: the first alone)."""
         dense = self.encode_messages(messages, tokenized) @ self.encode_replies(replies, tokenized).T
@@ -314,20 +340,27 @@ def build_style_model(texts: Sequence[str], max_ngrams: int = 30000, learning_ra
     Keras twin is what the chatbot *ranks* with, saved in the zoo and loaded with ``safe_mode``.
     Taught in: 04_seq2seq_chatbot.
     """
-    import keras
 
-    words = keras.layers.TextVectorization(max_tokens=max_ngrams, standardize=None, split="whitespace", ngrams=2,
-                                           output_mode="tf_idf", name="style_words")
-    chars = keras.layers.TextVectorization(max_tokens=max_ngrams, standardize=None, split="character",
-                                           ngrams=(2, 3, 4), output_mode="tf_idf", name="style_chars")
+    words = keras.layers.TextVectorization(
+        max_tokens=max_ngrams, standardize=None, split="whitespace", ngrams=2, output_mode="tf_idf", name="style_words"
+    )
+    chars = keras.layers.TextVectorization(
+        max_tokens=max_ngrams,
+        standardize=None,
+        split="character",
+        ngrams=(2, 3, 4),
+        output_mode="tf_idf",
+        name="style_chars",
+    )
     array = np.asarray(list(texts), dtype=object)
     words.adapt(array, batch_size=4096)
     chars.adapt(array, batch_size=4096)
     text = keras.Input(shape=(), dtype="string", name="text")
     features = keras.layers.Concatenate(name="features")([words(text), chars(text)])
     features = keras.layers.Dropout(0.5, name="dropout")(features)
-    you = keras.layers.Dense(1, activation="sigmoid", kernel_regularizer=keras.regularizers.l2(1e-5),
-                             name="you")(features)
+    you = keras.layers.Dense(1, activation="sigmoid", kernel_regularizer=keras.regularizers.l2(1e-5), name="you")(
+        features
+    )
     model = keras.Model(text, you, name="style")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
     return model
@@ -341,47 +374,63 @@ def train_zoo_selector(minutes: float | None = None, verbose: int = 2) -> dict:
     Command line: ``python -m helpers.selector train``. Taught in: 04_seq2seq_chatbot.
     """
 
-    from . import seq2seq
-    from .training import fit_within_budget
-    from .setup import seed_everything
-
     config = SelectorConfig() if minutes is None else SelectorConfig(minutes=minutes)
     seed_everything(42)
     data = seq2seq.prepare("full", progress=verbose > 0)
     everyone = seq2seq.tokenize_pairs(seq2seq.load_pairs("all_pairs", "full"), progress=verbose > 0)
-    by_split = {name: [p for p in everyone if seq2seq.split_of(p["conversation"]) == name]
-                for name in ("train", "validation")}
+    by_split = {
+        name: [p for p in everyone if seq2seq.split_of(p["conversation"]) == name] for name in ("train", "validation")
+    }
     train_messages, train_replies = pair_texts(by_split["train"], config)
     vectorizer = adapt_vectorizer(train_messages + train_replies, config)
     matrix, coverage = initial_ngram_embedding(vectorizer.get_vocabulary(), config.embedding_dim)
     model = build_selector(vectorizer, config, matrix)
     validation = dataset(*pair_texts(by_split["validation"], config), config.batch_size)
-    trained = fit_within_budget(model, dataset(train_messages, train_replies, config.batch_size),
-                                config.minutes * 60, validation=validation,
-                                learning_rates=(config.learning_rate, config.final_learning_rate), patience=2,
-                                max_epochs=100, verbose=verbose)
-    return finish_zoo_selector(model, config, trained.history, trained.seconds, coverage, data, len(train_messages),
-                               len(by_split["validation"]))
+    trained = fit_within_budget(
+        model,
+        dataset(train_messages, train_replies, config.batch_size),
+        config.minutes * 60,
+        validation=validation,
+        learning_rates=(config.learning_rate, config.final_learning_rate),
+        patience=2,
+        max_epochs=100,
+        verbose=verbose,
+    )
+    return finish_zoo_selector(
+        model,
+        config,
+        trained.history,
+        trained.seconds,
+        coverage,
+        data,
+        len(train_messages),
+        len(by_split["validation"]),
+    )
 
 
-def finish_zoo_selector(model, config: SelectorConfig, history: dict, seconds: float, coverage: float, data: dict,
-                        train_pairs: int, validation_pairs: int) -> dict:
+def finish_zoo_selector(
+    model,
+    config: SelectorConfig,
+    history: dict,
+    seconds: float,
+    coverage: float,
+    data: dict,
+    train_pairs: int,
+    validation_pairs: int,
+) -> dict:
     """Build the lexical channel (TF-IDF fitted on the default you's training pairs, as the notebook's
     baseline), choose its weight on the validation pairs, measure 1-of-100 and save the selector, its
     card and the lexical model to the zoo."""
-    import keras
-
-    from . import dialog_eval, zoo
-    from .bench import machine
-    from .corpora import corpus_files
 
     you = {name: pair_texts(data["splits"][name], config) for name in ("train", "validation", "test")}
     train_messages, train_replies = you.pop("train")
     lexical = build_lexical(train_messages + train_replies)
     # the lexical weight: the best on the validation pairs (never the test pairs)
     selector = Selector(model, config, lexical=lexical)
-    parts = {name: (selector.score(m, r, tokenized=True, lexical=False), selector.lexical_score(m, r, tokenized=True))
-             for name, (m, r) in you.items()}
+    parts = {
+        name: (selector.score(m, r, tokenized=True, lexical=False), selector.lexical_score(m, r, tokenized=True))
+        for name, (m, r) in you.items()
+    }
 
     def accuracy(name, weight, key="1-of-100"):
         dense, tfidf = parts[name]
@@ -398,56 +447,77 @@ def finish_zoo_selector(model, config: SelectorConfig, history: dict, seconds: f
             metrics[f"{name}_{label}_1_of_100"] = round(result["1-of-100"], 4)
             metrics[f"{name}_{label}_recall_at_10"] = round(result["recall@10"], 4)
     info = json.loads(corpus_files()["info"].read_text(encoding="utf-8"))
-    card = {
-        "data": {"source": info["source"], "sha256": info["source_sha256"], "pairs": "all_pairs (every speaker)",
-                 "train_pairs": train_pairs, "validation_pairs": validation_pairs,
-                 "evaluated_on": f"the default you's validation and test pairs ({len(you['test'][0])} test)",
-                 "split": "by conversation (helpers.seq2seq.split_of): training conversations only"},
-        "hyperparameters": {**asdict(config), "ngrams": model.get_layer("ngrams").vocabulary_size(),
-                            "embedding_coverage": round(coverage, 4), "epochs_run": len(history["loss"]),
-                            "embedding_init": "zoo/02_word2vec/chitchat_vectors "
-                                              "(unigrams; bigrams: mean of their words)"},
-        "metrics": metrics,
-        "mean_message": [round(float(v), 6)
-                         for v in selector.encode_messages(train_messages, tokenized=True).mean(axis=0)],
-        "lexical": {"name": LEXICAL_NAME, "weight": weight, "ngrams": int(lexical.get_layer("tfidf").vocabulary_size()),
-                    "chosen_by": "validation 1-of-100 over weights 0-2"},
-        "history": history,
-        "training_seconds": round(seconds, 1),
-        "machine": machine(),
-        "reproduce": f"python -m helpers.selector train --minutes {config.minutes:g}",
-    }
-    lexical_card = {key: card[key] for key in ("data", "training_seconds", "machine", "reproduce")}
-    zoo.save(lexical, LEXICAL_NAME, {**lexical_card, "hyperparameters": {"features": "tf-idf word 1-2-grams"},
-                                     "metrics": {k: v for k, v in metrics.items() if "tfidf" in k}})
+    card = ModelCard(
+        data={
+            "source": info["source"],
+            "sha256": info["source_sha256"],
+            "pairs": "all_pairs (every speaker)",
+            "train_pairs": train_pairs,
+            "validation_pairs": validation_pairs,
+            "evaluated_on": f"the default you's validation and test pairs ({len(you['test'][0])} test)",
+            "split": "by conversation (helpers.seq2seq.split_of): training conversations only",
+        },
+        hyperparameters={
+            **asdict(config),
+            "ngrams": model.get_layer("ngrams").vocabulary_size(),
+            "embedding_coverage": round(coverage, 4),
+            "epochs_run": len(history["loss"]),
+            "embedding_init": "zoo/02_word2vec/chitchat_vectors (unigrams; bigrams: mean of their words)",
+        },
+        metrics=metrics,
+        history=history,
+        training_seconds=round(seconds, 1),
+        reproduce=f"python -m helpers.selector train --minutes {config.minutes:g}",
+        extra={
+            "mean_message": [
+                round(float(v), 6) for v in selector.encode_messages(train_messages, tokenized=True).mean(axis=0)
+            ],
+            "lexical": {
+                "name": LEXICAL_NAME,
+                "weight": weight,
+                "ngrams": int(lexical.get_layer("tfidf").vocabulary_size()),
+                "chosen_by": "validation 1-of-100 over weights 0-2",
+            },
+        },
+    )
+    zoo.save(
+        lexical,
+        LEXICAL_NAME,
+        replace(
+            card,
+            hyperparameters={"features": "tf-idf word 1-2-grams"},
+            history={},
+            metrics={k: v for k, v in metrics.items() if "tfidf" in k},
+            extra={},
+        ),
+    )
     zoo.save(keras.Model(model.inputs, model.outputs, name="dual_encoder"), SELECTOR_NAME, card)
-    return card
+    return card.to_dict()
 
 
 def refinish_zoo_selector() -> dict:
     """Rebuild the lexical channel and the metrics of the *saved* zoo selector (its weights and training
     record kept): ``python -m helpers.selector lexical``."""
-    from . import seq2seq, zoo
 
     card = zoo.card(SELECTOR_NAME)
     fields = SelectorConfig.__dataclass_fields__
     config = SelectorConfig(**{k: v for k, v in card["hyperparameters"].items() if k in fields})
     data = seq2seq.prepare("full")
-    return finish_zoo_selector(zoo.load(SELECTOR_NAME), config, card["history"], card["training_seconds"],
-                               card["hyperparameters"]["embedding_coverage"], data, card["data"]["train_pairs"],
-                               card["data"]["validation_pairs"])
+    return finish_zoo_selector(
+        zoo.load(SELECTOR_NAME),
+        config,
+        card["history"],
+        card["training_seconds"],
+        card["hyperparameters"]["embedding_coverage"],
+        data,
+        card["data"]["train_pairs"],
+        card["data"]["validation_pairs"],
+    )
 
 
 def train_zoo_style(verbose: int = 2) -> dict:
     """Train the zoo style model on every speaker's training replies, balanced between the
     default "you" and everyone else; evaluate on test conversations. ``python -m helpers.selector style``."""
-    import keras
-
-    from . import dialog_eval, seq2seq, zoo
-    from .bench import machine
-    from .chats import read_jsonl
-    from .corpora import corpus_files
-    from .setup import seed_everything
 
     seed_everything(42)
     info = json.loads(corpus_files()["info"].read_text(encoding="utf-8"))
@@ -456,28 +526,43 @@ def train_zoo_style(verbose: int = 2) -> dict:
     model = build_style_model(texts)
     start = time.perf_counter()
     validation = (np.asarray(style["validation"][0], dtype=object), style["validation"][1].astype("float32"))
-    history = model.fit(np.asarray(texts, dtype=object), labels.astype("float32"), batch_size=256, epochs=20,
-                        validation_data=validation, verbose=verbose,
-                        callbacks=[keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)])
+    history = model.fit(
+        np.asarray(texts, dtype=object),
+        labels.astype("float32"),
+        batch_size=256,
+        epochs=20,
+        validation_data=validation,
+        verbose=verbose,
+        callbacks=[keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)],
+    )
     seconds = time.perf_counter() - start
     test_texts, test_labels = style["test"]
     probability = model.predict(np.asarray(test_texts, dtype=object), verbose=0)[:, 0]
-    from sklearn.metrics import roc_auc_score
 
-    card = {
-        "data": {"source": info["source"], "sha256": info["source_sha256"], "me": info["me"],
-                 "train_messages": len(texts), "test_messages": len(test_texts),
-                 "split": "by conversation (helpers.seq2seq.split_of); classes balanced"},
-        "hyperparameters": {"features": "tf-idf word 1-2-grams + character 2-4-grams", "max_ngrams": 30000,
-                            "epochs_run": len(history.history["loss"])},
-        "metrics": {"test_accuracy": round(float(np.mean((probability > 0.5) == test_labels)), 4),
-                    "test_roc_auc": round(float(roc_auc_score(test_labels, probability)), 4)},
-        "training_seconds": round(seconds, 1),
-        "machine": machine(),
-        "reproduce": "python -m helpers.selector style",
-    }
+    card = ModelCard(
+        data={
+            "source": info["source"],
+            "sha256": info["source_sha256"],
+            "me": info["me"],
+            "train_messages": len(texts),
+            "test_messages": len(test_texts),
+            "split": "by conversation (helpers.seq2seq.split_of); classes balanced",
+        },
+        hyperparameters={
+            "features": "tf-idf word 1-2-grams + character 2-4-grams",
+            "max_ngrams": 30000,
+            "epochs_run": len(history.history["loss"]),
+        },
+        metrics={
+            "test_accuracy": round(float(np.mean((probability > 0.5) == test_labels)), 4),
+            "test_roc_auc": round(float(roc_auc_score(test_labels, probability)), 4),
+        },
+        history={key: [round(float(v), 4) for v in values] for key, values in history.history.items()},
+        training_seconds=round(seconds, 1),
+        reproduce="python -m helpers.selector style",
+    )
     zoo.save(keras.Model(model.inputs, model.outputs, name="style"), STYLE_NAME, card)
-    return card
+    return card.to_dict()
 
 
 def write_bank(bot: str = "04_seq2seq/you", settings: dict | None = None) -> dict:
@@ -486,27 +571,38 @@ def write_bank(bot: str = "04_seq2seq/you", settings: dict | None = None) -> dic
     entry in its card naming the selector, the style model and the settings, so ``ChatBot.from_zoo``
     loads the whole bot. ``python -m helpers.selector bank``. Taught in: 04_seq2seq_chatbot.
     """
-    from . import paths, seq2seq, zoo
-    from .chatbot import ChatBot, RankSettings
-    from .corpora import corpus_files
 
     data = seq2seq.prepare("full")
     replies = list(dict.fromkeys(reply_text(p["reply_tokens"]) for p in data["splits"]["train"]))
     relative = f"{bot.rsplit('/', 1)[0]}/you_replies.json"
     path = paths.ZOO / relative
     info = json.loads(corpus_files()["info"].read_text(encoding="utf-8"))
-    path.write_text(json.dumps({"source": info["source"], "license": "MIT (chitchat-dataset)",
-                                "what": "distinct replies of the default 'you' in training conversations, tokenized, "
-                                        "first 25 tokens", "replies": replies}, ensure_ascii=False, indent=0) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "source": info["source"],
+                "license": "MIT (chitchat-dataset)",
+                "what": "distinct replies of the default 'you' in training conversations, tokenized, first 25 tokens",
+                "replies": replies,
+            },
+            ensure_ascii=False,
+            indent=0,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     zoo.add_file(relative)
     card = zoo.card(bot)
     for key in ("name", "versions", "saved"):
         card.pop(key, None)
-    card["ranking"] = {"selector": SELECTOR_NAME, "style": STYLE_NAME, "replies": relative,
-                       "settings": asdict(RankSettings(**(settings or {})))}
+    card["ranking"] = {
+        "selector": SELECTOR_NAME,
+        "style": STYLE_NAME,
+        "replies": relative,
+        "settings": asdict(chatbot.RankSettings(**(settings or {}))),
+    }
     zoo.write_card(bot, card)
-    card["ranking"]["metrics"] = ranking_metrics(ChatBot.from_zoo(bot), data["splits"]["test"])
+    card["ranking"]["metrics"] = ranking_metrics(chatbot.ChatBot.from_zoo(bot), data["splits"]["test"])
     zoo.write_card(bot, card)
     return card["ranking"]
 
@@ -515,29 +611,32 @@ def ranking_metrics(bot, test_pairs: Sequence[dict]) -> dict:
     """What the ranked bot does on test pairs: 1-of-100 of ``bot.score`` and, for its default replies
     to the test messages, distinct-2, the five commonest replies' share and how many were generated.
     (The style share needs notebook 04's classifier: ``make bench BENCH=chatbot`` reports it.)"""
-    from .dialog_eval import commonest_share, distinct_n, response_selection, truncate
-    from .text import clean_for_training
 
     messages = [p["prompt"] for p in test_pairs]
     ranked = bot.ranked(messages)
     replies = [truncate(clean_for_training(r[0].text), bot.max_reply) for r in ranked]
     selection = response_selection(bot.score, messages, [p["reply"] for p in test_pairs])
-    return {"test_1_of_100": round(selection["1-of-100"], 4), "test_recall_at_10": round(selection["recall@10"], 4),
-            "test_distinct_2": round(distinct_n(replies, 2), 4), "test_five_commonest": round(commonest_share(replies), 4),
-            "test_generated_share": round(sum(r[0].kind == "generated" for r in ranked) / len(ranked), 4),
-            "test_pairs": len(test_pairs)}
+    return {
+        "test_1_of_100": round(selection["1-of-100"], 4),
+        "test_recall_at_10": round(selection["recall@10"], 4),
+        "test_distinct_2": round(distinct_n(replies, 2), 4),
+        "test_five_commonest": round(commonest_share(replies), 4),
+        "test_generated_share": round(sum(r[0].kind == "generated" for r in ranked) / len(ranked), 4),
+        "test_pairs": len(test_pairs),
+    }
 
 
 def main(argv=None) -> int:
-    import argparse
 
     parser = argparse.ArgumentParser(prog="python -m helpers.selector")
-    parser.add_argument("command", choices=["train", "lexical", "style", "bank"],
-                        help="train the selector; lexical: rebuild the lexical channel and card of the zoo selector; "
-                             "style: the style model; bank: your replies and the ranking entry of the zoo bot")
+    parser.add_argument(
+        "command",
+        choices=["train", "lexical", "style", "bank"],
+        help="train the selector; lexical: rebuild the lexical channel and card of the zoo selector; "
+        "style: the style model; bank: your replies and the ranking entry of the zoo bot",
+    )
     parser.add_argument("--minutes", type=float, default=None, help="training budget of the selector")
     args = parser.parse_args(argv)
-    from .setup import check_versions
 
     check_versions()
     if args.command == "lexical":

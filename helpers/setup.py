@@ -18,6 +18,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 SIZES = ("ci", "workshop", "full")
 DEFAULT_SIZE = "workshop"
 
@@ -57,10 +59,7 @@ def read_size(environ: dict | None = None) -> str:
     environ = os.environ if environ is None else environ
     size = environ.get("COOKBOOK_SIZE", DEFAULT_SIZE).strip().lower() or DEFAULT_SIZE
     if size not in SIZES:
-        raise ValueError(
-            f"COOKBOOK_SIZE={size!r} is not one of {', '.join(SIZES)}; "
-            f"unset it for the workshop default"
-        )
+        raise ValueError(f"COOKBOOK_SIZE={size!r} is not one of {', '.join(SIZES)}; unset it for the workshop default")
     return size
 
 
@@ -129,8 +128,9 @@ def quiet_native_logs() -> bool:
             sys.stdout.flush()
             sys.stderr.flush()
             real = os.dup(2)
-            sys.stderr = open(real, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8",
-                              errors="backslashreplace")
+            sys.stderr = open(
+                real, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8", errors="backslashreplace"
+            )
         devnull = os.open(os.devnull, os.O_WRONLY)
     except OSError:  # no real stderr (some embedded consoles): nothing to silence
         return False
@@ -156,8 +156,8 @@ def check_versions(tensorflow: bool = True) -> dict:
     if tensorflow:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up chatter
         with quiet_native_stderr():
-            import keras
-            import tensorflow as tf
+            import keras  # noqa: PLC0415 (setup runs before TensorFlow loads: it silences its native logs first)
+            import tensorflow as tf  # noqa: PLC0415 (setup runs before TensorFlow loads: it silences its native logs first)
 
             tf.config.list_physical_devices()  # probe devices now, while native logging is silenced
         # Keras 3.15 warns on every fit() over a tf.data pipeline that it ignores `shuffle`;
@@ -185,11 +185,10 @@ def seed_everything(seed: int, tensorflow: bool = True) -> None:
     Taught in: every notebook's setup cell.
     """
     random.seed(seed)
-    import numpy as np
 
     np.random.seed(seed)
     if tensorflow:
-        import keras
+        import keras  # noqa: PLC0415 (setup runs before TensorFlow loads: it silences its native logs first)
 
         keras.utils.set_random_seed(seed)
 

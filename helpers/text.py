@@ -26,7 +26,7 @@ class EmptyMessage(ValueError):
 
 @lru_cache(maxsize=4)
 def _tokenizer(lowercase: bool):
-    from nltk.tokenize import TweetTokenizer
+    from nltk.tokenize import TweetTokenizer  # noqa: PLC0415 (nltk takes a second to import; parsing an export never tokenizes)
 
     return TweetTokenizer(preserve_case=not lowercase, reduce_len=True)
 
@@ -72,8 +72,9 @@ def clean_for_training(text: str, lowercase: bool = True) -> str:
     return " ".join(tokenize(text, lowercase=lowercase))
 
 
-def length_filter(pairs: Iterable[dict], max_tokens: int = 20, min_tokens: int = 1,
-                  keys: Sequence[str] = ("prompt", "reply")) -> tuple[list[dict], int]:
+def length_filter(
+    pairs: Iterable[dict], max_tokens: int = 20, min_tokens: int = 1, keys: Sequence[str] = ("prompt", "reply")
+) -> tuple[list[dict], int]:
     """Keep pairs whose every field has between ``min_tokens`` and ``max_tokens`` tokens.
 
     Returns ``(kept, dropped_count)``. Expects fields already cleaned with

@@ -22,28 +22,35 @@ import re
 from pathlib import Path
 from typing import Sequence
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from . import seq2seq
+from .emoji_suggest import EmojiSuggester
+from .text import tokenize as python_tokenize
+from .your_bot import load_chatbot
 
 _INVISIBLE = "[\u200b-\u200f\u2060\ufeff\u00ad]"
 _WORD = r"[\p{L}\p{M}\p{N}_]"
 _LETTER = r"[\p{L}\p{M}]"
 # Alternatives are tried left to right (RE2's leftmost-first semantics, like Python's re),
 # in the order nltk's casual tokenizer lists them.
-TOKEN = "|".join([
-    r"https?:(?:/{1,3}|[a-z0-9%])[^\s()<>]+",                                  # URLs
-    r"[<>]?[:;=8][\-o\*']?[\)\]\(\[dDpP/:\}\{@\|\\]",                          # emoticons :) ;-p
-    r"[\)\]\(\[dDpP/:\}\{@\|\\][\-o\*']?[:;=8][<>]?",                          # reversed (:
-    r"</?3",                                                                   # <3
-    r"@" + _WORD + "+",                                                        # @mentions
-    r"#+" + _WORD + "[\\p{L}\\p{M}\\p{N}_'\\-]*" + _WORD,                        # #hashtags
-    _LETTER + r"(?:" + _LETTER + r"|['\-_])+" + _LETTER,                       # words with ' or -
-    r"[+\-]?\d+[,/.:-]\d+[+\-]?",                                               # numbers 3.14 10:30
-    _WORD + "+",                                                               # other words
-    r"\.(?:_?\.)+",                                                            # ellipses (". . ." -> "._._.")
-    r"\S",                                                                     # anything else, one character
-])
+TOKEN = "|".join(
+    [
+        r"https?:(?:/{1,3}|[a-z0-9%])[^\s()<>]+",  # URLs
+        r"[<>]?[:;=8][\-o\*']?[\)\]\(\[dDpP/:\}\{@\|\\]",  # emoticons :) ;-p
+        r"[\)\]\(\[dDpP/:\}\{@\|\\][\-o\*']?[:;=8][<>]?",  # reversed (:
+        r"</?3",  # <3
+        r"@" + _WORD + "+",  # @mentions
+        r"#+" + _WORD + "[\\p{L}\\p{M}\\p{N}_'\\-]*" + _WORD,  # #hashtags
+        _LETTER + r"(?:" + _LETTER + r"|['\-_])+" + _LETTER,  # words with ' or -
+        r"[+\-]?\d+[,/.:-]\d+[+\-]?",  # numbers 3.14 10:30
+        _WORD + "+",  # other words
+        r"\.(?:_?\.)+",  # ellipses (". . ." -> "._._.")
+        r"\S",  # anything else, one character
+    ]
+)
 _REPEATS = "abcdefghijklmnopqrstuvwxyz!?."
 
 
@@ -52,7 +59,6 @@ def tokenize(texts):
 
     Taught in: 06_deployment.
     """
-    import tensorflow as tf
 
     texts = tf.strings.lower(tf.strings.regex_replace(texts, _INVISIBLE, ""), encoding="utf-8")
     texts = tf.strings.regex_replace(texts, r"\s+", " ")  # whitespace runs (newlines too) are one space
@@ -70,7 +76,6 @@ def prepare_sentiment(tokens):
 
     Taught in: 06_deployment.
     """
-    import tensorflow as tf
 
     tokens = tf.ragged.map_flat_values(tf.strings.regex_replace, tokens, r"^(?:https?://|www\.)\S+$", "http")
     tokens = tf.ragged.map_flat_values(tf.strings.regex_replace, tokens, r"^@.+$", "@user")
@@ -82,7 +87,6 @@ def tokenizer_agreement(texts: Sequence[str]) -> float:
 
     Taught in: 06_deployment (99.75% of 2,000 chit-chat messages in the committed run).
     """
-    from .text import tokenize as python_tokenize
 
     graph = tokenize(np.asarray(list(texts), dtype=object)).to_list()
     same = [[t.decode("utf-8") for t in row] == python_tokenize(text) for row, text in zip(graph, texts)]
@@ -90,11 +94,11 @@ def tokenizer_agreement(texts: Sequence[str]) -> float:
 
 
 def _table(keys: Sequence[str], values, default):
-    import tensorflow as tf
 
     values = np.asarray(values)
-    return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
-        tf.constant(list(keys), tf.string), tf.constant(values)), default)
+    return tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(tf.constant(list(keys), tf.string), tf.constant(values)), default
+    )
 
 
 # --------------------------------------------------------------------------- chatbot
@@ -103,10 +107,8 @@ def chatbot_module(bot):
 
     Taught in: 06_deployment.
     """
-    import keras
-    import tensorflow as tf
 
-    words = bot.vocabulary[len(seq2seq.SPECIALS):]
+    words = bot.vocabulary[len(seq2seq.SPECIALS) :]
     to_id = _table(words, np.arange(len(seq2seq.SPECIALS), len(bot.vocabulary), dtype="int32"), seq2seq.UNK_ID)
     to_word = _table([str(i) for i in range(len(bot.vocabulary))], np.array(bot.vocabulary, dtype=object), "")
     glue = "|".join(re.escape(t) for t in sorted(seq2seq._GLUE, key=len, reverse=True))
@@ -116,7 +118,7 @@ def chatbot_module(bot):
         tokens = tokenize(tf.strings.substr(messages, 0, 2000, unit="UTF8_CHAR"))[:, -max_prompt:]
         ids = tf.ragged.map_flat_values(to_id.lookup, tokens).to_tensor(seq2seq.PAD_ID, shape=[None, max_prompt])
         reply_ids, _ = decoder._greedy(ids, tf.constant(max_reply))
-        keep = reply_ids >= len(seq2seq.SPECIALS)          # drop [END], padding and any special token
+        keep = reply_ids >= len(seq2seq.SPECIALS)  # drop [END], padding and any special token
         words = to_word.lookup(tf.strings.as_string(reply_ids))
         words = tf.ragged.boolean_mask(words, keep)
         text = tf.strings.reduce_join(words, axis=-1, separator=" ")
@@ -138,8 +140,6 @@ def emoji_module(suggester, k: int = 5):
     emoji in the message count as sentiment evidence when they are one code point
     (with or without a variation selector). Taught in: 06_deployment.
     """
-    import keras
-    import tensorflow as tf
 
     table, matcher = suggester.table, suggester.matcher
     single = [(e, i) for i, e in enumerate(table.emoji) if len(e.replace("\ufe0f", "")) == 1]
@@ -184,8 +184,8 @@ def emoji_module(suggester, k: int = 5):
         prepared_tokens = tf.concat([prepared_tokens, singular], axis=1)
         word_rows = tf.ragged.map_flat_values(word_row.lookup, prepared_tokens)
         word_rows = tf.ragged.boolean_mask(word_rows, word_rows >= 0)
-        sims = tf.gather(word_vectors, word_rows.flat_values) @ tf.transpose(name_vectors)   # (words, names)
-        per_message = tf.math.unsorted_segment_max(sims, word_rows.value_rowids(), batch)    # (batch, names)
+        sims = tf.gather(word_vectors, word_rows.flat_values) @ tf.transpose(name_vectors)  # (words, names)
+        per_message = tf.math.unsorted_segment_max(sims, word_rows.value_rowids(), batch)  # (batch, names)
         per_emoji = tf.transpose(tf.math.unsorted_segment_max(tf.transpose(per_message), owners, size))
         has_words = word_rows.row_lengths() > 0
         z = (per_emoji - mean) / std
@@ -208,15 +208,14 @@ def export_all(directory: str | Path, bot: str = "04_seq2seq/you", version: int 
 
     ``bot`` is a zoo name or a ``make bot`` folder. Taught in: 06_deployment.
     """
-    from .emoji_suggest import EmojiSuggester
-    from .your_bot import load_chatbot
 
     directory = Path(directory)
     chat = load_chatbot(bot)
     if chat.decoder is None:
-        raise ValueError(f"{bot} has no generator to export (its export was too small to fine-tune one): "
-                         f"train it on more chats with `make bot`")
-    import tensorflow as tf
+        raise ValueError(
+            f"{bot} has no generator to export (its export was too small to fine-tune one): "
+            f"train it on more chats with `make bot`"
+        )
 
     out = {"chatbot": directory / "chatbot" / str(version), "emoji": directory / "emoji" / str(version)}
     level = tf.get_logger().level

@@ -81,9 +81,18 @@ class Trained:
     best_epoch: int
 
 
-def fit_within_budget(model, train, seconds: float, validation=None, learning_rates: tuple[float, float] | None = None,
-                      patience: int = 3, max_epochs: int = 200, steps_per_epoch: int | None = None,
-                      callbacks: Sequence = (), verbose: int = 0) -> Trained:
+def fit_within_budget(
+    model,
+    train,
+    seconds: float,
+    validation=None,
+    learning_rates: tuple[float, float] | None = None,
+    patience: int = 3,
+    max_epochs: int = 200,
+    steps_per_epoch: int | None = None,
+    callbacks: Sequence = (),
+    verbose: int = 0,
+) -> Trained:
     """Train a compiled ``model`` on ``train`` for at most ``seconds``, the zoo's one recipe.
 
     The learning rate follows a cosine from ``learning_rates[0]`` to ``learning_rates[1]`` over
@@ -96,10 +105,20 @@ def fit_within_budget(model, train, seconds: float, validation=None, learning_ra
     budget = TimeBudget(seconds, *(learning_rates or (None, None)))
     stopping = keras.callbacks.EarlyStopping(watched, patience=patience, restore_best_weights=True)
     start = time.perf_counter()
-    fit = model.fit(train, validation_data=validation, epochs=max_epochs, steps_per_epoch=steps_per_epoch,
-                    callbacks=[budget, stopping, *callbacks], verbose=verbose)
+    fit = model.fit(
+        train,
+        validation_data=validation,
+        epochs=max_epochs,
+        steps_per_epoch=steps_per_epoch,
+        callbacks=[budget, stopping, *callbacks],
+        verbose=verbose,
+    )
     elapsed = time.perf_counter() - start
     history = {key: [round(float(v), 4) for v in values] for key, values in fit.history.items()}
-    return Trained(history=history, seconds=round(elapsed, 1),
-                   steps=int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
-                   epochs=len(history["loss"]), best_epoch=int(np.argmin(history[watched])) + 1)
+    return Trained(
+        history=history,
+        seconds=round(elapsed, 1),
+        steps=int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
+        epochs=len(history["loss"]),
+        best_epoch=int(np.argmin(history[watched])) + 1,
+    )

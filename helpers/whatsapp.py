@@ -66,6 +66,8 @@ def meridiem(text: str) -> str | None:
     if found is None:
         return None
     return "pm" if found.group() in PM_MARKERS else "am"
+
+
 _MONTHS = {
     name: number
     for number, names in enumerate(

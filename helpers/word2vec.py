@@ -50,8 +50,9 @@ def build_corpus(sentences: Sequence[Sequence[str]], min_count: int = 5) -> Corp
     return Corpus(vocabulary, counts, ids, sentence, len(flat))
 
 
-def skipgram_pairs(corpus: Corpus, window: int = 4, sample: float = 1e-4,
-                   rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+def skipgram_pairs(
+    corpus: Corpus, window: int = 4, sample: float = 1e-4, rng: np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw one epoch of (target, context) id pairs, vectorised.
 
     1. Subsample: keep a word of frequency f with probability ``sqrt(sample/f) + sample/f``.
@@ -88,8 +89,9 @@ def negative_table(corpus: Corpus, power: float = 0.75) -> np.ndarray:
     return cdf / cdf[-1]
 
 
-def skipgram_dataset(corpus: Corpus, window: int = 4, negatives: int = 4, batch_size: int = 4096,
-                     sample: float = 1e-4, seed: int = 0):
+def skipgram_dataset(
+    corpus: Corpus, window: int = 4, negatives: int = 4, batch_size: int = 4096, sample: float = 1e-4, seed: int = 0
+):
     """One epoch of ``((target, [context, negatives...]), labels)`` batches as a prefetched ``tf.data.Dataset``.
 
     Labels are ``[1, 0, 0, 0, 0]``: the first column is the real context word.
@@ -102,8 +104,9 @@ def skipgram_dataset(corpus: Corpus, window: int = 4, negatives: int = 4, batch_
     candidates = np.concatenate([contexts[:, None], negative_ids], axis=1)
     labels = np.zeros_like(candidates, dtype=np.float32)
     labels[:, 0] = 1.0
-    dataset = (tf.data.Dataset.from_tensor_slices(((targets, candidates), labels))
-               .batch(batch_size).prefetch(tf.data.AUTOTUNE))
+    dataset = (
+        tf.data.Dataset.from_tensor_slices(((targets, candidates), labels)).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    )
     return dataset, len(targets)
 
 
@@ -122,8 +125,9 @@ def build_skipgram_model(vocab_size: int, dim: int = 50, learning_rate: float = 
     context_vectors = keras.layers.Embedding(vocab_size, dim, name="context_embedding")(candidates)  # (batch, k, dim)
     scores = keras.layers.Dot(axes=(2, 1), name="scores")([context_vectors, word_vectors])  # (batch, k)
     model = keras.Model([target, candidates], scores, name="skipgram")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate), loss=keras.losses.BinaryCrossentropy(from_logits=True)
+    )
     return model
 
 
@@ -135,8 +139,17 @@ def keras_vectors(model, vocabulary: Sequence[str]):
     return kv
 
 
-def train_keras(corpus: Corpus, dim: int = 50, window: int = 4, negatives: int = 4, epochs: int = 1,
-                batch_size: int = 4096, sample: float = 1e-4, seed: int = 0, verbose: int = 0):
+def train_keras(
+    corpus: Corpus,
+    dim: int = 50,
+    window: int = 4,
+    negatives: int = 4,
+    epochs: int = 1,
+    batch_size: int = 4096,
+    sample: float = 1e-4,
+    seed: int = 0,
+    verbose: int = 0,
+):
     """Train :func:`build_skipgram_model` for ``epochs`` fresh epochs of pairs.
 
     Returns ``(model, history, seconds, words_per_second)`` where words per second
@@ -148,23 +161,43 @@ def train_keras(corpus: Corpus, dim: int = 50, window: int = 4, negatives: int =
     history = {"loss": []}
     start = time.perf_counter()
     for epoch in range(epochs):
-        dataset, _ = skipgram_dataset(corpus, window=window, negatives=negatives, batch_size=batch_size,
-                                      sample=sample, seed=seed + epoch)
+        dataset, _ = skipgram_dataset(
+            corpus, window=window, negatives=negatives, batch_size=batch_size, sample=sample, seed=seed + epoch
+        )
         fit = model.fit(dataset, epochs=1, verbose=verbose, shuffle=False)  # pairs are already shuffled
         history["loss"] += fit.history["loss"]
     seconds = time.perf_counter() - start
     return model, history, seconds, corpus.tokens * epochs / seconds
 
 
-def train_gensim(sentences: Sequence[Sequence[str]], dim: int = 50, window: int = 4, negatives: int = 4,
-                 epochs: int = 1, min_count: int = 5, sample: float = 1e-4, workers: int = 2, seed: int = 0):
+def train_gensim(
+    sentences: Sequence[Sequence[str]],
+    dim: int = 50,
+    window: int = 4,
+    negatives: int = 4,
+    epochs: int = 1,
+    min_count: int = 5,
+    sample: float = 1e-4,
+    workers: int = 2,
+    seed: int = 0,
+):
     """The same skip-gram (``sg=1``, same dimension, window, negatives, subsampling) with gensim.
 
     Returns ``(model, seconds, words_per_second)``. Taught in: 02_word2vec.
     """
     start = time.perf_counter()
-    model = Word2Vec(sentences=sentences, vector_size=dim, window=window, negative=negatives, sg=1,
-                     min_count=min_count, sample=sample, epochs=epochs, workers=workers, seed=seed)
+    model = Word2Vec(
+        sentences=sentences,
+        vector_size=dim,
+        window=window,
+        negative=negatives,
+        sg=1,
+        min_count=min_count,
+        sample=sample,
+        epochs=epochs,
+        workers=workers,
+        seed=seed,
+    )
     seconds = time.perf_counter() - start
     tokens = sum(len(s) for s in sentences)
     return model, seconds, tokens * epochs / seconds
@@ -174,6 +207,12 @@ def neighbours_table(models: dict, words: Iterable[str], topn: int = 5) -> dict:
     """Nearest neighbours of ``words`` under each model, ``"(not in vocabulary)"`` when missing."""
     table = {}
     for word in words:
-        table[word] = {name: (", ".join(w for w, _ in kv.most_similar(word, topn=topn))
-                              if word in kv.key_to_index else "(not in vocabulary)") for name, kv in models.items()}
+        table[word] = {
+            name: (
+                ", ".join(w for w, _ in kv.most_similar(word, topn=topn))
+                if word in kv.key_to_index
+                else "(not in vocabulary)"
+            )
+            for name, kv in models.items()
+        }
     return table

@@ -19,11 +19,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Iterable
 
-from . import paths, seq2seq
+from . import paths, seq2seq, zoo
+from .chatbot import ChatBot, RankSettings
+from .chats import build_pairs, parse, write_jsonl
+from .model_card import ModelCard
+from .selector import SELECTOR_NAME, reply_text
+from .setup import seed_everything
 
 NAME = "bot"
+#: The base's settings (lengths, batch size): a bot reads and writes as the zoo models do.
+CONFIG = seq2seq.ZOO_CONFIG
 #: Workshop-size fine-tuning of the zoo base (notebook 04's ``everyone``): a few minutes.
-CONFIG = {**seq2seq.ZOO_CONFIG, "minutes": 3.0}
+MINUTES = 3.0
 #: The pretrained base every bot starts from (its vocabulary is the bot's vocabulary).
 BASE = "04_seq2seq/everyone"
 MIN_PAIRS = 1
@@ -47,21 +54,32 @@ def output_folder(out: str | Path | None, force: bool = False) -> Path:
     if force or not (folder / f"{NAME}.json").exists():
         return folder
     if out is not None:
-        raise ValueError(f"{paths.shown(folder)} already holds a bot; pass --force to replace it (make bot FORCE=1), "
-                         f"or another --out folder")
+        raise ValueError(
+            f"{paths.shown(folder)} already holds a bot; pass --force to replace it (make bot FORCE=1), "
+            f"or another --out folder"
+        )
     number = 2
     while (folder.with_name(f"{folder.name}_{number}") / f"{NAME}.json").exists():
         number += 1
     return folder.with_name(f"{folder.name}_{number}")
 
 
-def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path | None = None,
-                   minutes: float | None = None, max_gap_hours: float | None = 24.0, progress=print,
-                   verbose: int = 0, fmt: str = "auto", date_order: str = "auto", force: bool = False) -> Path:
+def train_your_bot(
+    export_paths: Iterable[str | Path],
+    me: str,
+    out: str | Path | None = None,
+    minutes: float | None = None,
+    max_gap_hours: float | None = 24.0,
+    progress=print,
+    verbose: int = 0,
+    fmt: str = "auto",
+    date_order: str = "auto",
+    force: bool = False,
+) -> Path:
     """Parse chat exports, pair the other person's messages with ``me``'s replies, fine-tune and save a bot.
 
     The bot is notebook 04's: the zoo's pretrained base (:data:`BASE`, every chit-chat
-    speaker) fine-tuned on your pairs for ``minutes`` (default ``CONFIG["minutes"]``,
+    speaker) fine-tuned on your pairs for ``minutes`` (default :data:`MINUTES`,
     ``seq2seq.fine_tune``), and the zoo's response selector ranking its candidates together
     with your own training replies (the style model is left out: it knows the corpus's
     "you", not you). Pairs are split by conversation (or by blocks of a few long
@@ -73,14 +91,7 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
     budget that is not positive, an export with no messages or an occupied ``out``. Returns the
     folder; :func:`load_bot` (or ``python -m helpers.serve run --bot FOLDER``) loads it. Taught in: 06_deployment.
     """
-    from . import zoo
-    from .bench import machine
-    from .chatbot import RankSettings
-    from .chats import build_pairs, parse, write_jsonl
-    from .selector import SELECTOR_NAME, reply_text
-    from .setup import seed_everything
-
-    minutes = CONFIG["minutes"] if minutes is None else float(minutes)
+    minutes = MINUTES if minutes is None else float(minutes)
     if not minutes > 0:
         raise ValueError(f"minutes must be positive, got {minutes}")
     folder = output_folder(out, force)
@@ -95,8 +106,9 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
         raise ValueError(f"no replies by {me!r} found in {parsed.files} file(s) ({parsed.summary()})")
     folder.mkdir(parents=True, exist_ok=True)
     write_jsonl(paired.pairs, folder / "pairs.jsonl")
-    progress(f"{len(parsed.messages):,} messages, {len(paired.pairs):,} (message, your reply) pairs "
-             f"-> {paths.shown(folder)}")
+    progress(
+        f"{len(parsed.messages):,} messages, {len(paired.pairs):,} (message, your reply) pairs -> {paths.shown(folder)}"
+    )
 
     splits = seq2seq.split_pairs(seq2seq.tokenize_pairs(asdict(p) for p in paired.pairs))
     # the bank: every reply of yours the bot may choose (from the training split when there is one)
@@ -104,54 +116,95 @@ def train_your_bot(export_paths: Iterable[str | Path], me: str, out: str | Path 
     bank = list(dict.fromkeys(reply_text(p["reply_tokens"]) for p in bank_pairs))
     (folder / "replies.json").write_text(json.dumps({"replies": bank}, ensure_ascii=False) + "\n", encoding="utf-8")
     zoo.add_file("replies.json", folder)
-    ranking = {"selector": SELECTOR_NAME, "style": None, "replies": "replies.json",
-               "settings": {**asdict(RankSettings()), "style": 0.0}}
-    data = {"source": "your chat export (not stored in the card)", "files": parsed.files,
-            "sha256": zoo.sha256_file(folder / "pairs.jsonl"), "pairs": len(paired.pairs),
-            **{f"{name}_pairs": len(members) for name, members in splits.items()}}
-    card = {"data": data, "lengths": {"max_prompt": CONFIG["max_prompt"], "max_reply": CONFIG["max_reply"]},
-            "ranking": ranking, "machine": machine(),
-            "reproduce": f"python -m helpers.serve bot --export PATH --me {me!r} --minutes {minutes:g}"}
+    ranking = {
+        "selector": SELECTOR_NAME,
+        "style": None,
+        "replies": "replies.json",
+        "settings": {**asdict(RankSettings()), "style": 0.0},
+    }
+    data = {
+        "source": "your chat export (not stored in the card)",
+        "files": parsed.files,
+        "sha256": zoo.sha256_file(folder / "pairs.jsonl"),
+        "pairs": len(paired.pairs),
+        **{f"{name}_pairs": len(members) for name, members in splits.items()},
+    }
+    shared = {"lengths": {"max_prompt": CONFIG.max_prompt, "max_reply": CONFIG.max_reply}, "ranking": ranking}
+    reproduce = f"python -m helpers.serve bot --export PATH --me {me!r} --minutes {minutes:g}"
     for stale in (NAME + ".keras",):  # a selector-only bot must not pick up an older generator
         (folder / stale).unlink(missing_ok=True)
     if len(splits["train"]) < MIN_FINE_TUNE_PAIRS:
-        progress(f"warning: {len(paired.pairs)} pairs are too few to fine-tune a generator (at least "
-                 f"{MIN_FINE_TUNE_PAIRS} for training): this bot answers with the best fitting of your {len(bank):,} "
-                 f"own replies")
-        zoo.write_card(NAME, {**card, "generator": None, "vocabulary": list(seq2seq.SPECIALS),
-                              "hyperparameters": {"generator": "none (too few pairs)", "bank": len(bank)},
-                              "metrics": {}, "training_seconds": 0.0}, root=folder)
+        progress(
+            f"warning: {len(paired.pairs)} pairs are too few to fine-tune a generator (at least "
+            f"{MIN_FINE_TUNE_PAIRS} for training): this bot answers with the best fitting of your {len(bank):,} "
+            f"own replies"
+        )
+        card = ModelCard(
+            data=data,
+            hyperparameters={"generator": "none (too few pairs)", "bank": len(bank)},
+            metrics={},
+            training_seconds=0.0,
+            reproduce=reproduce,
+            extra={**shared, "generator": None, "vocabulary": list(seq2seq.SPECIALS)},
+        )
+        zoo.write_card(NAME, card, root=folder)
         progress(f"saved {paths.shown(folder / (NAME + '.json'))}")
         return folder
 
     if len(paired.pairs) < FEW_PAIRS:
-        progress(f"warning: {len(paired.pairs)} pairs is very little; the bot will mostly repeat your own phrases "
-                 f"(a few thousand pairs make a bot worth talking to)")
+        progress(
+            f"warning: {len(paired.pairs)} pairs is very little; the bot will mostly repeat your own phrases "
+            f"(a few thousand pairs make a bot worth talking to)"
+        )
     vocabulary = zoo.card(BASE)["vocabulary"]
-    encoded = {name: seq2seq.encode_pairs(members, vocabulary, CONFIG["max_prompt"], CONFIG["max_reply"])
-               for name, members in splits.items()}
+    encoded = {
+        name: seq2seq.encode_pairs(members, vocabulary, CONFIG.max_prompt, CONFIG.max_reply)
+        for name, members in splits.items()
+    }
     known = 1 - seq2seq.oov_rate([p["reply_tokens"] for p in splits["train"]], vocabulary)
     model = zoo.load(BASE)
     has_validation = len(encoded["validation"]) > 0
-    progress(f"fine-tuning zoo/{BASE} for up to {minutes:g} min on {len(encoded['train']):,} pairs "
-             f"({known:.0%} of your words are in its {len(vocabulary):,}-token vocabulary)")
+    progress(
+        f"fine-tuning zoo/{BASE} for up to {minutes:g} min on {len(encoded['train']):,} pairs "
+        f"({known:.0%} of your words are in its {len(vocabulary):,}-token vocabulary)"
+    )
     start = time.perf_counter()
-    history = seq2seq.fine_tune(model, encoded["train"], encoded["validation"] if has_validation else None,
-                                minutes * 60, batch_size=CONFIG["batch_size"], verbose=verbose)
+    history = seq2seq.fine_tune(
+        model,
+        encoded["train"],
+        encoded["validation"] if has_validation else None,
+        minutes * 60,
+        batch_size=CONFIG.batch_size,
+        verbose=verbose,
+    )
     seconds = time.perf_counter() - start
-    metrics = {"final_train_loss": round(float(history.history["loss"][-1]), 4),
-               "epochs_run": len(history.history["loss"])}
+    metrics = {
+        "final_train_loss": round(float(history.history["loss"][-1]), 4),
+        "epochs_run": len(history.history["loss"]),
+    }
     if has_validation:
         metrics["val_perplexity"] = round(seq2seq.perplexity(model, encoded["validation"]), 3)
     if len(encoded["test"]):
         metrics["test_perplexity"] = round(seq2seq.perplexity(model, encoded["test"]), 3)
         metrics["test_unigram_perplexity"] = round(
-            seq2seq.unigram_perplexity(encoded["train"], encoded["test"], len(vocabulary)), 3)
-    card = {**card, "vocabulary": vocabulary,
-            "hyperparameters": {**CONFIG, "base": BASE, "learning_rate": seq2seq.FINE_TUNE_LEARNING_RATES[0],
-                                "final_learning_rate": seq2seq.FINE_TUNE_LEARNING_RATES[1], "budget_minutes": minutes,
-                                "vocabulary_coverage": round(known, 4)},
-            "metrics": metrics, "training_seconds": round(seconds, 1)}
+            seq2seq.unigram_perplexity(encoded["train"], encoded["test"], len(vocabulary)), 3
+        )
+    card = ModelCard(
+        data=data,
+        hyperparameters={
+            **asdict(CONFIG),
+            "base": BASE,
+            "learning_rate": seq2seq.FINE_TUNE_LEARNING_RATES[0],
+            "final_learning_rate": seq2seq.FINE_TUNE_LEARNING_RATES[1],
+            "budget_minutes": minutes,
+            "vocabulary_coverage": round(known, 4),
+        },
+        metrics=metrics,
+        history=history.history,
+        training_seconds=round(seconds, 1),
+        reproduce=reproduce,
+        extra={**shared, "vocabulary": vocabulary},
+    )
     zoo.save(model, NAME, card, root=folder)
     summary = ", ".join(f"{k} {v}" for k, v in metrics.items())
     progress(f"fine-tuned in {seconds:.0f} s ({summary}); saved {paths.shown(folder / (NAME + '.keras'))}")
@@ -163,16 +216,14 @@ def load_bot(folder: str | Path):
 
     Taught in: 06_deployment.
     """
-    from .chatbot import ChatBot
-
     folder = Path(folder)
     if not (folder / f"{NAME}.json").exists():
-        raise FileNotFoundError(f"{folder} holds no {NAME}.keras: train one with "
-                                f"`make bot EXPORT=path/to/export ME=\"Your Name\"`")
+        raise FileNotFoundError(
+            f'{folder} holds no {NAME}.keras: train one with `make bot EXPORT=path/to/export ME="Your Name"`'
+        )
     bot = ChatBot.from_zoo(NAME, root=folder)
     bot.name = f"{folder.name}/{NAME}"
     return bot
-
 
 
 def load_chatbot(bot: str | Path):
@@ -180,6 +231,4 @@ def load_chatbot(bot: str | Path):
 
     The server (``--bot``) and the TF Serving export accept either. Taught in: 06_deployment.
     """
-    from .chatbot import ChatBot
-
     return load_bot(bot) if Path(bot).is_dir() else ChatBot.from_zoo(str(bot))

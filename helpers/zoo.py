@@ -66,8 +66,10 @@ def read_manifest(root: Path | None = None, missing_ok: bool = False) -> dict:
     if not manifest.exists():
         if missing_ok:
             return {}
-        raise ZooError(f"{manifest} is missing, so no zoo file can be verified; restore it with "
-                       f"`git checkout -- zoo/{MANIFEST_NAME}`")
+        raise ZooError(
+            f"{manifest} is missing, so no zoo file can be verified; restore it with "
+            f"`git checkout -- zoo/{MANIFEST_NAME}`"
+        )
     try:
         entries = json.loads(manifest.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
@@ -75,8 +77,10 @@ def read_manifest(root: Path | None = None, missing_ok: bool = False) -> dict:
             f"{manifest} is not valid JSON ({err}); restore it with `git checkout -- zoo/{MANIFEST_NAME}`"
         ) from None
     if not isinstance(entries, dict):
-        raise ZooError(f"{manifest} must be an object of file -> {{sha256, bytes}}, not a {type(entries).__name__}; "
-                       f"restore it with `git checkout -- zoo/{MANIFEST_NAME}`")
+        raise ZooError(
+            f"{manifest} must be an object of file -> {{sha256, bytes}}, not a {type(entries).__name__}; "
+            f"restore it with `git checkout -- zoo/{MANIFEST_NAME}`"
+        )
     for relative, entry in entries.items():
         _check_entry(manifest, root, relative, entry)
     return entries
@@ -89,14 +93,21 @@ def _check_entry(manifest: Path, root: Path, relative: str, entry) -> None:
     where = f"{manifest}: entry {relative!r}"
     parts = Path(relative).parts
     if Path(relative).is_absolute() or ".." in parts or not parts or "\\" in relative:
-        raise ZooError(f"{where} points outside the zoo folder; restore the manifest with "
-                       f"`git checkout -- zoo/{MANIFEST_NAME}`")
+        raise ZooError(
+            f"{where} points outside the zoo folder; restore the manifest with `git checkout -- zoo/{MANIFEST_NAME}`"
+        )
     if not (root / relative).resolve().is_relative_to(root.resolve()):
         raise ZooError(f"{where} points outside the zoo folder (through a link)")
-    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str) or \
-            not _SHA256.fullmatch(entry["sha256"]) or not isinstance(entry.get("bytes"), int):
-        raise ZooError(f"{where} needs a 64-digit hex 'sha256' and a 'bytes' count; restore the manifest with "
-                       f"`git checkout -- zoo/{MANIFEST_NAME}`")
+    if (
+        not isinstance(entry, dict)
+        or not isinstance(entry.get("sha256"), str)
+        or not _SHA256.fullmatch(entry["sha256"])
+        or not isinstance(entry.get("bytes"), int)
+    ):
+        raise ZooError(
+            f"{where} needs a 64-digit hex 'sha256' and a 'bytes' count; restore the manifest with "
+            f"`git checkout -- zoo/{MANIFEST_NAME}`"
+        )
 
 
 def _write_manifest(manifest: dict, root: Path) -> None:
@@ -164,8 +175,8 @@ def verify_file(relative: str, root: Path | None = None) -> Path:
 
 
 def _versions() -> dict:
-    import keras
-    import tensorflow as tf
+    import keras  # noqa: PLC0415 (`python -m helpers.zoo list|verify` needs no TensorFlow)
+    import tensorflow as tf  # noqa: PLC0415 (`python -m helpers.zoo list|verify` needs no TensorFlow)
 
     return {"keras": keras.__version__, "tensorflow": tf.__version__, "python": sys.version.split()[0]}
 
@@ -176,7 +187,7 @@ def _without_optimizer_state(model):
 
     Models that cannot be cloned (subclassed ones) are returned as they are.
     """
-    import keras
+    import keras  # noqa: PLC0415 (`python -m helpers.zoo list|verify` needs no TensorFlow)
 
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not getattr(optimizer, "built", False):
@@ -210,8 +221,9 @@ def save(model, name: str, card: ModelCard | dict, root: Path | None = None, inc
     return model_path
 
 
-def write_card(name: str, card: ModelCard | dict, root: Path | None = None, indent: int = 2,
-               file: str | None = None) -> Path:
+def write_card(
+    name: str, card: ModelCard | dict, root: Path | None = None, indent: int = 2, file: str | None = None
+) -> Path:
     """Write ``zoo/NAME.json`` (adding name, the model's file, versions and date) and record it in the manifest.
 
     :func:`save` calls it for every model; use it alone for a card that describes an object
@@ -224,8 +236,13 @@ def write_card(name: str, card: ModelCard | dict, root: Path | None = None, inde
     root = _root(root)
     card_path = root / f"{name}.json"
     card_path.parent.mkdir(parents=True, exist_ok=True)
-    full_card = {"name": name, **({"file": file} if file else {}), **card.to_dict(), "versions": _versions(),
-                 "saved": time.strftime("%Y-%m-%d")}
+    full_card = {
+        "name": name,
+        **({"file": file} if file else {}),
+        **card.to_dict(),
+        "versions": _versions(),
+        "saved": time.strftime("%Y-%m-%d"),
+    }
     card_path.write_text(json.dumps(full_card, indent=indent, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
     add_file(f"{name}.json", root)
     return card_path
@@ -244,7 +261,7 @@ def load(name: str, root: Path | None = None, custom_objects: dict | None = None
     in ``helpers``; importing the helper module that defines them is enough.
     Taught in: every notebook that offers "load the zoo model instead of training".
     """
-    import keras
+    import keras  # noqa: PLC0415 (`python -m helpers.zoo list|verify` needs no TensorFlow)
 
     path = verify_file(f"{name}.keras", root)
     with warnings.catch_warnings():  # zoo files hold no optimizer state on purpose (see ``save``)

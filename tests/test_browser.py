@@ -19,8 +19,12 @@ SECRET = "my secret word is pineapple"
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None
@@ -42,14 +46,24 @@ def server():
 def test_chat_page_in_a_real_browser(server):
     executable = chromium_path()
     if executable is None:
-        pytest.skip("no Chromium found (apt-get install chromium, or set CHROMIUM=/path/to/chrome); "
-                    ".ci/run installs it")
+        pytest.skip(
+            "no Chromium found (apt-get install chromium, or set CHROMIUM=/path/to/chrome); .ci/run installs it"
+        )
     playwright = pytest.importorskip("playwright.sync_api")
     url, log = server
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         try:
             page = browser.new_page()
             errors = []

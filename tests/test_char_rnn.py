@@ -31,12 +31,13 @@ def test_shakespeare_plays_only():
 
 
 def test_strip_python_uses_tokenize():
-    source = ('def f(x):  # a comment with "quotes"\n'
-              '    """Return the thing the caller asked for, politely."""\n'
-              '    s = "# not a comment"\n'
-              '    return x + 1  # another\n')
-    assert char_rnn.strip_python(source) == ("def f(x):\n    '...'\n    s = \"# not a comment\"\n"
-                                             "    return x + 1\n")
+    source = (
+        'def f(x):  # a comment with "quotes"\n'
+        '    """Return the thing the caller asked for, politely."""\n'
+        '    s = "# not a comment"\n'
+        "    return x + 1  # another\n"
+    )
+    assert char_rnn.strip_python(source) == ("def f(x):\n    '...'\n    s = \"# not a comment\"\n    return x + 1\n")
     with pytest.raises((SyntaxError, Exception)):
         char_rnn.strip_python('x = """never closed\n')
 
@@ -52,7 +53,7 @@ def test_split_and_windows():
     to_ids, _ = char_rnn.make_lookups(TEXT)
     ids = char_rnn.encode(TEXT, to_ids)
     assert char_rnn.decode(ids, to_ids.get_vocabulary()) == TEXT
-    (x, y), = char_rnn.windows(ids, seq_len=10, batch_size=4, shuffle=False).take(1)
+    ((x, y),) = char_rnn.windows(ids, seq_len=10, batch_size=4, shuffle=False).take(1)
     assert x.shape == (4, 10) and np.array_equal(x.numpy()[0, 1:], y.numpy()[0, :-1])
     with pytest.raises(ValueError, match="shorter than one window"):
         char_rnn.windows(ids[:5], seq_len=10)
@@ -85,14 +86,15 @@ def test_temperature_controls_variety(tiny):
     generator = char_rnn.FastGenerator(model, vocabulary)
     cold = generator.generate("t", length=200, temperature=0.2, batch=4, seed=1)
     hot = generator.generate("t", length=200, temperature=3.0, batch=4, seed=1)
-    distinct = lambda texts: len({t[i:i + 3] for t in texts for i in range(len(t) - 2)})  # noqa: E731
+    distinct = lambda texts: len({t[i : i + 3] for t in texts for i in range(len(t) - 2)})  # noqa: E731
     assert distinct(hot) > distinct(cold)
 
 
 def test_end_with_stops_each_stream(tiny):
     model, vocabulary = tiny
-    texts = char_rnn.FastGenerator(model, vocabulary).generate("to", length=400, end_with="\n", batch=2, seed=3,
-                                                               chunk=16)
+    texts = char_rnn.FastGenerator(model, vocabulary).generate(
+        "to", length=400, end_with="\n", batch=2, seed=3, chunk=16
+    )
     assert all(t.endswith("\n") and t.count("\n") == 1 for t in texts)
     with pytest.raises(ValueError):
         char_rnn.FastGenerator(model, vocabulary).generate("", length=5)
@@ -112,8 +114,9 @@ def test_training_speed_needs_fixed_batches_and_measures():
     to_ids, _ = char_rnn.make_lookups(TEXT)
     ids = char_rnn.encode(TEXT, to_ids)
     vocab_size = len(to_ids.get_vocabulary())
-    speed = char_rnn.training_speed(vocab_size, char_rnn.windows(ids, seq_len=20, batch_size=8), units=8, layers=1,
-                                    steps=2, repeats=1)
+    speed = char_rnn.training_speed(
+        vocab_size, char_rnn.windows(ids, seq_len=20, batch_size=8), units=8, layers=1, steps=2, repeats=1
+    )
     assert np.isfinite(speed) and speed > 0
     with pytest.raises(ValueError, match="fixed shape"):
         char_rnn.training_speed(vocab_size, char_rnn.windows(ids, seq_len=20, batch_size=8, shuffle=False), units=8)

@@ -13,8 +13,14 @@ from helpers import chats, paths
 EXAMPLES = paths.DATA / "examples"
 MESSENGER = EXAMPLES / "messenger"
 ME = "Sam Rivera"
-CHAT_SOURCES = ["messenger", "messenger_html", "whatsapp_android.txt", "whatsapp_ios.txt", "telegram_chat.json",
-                "telegram_full_export.json"]
+CHAT_SOURCES = [
+    "messenger",
+    "messenger_html",
+    "whatsapp_android.txt",
+    "whatsapp_ios.txt",
+    "telegram_chat.json",
+    "telegram_full_export.json",
+]
 
 
 def texts(result):
@@ -46,18 +52,30 @@ def test_fix_mojibake_leaves_correct_text_alone():
 
 def test_messenger_new_style_keys(tmp_path):
     path = tmp_path / "message_1.json"
-    path.write_text(json.dumps({"participants": ["A", "B"], "threadName": "A and B", "messages": [
-        {"senderName": "B", "text": "second", "timestamp": 2000, "type": "text"},
-        {"senderName": "A", "text": "first", "timestamp": 1000},
-    ]}))
+    path.write_text(
+        json.dumps(
+            {
+                "participants": ["A", "B"],
+                "threadName": "A and B",
+                "messages": [
+                    {"senderName": "B", "text": "second", "timestamp": 2000, "type": "text"},
+                    {"senderName": "A", "text": "first", "timestamp": 1000},
+                ],
+            }
+        )
+    )
     result = chats.parse_messenger(path)
     assert texts(result) == ["first"] and result.skipped["system message"] == 1
 
 
 def test_messenger_html():
     result = chats.parse([EXAMPLES / "messenger_html"])
-    assert texts(result) == ["are we still on for brunch saturday?", "yes!! 11am at the usual place",
-                             "great, I'll book a table 🥞", "can't wait <3"]
+    assert texts(result) == [
+        "are we still on for brunch saturday?",
+        "yes!! 11am at the usual place",
+        "great, I'll book a table 🥞",
+        "can't wait <3",
+    ]
     assert result.messages[0].timestamp == datetime(2020, 12, 30, 10, 5)
     assert result.skipped == {"no text (media, sticker or empty)": 1}
 
@@ -67,31 +85,39 @@ def test_whatsapp_android_us():
     assert result.messages[0].timestamp == datetime(2020, 12, 31, 21, 2)
     assert result.messages[-1].timestamp == datetime(2021, 1, 13, 8, 15)
     assert "need a ride to the party\nit starts at 10:30\nand I'm still at work" in texts(result)
-    assert result.skipped == {"notice: encryption notice": 1, "notice: group notice": 1, "notice: media omitted": 1,
-                              "notice: deleted": 1}
+    assert result.skipped == {
+        "notice: encryption notice": 1,
+        "notice: group notice": 1,
+        "notice: media omitted": 1,
+        "notice: deleted": 1,
+    }
 
 
 def test_whatsapp_ios_day_first_with_direction_marks():
     result = chats.parse([EXAMPLES / "whatsapp_ios.txt"])
-    assert result.messages[0] == chats.Message("whatsapp_ios", datetime(2020, 12, 31, 21, 15, 42), "Jordan Lee",
-                                               "are you watching the fireworks?")
+    assert result.messages[0] == chats.Message(
+        "whatsapp_ios", datetime(2020, 12, 31, 21, 15, 42), "Jordan Lee", "are you watching the fireworks?"
+    )
     assert result.messages[-1].timestamp == datetime(2021, 1, 1, 0, 1, 15)
     assert all("\u200e" not in m.text and "\u200e" not in m.sender for m in result.messages)
     assert result.skipped == {"notice: encryption notice": 1, "notice: group notice": 1, "notice: media omitted": 2}
 
 
-@pytest.mark.parametrize("line, order, expected", [
-    ("12/31/20, 9:15 PM - A: hi", "auto", datetime(2020, 12, 31, 21, 15)),
-    ("31/12/2020, 21:15 - A: hi", "auto", datetime(2020, 12, 31, 21, 15)),
-    ("[31/12/2020, 21:15:42] A: hi", "auto", datetime(2020, 12, 31, 21, 15, 42)),
-    ("[12/31/20, 9:15:42\u202fPM] A: hi", "auto", datetime(2020, 12, 31, 21, 15, 42)),
-    ("31.12.20, 21:15 - A: hi", "auto", datetime(2020, 12, 31, 21, 15)),
-    ("2020-12-31, 21:15 - A: hi", "auto", datetime(2020, 12, 31, 21, 15)),
-    ("12/31/20, 12:05 AM - A: hi", "auto", datetime(2020, 12, 31, 0, 5)),
-    ("03/04/21, 10:00 - A: hi", "auto", datetime(2021, 4, 3, 10, 0)),  # ambiguous, 24h: day-first
-    ("03/04/21, 10:00 AM - A: hi", "auto", datetime(2021, 3, 4, 10, 0)),  # ambiguous, 12h: month-first
-    ("03/04/21, 10:00 AM - A: hi", "dmy", datetime(2021, 4, 3, 10, 0)),
-])
+@pytest.mark.parametrize(
+    "line, order, expected",
+    [
+        ("12/31/20, 9:15 PM - A: hi", "auto", datetime(2020, 12, 31, 21, 15)),
+        ("31/12/2020, 21:15 - A: hi", "auto", datetime(2020, 12, 31, 21, 15)),
+        ("[31/12/2020, 21:15:42] A: hi", "auto", datetime(2020, 12, 31, 21, 15, 42)),
+        ("[12/31/20, 9:15:42\u202fPM] A: hi", "auto", datetime(2020, 12, 31, 21, 15, 42)),
+        ("31.12.20, 21:15 - A: hi", "auto", datetime(2020, 12, 31, 21, 15)),
+        ("2020-12-31, 21:15 - A: hi", "auto", datetime(2020, 12, 31, 21, 15)),
+        ("12/31/20, 12:05 AM - A: hi", "auto", datetime(2020, 12, 31, 0, 5)),
+        ("03/04/21, 10:00 - A: hi", "auto", datetime(2021, 4, 3, 10, 0)),  # ambiguous, 24h: day-first
+        ("03/04/21, 10:00 AM - A: hi", "auto", datetime(2021, 3, 4, 10, 0)),  # ambiguous, 12h: month-first
+        ("03/04/21, 10:00 AM - A: hi", "dmy", datetime(2021, 4, 3, 10, 0)),
+    ],
+)
 def test_whatsapp_date_styles(tmp_path, line, order, expected):
     path = tmp_path / "chat.txt"
     path.write_text(line + "\n", encoding="utf-8")
@@ -118,12 +144,17 @@ def test_telegram_single_chat_and_full_export():
     assert {m.conversation for m in full.messages} == {"Maya Cohen", "Climbing crew"}
 
 
-@pytest.mark.parametrize("name, fmt", [
-    ("whatsapp_android.txt", "whatsapp"), ("whatsapp_ios.txt", "whatsapp"), ("telegram_chat.json", "telegram"),
-    ("telegram_full_export.json", "telegram"),
-    ("messenger/your_facebook_activity/messages/inbox/alexkim_4821/message_1.json", "messenger"),
-    ("messenger_html/messages/inbox/priyanatarajan_77/message_1.html", "messenger-html"),
-])
+@pytest.mark.parametrize(
+    "name, fmt",
+    [
+        ("whatsapp_android.txt", "whatsapp"),
+        ("whatsapp_ios.txt", "whatsapp"),
+        ("telegram_chat.json", "telegram"),
+        ("telegram_full_export.json", "telegram"),
+        ("messenger/your_facebook_activity/messages/inbox/alexkim_4821/message_1.json", "messenger"),
+        ("messenger_html/messages/inbox/priyanatarajan_77/message_1.html", "messenger-html"),
+    ],
+)
 def test_detect_format(name, fmt):
     assert chats.detect_format(EXAMPLES / name) == fmt
 
@@ -134,8 +165,13 @@ def test_pairs_for_me_across_all_formats():
     for source in ["messenger", "messenger_html", "whatsapp_android.txt", "whatsapp_ios.txt", "telegram_chat.json"]:
         result = chats.parse([EXAMPLES / source])
         counts[source] = len(chats.build_pairs(result.messages, ME).pairs)
-    assert counts == {"messenger": 6, "messenger_html": 2, "whatsapp_android.txt": 3, "whatsapp_ios.txt": 3,
-                      "telegram_chat.json": 2}
+    assert counts == {
+        "messenger": 6,
+        "messenger_html": 2,
+        "whatsapp_android.txt": 3,
+        "whatsapp_ios.txt": 3,
+        "telegram_chat.json": 2,
+    }
 
 
 def test_pairs_merge_turns_and_respect_max_gap():
@@ -203,7 +239,8 @@ def test_json_of_another_app(tmp_path):
     assert "JSON file of an unknown app" in error_of(path)
     assert "not a Messenger export" in error_of(EXAMPLES / "telegram_chat.json", "messenger")
     assert "not a Telegram export" in error_of(
-        EXAMPLES / "messenger/your_facebook_activity/messages/inbox/jordanlee_9137/message_1.json", "telegram")
+        EXAMPLES / "messenger/your_facebook_activity/messages/inbox/jordanlee_9137/message_1.json", "telegram"
+    )
 
 
 def test_binary_garbage_and_empty(tmp_path):
@@ -223,7 +260,9 @@ def test_wrong_encoding(tmp_path):
     assert message.startswith(f"{latin1}:1: not UTF-8") and "iconv" in message
     # one bad line among good ones is a counted skip, not an error
     mixed = tmp_path / "mixed.txt"
-    mixed.write_bytes((EXAMPLES / "whatsapp_android.txt").read_bytes() + "1/14/21, 9:00 AM - A: olá\n".encode("latin-1"))
+    mixed.write_bytes(
+        (EXAMPLES / "whatsapp_android.txt").read_bytes() + "1/14/21, 9:00 AM - A: olá\n".encode("latin-1")
+    )
     result = chats.parse_whatsapp(mixed)
     assert result.skipped["line not UTF-8"] == 1 and len(result.messages) == 8
 
@@ -242,9 +281,19 @@ def test_unknown_date_format(tmp_path):
 
 def test_message_with_no_sender(tmp_path):
     path = tmp_path / "message_1.json"
-    path.write_text(json.dumps({"participants": [], "messages": [
-        {"timestamp_ms": 1, "content": "ghost"}, {"sender_name": "", "timestamp_ms": 2, "content": "ghost"},
-        {"sender_name": "A", "timestamp_ms": 3, "content": "real"}, "not a record"]}))
+    path.write_text(
+        json.dumps(
+            {
+                "participants": [],
+                "messages": [
+                    {"timestamp_ms": 1, "content": "ghost"},
+                    {"sender_name": "", "timestamp_ms": 2, "content": "ghost"},
+                    {"sender_name": "A", "timestamp_ms": 3, "content": "real"},
+                    "not a record",
+                ],
+            }
+        )
+    )
     result = chats.parse_messenger(path)
     assert texts(result) == ["real"] and result.skipped == {"no sender": 2, "malformed record": 1}
 
@@ -277,14 +326,23 @@ def test_source_files_are_never_modified(tmp_path):
 
 # ----------------------------------------------------------------------------- command line
 def cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "helpers.chats", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd or paths.ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "helpers.chats", *map(str, args)], capture_output=True, text=True, cwd=cwd or paths.ROOT
+    )
 
 
 def test_cli_on_every_example(tmp_path):
     out = tmp_path / "pairs.jsonl"
-    sources = [EXAMPLES / s for s in ["messenger", "messenger_html", "whatsapp_android.txt", "whatsapp_ios.txt",
-                                      "telegram_full_export.json"]]
+    sources = [
+        EXAMPLES / s
+        for s in [
+            "messenger",
+            "messenger_html",
+            "whatsapp_android.txt",
+            "whatsapp_ios.txt",
+            "telegram_full_export.json",
+        ]
+    ]
     run = cli(*sources, "--me", ME, "--out", out, "--anonymize", "--max-gap-hours", "0.25")
     assert run.returncode == 0, run.stderr
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]

@@ -11,19 +11,36 @@ from helpers.chat_notices import notices
 from helpers.whatsapp import match_header
 
 # Names: no colon or newline (WhatsApp's own separator), not blank, no surrounding spaces.
-names = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Cf"), blacklist_characters=":\n\r"),
-                min_size=1, max_size=20).map(str.strip).filter(bool)
+names = (
+    st.text(
+        st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Cf"), blacklist_characters=":\n\r"),
+        min_size=1,
+        max_size=20,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 # Message lines: any printable text; continuation lines must not look like a message header.
-lines = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Cf")), min_size=1, max_size=40) \
-    .map(str.strip).filter(lambda t: t and not match_header(chats.clean_invisible(t))
-                           and notices().classify(chats.clean_invisible(t)) is None
-                           and notices().split_placeholder(chats.clean_invisible(t))[0] is None
-                           and notices().strip_suffix(chats.clean_invisible(t))[1] is None)
+lines = (
+    st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Cf")), min_size=1, max_size=40)
+    .map(str.strip)
+    .filter(
+        lambda t: (
+            t
+            and not match_header(chats.clean_invisible(t))
+            and notices().classify(chats.clean_invisible(t)) is None
+            and notices().split_placeholder(chats.clean_invisible(t))[0] is None
+            and notices().strip_suffix(chats.clean_invisible(t))[1] is None
+        )
+    )
+)
 bodies = st.lists(lines, min_size=1, max_size=3).map("\n".join)
 stamps = st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2035, 12, 31)).map(
-    lambda d: d.replace(microsecond=0))
+    lambda d: d.replace(microsecond=0)
+)
 messages = st.lists(st.tuples(stamps, names, bodies), min_size=1, max_size=12).map(
-    lambda ms: sorted(ms, key=lambda m: m[0]))
+    lambda ms: sorted(ms, key=lambda m: m[0])
+)
 
 
 def android(stamp, name, body, day_first):
@@ -51,17 +68,24 @@ def test_whatsapp_round_trip(tmp_path_factory, messages, style, day_first):
     assert [m.timestamp for m in parsed] == expected
 
 
-entity = st.fixed_dictionaries({"type": st.sampled_from(["bold", "italic", "link", "mention", "code"]),
-                                "text": st.text(max_size=10)})
+entity = st.fixed_dictionaries(
+    {"type": st.sampled_from(["bold", "italic", "link", "mention", "code"]), "text": st.text(max_size=10)}
+)
 telegram_texts = st.one_of(st.text(max_size=30), st.lists(st.one_of(st.text(max_size=10), entity), max_size=5))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(records=st.lists(st.tuples(names, telegram_texts, st.integers(0, 2_000_000_000)), min_size=1, max_size=10))
 def test_telegram_text_is_flattened_and_nothing_crashes(tmp_path_factory, records):
-    chat = {"name": "Chat", "type": "personal_chat", "id": 1, "messages": [
-        {"id": i, "type": "message", "date_unixtime": str(t), "date": "x", "from": name, "text": text}
-        for i, (name, text, t) in enumerate(records)]}
+    chat = {
+        "name": "Chat",
+        "type": "personal_chat",
+        "id": 1,
+        "messages": [
+            {"id": i, "type": "message", "date_unixtime": str(t), "date": "x", "from": name, "text": text}
+            for i, (name, text, t) in enumerate(records)
+        ],
+    }
     path = tmp_path_factory.mktemp("tg") / "result.json"
     path.write_text(json.dumps(chat, ensure_ascii=False), encoding="utf-8")
     result = chats.parse_telegram(path)

@@ -76,7 +76,7 @@ def test_emoji_keywords_table():
     assert len(table) > 1500
     cake = emoji_data.keywords_of("🎂", table)
     assert cake.name == "birthday cake" and {"birthday", "celebration", "dessert"} <= set(cake.keywords)
-    assert emoji_data.keywords_of("❤️", table) is emoji_data.keywords_of("❤", table)   # variation selector or not
+    assert emoji_data.keywords_of("❤️", table) is emoji_data.keywords_of("❤", table)  # variation selector or not
     assert emoji_data.keywords_of("x", table) is None
     assert "steam" in emoji_data.keywords_of("😤", table).words
 
@@ -105,18 +105,24 @@ def _cldr_tarball(path, annotations):
 
 
 def test_keywords_from_a_cldr_tarball(tmp_path, capsys):
-    tarball = _cldr_tarball(tmp_path / "cldr.tgz", {
-        "🌮": {"default": ["mexican", "taco"], "tts": ["taco"]},
-        "→": {"default": ["arrow"], "tts": ["rightwards arrow"]},          # not an emoji: left out
-        "☀": {"default": ["bright", "sun", " "], "tts": ["sun"]},           # written without FE0F by the CLDR
-        "🎂": {"default": ["cake"]}})                                       # no name: left out
+    tarball = _cldr_tarball(
+        tmp_path / "cldr.tgz",
+        {
+            "🌮": {"default": ["mexican", "taco"], "tts": ["taco"]},
+            "→": {"default": ["arrow"], "tts": ["rightwards arrow"]},  # not an emoji: left out
+            "☀": {"default": ["bright", "sun", " "], "tts": ["sun"]},  # written without FE0F by the CLDR
+            "🎂": {"default": ["cake"]},
+        },
+    )  # no name: left out
     rows = emoji_data.keywords_from_cldr(tarball)
-    assert [(r.emoji, r.name, r.keywords) for r in rows] == [("🌮", "taco", ("mexican", "taco")),
-                                                              ("☀", "sun", ("bright", "sun"))]
+    assert [(r.emoji, r.name, r.keywords) for r in rows] == [
+        ("🌮", "taco", ("mexican", "taco")),
+        ("☀", "sun", ("bright", "sun")),
+    ]
     out = tmp_path / "keywords.tsv"
     assert emoji_data.main(["keywords", str(tarball), "--out", str(out)]) == 0
     captured = capsys.readouterr()
-    assert "wrote 2 emoji" in captured.out and captured.err.startswith("warning: ")   # not the pinned tarball
+    assert "wrote 2 emoji" in captured.out and captured.err.startswith("warning: ")  # not the pinned tarball
     table = emoji_data.emoji_keywords(out)
     assert emoji_data.keywords_of("☀️", table).keywords == ("bright", "sun")
     (tmp_path / "bad.tgz").write_bytes(b"not a tarball")

@@ -15,10 +15,12 @@ def test_prepare_masks_urls_and_mentions():
 
 
 def test_tweet_splits_deduplicate_and_keep_copies_together():
-    tweets = ([{"text": "Great flight, thanks!", "label": "positive"}] * 3
-              + [{"text": "great flight , thanks !", "label": "positive"}]          # the same once prepared
-              + [{"text": "meh", "label": "neutral"}, {"text": "MEH", "label": "negative"}]  # conflicting labels
-              + [{"text": f"tweet number {i}", "label": "negative"} for i in range(200)])
+    tweets = (
+        [{"text": "Great flight, thanks!", "label": "positive"}] * 3
+        + [{"text": "great flight , thanks !", "label": "positive"}]  # the same once prepared
+        + [{"text": "meh", "label": "neutral"}, {"text": "MEH", "label": "negative"}]  # conflicting labels
+        + [{"text": f"tweet number {i}", "label": "negative"} for i in range(200)]
+    )
     splits = sentiment.tweet_splits(tweets)
     texts = [t for name in ("train", "validation", "test") for t in splits[name]["text"]]
     assert len(texts) == len(set(texts)) == 201
@@ -40,8 +42,17 @@ def test_class_weights_balance_the_classes():
 
 
 def test_tfidf_baseline_learns_and_explains():
-    texts = ["i love it", "love this so much", "great , thanks", "awful delay", "i hate waiting", "worst service",
-             "the flight leaves at 5", "gate 12 today", "flight info please"] * 5
+    texts = [
+        "i love it",
+        "love this so much",
+        "great , thanks",
+        "awful delay",
+        "i hate waiting",
+        "worst service",
+        "the flight leaves at 5",
+        "gate 12 today",
+        "flight info please",
+    ] * 5
     labels = [2, 2, 2, 0, 0, 0, 1, 1, 1] * 5
     baseline = sentiment.TfidfBaseline(C=10, min_df=1).fit(texts, labels)
     predicted = baseline.predict_proba(["love love love", "awful awful", "gate info"]).argmax(1)
@@ -70,15 +81,15 @@ def table():
 
 def test_emoji_table(table):
     assert 1000 < len(table) < 1600 and "😂" in table.emoji and "♡" not in table.emoji
-    taco = table.index("🌮")                                           # newer than the ranking: from the CLDR table
+    taco = table.index("🌮")  # newer than the ranking: from the CLDR table
     assert not table.ranked[taco] and table.ranked[table.index("😂")]
     assert table.occurrences[taco] == np.median(table.occurrences[table.ranked])
-    assert {"birthday", "cake", "celebration"} <= set(table.words[table.index("🎂")])   # CLDR keywords
+    assert {"birthday", "cake", "celebration"} <= set(table.words[table.index("🎂")])  # CLDR keywords
     assert np.allclose(table.profiles.sum(1), 1)
-    assert table.index("❤️") == table.index("❤")                      # with or without the variation selector
+    assert table.index("❤️") == table.index("❤")  # with or without the variation selector
     with pytest.raises(KeyError):
         table.index("x")
-    assert "face" not in table.words[table.index("😆")]                # generic name words are dropped
+    assert "face" not in table.words[table.index("😆")]  # generic name words are dropped
     assert "laughing" in table.words[table.index("😆")]
     assert table.emoji_in("ok 👍 and ❤️ and :)") == [table.index("👍"), table.index("❤")]
     assert np.isclose(table.class_share().sum(), 1)
@@ -128,9 +139,9 @@ def matcher(table):
     rng = np.random.default_rng(0)
     words = {w for char_words in table.words for w in char_words} | {"pizzaish", "weather", "today", "nice"}
     vectors = {w: rng.normal(size=50) for w in sorted(words)}
-    vectors["pizzaish"] = vectors["pizza"] + 0.05 * rng.normal(size=50)   # a word close to 🍕's "pizza" only
+    vectors["pizzaish"] = vectors["pizza"] + 0.05 * rng.normal(size=50)  # a word close to 🍕's "pizza" only
     pool = sorted(vectors)
-    texts = [" ".join(rng.choice(pool, 3)) for _ in range(300)]    # typical texts for the z-score statistics
+    texts = [" ".join(rng.choice(pool, 3)) for _ in range(300)]  # typical texts for the z-score statistics
     return TopicMatcher(table, _Vectors(vectors)).fit_stats(texts)
 
 
@@ -138,15 +149,15 @@ def test_topic_matcher(table, matcher):
     sims = matcher.similarity(["pizzaish", "the and of", ""])
     pizza = table.index("🍕")
     assert sims[0, pizza] == pytest.approx(sims[0].max()) and sims[0, pizza] > 0.9
-    assert not sims[1].any() and not sims[2].any()            # no content words: no similarity
+    assert not sims[1].any() and not sims[2].any()  # no content words: no similarity
     z = matcher.z(["pizzaish", "the and of"])
     assert z[0].argmax() == pizza and not z[1].any()
     with pytest.raises(ValueError, match="two texts"):
         TopicMatcher(table, matcher.kv).fit_stats(["the"])
-    assert matcher.content_words("pizzas and the pizza") == ["pizza"]       # a plural brings its singular
+    assert matcher.content_words("pizzas and the pizza") == ["pizza"]  # a plural brings its singular
     faint = TopicMatcher(table, matcher.kv, min_cosine=0.999)
     faint.mean, faint.std = matcher.mean, matcher.std
-    assert not faint.z(["pizzaish"]).any()                                  # below min_cosine: no topic
+    assert not faint.z(["pizzaish"]).any()  # below min_cosine: no topic
     with pytest.raises(ValueError, match="emoji vectors"):
         TopicMatcher(table, matcher.kv, np.zeros((3, 50)))
 
@@ -173,14 +184,15 @@ def test_suggester_uses_mood_topic_and_emoji(suggester, table):
     assert len(love) == 5 and all(isinstance(e, str) and 0 < p <= 1 for e, p in love)
     assert [p for _, p in love] == sorted((p for _, p in love), reverse=True)
     positive_share = lambda found: np.mean([table.profiles[table.index(e)][2] for e, _ in found])  # noqa: E731
-    assert positive_share(love) > positive_share(hate)     # happier emoji for the happier message
-    assert suggester.suggest("pizzaish", k=3)[0][0] == "🍕"   # the topic term
+    assert positive_share(love) > positive_share(hate)  # happier emoji for the happier message
+    assert suggester.suggest("pizzaish", k=3)[0][0] == "🍕"  # the topic term
     shown = suggester.sentiment(["😭😭😭", "plain words"])
-    assert shown[0, 0] > shown[1, 0]                            # emoji in the message are evidence
+    assert shown[0, 0] > shown[1, 0]  # emoji in the message are evidence
 
 
-@pytest.mark.parametrize("message", ["😂", "http://x.y/z @bob", "Привет, как дела?", "🙂" * 5000, "a" * 100_000,
-                                     "\u200b x", "42"])
+@pytest.mark.parametrize(
+    "message", ["😂", "http://x.y/z @bob", "Привет, как дела?", "🙂" * 5000, "a" * 100_000, "\u200b x", "42"]
+)
 def test_suggester_never_crashes_on_odd_messages(suggester, message):
     found = suggester.suggest(message, k=3)
     assert len(found) == 3 and len({e for e, _ in found}) == 3
@@ -227,38 +239,42 @@ def test_explain_adds_up_to_the_score(suggester):
 def test_fit_weights_learns_what_predicts_the_label():
     rng = np.random.default_rng(0)
     mood = rng.normal(size=(200, 6))
-    labels = [[int(np.argmax(row))] for row in mood]                  # the mood feature decides
+    labels = [[int(np.argmax(row))] for row in mood]  # the mood feature decides
     features = {"mood": mood, "topic": rng.normal(size=(200, 6)), "habit": np.zeros((200, 6))}
     mask = emoji_suggest.acceptable_mask(labels, 6)
     weights = emoji_suggest.fit_weights([(features, mask, 1.0)])
     assert weights["mood"] > 3 * weights["topic"] and 0 <= weights["habit"] <= emoji_suggest.MAX_HABIT
-    assert "personal" not in weights                                  # no set informs it
+    assert "personal" not in weights  # no set informs it
     held = emoji_suggest.fit_weights([(features, mask, 1.0)], fixed={"mood": 0.5})
     assert "mood" not in held and held["topic"] >= 0
 
 
 def test_evaluate_moods_cross_fits_the_weights(suggester):
-    moods = {"love": {"sentiment": "positive", "emoji": ["❤", "😍"]},
-             "angry": {"sentiment": "negative", "emoji": ["😡", "😠"]}}
-    rows = ([{"text": f"i love it {i}", "mood": "love", "emoji": []} for i in range(10)]
-            + [{"text": f"i hate it {i}", "mood": "angry", "emoji": ["💢"]} for i in range(10)])
+    moods = {
+        "love": {"sentiment": "positive", "emoji": ["❤", "😍"]},
+        "angry": {"sentiment": "negative", "emoji": ["😡", "😠"]},
+    }
+    rows = [{"text": f"i love it {i}", "mood": "love", "emoji": []} for i in range(10)] + [
+        {"text": f"i hate it {i}", "mood": "angry", "emoji": ["💢"]} for i in range(10)
+    ]
     report = emoji_suggest.evaluate_moods(suggester, rows, moods)
     assert report["messages"] == 20 and 0 <= report["top3"] <= 1 and len(report["weights"]) == 5
     assert report["negative"] == 10 and report["clear"] == 20 and len(report["suggestions"][0]) == 3
     assert set(report["per_mood"]) == {"love", "angry"}
     own = emoji_suggest.evaluate_moods(suggester, rows, moods, fit=False)
-    assert own["weights"] == [] and own["top3"] >= 0.5          # love -> hearts, hate -> angry faces
+    assert own["weights"] == [] and own["top3"] >= 0.5  # love -> hearts, hate -> angry faces
     polarity = emoji_suggest.emoji_polarity(suggester.table, moods)
     assert polarity[suggester.table.index("😠")] == "negative" and polarity[suggester.table.index("😍")] == "positive"
 
 
 def test_evaluate_emoticons_cross_fits_the_prior(suggester):
-    messages = ([{"text": "i love you", "emoji": ["😊"], "conversation": f"c{i}"} for i in range(40)]
-                + [{"text": "i hate it", "emoji": ["😞"], "conversation": f"d{i}"} for i in range(10)])
+    messages = [{"text": "i love you", "emoji": ["😊"], "conversation": f"c{i}"} for i in range(40)] + [
+        {"text": "i hate it", "emoji": ["😞"], "conversation": f"d{i}"} for i in range(10)
+    ]
     report = emoji_suggest.evaluate_emoticons(suggester, messages, bootstrap=50)
     rows = report["rows"]
     assert report["messages"] == 50 and set(report["candidates"]) == set(emoji_data.emoticon_table().values())
-    assert rows["majority"]["top1"] == pytest.approx(0.8)       # 😊 is the other folds' favourite everywhere
+    assert rows["majority"]["top1"] == pytest.approx(0.8)  # 😊 is the other folds' favourite everywhere
     assert rows["mood only"]["top3"] >= rows["majority"]["top3"]
     assert set(rows) == {"majority", "mood only", "topic only", "suggester", "ranking prior"}
     low, high = report["top3_gain_ci"]
@@ -280,7 +296,7 @@ def test_twemoji_pictures_and_vae():
     assert emoji_images.twemoji_file("x") is None
     images = emoji_images.load_images(["😂", "🍕", "❤"], size=16)
     assert images.shape == (3, 16, 16, 3) and 0 <= images.min() and images.max() <= 1
-    assert images[:, 0, 0].min() > 0.95                                     # transparent corners become white
+    assert images[:, 0, 0].min() > 0.95  # transparent corners become white
     with pytest.raises(KeyError, match="no Twemoji"):
         emoji_images.load_images(["x"])
     vae, history = emoji_images.train_vae(np.repeat(images, 8, axis=0), epochs=2, batch_size=8, latent_dim=4)
@@ -288,18 +304,22 @@ def test_twemoji_pictures_and_vae():
     codes = emoji_images.encode(vae, images)
     assert codes.shape == (3, 4)
     assert emoji_images.decode(vae, codes).shape == images.shape
-    np.testing.assert_allclose(emoji_images.encode(vae, images), codes)      # no sampling outside training
+    np.testing.assert_allclose(emoji_images.encode(vae, images), codes)  # no sampling outside training
 
 
 def test_suggest_command_line():
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "helpers.emoji_suggest", "suggest", "-k", "3", "pizza tonight?", "  "],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.emoji_suggest", "suggest", "-k", "3", "pizza tonight?", "  "],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].endswith("\tpizza tonight?")
     assert len(lines[0].split("\t")[0].split()) == 3
     assert "error: the message is empty" in done.stderr
-    assert "E0000" not in done.stderr and "oneDNN" not in done.stderr      # no native TensorFlow notes
+    assert "E0000" not in done.stderr and "oneDNN" not in done.stderr  # no native TensorFlow notes

@@ -26,9 +26,11 @@ def test_notebook_name(path):
 def _good_notebook():
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    nb.cells = [nbformat.v4.new_markdown_cell("# Title"),
-                nbformat.v4.new_code_cell("x = 1", execution_count=1),
-                nbformat.v4.new_code_cell("assert x == 1, 'x should be 1'", execution_count=2)]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_code_cell("x = 1", execution_count=1),
+        nbformat.v4.new_code_cell("assert x == 1, 'x should be 1'", execution_count=2),
+    ]
     return nb
 
 
@@ -42,15 +44,24 @@ def test_good_notebook_passes(tmp_path):
     assert notebooks.check(_write(_good_notebook(), tmp_path)) == []
 
 
-@pytest.mark.parametrize("breakage, expected", [
-    (lambda nb: nb.metadata.__setitem__("kernelspec", {"name": "myenv"}), "kernel is 'myenv'"),
-    (lambda nb: nb.metadata.__setitem__("widgets", {"state": {}}), "stray notebook metadata"),
-    (lambda nb: nb.cells[1].metadata.__setitem__("collapsed", True), "stray cell metadata"),
-    (lambda nb: nb.cells[2].__setitem__("execution_count", 5), "execution counts [1, 5]"),
-    (lambda nb: nb.cells[1].outputs.append(nbformat.v4.new_output(
-        "error", ename="NameError", evalue="name 'inverse_vocab' is not defined", traceback=[])), "NameError"),
-    (lambda nb: nb.cells.pop(2), "no checked output"),
-])
+@pytest.mark.parametrize(
+    "breakage, expected",
+    [
+        (lambda nb: nb.metadata.__setitem__("kernelspec", {"name": "myenv"}), "kernel is 'myenv'"),
+        (lambda nb: nb.metadata.__setitem__("widgets", {"state": {}}), "stray notebook metadata"),
+        (lambda nb: nb.cells[1].metadata.__setitem__("collapsed", True), "stray cell metadata"),
+        (lambda nb: nb.cells[2].__setitem__("execution_count", 5), "execution counts [1, 5]"),
+        (
+            lambda nb: nb.cells[1].outputs.append(
+                nbformat.v4.new_output(
+                    "error", ename="NameError", evalue="name 'inverse_vocab' is not defined", traceback=[]
+                )
+            ),
+            "NameError",
+        ),
+        (lambda nb: nb.cells.pop(2), "no checked output"),
+    ],
+)
 def test_broken_notebook_fails(tmp_path, breakage, expected):
     nb = _good_notebook()
     breakage(nb)
@@ -75,8 +86,11 @@ def test_taught_cells_match_the_library(path):
 
 def test_taught_cell_check_catches_a_difference(tmp_path):
     nb = _good_notebook()
-    nb.cells.append(nbformat.v4.new_code_cell("# helpers.dialog_eval\ndef distinct_n(replies, n):\n    return 0.0",
-                                              execution_count=3))
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "# helpers.dialog_eval\ndef distinct_n(replies, n):\n    return 0.0", execution_count=3
+        )
+    )
     path = _write(nb, tmp_path)
     [(module, name, source)] = notebooks.taught_definitions(path)
     assert (module, name) == ("helpers.dialog_eval", "distinct_n")
@@ -86,12 +100,47 @@ def test_taught_cell_check_catches_a_difference(tmp_path):
 def test_no_notebook_prints_source_instead_of_teaching_it():
     for path in NOTEBOOKS:
         code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
-        assert "getsource" not in code, f"{path.name} prints code with inspect.getsource: write it in a `# helpers.` cell"
+        assert "getsource" not in code, (
+            f"{path.name} prints code with inspect.getsource: write it in a `# helpers.` cell"
+        )
 
 
 @pytest.mark.parametrize("number", ["02", "03", "04", "05"])
 def test_model_notebooks_build_their_models_in_taught_cells(number):
     [path] = [p for p in NOTEBOOKS if p.name.startswith(f"{number}_")]
     names = {name for _, name, _ in notebooks.taught_definitions(path)}
-    assert any(name.startswith("build") or name[0].isupper() for name in names), \
+    assert any(name.startswith("build") or name[0].isupper() for name in names), (
         f"{path.name} teaches no model builder or layer in a `# helpers.` cell (it teaches {sorted(names)})"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_run_time_in_the_prose_is_the_measured_one(path):
+    """The introduction's "Run time: about N minutes" and README's "(measured: N s)" come from the last
+    workshop run (`make notebooks` writes all three): a run time in prose cannot drift from the measured one."""
+    recorded = notebooks.recorded_run_times()
+    assert path.stem in recorded, f"{path.name} has no recorded workshop run: run `make notebooks`"
+    seconds = recorded[path.stem]
+    stated = notebooks.stated_run_time(nbformat.read(path, as_version=4))
+    assert stated == notebooks.run_time_phrase(seconds), (
+        f"{path.name} says 'Run time: {stated}' but its last workshop run took {seconds} s: run it with `make notebooks`"
+    )
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.split("\n") if line.startswith(f"| [{path.stem}]("))
+    assert f"(measured: {seconds} s)" in row, f"README's row for {path.stem} does not show the measured {seconds} s"
+
+
+def test_run_time_phrase_and_recording(tmp_path, monkeypatch):
+    assert notebooks.run_time_phrase(17) == "under a minute"
+    assert notebooks.run_time_phrase(60) == "about 1 minute"
+    assert notebooks.run_time_phrase(271) == "about 5 minutes"
+    nb = _good_notebook()
+    nb.cells[0].source = "# Title\n\nRun time: about 9 minutes in the workshop size."
+    readme = tmp_path / "README.md"
+    readme.write_text("| [00_tmp](notebooks/00_tmp.ipynb) | x | 9.0 (measured: 540 s) | none |\n", encoding="utf-8")
+    monkeypatch.setattr(notebooks, "RUN_TIMES", tmp_path / "run_times.json")
+    monkeypatch.setattr(notebooks.paths, "ROOT", tmp_path)
+    notebooks.record_run_time(nb, tmp_path / "00_tmp.ipynb", 150.4)
+    assert notebooks.stated_run_time(nb) == "about 3 minutes"
+    assert notebooks.recorded_run_times() == {"00_tmp": 150}
+    assert "| 2.5 (measured: 150 s) |" in readme.read_text(encoding="utf-8")

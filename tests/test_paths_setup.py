@@ -15,8 +15,14 @@ def test_root_holds_the_project():
 
 def test_paths_do_not_depend_on_working_directory(tmp_path):
     code = "from helpers import paths; print(paths.ROOT)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(paths.ROOT)}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(paths.ROOT)},
+        check=True,
+    )
     assert out.stdout.strip() == str(paths.ROOT)
 
 
@@ -97,8 +103,9 @@ def test_quiet_native_logs_keeps_python_stderr():
     first = "from helpers.setup import quiet_native_logs; assert quiet_native_logs()"
     env = {**os.environ, "PYTHONPATH": str(paths.ROOT)}
     env.pop("TALK_LIKE_YOU_NATIVE_LOGS", None)
-    err = subprocess.run([sys.executable, "-c", QUIET_PROBE.format(first=first)], capture_output=True, text=True,
-                         env=env, check=True).stderr
+    err = subprocess.run(
+        [sys.executable, "-c", QUIET_PROBE.format(first=first)], capture_output=True, text=True, env=env, check=True
+    ).stderr
     assert "a warning the reader should see" in err and "error: a line of ours" in err
     assert "I0000" not in err and "E0000" not in err and "absl" not in err, err
 

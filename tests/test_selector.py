@@ -6,8 +6,16 @@ import pytest
 from helpers import dialog_eval, selector, seq2seq
 from helpers.chatbot import ChatBot, EmptyMessage, RankSettings
 
-MESSAGES = ["how are you ?", "do you like dogs ?", "what is your major ?", "hi", "where are you from ?",
-            "see you later", "want to get lunch ?", "did you watch the game ?"]
+MESSAGES = [
+    "how are you ?",
+    "do you like dogs ?",
+    "what is your major ?",
+    "hi",
+    "where are you from ?",
+    "see you later",
+    "want to get lunch ?",
+    "did you watch the game ?",
+]
 REPLIES = ["i am good", "i love dogs", "math", "hey there", "utah", "bye", "sure , at noon", "yes we won"]
 
 
@@ -83,12 +91,21 @@ def test_selector_round_trip_through_the_zoo(small_selector, tmp_path):
 
     from helpers import zoo
 
-    card = {"data": {}, "hyperparameters": {}, "metrics": {}, "training_seconds": 0, "reproduce": "test"}
+    card = {
+        "data": {"source": "a test"},
+        "hyperparameters": {},
+        "metrics": {},
+        "training_seconds": 0,
+        "reproduce": "test",
+    }
     model = small_selector.model
     zoo.save(keras.Model(model.inputs, model.outputs), "t/selector", card, tmp_path)
     loaded = selector.Selector(zoo.load("t/selector", tmp_path), small_selector.config)
-    np.testing.assert_allclose(loaded.score(MESSAGES, REPLIES, tokenized=True),
-                               small_selector.score(MESSAGES, REPLIES, tokenized=True), atol=1e-5)
+    np.testing.assert_allclose(
+        loaded.score(MESSAGES, REPLIES, tokenized=True),
+        small_selector.score(MESSAGES, REPLIES, tokenized=True),
+        atol=1e-5,
+    )
 
 
 def test_in_batch_softmax_prefers_matching_vectors():
@@ -110,8 +127,16 @@ def ranked_bot(small_selector):
     data = seq2seq.encode_pairs(pairs * 8, vocab, max_prompt=8, max_reply=6)
     model = seq2seq.build_model(len(vocab), embedding_dim=8, units=16, dropout=0.0, learning_rate=1e-2)
     model.fit(data.dataset(16, seed=1), epochs=30, verbose=0)
-    return ChatBot(model, vocab, 8, 6, name="toy", selector=small_selector, bank=REPLIES,
-                   settings=RankSettings(samples=4, retrieved=3))
+    return ChatBot(
+        model,
+        vocab,
+        8,
+        6,
+        name="toy",
+        selector=small_selector,
+        bank=REPLIES,
+        settings=RankSettings(samples=4, retrieved=3),
+    )
 
 
 def test_ranked_bot_defaults_to_rank_and_answers_the_message(ranked_bot):

@@ -6,8 +6,28 @@ import pytest
 from helpers import dialog_eval, seq2seq
 from helpers.chatbot import MAX_CHARS, ChatBot, EmptyMessage
 
-WORDS = ["hi", "hello", "how", "are", "you", "?", "i", "am", "fine", "good", ".", "!", "what", "doing", "tonight",
-         "nothing", "much", "cool", "ok", "bye"]
+WORDS = [
+    "hi",
+    "hello",
+    "how",
+    "are",
+    "you",
+    "?",
+    "i",
+    "am",
+    "fine",
+    "good",
+    ".",
+    "!",
+    "what",
+    "doing",
+    "tonight",
+    "nothing",
+    "much",
+    "cool",
+    "ok",
+    "bye",
+]
 VOCAB = list(seq2seq.SPECIALS) + WORDS
 
 
@@ -19,9 +39,18 @@ def keras_seeded():
 
 
 def _toy_pairs():
-    raw = [("hi", "hello !"), ("how are you ?", "i am fine ."), ("what are you doing tonight ?", "nothing much ."),
-           ("hello", "hi !"), ("how are you", "good . you ?"), ("bye", "bye !"), ("cool", "ok .")]
-    return [{"prompt_tokens": p.split(), "reply_tokens": r.split(), "conversation": f"c{i}"} for i, (p, r) in enumerate(raw)]
+    raw = [
+        ("hi", "hello !"),
+        ("how are you ?", "i am fine ."),
+        ("what are you doing tonight ?", "nothing much ."),
+        ("hello", "hi !"),
+        ("how are you", "good . you ?"),
+        ("bye", "bye !"),
+        ("cool", "ok ."),
+    ]
+    return [
+        {"prompt_tokens": p.split(), "reply_tokens": r.split(), "conversation": f"c{i}"} for i, (p, r) in enumerate(raw)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +83,9 @@ def test_split_is_stable_and_keeps_conversations_together():
 
 
 def test_few_long_conversations_are_split_by_blocks():
-    pairs = [{"conversation": f"thread-{i % 2}", "n": i} for i in range(2000)]  # two long threads, as in a personal export
+    pairs = [
+        {"conversation": f"thread-{i % 2}", "n": i} for i in range(2000)
+    ]  # two long threads, as in a personal export
     splits = seq2seq.split_pairs(pairs)
     assert all(len(members) > 50 for members in splits.values()), {k: len(v) for k, v in splits.items()}
     # consecutive pairs of a thread stay together: 50 per block and thread
@@ -77,8 +108,10 @@ def test_vocabulary_order_and_encoding():
 
 
 def test_encode_pairs_marks_the_end_only_of_replies_that_fit():
-    pairs = [{"prompt_tokens": ["hi"], "reply_tokens": ["i", "am", "fine"]},
-             {"prompt_tokens": ["hi"], "reply_tokens": ["i", "am", "fine", "and", "you"]}]
+    pairs = [
+        {"prompt_tokens": ["hi"], "reply_tokens": ["i", "am", "fine"]},
+        {"prompt_tokens": ["hi"], "reply_tokens": ["i", "am", "fine", "and", "you"]},
+    ]
     enc = seq2seq.encode_pairs(pairs, VOCAB, max_prompt=4, max_reply=3)
     i, am, fine = (VOCAB.index(w) for w in ("i", "am", "fine"))
     S, E = seq2seq.START_ID, seq2seq.END_ID
@@ -99,8 +132,11 @@ def test_detokenize_and_ids_to_tokens():
 
 def test_unigram_perplexity_by_hand():
     # training replies: "hi" twice and [END] twice; add-one smoothing over 6 tokens minus pad and start
-    train = seq2seq.Encoded(np.zeros((2, 1), "int32"), np.zeros((2, 2), "int32"),
-                            np.array([[4, seq2seq.END_ID], [4, seq2seq.END_ID]], "int32"))
+    train = seq2seq.Encoded(
+        np.zeros((2, 1), "int32"),
+        np.zeros((2, 2), "int32"),
+        np.array([[4, seq2seq.END_ID], [4, seq2seq.END_ID]], "int32"),
+    )
     test = seq2seq.Encoded(np.zeros((1, 1), "int32"), np.zeros((1, 2), "int32"), np.array([[4, 5]], "int32"))
     vocab_size = 6
     p_hi, p_other = 3 / (4 + vocab_size - 2), 1 / (4 + vocab_size - 2)
@@ -193,8 +229,21 @@ def test_empty_messages_get_a_clear_error(bot, message):
         bot.reply(message)
 
 
-@pytest.mark.parametrize("message", ["?!...", "😂😂🔥", "zzyzx qwfp blorft", "Привет, как дела?", "你好吗", "مرحبا كيف حالك",
-                                     "hi " * 2500, "a" * 5000, "<script>alert(1)</script>", "\x00\x01 hi"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "?!...",
+        "😂😂🔥",
+        "zzyzx qwfp blorft",
+        "Привет, как дела?",
+        "你好吗",
+        "مرحبا كيف حالك",
+        "hi " * 2500,
+        "a" * 5000,
+        "<script>alert(1)</script>",
+        "\x00\x01 hi",
+    ],
+)
 def test_odd_messages_get_a_reply(bot, message):
     for method in ("greedy", "beam", "sample"):
         reply = bot.reply(message, method=method)
@@ -217,9 +266,16 @@ def test_wrong_types_and_options_are_rejected(bot):
     with pytest.raises(TypeError, match="list of messages"):
         bot.replies("hi")
     assert bot.replies([]) == []
-    for bad in [dict(method="nope"), dict(method="beam", beam_width=0), dict(method="beam", beam_width=99),
-                dict(method="sample", temperature=0), dict(method="sample", temperature=1e9),
-                dict(method="sample", top_k=-1), dict(max_len=0), dict(max_len=10_000)]:
+    for bad in [
+        dict(method="nope"),
+        dict(method="beam", beam_width=0),
+        dict(method="beam", beam_width=99),
+        dict(method="sample", temperature=0),
+        dict(method="sample", temperature=1e9),
+        dict(method="sample", top_k=-1),
+        dict(max_len=0),
+        dict(max_len=10_000),
+    ]:
         with pytest.raises(ValueError):
             bot.reply("hi", **bad)
 
@@ -244,8 +300,12 @@ def test_sanity_phrases_callback_logs_each_epoch(keras_seeded):
     lines = []
     callback = seq2seq.sanity_phrases(["hi", "how are you?"], VOCAB, 8, 6, printer=lines.append)
     model.fit(data.dataset(8), epochs=2, callbacks=[callback], verbose=0)
-    assert [(epoch, prompt) for epoch, prompt, _ in callback.log] == [(1, "hi"), (1, "how are you?"),
-                                                                      (2, "hi"), (2, "how are you?")]
+    assert [(epoch, prompt) for epoch, prompt, _ in callback.log] == [
+        (1, "hi"),
+        (1, "how are you?"),
+        (2, "hi"),
+        (2, "how are you?"),
+    ]
     assert lines[0].startswith("epoch 1:") and "'hi' ->" in lines[0]
 
 
@@ -258,8 +318,9 @@ def test_distinct_n():
 
 
 def test_retrieval_bot_returns_the_reply_of_the_nearest_prompt():
-    bot = dialog_eval.RetrievalBot(["how are you ?", "what are you doing tonight ?", "hi there"],
-                                   ["fine", "nothing much", "hello"])
+    bot = dialog_eval.RetrievalBot(
+        ["how are you ?", "what are you doing tonight ?", "hi there"], ["fine", "nothing much", "hello"]
+    )
     assert bot.replies(["how are you", "doing anything tonight ?", "hi"]) == ["fine", "nothing much", "hello"]
     with pytest.raises(ValueError):
         dialog_eval.RetrievalBot(["a"], [])
@@ -272,8 +333,11 @@ def test_style_data_and_classifier():
     pairs = []
     for i in range(400):
         me = i % 2 == 0
-        text = rng.choice(["hahaha yeah", "ya ok hahaha", "yeah hahaha totally"]) if me else \
-            rng.choice(["Indeed, quite so.", "Well, I suppose.", "Certainly, yes."])
+        text = (
+            rng.choice(["hahaha yeah", "ya ok hahaha", "yeah hahaha totally"])
+            if me
+            else rng.choice(["Indeed, quite so.", "Well, I suppose.", "Certainly, yes."])
+        )
         pairs.append({"reply": text, "reply_sender": "me" if me else f"other{i % 7}", "conversation": f"c{i // 4}"})
     data = dialog_eval.style_data(pairs, "me", seq2seq.split_of, max_tokens=25)
     texts, labels = data["train"]
@@ -333,14 +397,15 @@ def test_replies_hold_no_repeated_trigram(keras_seeded):
 
     def trigrams(reply):
         tokens = reply.replace(".", " .").replace("!", " !").replace("?", " ?").split()
-        return [tuple(tokens[i:i + 3]) for i in range(len(tokens) - 2)]
+        return [tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)]
 
     for method in ("greedy", "beam", "sample"):
         for reply in banned.replies(messages, method=method, seed=2):
             grams = trigrams(reply)
             assert len(grams) == len(set(grams)), reply
-    assert any(len(set(trigrams(r))) < len(trigrams(r)) for r in raw.replies(messages)), \
+    assert any(len(set(trigrams(r))) < len(trigrams(r)) for r in raw.replies(messages)), (
         "the untrained model never repeats itself, so this test shows nothing"
+    )
     for message in messages:  # the ban is applied the same way by greedy and beam-1
         assert banned.reply(message) == banned.reply(message, method="beam", beam_width=1)
 
@@ -349,9 +414,13 @@ def test_chat_command_line_replies_line_by_line():
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "helpers.chatbot", "--method", "greedy"],
-                            input="hi\nhow are you?\n\u200b\nwhat is your major?\n", capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers.chatbot", "--method", "greedy"],
+        input="hi\nhow are you?\n\u200b\nwhat is your major?\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.splitlines()
     assert len(lines) == 4 and lines[2].startswith("error: the message is empty"), lines

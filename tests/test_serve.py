@@ -54,8 +54,14 @@ def test_chat_replies_with_emoji(client, models):
     assert len(body["emoji"]) == 3 and all(0 < e["score"] <= 1 for e in body["emoji"])
 
 
-@pytest.mark.parametrize("options", [{"method": "beam", "beam_width": 3}, {"method": "sample", "temperature": 0.7,
-                                                                          "seed": 5}, {"emoji": 0, "max_len": 3}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"method": "beam", "beam_width": 3},
+        {"method": "sample", "temperature": 0.7, "seed": 5},
+        {"emoji": 0, "max_len": 3},
+    ],
+)
 def test_chat_decoding_options(client, options):
     body = client.post("/api/chat", json={"message": "what are you doing tonight?", **options}).json()
     assert body["reply"].strip()
@@ -83,7 +89,7 @@ def test_emoji_endpoint(client, models):
     why = client.post("/api/emoji", json={"message": "pizza tonight?", "k": 3, "why": True}).json()["emoji"]
     explained = models.suggester.explain("pizza tonight?", k=3)
     assert [e["emoji"] for e in why] == [e["emoji"] for e in explained]
-    for got, want in zip(why, explained):   # the three terms add up to the score the ranking used
+    for got, want in zip(why, explained):  # the three terms add up to the score the ranking used
         assert got["name"] == want["name"] and got["topic"] == want["topic"]
         assert {"mood", "topic", "habit"} <= set(got)
 
@@ -105,29 +111,55 @@ def test_healthz_and_page(client):
 
 
 # --------------------------------------------------------------------------- abuse
-@pytest.mark.parametrize("body", [
-    {"message": ""}, {"message": "   \u200b "}, {"message": "\u2060\u200d\u3164\u2800"}, {"message": "x" * 2001}, {"message": 42}, {"message": None},
-    {"message": ["hi"]}, {}, {"message": "hi", "method": "telepathy"}, {"message": "hi", "temperature": 1e308},
-    {"message": "hi", "temperature": 0}, {"message": "hi", "seed": 2**64}, {"message": "hi", "beam_width": 10**12},
-    {"message": "hi", "max_len": -1}, {"message": "hi", "emoji": 11}, {"message": "hi", "admin": True},
-    {"message": "hi", "seed": "1"}, {"message": "hi", "temperature": float("nan")},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message": ""},
+        {"message": "   \u200b "},
+        {"message": "\u2060\u200d\u3164\u2800"},
+        {"message": "x" * 2001},
+        {"message": 42},
+        {"message": None},
+        {"message": ["hi"]},
+        {},
+        {"message": "hi", "method": "telepathy"},
+        {"message": "hi", "temperature": 1e308},
+        {"message": "hi", "temperature": 0},
+        {"message": "hi", "seed": 2**64},
+        {"message": "hi", "beam_width": 10**12},
+        {"message": "hi", "max_len": -1},
+        {"message": "hi", "emoji": 11},
+        {"message": "hi", "admin": True},
+        {"message": "hi", "seed": "1"},
+        {"message": "hi", "temperature": float("nan")},
+    ],
+)
 def test_chat_rejects_bad_input(client, body):
-    assert_json_error(client.post("/api/chat", content=json.dumps(body), headers={"content-type": "application/json"}),
-                      422)
+    assert_json_error(
+        client.post("/api/chat", content=json.dumps(body), headers={"content-type": "application/json"}), 422
+    )
 
 
-@pytest.mark.parametrize("raw,status", [
-    (b'{"message": ', 422), (b"\xff\xfe\xfa", 400), (b'{"message": "\xff\xfe"}', 400), (b"[]", 422),
-    (b"null", 422), (b'"hi"', 422),
-    (b"1" * 5000, 400),  # 5,000 digits: past Python's limit on parsing big integers
-])
+@pytest.mark.parametrize(
+    "raw,status",
+    [
+        (b'{"message": ', 422),
+        (b"\xff\xfe\xfa", 400),
+        (b'{"message": "\xff\xfe"}', 400),
+        (b"[]", 422),
+        (b"null", 422),
+        (b'"hi"', 422),
+        (b"1" * 5000, 400),  # 5,000 digits: past Python's limit on parsing big integers
+    ],
+)
 def test_malformed_bodies(client, raw, status):
     assert_json_error(client.post("/api/chat", content=raw, headers={"content-type": "application/json"}), status)
 
 
-@pytest.mark.parametrize("body", [{"length": 10**9}, {"length": 0}, {"start": ""}, {"start": "x" * 201},
-                                  {"corpus": "klingon"}, {"temperature": -1}])
+@pytest.mark.parametrize(
+    "body",
+    [{"length": 10**9}, {"length": 0}, {"start": ""}, {"start": "x" * 201}, {"corpus": "klingon"}, {"temperature": -1}],
+)
 def test_generate_rejects_bad_input(client, body):
     assert_json_error(client.post("/api/generate", json=body), 422)
 
@@ -152,6 +184,7 @@ def test_body_size_limit(client):
     def chunks():  # no Content-Length: the limit is counted while the body streams in
         for _ in range(100):
             yield b"x" * 1000
+
     assert_json_error(client.post("/api/chat", content=chunks(), headers={"content-type": "application/json"}), 413)
     assert_json_error(client.post("/api/chat", content=b"{}", headers={"content-length": "abc"}), 400)
 
@@ -244,8 +277,9 @@ def test_batcher_fails_only_the_bad_request_and_goes_on():
 
     async def main():
         batcher = serve.Batcher(fail_on_negative, ThreadPoolExecutor(1), window=0.02)
-        mixed = await asyncio.gather(batcher.submit(0, -1), batcher.submit(0, 1), batcher.submit(0, 2),
-                                     return_exceptions=True)
+        mixed = await asyncio.gather(
+            batcher.submit(0, -1), batcher.submit(0, 1), batcher.submit(0, 2), return_exceptions=True
+        )
         alone = await asyncio.gather(batcher.submit(0, -5), return_exceptions=True)
         good = await batcher.submit(0, 7)
         await batcher.stop()
@@ -298,9 +332,9 @@ def test_rate_limiter_memory_is_bounded():
 # --------------------------------------------------------------------------- Messenger
 class FakeGraphAPI(BaseHTTPRequestHandler):
     received: list = []
-    fail_first = 0      # answer this many requests with 500 first (a flaky Graph API)
-    status = 200        # then this status (500: the API is down)
-    delay = 0.0         # seconds before answering (a slow API)
+    fail_first = 0  # answer this many requests with 500 first (a flaky Graph API)
+    status = 200  # then this status (500: the API is down)
+    delay = 0.0  # seconds before answering (a slow API)
     protocol_version = "HTTP/1.1"  # keep-alive, as the real API: the client reuses its connections
 
     def do_POST(self):  # noqa: N802
@@ -344,8 +378,17 @@ def graph_api():
 
 
 def event(text, sender="123", mid="m1"):
-    return {"object": "page", "entry": [{"id": "p", "messaging": [
-        {"sender": {"id": sender}, "recipient": {"id": "p"}, "message": {"mid": mid, "text": text}}]}]}
+    return {
+        "object": "page",
+        "entry": [
+            {
+                "id": "p",
+                "messaging": [
+                    {"sender": {"id": sender}, "recipient": {"id": "p"}, "message": {"mid": mid, "text": text}}
+                ],
+            }
+        ],
+    }
 
 
 def wait_for(condition, seconds=20.0):
@@ -360,11 +403,17 @@ def wait_for(condition, seconds=20.0):
 def test_messenger_webhook_end_to_end(models, graph_api):
     config = MessengerConfig("page-token", "app-secret", "verify-me", graph_api)
     with make_client(models, messenger=config) as c:
-        ok = c.get("/webhook/messenger", params={"hub.mode": "subscribe", "hub.verify_token": "verify-me",
-                                                 "hub.challenge": "12345"})
+        ok = c.get(
+            "/webhook/messenger",
+            params={"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "12345"},
+        )
         assert ok.status_code == 200 and ok.text == "12345"
-        assert_json_error(c.get("/webhook/messenger", params={"hub.mode": "subscribe", "hub.verify_token": "nope",
-                                                              "hub.challenge": "1"}), 403)
+        assert_json_error(
+            c.get(
+                "/webhook/messenger", params={"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "1"}
+            ),
+            403,
+        )
         body = json.dumps(event("hey, how was your day?")).encode()
         good = {messenger.SIGNATURE_HEADER: messenger.sign(body, "app-secret"), "content-type": "application/json"}
         response = c.post("/webhook/messenger", content=body, headers=good)
@@ -374,32 +423,65 @@ def test_messenger_webhook_end_to_end(models, graph_api):
         assert sent["path"].startswith("/v21.0/me/messages?access_token=page-token")
         assert sent["body"]["recipient"] == {"id": "123"}
         assert sent["body"]["message"]["text"] == models.bot.reply("hey, how was your day?")
-        for headers in ({}, {messenger.SIGNATURE_HEADER: "sha256=" + "0" * 64},
-                        {messenger.SIGNATURE_HEADER: messenger.sign(body + b" ", "app-secret")},
-                        {messenger.SIGNATURE_HEADER: messenger.sign(body, "wrong-secret")}):
+        for headers in (
+            {},
+            {messenger.SIGNATURE_HEADER: "sha256=" + "0" * 64},
+            {messenger.SIGNATURE_HEADER: messenger.sign(body + b" ", "app-secret")},
+            {messenger.SIGNATURE_HEADER: messenger.sign(body, "wrong-secret")},
+        ):
             assert_json_error(c.post("/webhook/messenger", content=body, headers=headers), 403)
         assert len(FakeGraphAPI.received) == 1
         garbage = b"not json"
-        assert_json_error(c.post("/webhook/messenger", content=garbage, headers={
-            messenger.SIGNATURE_HEADER: messenger.sign(garbage, "app-secret")}), 400)
+        assert_json_error(
+            c.post(
+                "/webhook/messenger",
+                content=garbage,
+                headers={messenger.SIGNATURE_HEADER: messenger.sign(garbage, "app-secret")},
+            ),
+            400,
+        )
         deep = b"[" * 1200 + b"]" * 1200  # deeper than Python's recursion limit allows json to read
-        assert_json_error(c.post("/webhook/messenger", content=deep, headers={
-            messenger.SIGNATURE_HEADER: messenger.sign(deep, "app-secret")}), 400)
+        assert_json_error(
+            c.post(
+                "/webhook/messenger",
+                content=deep,
+                headers={messenger.SIGNATURE_HEADER: messenger.sign(deep, "app-secret")},
+            ),
+            400,
+        )
         big = b"x" * 70_000
-        assert_json_error(c.post("/webhook/messenger", content=iter([big]), headers={
-            messenger.SIGNATURE_HEADER: messenger.sign(big, "app-secret")}), 413)
+        assert_json_error(
+            c.post(
+                "/webhook/messenger",
+                content=iter([big]),
+                headers={messenger.SIGNATURE_HEADER: messenger.sign(big, "app-secret")},
+            ),
+            413,
+        )
 
 
 def signed_post(c, payload, secret="app-secret"):
     body = json.dumps(payload).encode()
-    return c.post("/webhook/messenger", content=body, headers={
-        messenger.SIGNATURE_HEADER: messenger.sign(body, secret), "content-type": "application/json"})
+    return c.post(
+        "/webhook/messenger",
+        content=body,
+        headers={messenger.SIGNATURE_HEADER: messenger.sign(body, secret), "content-type": "application/json"},
+    )
 
 
 def many_events(n, start=0):
-    return {"object": "page", "entry": [{"id": "p", "messaging": [
-        {"sender": {"id": str(i)}, "message": {"mid": f"mid.{i}", "text": f"hey, how was your day {i}?"}}
-        for i in range(start, start + n)]}]}
+    return {
+        "object": "page",
+        "entry": [
+            {
+                "id": "p",
+                "messaging": [
+                    {"sender": {"id": str(i)}, "message": {"mid": f"mid.{i}", "text": f"hey, how was your day {i}?"}}
+                    for i in range(start, start + n)
+                ],
+            }
+        ],
+    }
 
 
 def test_webhook_answers_at_once_and_works_off_the_replies(models, graph_api):
@@ -456,8 +538,10 @@ def test_a_full_webhook_queue_drops_and_counts(models, graph_api, caplog):
         assert result["received"] == 50 and result["dropped"] >= 30 and result["queued"] + result["dropped"] == 50
         assert "messages dropped" in caplog.text
         FakeGraphAPI.delay = 0.0
-        wait_for(lambda: c.app.state.webhook.counts["answered"] + c.app.state.webhook.counts["failed"]
-                 == result["queued"], seconds=30)
+        wait_for(
+            lambda: c.app.state.webhook.counts["answered"] + c.app.state.webhook.counts["failed"] == result["queued"],
+            seconds=30,
+        )
 
 
 def test_seen_messages_forget_after_an_hour_and_stay_bounded():
@@ -490,8 +574,17 @@ def test_signature_and_event_parsing():
     assert not messenger.signature_ok(body, "sha256=\u00e9", "s")
     echo = event("me talking")
     echo["entry"][0]["messaging"][0]["message"]["is_echo"] = True
-    odd = [None, [], "page", {"object": "page", "entry": "x"}, {"object": "page", "entry": [{"messaging": [1, None]}]},
-           {"object": "user", "entry": event("hi")["entry"]}, echo, event("   "), event("hi", sender=5)]
+    odd = [
+        None,
+        [],
+        "page",
+        {"object": "page", "entry": "x"},
+        {"object": "page", "entry": [{"messaging": [1, None]}]},
+        {"object": "user", "entry": event("hi")["entry"]},
+        echo,
+        event("   "),
+        event("hi", sender=5),
+    ]
     assert all(messenger.text_messages(p) == [] for p in odd)
     assert messenger.text_messages(event("hi", "42")) == [("42", "hi")]
     subscribe = {"hub.mode": "subscribe", "hub.verify_token": "t", "hub.challenge": "c"}

@@ -6,7 +6,17 @@ from helpers import chats, corpora, paths, text
 
 
 def test_tokenize_keeps_emoji_emoticons_contractions():
-    assert text.tokenize("Can't wait :) 😂😂 sooooo good!!") == ["can't", "wait", ":)", "😂", "😂", "sooo", "good", "!", "!"]
+    assert text.tokenize("Can't wait :) 😂😂 sooooo good!!") == [
+        "can't",
+        "wait",
+        ":)",
+        "😂",
+        "😂",
+        "sooo",
+        "good",
+        "!",
+        "!",
+    ]
     assert text.tokenize("Hi\u200e  THERE", lowercase=False) == ["Hi", "THERE"]
     assert text.clean_for_training("  Hello,\n world  ") == "hello , world"
 
@@ -23,8 +33,11 @@ def test_cornell_sample_in_its_exact_format():
     result = corpora.parse_cornell(paths.DATA / "examples" / "cornell_sample")
     assert result.messages[0] == chats.Message("m0:1", None, "CAMERON (u2)", "They do to!")
     assert "Café au lait, s'il vous plaît." in [m.text for m in result.messages]  # ISO-8859-1 read right
-    assert result.skipped == {"malformed record": 2, "no text (media, sticker or empty)": 1,
-                              "conversation line missing from movie_lines.txt": 1}
+    assert result.skipped == {
+        "malformed record": 2,
+        "no text (media, sticker or empty)": 1,
+        "conversation line missing from movie_lines.txt": 1,
+    }
     pairs = chats.build_pairs(result.messages, None).pairs
     assert ("They do to!", "They do not!") == (pairs[0].prompt, pairs[0].reply)
     assert len(pairs) == 6

@@ -11,9 +11,18 @@ from helpers.setup import check_versions
 check_versions()
 import tensorflow as tf  # noqa: E402
 
-MESSAGES = ["how are you?", "What are you doing tonight??", "sooooo tired :( see you at 10:30...",
-            "I can't wait!!! #friday @sam", "check https://example.com/x?y=1 now", "😂😂 that's hilarious",
-            "Ça va? très bien", "well-known e-mail", "really . . . ok", "   spaced\n\nout\ttext  "]
+MESSAGES = [
+    "how are you?",
+    "What are you doing tonight??",
+    "sooooo tired :( see you at 10:30...",
+    "I can't wait!!! #friday @sam",
+    "check https://example.com/x?y=1 now",
+    "😂😂 that's hilarious",
+    "Ça va? très bien",
+    "well-known e-mail",
+    "really . . . ok",
+    "   spaced\n\nout\ttext  ",
+]
 
 
 def test_graph_tokenizer_matches_tweet_tokenizer():
@@ -60,8 +69,9 @@ def test_exported_emoji_suggester_matches(exported):
 
 def test_your_bot_from_the_example_exports(tmp_path):
     lines = []
-    folder = your_bot.train_your_bot(["data/examples"], "Sam Rivera", out=tmp_path / "bot", minutes=0.05,
-                                     progress=lines.append)
+    folder = your_bot.train_your_bot(
+        ["data/examples"], "Sam Rivera", out=tmp_path / "bot", minutes=0.05, progress=lines.append
+    )
     assert any("pairs" in line for line in lines) and any("notices and placeholders" in line for line in lines)
     card = json.loads((folder / "bot.json").read_text())
     assert card["data"]["pairs"] >= your_bot.MIN_PAIRS and card["reproduce"].startswith("python -m helpers.serve bot")
@@ -111,8 +121,24 @@ def test_your_bot_fine_tunes_the_zoo_base(tmp_path):
 def test_bot_command_line_trains_without_serving(tmp_path):
     from helpers import serve
 
-    assert serve.main(["bot", "--export", "data/examples/whatsapp_ios.txt", "data/examples/telegram_chat.json",
-                       "--me", "Sam Rivera", "--minutes", "0.01", "--out", str(tmp_path), "--no-serve"]) == 0
+    assert (
+        serve.main(
+            [
+                "bot",
+                "--export",
+                "data/examples/whatsapp_ios.txt",
+                "data/examples/telegram_chat.json",
+                "--me",
+                "Sam Rivera",
+                "--minutes",
+                "0.01",
+                "--out",
+                str(tmp_path),
+                "--no-serve",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "bot.json").exists() and (tmp_path / "pairs.jsonl").exists()
     assert (tmp_path / "replies.json").exists()
 
@@ -120,12 +146,38 @@ def test_bot_command_line_trains_without_serving(tmp_path):
 def test_bot_command_line_errors_are_one_line(tmp_path, capsys):
     from helpers import serve
 
-    assert serve.main(["bot", "--export", "data/examples/whatsapp_ios.txt", "--me", "Nobody Here",
-                       "--out", str(tmp_path), "--no-serve"]) == 2
+    assert (
+        serve.main(
+            [
+                "bot",
+                "--export",
+                "data/examples/whatsapp_ios.txt",
+                "--me",
+                "Nobody Here",
+                "--out",
+                str(tmp_path),
+                "--no-serve",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "Nobody Here" in err and len(err.splitlines()) == 1
-    assert serve.main(["bot", "--export", str(tmp_path / "missing.txt"), "--me", "Sam Rivera", "--no-serve",
-                       "--out", str(tmp_path)]) == 2
+    assert (
+        serve.main(
+            [
+                "bot",
+                "--export",
+                str(tmp_path / "missing.txt"),
+                "--me",
+                "Sam Rivera",
+                "--no-serve",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
     assert capsys.readouterr().err.startswith("error: ")
 
 
@@ -136,14 +188,39 @@ def test_your_bot_errors(tmp_path):
         your_bot.load_bot(tmp_path)
 
 
-@pytest.mark.parametrize("export", ["whatsapp_android.txt", "whatsapp_ios.txt", "telegram_chat.json",
-                                    "telegram_full_export.json", "messenger_html", "messenger", "telegram_html",
-                                    "instagram"])
+@pytest.mark.parametrize(
+    "export",
+    [
+        "whatsapp_android.txt",
+        "whatsapp_ios.txt",
+        "telegram_chat.json",
+        "telegram_full_export.json",
+        "messenger_html",
+        "messenger",
+        "telegram_html",
+        "instagram",
+    ],
+)
 def test_every_example_export_makes_a_bot(tmp_path, capsys, export):
     from helpers import serve
 
-    assert serve.main(["bot", "--export", f"data/examples/{export}", "--me", "Sam Rivera", "--minutes", "0.01",
-                       "--out", str(tmp_path / "bot"), "--no-serve"]) == 0
+    assert (
+        serve.main(
+            [
+                "bot",
+                "--export",
+                f"data/examples/{export}",
+                "--me",
+                "Sam Rivera",
+                "--minutes",
+                "0.01",
+                "--out",
+                str(tmp_path / "bot"),
+                "--no-serve",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr()
     assert "Traceback" not in out.err and (tmp_path / "bot" / "bot.json").exists()
     assert your_bot.load_bot(tmp_path / "bot").reply("are you free on saturday?").strip()
@@ -160,18 +237,53 @@ def test_bot_command_line_user_mistakes(tmp_path, capsys):
 
     notes = tmp_path / "notes.txt"
     notes.write_text("shopping list\nmilk\n")
-    assert "--format NAME (make bot FORMAT=NAME)" in error("--export", str(notes), "--me", "Sam Rivera",
-                                                           "--out", str(tmp_path / "a"))
-    assert "unknown format" in error("--export", "data/examples/whatsapp_ios.txt", "--me", "Sam Rivera",
-                                     "--format", "fax", "--out", str(tmp_path / "b"))
-    assert "date order" in error("--export", "data/examples/whatsapp_ios.txt", "--me", "Sam Rivera",
-                                 "--date-order", "dym", "--out", str(tmp_path / "c"))
+    assert "--format NAME (make bot FORMAT=NAME)" in error(
+        "--export", str(notes), "--me", "Sam Rivera", "--out", str(tmp_path / "a")
+    )
+    assert "unknown format" in error(
+        "--export",
+        "data/examples/whatsapp_ios.txt",
+        "--me",
+        "Sam Rivera",
+        "--format",
+        "fax",
+        "--out",
+        str(tmp_path / "b"),
+    )
+    assert "date order" in error(
+        "--export",
+        "data/examples/whatsapp_ios.txt",
+        "--me",
+        "Sam Rivera",
+        "--date-order",
+        "dym",
+        "--out",
+        str(tmp_path / "c"),
+    )
     # --format and --date-order reach the parser: a day-first reading of a month-first chat has impossible dates
-    assert "no messages found" in error("--export", "data/examples/whatsapp_android.txt", "--me", "Sam Rivera",
-                                        "--format", "whatsapp", "--date-order", "dmy", "--out", str(tmp_path / "d"))
+    assert "no messages found" in error(
+        "--export",
+        "data/examples/whatsapp_android.txt",
+        "--me",
+        "Sam Rivera",
+        "--format",
+        "whatsapp",
+        "--date-order",
+        "dmy",
+        "--out",
+        str(tmp_path / "d"),
+    )
     # an existing bot is not overwritten without --force
-    args = ["bot", "--export", "data/examples/whatsapp_ios.txt", "--me", "Sam Rivera", "--out", str(tmp_path / "e"),
-            "--no-serve"]
+    args = [
+        "bot",
+        "--export",
+        "data/examples/whatsapp_ios.txt",
+        "--me",
+        "Sam Rivera",
+        "--out",
+        str(tmp_path / "e"),
+        "--no-serve",
+    ]
     assert serve.main(args) == 0
     capsys.readouterr()
     assert "--force" in error(*args[1:-1])
@@ -200,7 +312,21 @@ def test_busy_port_is_found_before_training(tmp_path, capsys):
         port = busy.getsockname()[1]
         with pytest.raises(ValueError, match=f"127.0.0.1:{port}"):
             serve.check_port("127.0.0.1", port)
-        assert serve.main(["bot", "--export", "data/examples/whatsapp_ios.txt", "--me", "Sam Rivera",
-                           "--out", str(tmp_path / "bot"), "--port", str(port)]) == 2
+        assert (
+            serve.main(
+                [
+                    "bot",
+                    "--export",
+                    "data/examples/whatsapp_ios.txt",
+                    "--me",
+                    "Sam Rivera",
+                    "--out",
+                    str(tmp_path / "bot"),
+                    "--port",
+                    str(port),
+                ]
+            )
+            == 2
+        )
     assert "cannot serve on" in capsys.readouterr().err
     assert not (tmp_path / "bot").exists()  # nothing was trained

@@ -45,7 +45,13 @@ def test_vectors_model_round_trip_through_the_zoo(tmp_path, glove):
     out = model(np.array([["the", "of", "nonexistentword"]]))
     np.testing.assert_allclose(out[0, 0], glove["the"])
     assert not np.asarray(out[0, 2]).any()  # unknown word -> zeros
-    card = {"data": {}, "hyperparameters": {}, "metrics": {}, "training_seconds": 0, "reproduce": "n/a"}
+    card = {
+        "data": {"source": "a test"},
+        "hyperparameters": {},
+        "metrics": {},
+        "training_seconds": 0,
+        "reproduce": "n/a",
+    }
     zoo.save(model, "99_test/vectors", card, root=tmp_path)
     kv = vectors.keyed_vectors_from_model(zoo.load("99_test/vectors", root=tmp_path))
     assert kv.index_to_key == words
@@ -71,7 +77,9 @@ def test_build_corpus():
 
 def test_skipgram_pairs_stay_in_window_and_sentence():
     corpus = word2vec.build_corpus(SENTENCES, min_count=1)  # every word unique: ids map back to positions
-    position = {corpus.vocabulary.index(w): (s, i) for s, sentence in enumerate(SENTENCES) for i, w in enumerate(sentence)}
+    position = {
+        corpus.vocabulary.index(w): (s, i) for s, sentence in enumerate(SENTENCES) for i, w in enumerate(sentence)
+    }
     targets, contexts = word2vec.skipgram_pairs(corpus, window=2, sample=1.0, rng=np.random.default_rng(0))
     assert len(targets) > 0 and 0 not in targets and 0 not in contexts
     for t, c in zip(targets, contexts):

@@ -68,8 +68,12 @@ def test_card_must_be_complete(tmp_path, tiny_model):
 
 def test_cli_list_and_verify(saved):
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "helpers.zoo", *args, "--root", str(saved)],
-                              capture_output=True, text=True, cwd=paths.ROOT)
+        return subprocess.run(
+            [sys.executable, "-m", "helpers.zoo", *args, "--root", str(saved)],
+            capture_output=True,
+            text=True,
+            cwd=paths.ROOT,
+        )
 
     listed = cli("list")
     assert listed.returncode == 0 and "99_test/tiny.keras" in listed.stdout and "val_loss=0.5" in listed.stdout
@@ -104,15 +108,19 @@ def test_card_only_entries(tmp_path):
     path = zoo.write_card("99_test/combo", {**CARD, "emoji": ["😊"]}, root=tmp_path)
     card = zoo.card("99_test/combo", root=tmp_path)
     assert path.name == "combo.json" and card["name"] == "99_test/combo" and card["emoji"] == ["😊"]
-    assert "😊" in path.read_text(encoding="utf-8")                      # written as text, not escaped
+    assert "😊" in path.read_text(encoding="utf-8")  # written as text, not escaped
     assert set(zoo.read_manifest(tmp_path)) == {"99_test/combo.json"}
     with pytest.raises(ValueError, match="lacks reproduce"):
         zoo.write_card("99_test/bad", {k: v for k, v in CARD.items() if k != "reproduce"}, root=tmp_path)
 
 
 def _cli(root, *args):
-    return subprocess.run([sys.executable, "-m", "helpers.zoo", *args, "--root", str(root)],
-                          capture_output=True, text=True, cwd=paths.ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "helpers.zoo", *args, "--root", str(root)],
+        capture_output=True,
+        text=True,
+        cwd=paths.ROOT,
+    )
 
 
 def test_missing_manifest_fails_verify_and_every_loader(saved):
@@ -126,14 +134,17 @@ def test_missing_manifest_fails_verify_and_every_loader(saved):
         zoo.card("99_test/tiny", root=saved)
 
 
-@pytest.mark.parametrize("manifest, complaint", [
-    ("[]", "must be an object"),
-    ('{"99_test/tiny.keras": {"bytes": 3}}', "needs a 64-digit hex 'sha256'"),
-    ('{"99_test/tiny.keras": "abc"}', "needs a 64-digit hex 'sha256'"),
-    ('{"../../../../etc/hostname": {"sha256": "' + "0" * 64 + '", "bytes": 1}}', "points outside the zoo"),
-    ('{"/etc/hostname": {"sha256": "' + "0" * 64 + '", "bytes": 1}}', "points outside the zoo"),
-    ("[" * 5000 + "]" * 5000, "must be an object|not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "manifest, complaint",
+    [
+        ("[]", "must be an object"),
+        ('{"99_test/tiny.keras": {"bytes": 3}}', "needs a 64-digit hex 'sha256'"),
+        ('{"99_test/tiny.keras": "abc"}', "needs a 64-digit hex 'sha256'"),
+        ('{"../../../../etc/hostname": {"sha256": "' + "0" * 64 + '", "bytes": 1}}', "points outside the zoo"),
+        ('{"/etc/hostname": {"sha256": "' + "0" * 64 + '", "bytes": 1}}', "points outside the zoo"),
+        ("[" * 5000 + "]" * 5000, "must be an object|not valid JSON"),
+    ],
+)
 def test_malformed_manifest_is_one_clear_error(saved, manifest, complaint):
     (saved / "MANIFEST.json").write_text(manifest)
     with pytest.raises(zoo.ZooError, match=complaint):
