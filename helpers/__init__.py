@@ -6,6 +6,7 @@ by the modules that need it.
 """
 
 import sys
+import warnings
 
 __version__ = "0.1.0"
 
@@ -17,3 +18,7 @@ from .setup import in_kernel, quiet_native_logs  # noqa: E402
 
 if sys.argv[:1] == ["-m"] or in_kernel():
     quiet_native_logs()
+
+# The progress bars are tqdm.auto's: widgets where ipywidgets is installed, text elsewhere. The project does not
+# install ipywidgets (widget outputs would not show in the committed notebooks), so its advice to install it is noise here.
+warnings.filterwarnings("ignore", message="IProgress not found", module="tqdm")
