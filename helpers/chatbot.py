@@ -30,7 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Sequence
 
 import numpy as np
@@ -46,6 +46,26 @@ ZOO_NAME = "04_seq2seq/you"
 METHODS = ("rank", "greedy", "beam", "sample")
 MAX_BEAM_WIDTH = 16
 MAX_TEMPERATURE = 5.0
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How to decode a reply: one set of defaults for :meth:`ChatBot.reply`, the server's request schema
+    and its batches (requests with equal options are decoded together). ``method`` ``None`` is the
+    bot's default (``rank`` when it has a selector); ``max_len`` ``None`` is the model's reply limit.
+    Taught in: 04_seq2seq_chatbot and 06_deployment.
+    """
+
+    method: str | None = None
+    beam_width: int = 4
+    temperature: float = 0.8
+    top_k: int = 20
+    seed: int = 0
+    length_penalty: float = 0.6
+    max_len: int | None = None
+
+
+DEFAULT_DECODING = DecodeOptions()
 
 
 @dataclass(frozen=True)
@@ -150,6 +170,7 @@ class ChatBot:
             if model is None and not self.bank:
                 raise ValueError("a selector-only bot needs a bank of replies to choose from")
         self.default_method = "rank" if selector is not None else "greedy"
+        self.card: dict = {}  # the model card, for a bot loaded from the zoo (from_zoo)
 
     @classmethod
     def from_zoo(cls, name: str = ZOO_NAME, root=None, no_repeat_ngram: int = 3) -> "ChatBot":
@@ -172,7 +193,7 @@ class ChatBot:
                 "mean_message": np.array(zoo.card(ranking["selector"])["mean_message"], "float32"),
                 "settings": RankSettings(**ranking.get("settings", {})),
             }
-        return cls(
+        bot = cls(
             model,
             card["vocabulary"],
             card["lengths"]["max_prompt"],
@@ -181,6 +202,8 @@ class ChatBot:
             no_repeat_ngram=no_repeat_ngram,
             **parts,
         )
+        bot.card = card  # what it was trained on and how well it does (the chat page's "about this bot")
+        return bot
 
     # ------------------------------------------------------------------ input
     def prompt_tokens(self, message: str) -> list[str]:
@@ -232,13 +255,13 @@ class ChatBot:
     def reply(
         self,
         message: str,
-        method: str | None = None,
-        beam_width: int = 4,
-        temperature: float = 0.8,
-        top_k: int = 20,
-        seed: int = 0,
-        length_penalty: float = 0.6,
-        max_len: int | None = None,
+        method: str | None = DEFAULT_DECODING.method,
+        beam_width: int = DEFAULT_DECODING.beam_width,
+        temperature: float = DEFAULT_DECODING.temperature,
+        top_k: int = DEFAULT_DECODING.top_k,
+        seed: int = DEFAULT_DECODING.seed,
+        length_penalty: float = DEFAULT_DECODING.length_penalty,
+        max_len: int | None = DEFAULT_DECODING.max_len,
     ) -> str:
         """One reply to ``message``. ``method``: ``rank`` (the default when the bot has a selector),
         ``greedy``, ``beam`` (``beam_width``, ``length_penalty``) or ``sample`` (``temperature``,
@@ -248,13 +271,13 @@ class ChatBot:
     def replies(
         self,
         messages: Sequence[str],
-        method: str | None = None,
-        beam_width: int = 4,
-        temperature: float = 0.8,
-        top_k: int = 20,
-        seed: int = 0,
-        length_penalty: float = 0.6,
-        max_len: int | None = None,
+        method: str | None = DEFAULT_DECODING.method,
+        beam_width: int = DEFAULT_DECODING.beam_width,
+        temperature: float = DEFAULT_DECODING.temperature,
+        top_k: int = DEFAULT_DECODING.top_k,
+        seed: int = DEFAULT_DECODING.seed,
+        length_penalty: float = DEFAULT_DECODING.length_penalty,
+        max_len: int | None = DEFAULT_DECODING.max_len,
     ) -> list[str]:
         """Replies to a batch of messages: ranking, greedy and sampling handle the whole batch in one
         generator call; beam search runs one message at a time."""
@@ -277,6 +300,10 @@ class ChatBot:
             self._text(self.decoder.beam(prompts[i : i + 1], max_len, int(beam_width), float(length_penalty))[0][0])
             for i in range(len(prompts))
         ]
+
+    def decode(self, messages: Sequence[str], options: DecodeOptions = DEFAULT_DECODING) -> list[str]:
+        """:meth:`replies` with its options as one :class:`DecodeOptions` (what the server batches by)."""
+        return self.replies(messages, **asdict(options))
 
     # ------------------------------------------------------------------ generate, then rank
     def _shifted_messages(self, tokenized: list[str]) -> np.ndarray:

@@ -129,7 +129,12 @@ def train_your_bot(
         "pairs": len(paired.pairs),
         **{f"{name}_pairs": len(members) for name, members in splits.items()},
     }
-    shared = {"lengths": {"max_prompt": CONFIG.max_prompt, "max_reply": CONFIG.max_reply}, "ranking": ranking}
+    # "imitates": the name the chat page greets you with (the card stays in generated/, never in git)
+    shared = {
+        "lengths": {"max_prompt": CONFIG.max_prompt, "max_reply": CONFIG.max_reply},
+        "ranking": ranking,
+        "imitates": me,
+    }
     reproduce = f"python -m helpers.serve bot --export PATH --me {me!r} --minutes {minutes:g}"
     for stale in (NAME + ".keras",):  # a selector-only bot must not pick up an older generator
         (folder / stale).unlink(missing_ok=True)

@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from helpers import messenger, serve  # noqa: E402
+from helpers import messenger, serve, zoo  # noqa: E402
 from helpers.messenger import MessengerConfig  # noqa: E402
 
 SECRET = "my bank pin is 4321"
@@ -85,7 +85,7 @@ def test_emoji_endpoint(client, models):
     body = client.post("/api/emoji", json={"message": "I love you so much", "k": 4}).json()
     expected = models.suggester.suggest("I love you so much", k=4)
     assert [e["emoji"] for e in body["emoji"]] == [e for e, _ in expected]
-    assert set(body["emoji"][0]) == {"emoji", "score"}
+    assert set(body["emoji"][0]) == {"emoji", "score", "name"}
     why = client.post("/api/emoji", json={"message": "pizza tonight?", "k": 3, "why": True}).json()["emoji"]
     explained = models.suggester.explain("pizza tonight?", k=3)
     assert [e["emoji"] for e in why] == [e["emoji"] for e in explained]
@@ -108,6 +108,32 @@ def test_healthz_and_page(client):
     assert "/api/chat" in page.text
     assert "http://" not in page.text and "https://" not in page.text  # no CDN: works offline
     assert client.get("/openapi.json").json()["info"]["title"] == "Talk Like You"
+
+
+def test_about_says_who_the_bot_is_and_its_numbers(client):
+    about = client.get("/api/about").json()
+    assert about["name"] == "you" and about["initials"] == "Y"  # the corpus's "you" has an id, not a name
+    assert "talks like" in about["greeting"] and about["method"] == "rank"
+    facts = {fact["label"]: fact["value"] for fact in about["facts"]}
+    card = zoo.card("04_seq2seq/you")
+    assert facts["test perplexity"] == f"{card['metrics']['test_perplexity']:.1f}"
+    assert facts["trained on"].startswith(f"{card['data']['train_pairs']:,} ")
+    assert facts["picks the true reply of 100"] == f"{card['ranking']['metrics']['test_1_of_100']:.0%}"
+
+
+def test_twemoji_pictures_come_from_this_server(client):
+    picture = client.get("/twemoji/1f602.png")
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/png"
+    assert picture.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert client.get("/twemoji/2764.png").status_code == 200  # found with or without U+FE0F
+    for name in ("../../etc/passwd", "zz", "1f602-", "110000", "1f602" * 20):
+        answer = client.get(f"/twemoji/{name}.png")
+        assert answer.status_code == 404 and answer.json()["error"]["status"] == 404
+
+
+def test_chat_emoji_carry_their_names(client):
+    body = client.post("/api/chat", json={"message": "i love pizza", "emoji": 3}).json()
+    assert all(isinstance(e["name"], str) for e in body["emoji"]) and any(e["name"] for e in body["emoji"])
 
 
 # --------------------------------------------------------------------------- abuse

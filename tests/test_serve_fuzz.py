@@ -23,7 +23,7 @@ def models():
     from helpers.setup import check_versions
 
     check_versions()
-    APP.state.runtime["models"] = serve.Models.load(progress=lambda *_: None, generators=("shakespeare", "python"))
+    APP.state.service.models = serve.Models.load(progress=lambda *_: None, generators=("shakespeare", "python"))
 
 
 @schema.parametrize()

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from helpers import chatbot, seq2seq, tf_export, your_bot
+from helpers import chatbot, seq2seq, serve, tf_export, your_bot
 from helpers.setup import check_versions
 
 check_versions()
@@ -76,6 +76,9 @@ def test_your_bot_from_the_example_exports(tmp_path):
     card = json.loads((folder / "bot.json").read_text())
     assert card["data"]["pairs"] >= your_bot.MIN_PAIRS and card["reproduce"].startswith("python -m helpers.serve bot")
     assert "Sam" not in json.dumps(card["data"])  # the card keeps counts and a hash, not your messages
+    assert card["imitates"] == "Sam Rivera"  # the chat page greets you with your name
+    about = serve.Service(serve.Settings(), serve.Models(your_bot.load_bot(folder), None, {})).about()
+    assert about["name"] == "Sam Rivera" and about["initials"] == "SR" and "Sam Rivera" in about["greeting"]
     # the examples hold a few dozen pairs: too few to fine-tune, so the bot answers with Sam's own replies,
     # and one warning line says so
     assert sum("warning" in line for line in lines) == 1 and card["generator"] is None
