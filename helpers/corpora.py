@@ -233,8 +233,7 @@ def write_chitchat_corpus(parsed: ParseResult, me: str, size: str) -> dict:
     Taught in: 01_corpus_download (last step); called by :func:`ensure_chitchat_corpus`.
     """
 
-    files = corpus_files()
-    files["tokens"].unlink(missing_ok=True)  # tokenized from the old messages: rebuilt on first use
+    files = corpus_files()  # the token cache stays: tokenized_messages checks which messages it was made from
     with open(files["messages"], "w", encoding="utf-8") as handle:
         for message in parsed.messages:
             handle.write(" ".join(message.text.split()) + "\n")
@@ -277,17 +276,19 @@ CI_CONVERSATIONS = 400
 def tokenized_messages(limit: int | None = None, progress: bool = True) -> list[list[str]]:
     """Every corpus message tokenized with :func:`helpers.text.tokenize` (lowercased), cached on disk.
 
-    Tokenizing 258k messages takes about 45 s on 2 cores, so the result is
+    Tokenizing 258k messages takes about a minute on 2 cores, so the result is
     written to ``generated/corpus/chitchat_tokens.txt`` once and read back
-    (in about a second) afterwards. ``limit`` keeps the first messages.
-    Taught in: 02_word2vec.
+    (in about a second) afterwards, for as long as the messages file has the same
+    sha256 (kept beside the cache: notebook 01 rewriting the same messages keeps it).
+    ``limit`` keeps the first messages. Taught in: 02_word2vec.
     """
-
     files = corpus_files()
     if not files["messages"].exists():
         raise FileNotFoundError(f"{files['messages']} is missing: run notebook 01 or corpora.ensure_chitchat_corpus()")
     cache = files["tokens"]
-    if not cache.exists() or cache.stat().st_mtime < files["messages"].stat().st_mtime:
+    made_from = cache.with_name(cache.name + ".sha256")  # the sha256 of the messages it was tokenized from
+    source = sha256_file(files["messages"])
+    if not cache.exists() or not made_from.exists() or made_from.read_text().strip() != source:
         lines = files["messages"].read_text(encoding="utf-8").splitlines()
         if progress:
             lines = tqdm(lines, desc="tokenizing", unit=" messages", mininterval=2)
@@ -296,6 +297,7 @@ def tokenized_messages(limit: int | None = None, progress: bool = True) -> list[
             for line in lines:
                 out.write(" ".join(tokenize(line)) + "\n")
         partial.replace(cache)
+        made_from.write_text(source + "\n")
     sentences = []
     with open(cache, encoding="utf-8") as handle:
         for number, line in enumerate(handle):

@@ -74,3 +74,18 @@ def test_corpus_files_are_written_and_reused(tmp_path, monkeypatch):
     assert json.loads(files["info"].read_text())["me"] == info["me"]
     stamp = files["info"].stat().st_mtime_ns
     assert corpora.ensure_chitchat_corpus("ci") == info and files["info"].stat().st_mtime_ns == stamp
+
+
+def test_token_cache_follows_the_messages_content(tmp_path, monkeypatch):
+    """Notebook 01 rewrites the same messages on every run: notebook 02 must not tokenize them again."""
+    files = {"messages": tmp_path / "messages.txt", "tokens": tmp_path / "tokens.txt"}
+    monkeypatch.setattr(corpora, "corpus_files", lambda: files)
+    files["messages"].write_text("Hello there!\nHow are you?\n", encoding="utf-8")
+    expected = [text.tokenize("Hello there!"), text.tokenize("How are you?")]
+    assert corpora.tokenized_messages(progress=False) == expected
+    made = files["tokens"].stat().st_mtime_ns
+    files["messages"].write_text("Hello there!\nHow are you?\n", encoding="utf-8")  # the same content again
+    assert corpora.tokenized_messages(progress=False) == expected
+    assert files["tokens"].stat().st_mtime_ns == made, "the same messages were tokenized again"
+    files["messages"].write_text("Bye now\n", encoding="utf-8")  # new content: a new cache
+    assert corpora.tokenized_messages(progress=False) == [text.tokenize("Bye now")]
