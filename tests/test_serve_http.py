@@ -130,3 +130,12 @@ def test_error_bytes_are_one_whole_response():
     assert (
         status == 408 and headers["connection"] == "close" and int(headers["content-length"]) == len(json.dumps(body))
     )
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_a_request_timeout_that_is_not_positive_is_one_error_line(value, capsys):
+    from helpers import serve
+
+    assert serve.main(["run", "--request-timeout", value, "--generators", ""]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --request-timeout must be a positive") and len(err.splitlines()) == 1, err

@@ -24,7 +24,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import char_rnn, chatbot, emoji_suggest, zoo
 from ..chatbot import DEFAULT_DECODING, DecodeOptions
-from ..emoji_data import emoji_name
 from ..emoji_images import twemoji_file
 from ..messenger import (
     SIGNATURE_HEADER,
@@ -127,14 +126,6 @@ class Models:
             generator.generate("a", length=5)
 
 
-def _name(emoji_char: str) -> str:
-    """The emoji's CLDR name, for the page's labels ("" for one the ``emoji`` package does not know)."""
-    try:
-        return emoji_name(emoji_char)
-    except KeyError:
-        return ""
-
-
 class Service:
     """The running service: its settings, the loaded models, the rate limiter, the batchers and the webhook
     queue, as attributes (``app.state.service``). The endpoints of :func:`create_app` only parse a request
@@ -156,9 +147,12 @@ class Service:
         self.webhook = WebhookQueue(self.answer, settings.webhook_queue, settings.webhook_workers)
 
     # ------------------------------------------------------------ batches (they run on the model thread)
-    @staticmethod
-    def scored(rows) -> list[list[dict]]:
-        return [[{"emoji": e, "score": round(s, 4), "name": _name(e)} for e, s in row] for row in rows]
+    def scored(self, rows) -> list[list[dict]]:
+        """Suggestions as the API answers them, each with its name from the suggester's table (as ``explain`` gives)."""
+        table = self.models.suggester.table
+        return [
+            [{"emoji": e, "score": round(s, 4), "name": table.names[table.index(e)]} for e, s in row] for row in rows
+        ]
 
     def chat_batch(self, key: tuple[DecodeOptions, int], messages: list[str]) -> list[dict]:
         """One decoding call for every queued message with the same options and emoji count."""

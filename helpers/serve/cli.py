@@ -178,6 +178,8 @@ def main(argv=None) -> int:
             for name, path in export_all(args.dir, bot=args.bot).items():
                 print(f"{name}: {path}")
             return 0
+        if not args.request_timeout > 0:
+            raise ValueError(f"--request-timeout must be a positive number of seconds, not {args.request_timeout:g}")
         settings = Settings(
             host=args.host,
             port=args.port,
