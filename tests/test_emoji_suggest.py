@@ -127,6 +127,7 @@ class _Vectors:
 
     def __init__(self, vectors):
         self.key_to_index = {w: i for i, w in enumerate(vectors)}
+        self.index_to_key = list(vectors)
         self._vectors = {w: np.asarray(v, "float32") for w, v in vectors.items()}
         self.vector_size = len(next(iter(vectors.values())))
 
@@ -162,6 +163,42 @@ def test_topic_matcher(table, matcher):
         TopicMatcher(table, matcher.kv, np.zeros((3, 50)))
 
 
+def test_named_topic_is_an_idf_weighted_stem_match(table, matcher):
+    named = matcher.named(["pizzas tonight", "the and of", ""])
+    pizza = table.index("🍕")
+    assert named[0, pizza] == pytest.approx(named[0].max()) and 0 < named[0, pizza] <= 1  # "pizzas" names 🍕
+    assert not named[1].any() and not named[2].any()
+    # a stem many emoji share counts less than one only a few share
+    sizes = np.diff(matcher.stem_splits)
+    common, rare = int(np.argmax(sizes)), int(np.argmin(sizes))
+    assert sizes[common] > sizes[rare] and matcher.stem_idf[common] < matcher.stem_idf[rare]
+    assert len(matcher.word_stem) == len(matcher.kv.index_to_key)
+
+
+def test_valence_from_vaders_lexicon(table):
+    lexicon = emoji_data.valence_lexicon()
+    assert len(lexicon) > 7000 and lexicon["lol"] > 0 > lexicon["sick"]
+    valence = emoji_suggest.message_valence(["my cat is sick", "lol", "pizza for dinner ?"], lexicon)
+    assert valence[0] < 0 < valence[1] and valence[2] == 0 and np.all(np.abs(valence) < 1)
+    term = emoji_suggest.valence_term(valence, table)
+    assert term.shape == (3, len(table)) and not term[2].any()
+    assert term[0, table.index("😢")] > term[0, table.index("😍")]  # a sad message favours sad emoji
+
+
+def test_lead_with_feeling_moves_the_best_emoji_of_the_feeling_first():
+    score = np.array([[5.0, 4.0, 3.0, 2.0, 1.0]] * 3)
+    polarity = np.array([0.0, 0.1, -0.6, 0.7, -0.9])
+    order = emoji_suggest.lead_with_feeling(score, np.array([-0.5, 0.1, 0.5]), polarity, window=4)
+    assert order[0].tolist() == [2, 0, 1, 3, 4]  # negative: the best clearly negative emoji leads
+    assert order[1].tolist() == [0, 1, 2, 3, 4]  # no clear feeling: score order
+    assert order[2].tolist() == [3, 0, 1, 2, 4]  # positive
+    # an emoji beyond the window never leads
+    assert emoji_suggest.lead_with_feeling(score[:1], np.array([-0.5]), polarity, window=2).tolist() == [
+        [0, 1, 2, 3, 4]
+    ]
+    assert emoji_suggest.lead_with_feeling(score[:1], np.array([-0.5]), polarity, window=2, length=3).shape == (1, 3)
+
+
 class _Model:
     """A stand-in sentiment model: 'positive' if the prepared text has 'love', 'negative' if 'hate'."""
 
@@ -182,7 +219,7 @@ def suggester(table, matcher):
 def test_suggester_uses_mood_topic_and_emoji(suggester, table):
     love, hate = suggester.suggest("I love this", k=5), suggester.suggest("I hate this", k=5)
     assert len(love) == 5 and all(isinstance(e, str) and 0 < p <= 1 for e, p in love)
-    assert [p for _, p in love] == sorted((p for _, p in love), reverse=True)
+    assert [p for _, p in love[1:]] == sorted((p for _, p in love[1:]), reverse=True)  # after the feeling's lead
     positive_share = lambda found: np.mean([table.profiles[table.index(e)][2] for e, _ in found])  # noqa: E731
     assert positive_share(love) > positive_share(hate)  # happier emoji for the happier message
     assert suggester.suggest("pizzaish", k=3)[0][0] == "🍕"  # the topic term
@@ -218,6 +255,15 @@ def test_personal_prior_changes_suggestions(suggester, table):
     fan = suggester.with_prior({rare: 500})
     assert fan.suggest("42", k=1)[0][0] == rare and rare not in plain
     assert "500 uses" in repr(fan)
+    # a personal prior brings its own weights; without one they are not used
+    regime = EmojiSuggester(_Model(), table, suggester.matcher, suggester.weights, personal_weights={"mood": 9.0})
+    assert regime.active_weights["mood"] == suggester.weights["mood"]
+    assert regime.with_prior({rare: 5}).active_weights["mood"] == 9.0
+    assert regime.with_weights(mood=2.0).with_prior({rare: 5}).active_weights["mood"] == 2.0
+    plain = suggester.in_score_order()
+    assert not plain.feeling_first and suggester.feeling_first
+    love = [p for _, p in plain.suggest("I love this", k=5)]
+    assert love == sorted(love, reverse=True)  # score order: probabilities fall
 
 
 def test_explain_adds_up_to_the_score(suggester):
@@ -276,7 +322,7 @@ def test_evaluate_emoticons_cross_fits_the_prior(suggester):
     assert report["messages"] == 50 and set(report["candidates"]) == set(emoji_data.emoticon_table().values())
     assert rows["majority"]["top1"] == pytest.approx(0.8)  # 😊 is the other folds' favourite everywhere
     assert rows["mood only"]["top3"] >= rows["majority"]["top3"]
-    assert set(rows) == {"majority", "mood only", "topic only", "suggester", "ranking prior"}
+    assert set(rows) == {"majority", "mood only", "topic only", "suggester", "everyday weights", "ranking prior"}
     low, high = report["top3_gain_ci"]
     assert low <= report["top3_gain"] <= high
 
