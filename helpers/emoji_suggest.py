@@ -115,16 +115,20 @@ def describe_words(char: str, keywords: dict) -> list[str]:
 
 
 def _extra_emoji(ranked: set[str], keywords: dict) -> list[str]:
-    """CLDR emoji of one code point that the ranking lacks (🌮 🥳 🤣 ...), fully qualified, no skin tones."""
+    """CLDR emoji of one code point that the ranking lacks (🌮 🥳 🤣 🖨 ...), fully qualified, no skin tones.
+
+    CLDR writes keys without the variation selector; where the emoji package knows both forms (``🖨`` is
+    "unqualified", ``🖨️`` "fully qualified"), the fully qualified one is taken."""
 
     extra = []
     for key in keywords:
         if len(key) != 1 or key in ranked:
             continue
-        char = key if key in emoji.EMOJI_DATA else key + "\ufe0f"
-        info = emoji.EMOJI_DATA.get(char)
-        if info and info.get("status") == emoji.STATUS["fully_qualified"] and "skin tone" not in info["en"]:
-            extra.append(char)
+        for char in (key, key + "\ufe0f"):
+            info = emoji.EMOJI_DATA.get(char)
+            if info and info.get("status") == emoji.STATUS["fully_qualified"] and "skin tone" not in info["en"]:
+                extra.append(char)
+                break
     return extra
 
 
@@ -297,6 +301,10 @@ class TopicMatcher:
         self.owners = np.asarray(owners, dtype="int64")
         self.name_vectors = np.asarray(vectors, dtype="float32").reshape(-1, kv.vector_size)
         self.has_name = np.bincount(self.owners, minlength=self.size) > 0
+        # the topic vectors grouped by emoji, for one maximum per emoji with np.maximum.reduceat
+        by_owner = np.argsort(self.owners, kind="stable")
+        self._grouped = self.name_vectors[by_owner]
+        self._emoji_ids, self._group_starts = np.unique(self.owners[by_owner], return_index=True)
         self.mean = np.zeros(self.size, "float32")
         self.std = np.ones(self.size, "float32")
         self._index_keywords(table)
@@ -327,18 +335,31 @@ class TopicMatcher:
                 words += [w for w in (word, singular) if w in known and w not in self.stop_words]
         return list(dict.fromkeys(words))
 
-    def similarity(self, prepared_texts: Sequence[str]) -> np.ndarray:
+    def similarity(self, prepared_texts: Sequence[str], chunk: int = 1024) -> np.ndarray:
         out = np.zeros((len(prepared_texts), self.size), dtype="float32")
-        for i, text in enumerate(prepared_texts):
-            words = self.content_words(text)
-            if not words or not len(self.owners):
-                continue
-            vectors = np.stack([self.kv[w] for w in words]).astype("float32")
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
-            best = (vectors @ self.name_vectors.T).max(0)  # per topic vector
-            row = np.full(self.size, -1.0, dtype="float32")
-            np.maximum.at(row, self.owners, best)  # per emoji
-            out[i] = np.where(self.has_name, row, 0.0)
+        if not len(self.owners):
+            return out
+        words = [self.content_words(text) for text in prepared_texts]
+        # the messages' words in chunks of about ``chunk``: one matrix product each, then per message the best
+        # cosine per topic vector and per emoji (np.maximum.reduceat over the vectors grouped by emoji)
+        start = 0
+        while start < len(words):
+            stop, size = start, 0
+            while stop < len(words) and (size == 0 or size + len(words[stop]) <= chunk):
+                size += len(words[stop])
+                stop += 1
+            flat = [w for message_words in words[start:stop] for w in message_words]
+            if flat:
+                vectors = np.stack([self.kv[w] for w in flat]).astype("float32")
+                vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+                sims = vectors @ self._grouped.T
+                row = 0
+                for i in range(start, stop):
+                    if words[i]:
+                        best = sims[row : row + len(words[i])].max(0)
+                        out[i, self._emoji_ids] = np.maximum.reduceat(best, self._group_starts)
+                        row += len(words[i])
+            start = stop
         return out
 
     def named(self, prepared_texts: Sequence[str]) -> np.ndarray:
