@@ -301,8 +301,8 @@ def main() -> None:
         "serve",
         rows,
         notes="Server: python -m helpers.serve run --rate 0 --generators '' on 127.0.0.1; "
-        "load generator in this process (httpx2, asyncio), same machine. Chat = greedy reply + 3 emoji "
-        "for the reply.",
+        "load generator in this process (httpx2, asyncio), same machine. Chat = the bot's default reply "
+        "(generate, then rank: notebook 04) + 3 emoji for the reply.",
     )
 
 

@@ -521,10 +521,13 @@ class Decoder:
     def _candidates_fn(self, prompt, max_len, temperatures, top_k, row_seeds):
         """One decoding loop for a batch of rows, each with its own temperature: a row with
         temperature 0 is decoded greedily, the others sampled (top-k, with the Gumbel-max trick on
-        :meth:`_row_uniform`, so each row's draw depends on its own seed only). The caller repeats
-        each prompt once per candidate it wants, so every candidate of every message is one graph call."""
-        enc_outputs, enc_mask, h, c = self._encode(prompt)
-        batch = tf.shape(prompt)[0]
+        :meth:`_row_uniform`, so each row's draw depends on its own seed only). ``prompt`` holds each
+        message once and ``temperatures`` one entry per candidate (the same number for every message): each
+        prompt is encoded once and its encoding repeated per candidate, so every candidate of every message
+        is one graph call."""
+        copies = tf.shape(temperatures)[0] // tf.shape(prompt)[0]
+        enc_outputs, enc_mask, h, c = (tf.repeat(x, copies, axis=0) for x in self._encode(prompt))
+        batch = tf.shape(temperatures)[0]
         greedy_row = temperatures <= 0.0  # (B,)
         scale = tf.where(greedy_row, 1.0, temperatures)[:, None]  # (B, 1)
         tokens = tf.fill([batch], START_ID)
@@ -620,7 +623,7 @@ class Decoder:
         prompt_hash = (prompt.astype("int64") * weights[None, :]).sum(axis=1) % 2**31  # (B,)
         row_seeds = (prompt_hash[:, None] * 31 + np.arange(copies)[None, :] * 104729 + int(seed) * 7) % 2**31
         ids = self._candidates(
-            np.repeat(prompt, copies, axis=0),
+            prompt,
             np.int32(max_len),
             np.tile(temperatures, len(prompt)),
             np.int32(max(1, top_k)),

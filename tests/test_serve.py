@@ -4,6 +4,7 @@ import asyncio
 import json
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
 
@@ -290,6 +291,32 @@ def test_batcher_batches_concurrent_requests():
     assert max(len(items) for _, items in calls) > 1  # batched, not one call per request
     assert all(len({i % 2 for i in items}) == 1 for _, items in calls)  # grouped by key
     assert sum(len(items) for _, items in calls) == 10
+
+
+def test_batcher_waits_for_the_crowd_it_served_but_not_for_a_lone_client():
+    def slow(key, items):
+        time.sleep(0.02)
+        return items
+
+    async def client(batcher, rounds, delay=0.0):
+        await asyncio.sleep(delay)
+        for r in range(rounds):
+            await batcher.submit(0, r)
+
+    async def main():
+        # eight clients, half of them 5 ms late: without the crowd window they alternate in batches of four
+        crowd = serve.Batcher(slow, ThreadPoolExecutor(1), window=0.001, crowd_window=0.1)
+        await asyncio.gather(*[client(crowd, 6, 0.005 * (i >= 4)) for i in range(8)])
+        await crowd.stop()
+        lone = serve.Batcher(slow, ThreadPoolExecutor(1), window=0.001, crowd_window=0.1)
+        await client(lone, 5)
+        await lone.stop()
+        return crowd, lone
+
+    crowd, lone = asyncio.run(main())
+    # after the first batch, all eight in each batch (the last four, a round behind, finish alone)
+    assert crowd.batches[0] == 4 and set(crowd.batches[1:-1]) == {8} and crowd.batches[-1] == 4, crowd.batches
+    assert lone.batches == [1] * 5 and lone.crowd == 1  # a lone client is a crowd of one: it never waits
 
 
 def test_batcher_fails_only_the_bad_request_and_goes_on():

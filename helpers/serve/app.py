@@ -68,6 +68,7 @@ class Settings:
     max_body: int = 64 * 1024  # bytes
     max_batch: int = 64  # chat/emoji requests decoded together
     batch_window_ms: float = 2.0  # wait this long for more requests before decoding a batch
+    crowd_window_ms: float = 25.0  # ... and up to this long while fewer than the last cycle's crowd have come
     timeout_s: float = 10.0  # a model call slower than this answers 503
     request_timeout_s: float = 10.0  # a request's headers and body must arrive within this (else 408)
     max_pending_generations: int = 4  # /api/generate calls queued or running before 429
@@ -142,8 +143,9 @@ class Service:
         self.pending_generations = 0
         self.sender = SendClient(settings.messenger)
         window = settings.batch_window_ms / 1000
-        self.chats = Batcher(self.chat_batch, self.model_thread, settings.max_batch, window)
-        self.emojis = Batcher(self.emoji_batch, self.model_thread, settings.max_batch, window)
+        crowd = settings.crowd_window_ms / 1000
+        self.chats = Batcher(self.chat_batch, self.model_thread, settings.max_batch, window, crowd)
+        self.emojis = Batcher(self.emoji_batch, self.model_thread, settings.max_batch, window, crowd)
         self.webhook = WebhookQueue(self.answer, settings.webhook_queue, settings.webhook_workers)
 
     # ------------------------------------------------------------ batches (they run on the model thread)

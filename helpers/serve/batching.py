@@ -84,7 +84,9 @@ class Batcher:
 
     ``await submit(key, item)`` queues ``item``; a single consumer takes the first queued
     item, everything else already queued (up to ``max_batch``), waits ``window`` seconds
-    for stragglers, groups the items by ``key`` (requests with the same decoding options)
+    for stragglers (up to ``crowd_window`` while fewer than the last cycle's crowd have come: the last batch plus
+    what queued while it ran, so 16 clients are decoded as one batch of 16 instead of alternating halves of 8, and
+    a lone client never waits), groups the items by ``key`` (requests with the same decoding options)
     and calls ``function(key, items)`` once per group on ``executor``; it must return one
     result per item. Under load, requests pile up while the model is busy, so batches grow
     with concurrency and the per-request cost falls. When a batch call raises, its items are
@@ -98,8 +100,11 @@ class Batcher:
         executor: ThreadPoolExecutor,
         max_batch: int = 64,
         window: float = 0.002,
+        crowd_window: float = 0.025,
     ):
         self.function, self.executor, self.max_batch, self.window = function, executor, max_batch, window
+        self.crowd_window = max(crowd_window, window)
+        self.crowd = 1  # requests per cycle: the last batch plus what queued while it ran
         self.queue: asyncio.Queue | None = None
         self.task: asyncio.Task | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -128,12 +133,15 @@ class Batcher:
 
     async def _collect(self) -> list:
         batch = [await self.queue.get()]
-        deadline = asyncio.get_running_loop().time() + self.window
+        start = asyncio.get_running_loop().time()
+        deadline, crowd_deadline = start + self.window, start + self.crowd_window
+        target = min(self.crowd, self.max_batch)
         while len(batch) < self.max_batch:
             if not self.queue.empty():
                 batch.append(self.queue.get_nowait())
                 continue
-            remaining = deadline - asyncio.get_running_loop().time()
+            limit = crowd_deadline if len(batch) < target else deadline
+            remaining = limit - asyncio.get_running_loop().time()
             if remaining <= 0:
                 break
             try:
@@ -147,6 +155,7 @@ class Batcher:
         while True:
             batch = await self._collect()
             groups = defaultdict(list)
+            running = len(batch)
             for key, item, future in batch:
                 if not future.cancelled():
                     groups[key].append((item, future))
@@ -172,3 +181,4 @@ class Batcher:
                 for (_, future), result in zip(members, results):
                     if not future.done():
                         future.set_result(result)
+            self.crowd = running + self.queue.qsize()
