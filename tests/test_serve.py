@@ -542,21 +542,21 @@ def test_webhook_answers_at_once_and_works_off_the_replies(models, graph_api):
 
     FakeGraphAPI.delay = 0.02  # a Graph API that takes its time
     config = MessengerConfig("page-token", "app-secret", "verify-me", graph_api)
+    # behaviour, not speed (bench_serve measures the times): the webhook answers before the replies are sent,
+    # and /healthz keeps answering while they are decoded and sent
     with make_client(models, messenger=config) as c:
-        start = time.perf_counter()
         response = signed_post(c, many_events(100))
-        answered_in = time.perf_counter() - start
+        sent_when_answered = len(FakeGraphAPI.received)
         assert response.status_code == 200 and response.json()["queued"] == 100
-        assert answered_in < 1.0, f"the webhook took {answered_in:.2f} s to answer"
-        health = []
+        assert sent_when_answered < 100, "the webhook waited for its replies before answering Facebook"
+        during = []  # replies sent when each /healthz answer came back
         while c.app.state.webhook.pending or len(FakeGraphAPI.received) < 100:
-            start = time.perf_counter()
             assert c.get("/healthz").status_code == 200
-            health.append(time.perf_counter() - start)
+            during.append(len(FakeGraphAPI.received))
             time.sleep(0.05)
-            assert len(health) < 2000, "the replies were not worked off"
+            assert len(during) < 2000, "the replies were not worked off"
         wait_for(lambda: len(FakeGraphAPI.received) == 100)
-        assert max(health) < 0.25, f"/healthz took up to {max(health) * 1000:.0f} ms while replies were sent"
+        assert sum(sent < 100 for sent in during) >= 3, f"/healthz did not answer while replies were sent: {during}"
         assert {m["body"]["recipient"]["id"] for m in FakeGraphAPI.received} == {str(i) for i in range(100)}
         # Facebook redelivers what it thinks was not answered: the same message ids are not answered twice
         again = signed_post(c, many_events(100)).json()
