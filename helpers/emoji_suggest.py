@@ -13,7 +13,7 @@ the Emoji Sentiment Ranking's counts (Kralj Novak et al. 2015) mixed with the cl
 CLDR keywords (so 😢, which the ranking's tweets used as often for joy as for grief, reads sad, and an emoji the
 ranking never saw gets a profile), ``p(c)`` the overall share of each class. ``w ~ e`` says that a content word
 of the message has the stem (Snowball) of a word of e's name or CLDR keywords ("laughed" names 😂 and 🤣, "steaks" 🥩),
-weighted by how specific that stem is (``idf``: 1 for a stem of one emoji, lower for "time", which 30 clocks share).
+weighted by how specific that stem is (``idf``: 1 for a stem of one emoji, lower for "time", which 26 clocks and timers share).
 ``z(m, e)`` is the best cosine between
 a content word of the message and the emoji's emoji2vec vector or one of its CLDR keywords (GloVe), as a z-score
 against the same similarity over tweets, so emoji close to every text get no free boost. The weights are learned
