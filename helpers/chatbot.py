@@ -360,6 +360,8 @@ class ChatBot:
         """Every candidate for every message, best first (the first is what ``reply`` says)."""
         if isinstance(messages, str):
             raise TypeError("ranked() takes a list of messages")
+        if not messages:
+            return []
         settings, max_len = self.settings, max_len or self.max_reply
         tokens = [self._tokens(m) for m in messages]
         pools: list[dict[str, str]] = [{} for _ in messages]  # per message: token string -> kind

@@ -952,8 +952,8 @@ def evaluate_emoticons(
         "everyday weights": weighted_score(features, w),
         "ranking prior": weighted_score(ranking, w),
     }
-    # the suggester's own order (feeling first) for its rows; the baselines keep plain score order
-    led = {"suggester", "everyday weights", "ranking prior"}
+    # the suggester's own order (feeling first, unless it is off) for its rows; the baselines keep plain score order
+    led = {"suggester", "everyday weights", "ranking prior"} if suggester.feeling_first else set()
     tops = {
         key: lead_with_feeling(s, found["feeling"], found["polarity"])[:, :3]
         if key in led

@@ -174,6 +174,7 @@ def emoji_module(suggester, k: int = 5):
     stem_idf = tf.constant(matcher.stem_idf, tf.float32)
     window = min(emoji_suggest.LEAD_WINDOW, size)
     threshold, min_polarity = float(emoji_suggest.LEAD_THRESHOLD), float(emoji_suggest.LEAD_POLARITY)
+    feeling_first = suggester.feeling_first
 
     def serve(messages):
         messages = tf.strings.substr(messages, 0, 2000, unit="UTF8_CHAR")
@@ -233,7 +234,7 @@ def emoji_module(suggester, k: int = 5):
         )
         position = tf.range(max(window, k))[None, :]
         source = tf.where(position == 0, first[:, None], tf.where(position <= first[:, None], position - 1, position))
-        order = tf.gather(top, source, batch_dims=1)[:, :k]
+        order = tf.gather(top, source, batch_dims=1)[:, :k] if feeling_first else top[:, :k]
         return {"emoji": tf.gather(emoji_strings, order), "scores": tf.gather(probabilities, order, batch_dims=1)}
 
     archive = keras.export.ExportArchive()

@@ -325,6 +325,12 @@ def test_evaluate_emoticons_cross_fits_the_prior(suggester):
     assert set(rows) == {"majority", "mood only", "topic only", "suggester", "everyday weights", "ranking prior"}
     low, high = report["top3_gain_ci"]
     assert low <= report["top3_gain"] <= high
+    # in plain score order the everyday-weights row is exactly its score's top 3 (no feeling first)
+    plain = emoji_suggest.evaluate_emoticons(suggester.in_score_order(), messages, bootstrap=50)["rows"]
+    found = emoji_suggest.emoticon_features(suggester, messages)
+    score = emoji_suggest.weighted_score(found["features"], suggester.weights)
+    labels = found["labels"]
+    assert plain["everyday weights"]["top3"] == pytest.approx(emoji_suggest.top_k_accuracy(score, labels, 3))
 
 
 def test_chitchat_emoticon_messages():

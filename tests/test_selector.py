@@ -192,6 +192,7 @@ def test_selector_only_bot_replies_from_the_bank(small_selector):
     assert bot.default_method == "rank"
     assert bot.reply("do you like dogs?") in [seq2seq.detokenize(r.split()) for r in REPLIES]
     assert all(c.kind == "retrieved" for c in bot.ranked(["hi"])[0])
+    assert bot.ranked([]) == []
     with pytest.raises(ValueError, match="no generator"):
         bot.reply("hi", method="greedy")
     with pytest.raises(ValueError, match="needs a bank"):

@@ -67,6 +67,18 @@ def test_exported_emoji_suggester_matches(exported):
         np.testing.assert_allclose(scores, [s for _, s in want], rtol=1e-3)
 
 
+def test_exported_emoji_suggester_keeps_plain_score_order(tmp_path):
+    from helpers.emoji_suggest import EmojiSuggester
+
+    plain = EmojiSuggester.from_zoo().in_score_order()
+    tf_export.emoji_module(plain, k=5).write_out(str(tmp_path / "plain"), verbose=False)
+    served = tf.saved_model.load(str(tmp_path / "plain"))  # kept: its variables live as long as it does
+    out = served.serve(tf.constant(MESSAGES))
+    expected = plain.suggest_batch(MESSAGES, k=5)
+    for emoji, want in zip(out["emoji"].numpy(), expected):
+        assert [e.decode() for e in emoji] == [e for e, _ in want]
+
+
 def test_your_bot_from_the_example_exports(tmp_path):
     lines = []
     folder = your_bot.train_your_bot(
