@@ -48,7 +48,7 @@ def main() -> None:
     splits, config = data["splits"], data["config"]
     test = splits["test"]
     messages = [" ".join(p["prompt_tokens"]) for p in test]
-    replies = [dialog_eval.truncate(" ".join(p["reply_tokens"]), config["max_reply"]) for p in test]
+    replies = [dialog_eval.truncate(" ".join(p["reply_tokens"]), config.max_reply) for p in test]
     raw_messages = [p["prompt"] for p in test]
 
     # perplexity
@@ -73,10 +73,10 @@ def main() -> None:
     ]
     retrieval = dialog_eval.RetrievalBot(
         [" ".join(p["prompt_tokens"]) for p in splits["train"]],
-        [dialog_eval.truncate(" ".join(p["reply_tokens"]), config["max_reply"]) for p in splits["train"]],
+        [dialog_eval.truncate(" ".join(p["reply_tokens"]), config.max_reply) for p in splits["train"]],
     )
     generator = zoo.load("04_seq2seq/you")
-    lengths = (config["max_prompt"], config["max_reply"])
+    lengths = (config.max_prompt, config.max_reply)
     scorers = {
         "chance (random scores)": (lambda m, r: np.random.default_rng(0).random((len(m), len(r))), False),
         "TF-IDF cosine": (dialog_eval.tfidf_scorer(train_texts), False),
@@ -98,12 +98,12 @@ def main() -> None:
 
     # default replies
     start = time.perf_counter()
-    default = [dialog_eval.truncate(text.clean_for_training(r), config["max_reply"]) for r in bot.replies(raw_messages)]
+    default = [dialog_eval.truncate(text.clean_for_training(r), config.max_reply) for r in bot.replies(raw_messages)]
     seconds = time.perf_counter() - start
     distinct2 = dialog_eval.distinct_n(default, 2)
     share5 = dialog_eval.commonest_share(default, 5)
     style = dialog_eval.style_data(
-        chats.read_jsonl(corpora.corpus_files()["all_pairs"]), info["me"], seq2seq.split_of, config["max_reply"]
+        chats.read_jsonl(corpora.corpus_files()["all_pairs"]), info["me"], seq2seq.split_of, config.max_reply
     )
     classifier = dialog_eval.StyleClassifier().fit(*style["train"])
     real_share, bot_share = classifier.share_you(replies), classifier.share_you(default)

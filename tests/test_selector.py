@@ -67,7 +67,7 @@ def small_selector():
     from helpers.setup import seed_everything
 
     seed_everything(0)
-    config = selector.SelectorConfig(max_ngrams=300, units=32, dim=16, embedding_dim=8, batch_size=8)
+    config = selector.SelectorConfig(max_words=300, recurrent_units=8, units=32, dim=16, embedding_dim=8, batch_size=8)
     vectorizer = selector.adapt_vectorizer(MESSAGES + REPLIES, config)
     model = selector.build_selector(vectorizer, config)
     model.fit(selector.dataset(MESSAGES * 8, REPLIES * 8, 8), epochs=40, verbose=0)
@@ -114,6 +114,17 @@ def test_in_batch_softmax_prefers_matching_vectors():
     matching = float(np.mean(loss.call(None, np.concatenate([eye, eye], axis=1))))
     shuffled = float(np.mean(loss.call(None, np.concatenate([eye, eye[::-1]], axis=1))))
     assert matching < 0.01 < shuffled
+
+
+def test_masked_max_pooling_never_picks_the_padding():
+    pool = selector.MaskedMaxPooling()
+    x = np.array([[[-3.0, 1.0], [-2.0, 5.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]], dtype="float32")
+    mask = np.array([[True, True, False], [False, False, False]])
+    out = np.asarray(pool(x, mask=mask))
+    # the first text's padding (zeros) would beat -2 in the first feature; a text with no word gives zeros
+    np.testing.assert_allclose(out, [[-2.0, 5.0], [0.0, 0.0]])
+    np.testing.assert_allclose(np.asarray(pool(x)), [[0.0, 5.0], [0.0, 0.0]])  # without a mask: the plain max
+    assert pool.compute_mask(x, mask) is None
 
 
 # --------------------------------------------------------------------------- generate, then rank
