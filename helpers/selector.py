@@ -190,25 +190,22 @@ def adapt_vectorizer(texts: Sequence[str], config: SelectorConfig = SelectorConf
 
 def initial_embedding(words: Sequence[str], dim: int, seed: int = 0) -> tuple[np.ndarray, float]:
     """Embedding rows for a vocabulary: a word starts from notebook 02's zoo vector (the first 50
-    dimensions; a phrase of several words from the mean of theirs), everything else small and random.
+    dimensions), everything else small and random; row 0 (padding) is zeros.
 
-    Returns the matrix and the share of single words that had a vector.
+    Returns the matrix and the share of the vocabulary that had a vector.
     """
     kv = load_zoo_vectors()
     rng = np.random.default_rng(seed)
     matrix = rng.normal(0, 0.05, size=(len(words), dim)).astype("float32")
     width = min(dim, kv.vector_size)
     scale = 1.0 / float(np.mean(np.linalg.norm(kv.vectors, axis=1)))
-    single = found = 0
-    for row, entry in enumerate(words):
-        parts = str(entry).split(" ")
-        vectors = [kv[w] for w in parts if w in kv.key_to_index]
-        single += len(parts) == 1
-        found += len(parts) == 1 and len(vectors) == 1
-        if vectors:
-            matrix[row, :width] = np.mean(vectors, axis=0)[:width] * scale
+    found = 0
+    for row, word in enumerate(words):
+        if word in kv.key_to_index:
+            matrix[row, :width] = kv[word][:width] * scale
+            found += 1
     matrix[0] = 0.0
-    return matrix, found / max(1, single)
+    return matrix, found / max(1, len(words))
 
 
 def pair_texts(pairs: Sequence[dict], config: SelectorConfig = SelectorConfig()) -> tuple[list[str], list[str]]:
