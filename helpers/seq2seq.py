@@ -464,6 +464,12 @@ class Decoder:
         return outputs, mask, h, c
 
     def _step(self, tokens, h, c, enc_outputs, enc_mask):
+        out, h, c, scores = self._step_state(tokens, h, c, enc_outputs, enc_mask)
+        return self.logits(out), h, c, scores
+
+    def _step_state(self, tokens, h, c, enc_outputs, enc_mask):
+        """One decoder step up to the output layer: the attended state (B, units), the new LSTM state
+        and the attention scores (B, T); :meth:`_step` adds the logits (B, V)."""
         x = tf.gather(self.embedding.embeddings, tokens)  # the embedding's weights, without a Keras mask
         out, (h, c) = self.cell(x, [h, c], training=False)
         scores = tf.zeros([tf.shape(tokens)[0], tf.shape(enc_outputs)[1]])
@@ -473,7 +479,7 @@ class Decoder:
             )
             out = out + self.combine(tf.concat([out, context[:, 0, :]], axis=-1))
             scores = scores[:, 0, :]
-        return self.logits(out), h, c, scores
+        return out, h, c, scores
 
     def _repeats(self, seq, step):
         """(B, V) additive penalty: -1e9 for every token that would complete an n-gram already in ``seq[:, :step]``."""
@@ -524,7 +530,8 @@ class Decoder:
         :meth:`_row_uniform`, so each row's draw depends on its own seed only). ``prompt`` holds each
         message once and ``temperatures`` one entry per candidate (the same number for every message): each
         prompt is encoded once and its encoding repeated per candidate, so every candidate of every message
-        is one graph call."""
+        is one graph call. The output layer, the largest cost of a step (units x vocabulary per row), runs only
+        on the rows still writing: a finished row's next token is padding anyway."""
         copies = tf.shape(temperatures)[0] // tf.shape(prompt)[0]
         enc_outputs, enc_mask, h, c = (tf.repeat(x, copies, axis=0) for x in self._encode(prompt))
         batch = tf.shape(temperatures)[0]
@@ -536,15 +543,17 @@ class Decoder:
         seq = tf.zeros([batch, max_len], tf.int32)
         steps = 0
         for i in tf.range(max_len):
-            logits, h, c, _ = self._step(tokens, h, c, enc_outputs, enc_mask)
-            logits = self._mask_logits(logits, i, seq)  # (B, V)
+            out, h, c, _ = self._step_state(tokens, h, c, enc_outputs, enc_mask)
+            live = tf.where(~done)[:, 0]  # (A,) the rows still writing
+            logits = self._mask_logits(self.logits(tf.gather(out, live)), i, tf.gather(seq, live))  # (A, V)
             best = tf.argmax(logits, axis=-1, output_type=tf.int32)
-            # sample among the top k only: Gumbel-max over (B, k), not over the whole vocabulary
-            values, top = tf.math.top_k(logits / scale, k=tf.minimum(top_k, self.vocab_size))  # (B, k)
-            gumbel = -tf.math.log(-tf.math.log(self._row_uniform(row_seeds, i, top)))
-            choice = tf.argmax(values + gumbel, axis=-1, output_type=tf.int32)  # (B,)
+            # sample among the top k only: Gumbel-max over (A, k), not over the whole vocabulary
+            values, top = tf.math.top_k(logits / tf.gather(scale, live), k=tf.minimum(top_k, self.vocab_size))
+            gumbel = -tf.math.log(-tf.math.log(self._row_uniform(tf.gather(row_seeds, live), i, top)))
+            choice = tf.argmax(values + gumbel, axis=-1, output_type=tf.int32)  # (A,)
             sampled = tf.gather(top, choice, batch_dims=1)
-            tokens = tf.where(done, PAD_ID, tf.where(greedy_row, best, sampled))
+            written = tf.where(tf.gather(greedy_row, live), best, sampled)
+            tokens = tf.scatter_nd(live[:, None], written, [batch])  # finished rows: PAD_ID (0)
             seq = seq + tokens[:, None] * tf.one_hot(i, max_len, dtype=tf.int32)[None, :]
             ids = ids.write(i, tokens)
             done = done | tf.equal(tokens, END_ID)

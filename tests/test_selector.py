@@ -221,3 +221,50 @@ def test_ranking_relevance_is_what_score_says(small_selector):
         assert candidate.relevance == pytest.approx(float(bot.score([message], [candidate.text])[0, 0]), abs=1e-4)
     plain = ChatBot(None, None, 8, 6, selector=small_selector, bank=REPLIES)
     assert not np.allclose(bot.score([message], REPLIES), plain.score([message], REPLIES))  # the TF-IDF part counts
+
+
+def test_prepared_bank_gives_the_same_candidates_and_scores(ranked_bot, small_selector):
+    lexical = selector.build_lexical(MESSAGES + REPLIES)
+    with_lexical = selector.Selector(small_selector.model, small_selector.config, lexical=lexical, lexical_weight=0.5)
+    style = selector.build_style_model(REPLIES + MESSAGES)
+    style.fit(np.asarray(REPLIES + MESSAGES, dtype=object), np.r_[np.ones(len(REPLIES)), np.zeros(len(MESSAGES))],
+              epochs=5, verbose=0)
+    bot = ChatBot(
+        ranked_bot.model,
+        ranked_bot.vocabulary,
+        8,
+        6,
+        selector=with_lexical,
+        bank=REPLIES,
+        style=style,
+        settings=RankSettings(samples=3, retrieved=4, style=0.5),
+    )
+    before = bot.ranked(MESSAGES)
+    assert bot.prepare_bank() is bot and bot._bank_style is not None and bot._bank_lexical is not None
+    after = bot.ranked(MESSAGES)
+    assert any(c.kind == "retrieved" for row in after for c in row)  # the looked-up parts are used
+    assert any(c.style != 0 for row in after for c in row)
+    for old, new in zip(before, after):
+        assert [(c.text, c.kind) for c in old] == [(c.text, c.kind) for c in new]
+        np.testing.assert_allclose([c.score for c in old], [c.score for c in new], atol=2e-4)
+        np.testing.assert_allclose([c.style for c in old], [c.style for c in new], atol=2e-4)
+    message = MESSAGES[0]
+    for candidate in after[0]:  # still what score() says
+        assert candidate.relevance == pytest.approx(float(bot.score([message], [candidate.text])[0, 0]), abs=1e-4)
+
+
+def test_greedy_rows_of_the_candidate_batch_are_the_greedy_replies(ranked_bot):
+    # the candidate loop runs the output layer on the rows still writing only: a finished row must not
+    # change what the others write, so its temperature-0 rows are exactly greedy decoding
+    prompts = ranked_bot.encode(MESSAGES)
+    greedy, _ = ranked_bot.decoder.greedy(prompts, 6)
+    ids = ranked_bot.decoder.candidates(prompts, 6, [0.0, 1.5, 0.0, 1.5], 10, seed=3)
+    for row in range(len(MESSAGES)):
+        for copy in (0, 2):
+            assert seq2seq.ids_to_tokens(ids[row, copy], ranked_bot.vocabulary) == seq2seq.ids_to_tokens(
+                greedy[row], ranked_bot.vocabulary
+            )
+        for copy in range(4):  # after [END], only padding
+            written = list(ids[row, copy])
+            if seq2seq.END_ID in written:
+                assert set(written[written.index(seq2seq.END_ID) + 1 :]) <= {seq2seq.PAD_ID}

@@ -114,8 +114,10 @@ class Models:
         return models
 
     def warm_up(self) -> None:
-        """Trace every ``tf.function`` once (batch sizes 1 and 2, and the API's default beam width): the first
-        user waits no longer than the next."""
+        """Trace every ``tf.function`` once (batch sizes 1 and 2, and the API's default beam width) and score the
+        bot's bank of replies once (:meth:`helpers.chatbot.ChatBot.prepare_bank`): the first user waits no longer
+        than the next."""
+        self.bot.prepare_bank()
         for batch in (["hello"], ["hello", "how are you?"]):
             replies = self.bot.replies(batch)
             self.suggester.suggest_batch(replies, k=3)
