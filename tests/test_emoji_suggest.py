@@ -375,3 +375,34 @@ def test_suggest_command_line():
     assert len(lines[0].split("\t")[0].split()) == 3
     assert "error: the message is empty" in done.stderr
     assert "E0000" not in done.stderr and "oneDNN" not in done.stderr  # no native TensorFlow notes
+
+
+def test_reactions_model_twin_and_fast_path_agree(tmp_path):
+    from helpers import reactions
+
+    texts = ["oh no my car broke down", "congrats on the new job", "so sorry to hear that", "yay we won",
+             "my phone died and i missed the bus", "happy birthday have a great day"] * 3
+    labels = np.array([0, 1, 0, 1, 0, 1] * 3)
+    vectorizer, classifier = reactions.fit_reactions([reactions.reaction_text(t) for t in texts], labels, min_df=1)
+    twin = reactions.keras_twin(vectorizer, classifier)
+    fast = reactions.Reactions(twin)
+    probe = ["my car broke down again", "we won the job", "zzz qqq", "!!", "Congrats, Sorry!"]
+    prepared = [reactions.reaction_text(t) for t in probe]
+    expected = 2 * classifier.predict_proba(vectorizer.transform(prepared))[:, 1] - 1
+    keras_out = 2 * np.asarray(twin(np.asarray(prepared, dtype=object)))[:, 0] - 1
+    np.testing.assert_allclose(fast.good_news(probe), expected, atol=1e-6)
+    np.testing.assert_allclose(keras_out, expected, atol=1e-6)
+    assert fast.good_news(probe)[0] < 0 < fast.good_news(probe)[1]
+    assert reactions.reaction_text("Hello, WORLD! a b") == "hello world"
+
+
+def test_the_reaction_term_moves_the_mood_and_the_feeling():
+    suggester = emoji_suggest.EmojiSuggester.from_zoo()
+    assert suggester.reactions is not None
+    without = suggester.with_weights(reaction=0.0)
+    message = ["someone scratched my car"]
+    parts = suggester.features(message)
+    reading = suggester.reactions.good_news(message)[0]
+    assert reading < 0  # bad news, though no word of it is in VADER's lexicon
+    np.testing.assert_allclose(parts["reaction"][0], emoji_suggest.valence_term(np.array([reading]), suggester.table)[0])
+    assert not np.allclose(suggester.components(message)["mood"], without.components(message)["mood"])
