@@ -38,6 +38,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Iterable, Sequence
 
 import emoji
@@ -76,13 +77,15 @@ DEFAULT_WEIGHTS = {
 }
 #: A topic similarity below this cosine never counts, however unusual it is for the emoji.
 MIN_COSINE = 0.7
-#: "Feeling first": a message whose feeling (``p(+ | m) - p(- | m) + v(m)``) is beyond this gets as its first
-#: suggestion the best-scoring emoji of the same clear polarity (profile ``p(+ | e) - p(- | e)`` beyond
-#: LEAD_POLARITY) among the top LEAD_WINDOW (a shortlist: an emoji ranked 30th never jumps to the front); the rest
-#: keep their order. Set by hand, see notebook 05.
+#: "Feeling first": a message whose feeling (``p(+ | m) - p(- | m) + v(m) + r(m)``) is beyond this gets as its
+#: first suggestion the best-scoring face or heart (:attr:`EmojiTable.expressive`) of the same clear polarity (profile
+#: ``p(+ | e) - p(- | e)`` beyond LEAD_POLARITY) among the top LEAD_WINDOW; the rest keep their order. Set by hand
+#: on the mood set, see notebook 05 and README (the window was 10 and any emoji could lead until 2026-12-02).
 LEAD_THRESHOLD = 0.2
 LEAD_POLARITY = 0.4
-LEAD_WINDOW = 10
+LEAD_WINDOW = 50
+#: Words of an emoji's name that make it a face or a heart: the emoji people put first to show a feeling.
+EXPRESSIVE_WORDS = frozenset({"face", "heart", "hearts"})
 #: VADER's squashing constant: a sum of valences ``x`` becomes ``x / sqrt(x^2 + VALENCE_ALPHA)``.
 VALENCE_ALPHA = 15.0
 #: The largest habit weight ``fit_weights`` may pick: above it the prior decides instead of breaking ties.
@@ -251,6 +254,19 @@ class EmojiTable:
         """``p(positive | e) - p(negative | e)`` per emoji, from :attr:`profiles`."""
         profiles = self.profiles
         return profiles[:, 2] - profiles[:, 0]
+
+    @cached_property
+    def expressive(self) -> np.ndarray:
+        """Whether each emoji is a face or a heart (its name has a word of :data:`EXPRESSIVE_WORDS`: 😢 "crying
+        face", 💔 "broken heart", also 🐶 "dog face"): the emoji that "feeling first" may put in front. Taught in:
+        05_emoji_suggestion."""
+        return np.array([bool(EXPRESSIVE_WORDS & set(name_words(char))) for char in self.emoji])
+
+    @property
+    def lead_polarity(self) -> np.ndarray:
+        """:attr:`polarity` for faces and hearts, 0 for every other emoji: what :func:`lead_with_feeling` reads, so
+        a sporty ⛹️ or an hourglass, however their tweets felt, never stands in for a face."""
+        return np.where(self.expressive, self.polarity, 0.0)
 
     def class_share(self) -> np.ndarray:
         """``p(c)``: each class's share of all emoji uses, ``sum_e p(e) p(c | e)``."""
@@ -682,7 +698,7 @@ class EmojiSuggester:
         :attr:`feeling_first` is off."""
         if not self.feeling_first:
             return np.argsort(-score, axis=1, kind="stable")[:, :MAX_K]
-        return lead_with_feeling(score, feeling, self.table.polarity)
+        return lead_with_feeling(score, feeling, self.table.lead_polarity)
 
     def suggest(self, message: str, k: int = 5) -> list[tuple[str, float]]:
         """The top ``k`` ``(emoji, probability)`` for one message, best first."""
@@ -927,7 +943,7 @@ def emoticon_features(suggester: EmojiSuggester, messages: Sequence[dict], folds
         "candidates": mapped,
         "ranking_habit": table.log_prior()[columns],
         "feeling": parts["feeling"],
-        "polarity": table.polarity[columns],
+        "polarity": table.lead_polarity[columns],
     }
 
 

@@ -136,7 +136,8 @@ def chatbot_module(bot):
 def emoji_module(suggester, k: int = 5):
     """A ``keras.export.ExportArchive`` whose ``serve`` endpoint gives the top ``k`` emoji and scores per string.
 
-    The same score as :class:`helpers.emoji_suggest.EmojiSuggester`: mood (classifier and VADER valences) + topic
+    The same score as :class:`helpers.emoji_suggest.EmojiSuggester`: mood (classifier, VADER valences and the
+    reactions model) + topic
     (named keyword stems and emoji2vec) + habit, weighted, in the same order (feeling first); emoji in the message
     count as sentiment evidence when they are one code point (with or without a variation selector).
     Taught in: 06_deployment.
@@ -162,11 +163,14 @@ def emoji_module(suggester, k: int = 5):
     mean, std = tf.constant(matcher.mean, tf.float32), tf.constant(matcher.std, tf.float32)
     mood_weight, topic_weight, gate = float(weights["mood"]), float(weights["topic"]), float(weights["gate"])
     valence_weight, keyword_weight = float(weights["valence"]), float(weights["keyword"])
+    reaction_weight = float(weights["reaction"])
+    reactions_model = suggester.reactions.model if suggester.reactions is not None else None
     size, min_cosine = len(table), float(matcher.min_cosine)
     model = suggester.model
     lexicon = suggester.lexicon
     valence_of = _table(list(lexicon), np.array(list(lexicon.values()), "float32"), 0.0)
     polarity = tf.constant(table.polarity, tf.float32)
+    lead_polarity = tf.constant(table.lead_polarity, tf.float32)
     word_stem = tf.constant(matcher.word_stem, tf.int32)
     stem_emoji = tf.RaggedTensor.from_row_splits(
         tf.constant(matcher.stem_emoji, tf.int32), tf.constant(matcher.stem_splits, tf.int64)
@@ -193,7 +197,15 @@ def emoji_module(suggester, k: int = 5):
         # valence: VADER's word valences summed, squashed as its compound score
         total = tf.reduce_sum(tf.ragged.map_flat_values(valence_of.lookup, prepared_tokens), axis=1)
         valence = total / tf.sqrt(total * total + emoji_suggest.VALENCE_ALPHA)
-        feeling = probabilities[:, 2] - probabilities[:, 0] + valence
+        # reactions: p(good news) of the message's words of two or more letters (helpers.reactions.reaction_text)
+        if reactions_model is not None:
+            words = tf.strings.split(tf.strings.regex_replace(prepare_sentiment(tokens), r"[^\pL\pN_]+", " "))
+            words = tf.ragged.boolean_mask(words, tf.strings.length(words, unit="UTF8_CHAR") >= 2)
+            good = reactions_model(tf.strings.reduce_join(words, axis=-1, separator=" "), training=False)
+            reaction = 2.0 * tf.cast(good[:, 0], tf.float32) - 1.0
+        else:
+            reaction = tf.zeros([batch])
+        feeling = probabilities[:, 2] - probabilities[:, 0] + valence + reaction
         # topic term: best cosine between a content word and an emoji's topic vectors, z-scored
         # a plural also brings its singular ("tacos" -> "taco"), as TopicMatcher.content_words does
         plural = tf.strings.regex_full_match(prepared_tokens, ".*[^s]s")
@@ -221,13 +233,14 @@ def emoji_module(suggester, k: int = 5):
             prior[None, :]
             + mood_weight * sentiment
             + valence_weight * valence[:, None] * polarity[None, :]
+            + reaction_weight * reaction[:, None] * polarity[None, :]
             + topic_weight * tf.maximum(0.0, z - gate)
             + keyword_weight * keyword
         )
         probabilities = tf.nn.softmax(score, axis=-1)
         # feeling first: the best emoji of the message's clear polarity moves to the front of the window
         top = tf.math.top_k(probabilities, k=max(window, k)).indices
-        side = tf.sign(feeling)[:, None] * tf.gather(polarity, top[:, :window])
+        side = tf.sign(feeling)[:, None] * tf.gather(lead_polarity, top[:, :window])
         match = (side > min_polarity) & (tf.abs(feeling) > threshold)[:, None]
         first = tf.where(
             tf.reduce_any(match, axis=1), tf.argmax(tf.cast(match, tf.int32), axis=1, output_type=tf.int32), 0
@@ -239,6 +252,8 @@ def emoji_module(suggester, k: int = 5):
 
     archive = keras.export.ExportArchive()
     archive.track(model)
+    if reactions_model is not None:
+        archive.track(reactions_model)
     for resource in (emoji_index, word_row, valence_of):
         archive.track(resource)
     archive.add_endpoint("serve", serve, input_signature=[tf.TensorSpec([None], tf.string, name="messages")])

@@ -406,3 +406,12 @@ def test_the_reaction_term_moves_the_mood_and_the_feeling():
     assert reading < 0  # bad news, though no word of it is in VADER's lexicon
     np.testing.assert_allclose(parts["reaction"][0], emoji_suggest.valence_term(np.array([reading]), suggester.table)[0])
     assert not np.allclose(suggester.components(message)["mood"], without.components(message)["mood"])
+
+
+def test_only_faces_and_hearts_lead_with_a_feeling(table):
+    expressive = dict(zip(table.emoji, table.expressive))
+    assert expressive["😢"] and expressive["💔"] and expressive["😂"]
+    assert not expressive["⛹️"] and not expressive["⏳"] and not expressive["🍕"]
+    lead = table.lead_polarity
+    assert np.all(lead[~table.expressive] == 0)
+    np.testing.assert_allclose(lead[table.expressive], table.polarity[table.expressive])
