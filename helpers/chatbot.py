@@ -350,7 +350,9 @@ class ChatBot:
         vectors = np.zeros((len(texts), self.selector.config.dim), "float32")
         vectors[in_bank] = self.bank_vectors[rows[in_bank]]
         if not in_bank.all():
-            vectors[~in_bank] = self.selector.encode_replies([t for t, b in zip(texts, in_bank) if not b], tokenized=True)
+            vectors[~in_bank] = self.selector.encode_replies(
+                [t for t, b in zip(texts, in_bank) if not b], tokenized=True
+            )
         cached = in_bank if self._bank_style is not None else np.zeros(len(texts), bool)
         style = np.zeros(len(texts))
         if cached.any():

@@ -979,7 +979,8 @@ def evaluate_emoticons(
     ranking = {key: features[key] for key in SCORED} | {"habit": np.broadcast_to(found["ranking_habit"], tie.shape)}
     variants = {
         "majority": features["personal"],
-        "mood only": w["mood"] * features["mood"] + w["valence"] * features["valence"]
+        "mood only": w["mood"] * features["mood"]
+        + w["valence"] * features["valence"]
         + w["reaction"] * features["reaction"]
         + tie,
         "topic only": w["keyword"] * features["keyword"] + w["topic"] * features["topic"] + tie,

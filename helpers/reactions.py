@@ -175,8 +175,12 @@ def train_zoo_reactions(save: bool = True, max_conversations: int | None = None)
                     "labelled": len(texts),
                     "labels": f"VADER compound of the message + of the reply, beyond +-{MARGIN}",
                 },
-                hyperparameters={"features": "tf-idf word 1-2-grams, min_df 2", "C": 2.0, "classes": "balanced",
-                                 "ngrams": len(vectorizer.idf_)},
+                hyperparameters={
+                    "features": "tf-idf word 1-2-grams, min_df 2",
+                    "C": 2.0,
+                    "classes": "balanced",
+                    "ngrams": len(vectorizer.idf_),
+                },
                 metrics=metrics,
                 training_seconds=round(seconds, 1),
                 reproduce="python -m helpers.reactions train",
@@ -186,8 +190,7 @@ def train_zoo_reactions(save: bool = True, max_conversations: int | None = None)
                 },
             ),
         )
-    return {"model": model, "metrics": metrics, "seconds": seconds, "vectorizer": vectorizer,
-            "classifier": classifier}
+    return {"model": model, "metrics": metrics, "seconds": seconds, "vectorizer": vectorizer, "classifier": classifier}
 
 
 def main(argv=None) -> int:

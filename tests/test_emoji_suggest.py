@@ -380,8 +380,14 @@ def test_suggest_command_line():
 def test_reactions_model_twin_and_fast_path_agree(tmp_path):
     from helpers import reactions
 
-    texts = ["oh no my car broke down", "congrats on the new job", "so sorry to hear that", "yay we won",
-             "my phone died and i missed the bus", "happy birthday have a great day"] * 3
+    texts = [
+        "oh no my car broke down",
+        "congrats on the new job",
+        "so sorry to hear that",
+        "yay we won",
+        "my phone died and i missed the bus",
+        "happy birthday have a great day",
+    ] * 3
     labels = np.array([0, 1, 0, 1, 0, 1] * 3)
     vectorizer, classifier = reactions.fit_reactions([reactions.reaction_text(t) for t in texts], labels, min_df=1)
     twin = reactions.keras_twin(vectorizer, classifier)
@@ -404,7 +410,9 @@ def test_the_reaction_term_moves_the_mood_and_the_feeling():
     parts = suggester.features(message)
     reading = suggester.reactions.good_news(message)[0]
     assert reading < 0  # bad news, though no word of it is in VADER's lexicon
-    np.testing.assert_allclose(parts["reaction"][0], emoji_suggest.valence_term(np.array([reading]), suggester.table)[0])
+    np.testing.assert_allclose(
+        parts["reaction"][0], emoji_suggest.valence_term(np.array([reading]), suggester.table)[0]
+    )
     assert not np.allclose(suggester.components(message)["mood"], without.components(message)["mood"])
 
 

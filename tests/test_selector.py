@@ -227,8 +227,12 @@ def test_prepared_bank_gives_the_same_candidates_and_scores(ranked_bot, small_se
     lexical = selector.build_lexical(MESSAGES + REPLIES)
     with_lexical = selector.Selector(small_selector.model, small_selector.config, lexical=lexical, lexical_weight=0.5)
     style = selector.build_style_model(REPLIES + MESSAGES)
-    style.fit(np.asarray(REPLIES + MESSAGES, dtype=object), np.r_[np.ones(len(REPLIES)), np.zeros(len(MESSAGES))],
-              epochs=5, verbose=0)
+    style.fit(
+        np.asarray(REPLIES + MESSAGES, dtype=object),
+        np.r_[np.ones(len(REPLIES)), np.zeros(len(MESSAGES))],
+        epochs=5,
+        verbose=0,
+    )
     bot = ChatBot(
         ranked_bot.model,
         ranked_bot.vocabulary,
