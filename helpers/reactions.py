@@ -16,16 +16,17 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import time
 from typing import Sequence
 
 import keras
 import numpy as np
-import tensorflow as tf
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from . import chats, corpora, zoo
 from .model_card import ModelCard
@@ -49,8 +50,6 @@ def labelled_exchanges(max_conversations: int | None = None) -> dict:
     that of the next turn (the other person's reply) is above :data:`MARGIN`, 0 when it is below ``-MARGIN``;
     the rest are left out. Returns ``texts`` (:func:`reaction_text`), ``labels``, ``conversations`` and
     ``exchanges`` (how many message-reply pairs were read). Taught in: 05_emoji_suggestion."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
     analyzer = SentimentIntensityAnalyzer()
     turns = chats.to_turns(corpora.load_chitchat(max_conversations).messages)
     texts, labels, conversations, exchanges = [], [], [], 0
@@ -140,8 +139,6 @@ class Reactions:
 
 def conversation_split(conversation: str, test: int = 10) -> str:
     """``test`` for about ``test``% of conversations (a stable hash of the id), else ``train``."""
-    import hashlib
-
     return "test" if int(hashlib.sha256(conversation.encode()).hexdigest()[:8], 16) % 100 < test else "train"
 
 
