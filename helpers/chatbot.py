@@ -318,14 +318,6 @@ class ChatBot:
     def _has_lexical(self) -> bool:
         return self.selector.lexical is not None and bool(self.selector.lexical_weight)
 
-    def _lexical_rows(self, texts: list[str]):
-        """TF-IDF rows of (tokenized) replies as a sparse matrix (R, V): a row has a few dozen non-zeros."""
-        chunks = [
-            sparse.csr_matrix(self.selector.lexical_vectors(texts[i : i + 256], tokenized=True))
-            for i in range(0, len(texts), 256)
-        ]
-        return sparse.vstack(chunks, format="csr") if chunks else sparse.csr_matrix((0, 1), dtype="float32")
-
     def prepare_bank(self) -> "ChatBot":
         """Compute once the parts of a candidate's score that do not depend on the message for every bank
         reply: its style log-odds and its TF-IDF row (its selector vector is computed when the bot is built).
@@ -337,8 +329,14 @@ class ChatBot:
         self._bank_style = np.concatenate(
             [self._style_log_odds(self.bank[i : i + 1024]) for i in range(0, len(self.bank), 1024)]
         )
-        if self._has_lexical():
-            self._bank_lexical = self._lexical_rows(self.bank)
+        if self._has_lexical():  # sparse (N, V): a row has a few dozen non-zeros
+            self._bank_lexical = sparse.vstack(
+                [
+                    sparse.csr_matrix(self.selector.lexical_vectors(self.bank[i : i + 256], tokenized=True))
+                    for i in range(0, len(self.bank), 256)
+                ],
+                format="csr",
+            )
         return self
 
     def _reply_parts(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -402,7 +400,7 @@ class ChatBot:
                 raise EmptyMessage("a reply is empty: every candidate reply needs some text") from None
         reply_vectors = self.selector.encode_replies(tokenized_replies, tokenized=True)
         dense = self._shifted_messages(tokenized_messages) @ reply_vectors.T
-        if self.selector.lexical is None or not self.selector.lexical_weight:
+        if not self._has_lexical():
             return dense
         return dense + self.selector.lexical_weight * self.selector.lexical_score(
             tokenized_messages, tokenized_replies, tokenized=True

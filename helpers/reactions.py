@@ -16,7 +16,6 @@ Command line::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import re
 import time
 from typing import Sequence
@@ -28,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from . import chats, corpora, zoo
+from . import chats, corpora, seq2seq, zoo
 from .model_card import ModelCard
 from .sentiment import prepare
 from .setup import check_versions, quiet_native_stderr
@@ -52,16 +51,13 @@ def labelled_exchanges(max_conversations: int | None = None) -> dict:
     ``exchanges`` (how many message-reply pairs were read). Taught in: 05_emoji_suggestion."""
     analyzer = SentimentIntensityAnalyzer()
     turns = chats.to_turns(corpora.load_chitchat(max_conversations).messages)
+    compound = [analyzer.polarity_scores(turn.text)["compound"] for turn in turns]
     texts, labels, conversations, exchanges = [], [], [], 0
-    feeling = {}
-    for before, after in zip(turns, turns[1:]):
+    for i, (before, after) in enumerate(zip(turns, turns[1:])):
         if before.conversation != after.conversation or before.sender == after.sender:
             continue
         exchanges += 1
-        for turn in (before, after):
-            if id(turn) not in feeling:
-                feeling[id(turn)] = analyzer.polarity_scores(turn.text)["compound"]
-        felt = feeling[id(before)] + feeling[id(after)]
+        felt = compound[i] + compound[i + 1]
         text = reaction_text(before.text)
         if abs(felt) > MARGIN and text:
             texts.append(text)
@@ -119,6 +115,7 @@ class Reactions:
         self.model = model
         tfidf = model.get_layer("tfidf")
         words = [str(w) for w in tfidf.get_vocabulary()[1:]]  # without [UNK]
+        # Keras has no public getter for the IDF weights; the twin/fast-path test catches a change here
         idf = np.asarray(tfidf._lookup_layer.idf_weights, "float64")[1:]
         self.vectorizer = TfidfVectorizer(
             ngram_range=(1, 2), tokenizer=str.split, token_pattern=None, lowercase=False, vocabulary=words
@@ -137,18 +134,14 @@ class Reactions:
         return 2.0 / (1.0 + np.exp(-np.asarray(logits, "float64"))) - 1.0
 
 
-def conversation_split(conversation: str, test: int = 10) -> str:
-    """``test`` for about ``test``% of conversations (a stable hash of the id), else ``train``."""
-    return "test" if int(hashlib.sha256(conversation.encode()).hexdigest()[:8], 16) % 100 < test else "train"
-
-
 def train_zoo_reactions(save: bool = True, max_conversations: int | None = None) -> dict:
-    """Fit on the training conversations, measure on the held-out ones, refit on all and save the Keras twin.
+    """Fit on the training and validation conversations, measure on the test ones (``seq2seq.split_of``, the
+    chatbot's split), refit on all and save the Keras twin.
 
     Command line: ``python -m helpers.reactions train``. Taught in: 05_emoji_suggestion."""
     start = time.perf_counter()
     data = labelled_exchanges(max_conversations)
-    is_test = np.array([conversation_split(c) == "test" for c in data["conversations"]])
+    is_test = np.array([seq2seq.split_of(c) == "test" for c in data["conversations"]])
     texts = np.asarray(data["texts"], dtype=object)
     vectorizer, classifier = fit_reactions(texts[~is_test], data["labels"][~is_test])
     predicted = classifier.predict(vectorizer.transform(texts[is_test]))
