@@ -339,6 +339,12 @@ class ChatBot:
             )
         return self
 
+    def bank_replies(self, max_len: int | None = None) -> list[str]:
+        """The bank's real replies as :meth:`ranked` says them when one wins: cut to ``max_len`` words (the
+        bot's reply limit by default) and detokenized. The server suggests their emoji once, at warm-up."""
+        max_len = max_len or self.max_reply
+        return [seq2seq.detokenize(reply.split()[:max_len]) for reply in self.bank]
+
     def _reply_parts(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Selector vectors (R, dim) and style log-odds (R,) of candidate replies (token strings), and each
         one's row in the bank (-1 if it is not a bank reply). A bank reply's parts are looked up (its vector

@@ -276,11 +276,29 @@ class Selector:
             self._lexical = tf.function(
                 lambda t: lexical(t, training=False), input_signature=[tf.TensorSpec([None], tf.string)]
             )
-        message_model = keras.Model(model.get_layer("message").output, model.get_layer("message_vector").output)
-        reply_model = keras.Model(model.get_layer("reply").output, model.get_layer("reply_vector").output)
         spec = [tf.TensorSpec([None], tf.string)]
-        self._message = tf.function(lambda t: message_model(t, training=False), input_signature=spec)
-        self._reply = tf.function(lambda t: reply_model(t, training=False), input_signature=spec)
+        self._message = tf.function(self._tower("message"), input_signature=spec)
+        self._reply = tf.function(self._tower("reply"), input_signature=spec)
+
+    def _tower(self, name: str):
+        """One tower of the trained model as a function of token strings to unit vectors, for inference. It
+        runs the tower's layers in order, as :func:`build_selector` wires them, on the ids cut to the longest
+        text of the batch: the padding after it is masked anyway, and the GRU's steps are the largest cost
+        (a chat message has about 10 words of the 32 the vectorizer pads to). The vectors are the model's."""
+        words, embedding = self.model.get_layer("words"), self.model.get_layer("word_embedding")
+        gru, largest, mean = (self.model.get_layer(f"{name}_{part}") for part in ("gru", "max", "mean"))
+        dense, projection, unit = (self.model.get_layer(f"{name}_{part}") for part in ("dense", "projection", "vector"))
+
+        def run(texts):
+            ids = words(texts)  # (B, T), padded at the end
+            longest = tf.maximum(tf.reduce_max(tf.reduce_sum(tf.cast(ids != 0, tf.int32), axis=1)), 1)
+            ids = ids[:, :longest]
+            mask = ids != 0
+            outputs = gru(embedding(ids), mask=mask, training=False)  # word dropout is off at inference
+            x = tf.concat([largest(outputs, mask=mask), mean(outputs, mask=mask)], axis=-1)
+            return unit(projection(dense(x)))
+
+        return run
 
     @classmethod
     def from_zoo(cls, name: str = SELECTOR_NAME, root=None) -> "Selector":

@@ -108,6 +108,18 @@ def test_selector_round_trip_through_the_zoo(small_selector, tmp_path):
     )
 
 
+def test_towers_cut_to_the_longest_text_give_the_models_vectors(small_selector):
+    import keras
+
+    model = small_selector.model
+    texts = ["hi", "do you like dogs ?", "[UNK] unseen words", " ".join(["dogs"] * 40), "sure , at noon"]
+    for name, encode in (("message", small_selector._message), ("reply", small_selector._reply)):
+        tower = keras.Model(model.get_layer(name).output, model.get_layer(f"{name}_vector").output)
+        for batch in (texts, texts[:2], texts[3:4]):  # cut at 32 (the padded length), 5 and 32 words
+            batch = np.asarray(batch, dtype=object)
+            np.testing.assert_allclose(encode(batch).numpy(), tower(batch, training=False).numpy(), atol=1e-5)
+
+
 def test_in_batch_softmax_prefers_matching_vectors():
     loss = selector.InBatchSoftmax(scale=10.0)
     eye = np.eye(4, dtype="float32")

@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
 
+import numpy as np
 import pytest
 
 pytest.importorskip("fastapi")
@@ -644,3 +645,15 @@ def test_signature_and_event_parsing():
     assert messenger.verify_challenge(subscribe, "t") == "c"
     assert messenger.verify_challenge(subscribe, "other") is None
     assert messenger.verify_challenge({"hub.mode": "subscribe", "hub.verify_token": "t"}, "") is None
+
+
+def test_chat_emoji_of_bank_replies_are_computed_once_and_the_same(models):
+    bank = models.bot.bank_replies()
+    assert models.bank_emoji and set(models.bank_emoji) <= set(bank)
+    generated = "a reply the bank has never held , zebra"
+    replies = [bank[0], generated, bank[-1]]
+    for k in (1, 3, 10):  # the same emoji; the probabilities up to the float noise of another batch
+        remembered, fresh = models.reply_emoji(replies, k), models.suggester.suggest_batch(replies, k=k)
+        assert [[e for e, _ in row] for row in remembered] == [[e for e, _ in row] for row in fresh]
+        assert np.allclose([p for row in remembered for _, p in row], [p for row in fresh for _, p in row], rtol=1e-4)
+    assert generated not in models.bank_emoji  # what is not in the bank is suggested, not remembered
