@@ -657,3 +657,15 @@ def test_chat_emoji_of_bank_replies_are_computed_once_and_the_same(models):
         assert [[e for e, _ in row] for row in remembered] == [[e for e, _ in row] for row in fresh]
         assert np.allclose([p for row in remembered for _, p in row], [p for row in fresh for _, p in row], rtol=1e-4)
     assert generated not in models.bank_emoji  # what is not in the bank is suggested, not remembered
+
+
+def test_a_bad_port_or_address_is_one_line_with_the_right_advice(capsys):
+    for port in ("99999", "-1", "http"):
+        with pytest.raises(SystemExit) as stop:
+            serve.main(["run", "--port", port])
+        assert stop.value.code == 2 and f"from 1 to 65535, not {port}" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="no such address: use 127.0.0.1"):
+        serve.check_port("192.0.2.1", 8000)  # TEST-NET-1: an address no computer has
+    assert serve.main(["run", "--host", "192.0.2.1", "--port", "8000"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot serve on 192.0.2.1:8000") and "Traceback" not in err

@@ -6,6 +6,7 @@ Taught in: 06_deployment (``make serve`` and ``make bot`` run it).
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import socket
 import subprocess
@@ -58,7 +59,8 @@ def serve(settings: Settings, models: Models | None = None) -> None:
 def check_port(host: str, port: int) -> None:
     """Raise ``ValueError`` (one line for the user) when ``host:port`` cannot be served on, before any work starts.
 
-    ``make bot`` checks before it trains, so a busy port is not found only after minutes of training.
+    ``make bot`` checks before it trains, so a busy port is not found only after minutes of training. The advice
+    follows the cause: a busy port, a port that needs root, or an address this computer does not have.
     Taught in: 06_deployment.
     """
 
@@ -66,11 +68,28 @@ def check_port(host: str, port: int) -> None:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
             s.bind((host, port))
-    except OSError as err:
-        raise ValueError(
-            f"cannot serve on {host}:{port} ({err.strerror or err}); stop the program using it, "
-            f"or choose another port (--port, or make PORT=...)"
-        ) from None
+    except (OSError, OverflowError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        if isinstance(err, OverflowError) or not 1 <= port <= 65535:
+            advice = "choose a port from 1 to 65535 (--port, or make PORT=...)"
+        elif isinstance(err, socket.gaierror) or err.errno == errno.EADDRNOTAVAIL:
+            advice = "this computer has no such address: use 127.0.0.1, or 0.0.0.0 for every network (--host, or make HOST=...)"
+        elif err.errno == errno.EACCES:
+            advice = "ports below 1024 need administrator rights: choose another port (--port, or make PORT=...)"
+        else:
+            advice = "stop the program using it, or choose another port (--port, or make PORT=...)"
+        raise ValueError(f"cannot serve on {host}:{port} ({reason}); {advice}") from None
+
+
+def port_number(text: str) -> int:
+    """``--port``: an integer from 1 to 65535 (argparse turns the ``ValueError`` into one usage line)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {text}")
+    return port
 
 
 def free_port() -> int:
@@ -147,7 +166,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     for p, top in ((parser, True), (run, False), (bot, False)):
         hide = argparse.SUPPRESS
         p.add_argument("--host", default="127.0.0.1" if top else hide, help="127.0.0.1 (default): this computer only")
-        p.add_argument("--port", type=int, default=8000 if top else hide)
+        p.add_argument("--port", type=port_number, default=8000 if top else hide)
         p.add_argument(
             "--rate", type=float, default=Settings.rate if top else hide, help="requests/s per client on /api (0: off)"
         )
