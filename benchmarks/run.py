@@ -18,8 +18,12 @@ def main(names: list[str]) -> int:
     if names:
         scripts = [s for s in scripts if any(n in s.stem for n in names)]
     if not scripts:
-        print(f"no benchmark matches {names}", file=sys.stderr)
-        return 1
+        known = ", ".join(s.stem.removeprefix("bench_") for s in sorted(HERE.glob("bench_*.py")))
+        print(
+            f"error: no benchmark matches {' '.join(names)}; choose from {known} (make bench BENCH=...)",
+            file=sys.stderr,
+        )
+        return 2
     for script in scripts:
         start = time.perf_counter()
         print(f"== {script.name}", flush=True)

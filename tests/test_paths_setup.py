@@ -115,3 +115,13 @@ def test_native_logs_can_be_kept_for_debugging():
     env = {**os.environ, "PYTHONPATH": str(paths.ROOT), "TALK_LIKE_YOU_NATIVE_LOGS": "1"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert done.stdout.strip() == "False" and done.stderr == "kept"
+
+
+def test_an_unknown_benchmark_is_one_line_naming_the_known_ones():
+    run = subprocess.run(
+        [sys.executable, str(paths.ROOT / "benchmarks" / "run.py"), "nope"], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 2 and run.stdout == ""
+    line = run.stderr.strip()
+    assert "\n" not in line and line.startswith("error: no benchmark matches nope; choose from char_rnn, chatbot")
+    assert line.endswith("(make bench BENCH=...)")
