@@ -32,7 +32,7 @@ import tensorflow as tf
 from . import zoo
 from .paths import package_file
 from .setup import check_versions, seed_everything
-from .training import ModelCard, fit_within_budget
+from .training import ModelCard, budget_minutes, fit_within_budget
 
 # --------------------------------------------------------------------------- text
 _PLAY_START = re.compile(r"^\s*(ACT|Act|SCENE|Scene|PROLOGUE|Prologue|INDUCTION|Induction|CHORUS|Chorus)\b[ .]", re.M)
@@ -487,7 +487,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.char_rnn")
     parser.add_argument("command", choices=["train"])
     parser.add_argument("corpus", choices=sorted(CORPORA))
-    parser.add_argument("--minutes", type=float, default=None, help="training budget (default: the zoo setting)")
+    parser.add_argument(
+        "--minutes", type=budget_minutes, default=None, help="training budget (default: the zoo setting)"
+    )
     parser.add_argument("--jit", action="store_true", help="train with XLA (jit_compile=True; slower on our CPUs)")
     args = parser.parse_args(argv)
 

@@ -46,7 +46,7 @@ from .dialog_eval import commonest_share, distinct_n, response_selection, trunca
 from .model_card import ModelCard
 from .setup import check_versions, seed_everything
 from .text import clean_for_training
-from .training import fit_within_budget
+from .training import budget_minutes, fit_within_budget
 from .vectors import load_zoo_vectors
 
 #: Zoo names.
@@ -679,7 +679,7 @@ def main(argv=None) -> int:
         help="train the selector; lexical: rebuild the lexical channel and card of the zoo selector; "
         "style: the style model; bank: your replies and the ranking entry of the zoo bot",
     )
-    parser.add_argument("--minutes", type=float, default=None, help="training budget of the selector")
+    parser.add_argument("--minutes", type=budget_minutes, default=None, help="training budget of the selector")
     args = parser.parse_args(argv)
 
     check_versions()

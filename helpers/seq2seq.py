@@ -32,7 +32,7 @@ from .chats import read_jsonl
 from .corpora import corpus_files, ensure_chitchat_corpus
 from .setup import check_versions, seed_everything
 from .text import tokenize
-from .training import ModelCard, fit_within_budget
+from .training import ModelCard, budget_minutes, fit_within_budget
 from .vectors import embedding_matrix, load_zoo_vectors
 
 PAD, UNK, START, END = "", "[UNK]", "[START]", "[END]"
@@ -933,7 +933,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.seq2seq")
     parser.add_argument("command", choices=["train"])
     parser.add_argument("name", choices=sorted(ZOO_MODELS))
-    parser.add_argument("--minutes", type=float, default=None, help="training budget (default: the zoo setting)")
+    parser.add_argument(
+        "--minutes", type=budget_minutes, default=None, help="training budget (default: the zoo setting)"
+    )
     args = parser.parse_args(argv)
 
     check_versions()

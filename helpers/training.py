@@ -14,6 +14,7 @@ Taught in: 03_char_rnn (``TimeBudget`` and ``fit_within_budget`` in cells); used
 
 from __future__ import annotations
 
+import argparse
 import math
 import time
 from dataclasses import dataclass
@@ -24,7 +25,19 @@ import numpy as np
 
 from .model_card import ModelCard, machine
 
-__all__ = ["ModelCard", "TimeBudget", "Trained", "fit_within_budget", "machine"]
+__all__ = ["ModelCard", "TimeBudget", "Trained", "budget_minutes", "fit_within_budget", "machine"]
+
+
+def budget_minutes(text: str) -> float:
+    """The ``--minutes`` of every training command: a positive, finite number of minutes (argparse turns the
+    ``ArgumentTypeError`` into one usage line, so ``--minutes nan`` cannot train a model for no time and save it)."""
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = math.nan
+    if not (minutes > 0 and math.isfinite(minutes)):
+        raise argparse.ArgumentTypeError(f"a training budget is a positive number of minutes, not {text}")
+    return minutes
 
 
 class TimeBudget(keras.callbacks.Callback):

@@ -150,3 +150,15 @@ def test_every_zoo_card_has_the_model_card_fields():
         card = zoo.card(name)
         ModelCard.from_dict(card, name)  # raises on a missing or malformed field
         assert {"history", "machine"} <= set(card), f"zoo/{name}.json lacks history or machine"
+
+
+@pytest.mark.parametrize("module", ["char_rnn", "seq2seq", "selector"])
+@pytest.mark.parametrize("minutes", ["nan", "0", "-3", "inf", "abc"])
+def test_a_training_command_refuses_a_budget_that_is_not_a_positive_number(module, minutes, capsys):
+    import importlib
+
+    command = {"char_rnn": ["train", "python"], "seq2seq": ["train", "you"], "selector": ["train"]}[module]
+    with pytest.raises(SystemExit) as stop:  # before any training, so no zoo file is touched
+        importlib.import_module(f"helpers.{module}").main([*command, "--minutes", minutes])
+    assert stop.value.code == 2
+    assert f"a training budget is a positive number of minutes, not {minutes}" in capsys.readouterr().err

@@ -22,6 +22,7 @@ import uvicorn
 from .. import chatbot, paths
 from ..setup import check_versions
 from ..tf_export import export_all
+from ..training import budget_minutes
 from ..your_bot import train_your_bot
 from .app import GENERATORS, Models, Settings, create_app
 from .guards import GuardedH11Protocol
@@ -152,7 +153,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     bot.add_argument("--export", dest="paths", required=True, nargs="+", type=Path, help="export files or folders")
     bot.add_argument("--me", required=True, help="your name exactly as the app shows it")
     bot.add_argument("--out", type=Path, default=None, help="where to save the bot (default generated/your_bot)")
-    bot.add_argument("--minutes", type=float, default=None, help="training budget (default: workshop size)")
+    bot.add_argument("--minutes", type=budget_minutes, default=None, help="training budget (default: workshop size)")
     bot.add_argument("--no-serve", action="store_true", help="train and save only")
     bot.add_argument(
         "--format",
