@@ -650,6 +650,8 @@ def test_signature_and_event_parsing():
 def test_chat_emoji_of_bank_replies_are_computed_once_and_the_same(models):
     bank = models.bot.bank_replies()
     assert models.bank_emoji and set(models.bank_emoji) <= set(bank)
+    retrieved = [c.text for c in models.bot.ranked(["how was your weekend?"])[0] if c.kind == "retrieved"]
+    assert retrieved and set(retrieved) <= set(models.bank_emoji)  # ranked() says bank replies as bank_replies() does
     generated = "a reply the bank has never held , zebra"
     replies = [bank[0], generated, bank[-1]]
     for k in (1, 3, 10):  # the same emoji; the probabilities up to the float noise of another batch

@@ -127,8 +127,8 @@ class Models:
 
     def warm_up(self) -> None:
         """Trace every ``tf.function`` once (batch sizes 1 and 2, and the API's default beam width) and score the
-        bot's bank of replies once (:meth:`helpers.chatbot.ChatBot.prepare_bank`): the first user waits no longer
-        than the next."""
+        bot's bank of replies once (:meth:`helpers.chatbot.ChatBot.prepare_bank`), and suggest the emoji of every
+        bank reply once (:meth:`reply_emoji` looks them up): the first user waits no longer than the next."""
         self.bot.prepare_bank()
         bank = sorted({reply for reply in self.bot.bank_replies() if has_visible_text(normalize(reply))})
         for i in range(0, len(bank), 256):  # about 6 s for the zoo bot's 10,136 replies on 2 cores

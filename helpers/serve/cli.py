@@ -83,7 +83,7 @@ def check_port(host: str, port: int) -> None:
 
 
 def port_number(text: str) -> int:
-    """``--port``: an integer from 1 to 65535 (argparse turns the ``ValueError`` into one usage line)."""
+    """``--port``: an integer from 1 to 65535 (argparse turns the ``ArgumentTypeError`` into one usage line)."""
     try:
         port = int(text)
     except ValueError:
