@@ -1,8 +1,9 @@
 """Emoji suggestion targets: sentiment vs TF-IDF, the labelled mood set, the emoticon test, latency and throughput.
 
 Targets (issues "Notebook 05" and "emoji a person would pick"), on 2 CPU cores:
-- the zoo's neural sentiment model (CNN + GloVe LSTM ensemble) at least 2 macro-F1 points above the TF-IDF baseline
-  on the held-out tweets (both retrained here from the same split, baseline, and read from the zoo, neural);
+- the zoo's sentiment model (a CNN + GloVe LSTM ensemble averaged with a word + character TF-IDF model) at least 2
+  macro-F1 points above the word TF-IDF baseline on the held-out tweets (the baseline retrained here from the same
+  split, the zoo model read from the zoo);
 - the labelled mood set (data/emoji_messages.tsv, weights cross-fitted over 5 folds): an acceptable emoji in the
   top 3 for >= 85% of messages; 😂 first for no sad or angry message; on messages of a clear mood (love, happy,
   sad, angry, funny) the top emoji's polarity agrees with the mood's in >= 90%;
@@ -30,18 +31,30 @@ def main() -> None:
     tfidf = sentiment.macro_f1(test["label"], baseline.predict_proba(test["text"]).argmax(1))
     model = zoo.load(sentiment.ZOO_NAME)
     neural = sentiment.macro_f1(test["label"], sentiment.predict_proba(model, test["text"]).argmax(1))
+    share = zoo.card(sentiment.ZOO_NAME)["hyperparameters"]["tfidf_share"]
     rows.append(
         {
-            "measure": f"test macro-F1, zoo CNN + LSTM ensemble ({len(test['text']):,} tweets)",
+            "measure": f"test macro-F1, zoo sentiment: CNN + LSTM ensemble averaged with word + character TF-IDF "
+            f"({share:g} of it; {len(test['text']):,} tweets)",
             "value": neural,
             "target": f">= {tfidf + 0.02:.4f}",
             "ok": bool(neural >= tfidf + 0.02),
         }
     )
+    for part, label in (("ensemble", "its CNN + LSTM ensemble alone"), ("tfidf", "its TF-IDF model alone")):
+        alone = sentiment.predict_proba(model.get_layer(part), test["text"]).argmax(1)
+        rows.append(
+            {
+                "measure": f"test macro-F1, {label}",
+                "value": sentiment.macro_f1(test["label"], alone),
+                "target": "",
+                "ok": "",
+            }
+        )
     rows.append({"measure": "test macro-F1, TF-IDF + logistic regression", "value": tfidf, "target": "", "ok": ""})
     rows.append(
         {
-            "measure": "gain of the ensemble over TF-IDF (points)",
+            "measure": "gain of the zoo sentiment model over TF-IDF (points)",
             "value": 100 * (neural - tfidf),
             "target": ">= 2",
             "ok": bool(neural - tfidf >= 0.02),

@@ -526,7 +526,7 @@ class EmojiSuggester:
         """
 
         card = zoo.card(ZOO_NAME, root)
-        model = zoo.load(sentiment.ZOO_NAME, root)
+        model = sentiment.ensemble_of(zoo.load(sentiment.ZOO_NAME, root))
         kv = vectors.keyed_vectors_from_model(zoo.load(VECTORS_ZOO_NAME, root))
         table = EmojiTable.build()
         if table.emoji != card["emoji"]:
@@ -1049,7 +1049,7 @@ def build_zoo_suggester(
     start = time.perf_counter()
     keywords = emoji_data.emoji_keywords()
     table = EmojiTable.build(keywords=keywords)
-    model = zoo.load(sentiment.ZOO_NAME)
+    model = sentiment.ensemble_of(zoo.load(sentiment.ZOO_NAME))
     table.read_keywords(model, keywords)
     glove = vectors.load_glove()
     trained = emoji2vec.train_emoji2vec(table.emoji, keywords, glove, emoji2vec_config)
@@ -1181,7 +1181,7 @@ def build_zoo_suggester(
                 training_seconds=round(seconds, 1),
                 reproduce="python -m helpers.emoji_suggest build",
                 extra={
-                    "description": "The emoji suggester of notebook 05: mood (zoo/05_emoji/sentiment.keras) + topic "
+                    "description": "The emoji suggester of notebook 05: mood (the CNN + LSTM ensemble of zoo/05_emoji/sentiment.keras) + topic "
                     "(zoo/05_emoji/emoji2vec.keras and word_vectors.keras) + habit (the Emoji Sentiment "
                     "Ranking's frequencies). Load with helpers.emoji_suggest.EmojiSuggester.from_zoo().",
                     "emoji": table.emoji,

@@ -73,6 +73,76 @@ def test_neural_classifiers_build_and_run():
     assert sentiment.predict_proba(model, []).shape == (0, 3)
 
 
+TWIN_TEXTS = [
+    "i love it",
+    "love this so much !",
+    "great , thanks",
+    "awful delay again",
+    "i hate waiting",
+    "worst service ever",
+    "the flight leaves at 5",
+    "gate 12 today",
+    "flight info please",
+    "cancelled cancellation",
+]
+
+
+@pytest.mark.parametrize("characters", [False, True])
+def test_tfidf_twin_gives_scikit_learns_probabilities_and_loads_safely(characters, tmp_path):
+    import keras
+
+    labels = [2, 2, 2, 0, 0, 0, 1, 1, 1, 0]
+    baseline = sentiment.TfidfBaseline(C=10, min_df=1, characters=characters).fit(TWIN_TEXTS * 3, labels * 3)
+    twin = sentiment.tfidf_twin(baseline)
+    unseen = ["I LOVE delays", "a", "", "café 😂 cancel", "flight flight flight flight", "zzz qqq"]
+    texts = TWIN_TEXTS + unseen  # upper case, a one-letter word, nothing at all, unknown words only
+    expected = baseline.predict_proba(texts)
+    assert np.abs(sentiment.predict_proba(twin, texts) - expected).max() < 1e-5
+    assert np.abs(sentiment.predict_proba(twin, texts, batch_size=4) - expected).max() < 1e-5  # batches apart
+    twin.save(tmp_path / "twin.keras")
+    again = keras.models.load_model(tmp_path / "twin.keras", safe_mode=True)
+    assert np.abs(sentiment.predict_proba(again, texts) - expected).max() < 1e-5
+
+
+def test_text_ngrams_are_scikit_learns():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["a bb ccc dddddd", "Café au lait 😂", "  spaced   out  ", ""]
+    for analyzer, widths, sk in (
+        ("char_wb", (2, 3, 4, 5), TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5))),
+        ("word", (1, 2), TfidfVectorizer(ngram_range=(1, 2), token_pattern=r"\S+", lowercase=False)),
+    ):
+        grams = sentiment.TextNgrams(analyzer, widths)(np.asarray(texts, dtype=object)).numpy()
+        analyze = sk.build_analyzer()
+        for text, row in zip(texts, grams):
+            ours = sorted(g.decode() for g in row if g)
+            assert ours == sorted(analyze(text)), (analyzer, text)
+    with pytest.raises(ValueError, match="analyzer"):
+        sentiment.TextNgrams("chars")
+
+
+def test_averaged_model_mixes_the_two_and_the_share_is_chosen_on_validation():
+    import keras
+
+    labels = np.array([2, 2, 2, 0, 0, 0, 1, 1, 1, 0])
+    twin = sentiment.tfidf_twin(sentiment.TfidfBaseline(C=10, min_df=1).fit(TWIN_TEXTS * 3, list(labels) * 3))
+    text = keras.Input(shape=(), dtype="string")
+    uniform = keras.Model(
+        text,
+        keras.layers.Dense(3, activation="softmax", kernel_initializer="zeros")(
+            keras.layers.Reshape((1,))(keras.layers.StringLookup(vocabulary=["x"], output_mode="int")(text))
+        ),
+    )  # the same probabilities, 1/3 each, for every text
+    for share, expected in ((0.0, np.full((10, 3), 1 / 3)), (1.0, sentiment.predict_proba(twin, TWIN_TEXTS))):
+        mixed = sentiment.predict_proba(sentiment.averaged(uniform, twin, share), TWIN_TEXTS)
+        assert np.abs(mixed - expected).max() < 1e-5
+    inner = sentiment.ensemble_of(sentiment.averaged(uniform, twin, 0.3))  # what the emoji suggester reads
+    assert np.abs(sentiment.predict_proba(inner, TWIN_TEXTS) - 1 / 3).max() < 1e-6
+    assert np.abs(sentiment.predict_proba(sentiment.ensemble_of(uniform), TWIN_TEXTS) - 1 / 3).max() < 1e-6
+    share, scores = sentiment.choose_share(uniform, twin, {"text": TWIN_TEXTS, "label": labels})
+    assert share > 0 and scores[share] == max(scores.values()) and scores[0.0] < scores[share]
+
+
 # --------------------------------------------------------------------------- the emoji table and scoring
 @pytest.fixture(scope="module")
 def table():
