@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from . import emoji_data, paths, vectors, zoo
 from .model_card import ModelCard
-from .setup import check_versions
+from .setup import check_versions, quiet_native_stderr
 from .text import tokenize
 
 CLASSES = emoji_data.SENTIMENTS  # ("negative", "neutral", "positive")
@@ -641,10 +641,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     check_versions()
     if args.command == "train":
-        result = train_zoo_model(verbose=2)
+        with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
+            result = train_zoo_model(verbose=2)
         print(f"saved zoo/{ZOO_NAME}.keras in {result['seconds']:.0f} s: {result['metrics']}")
     else:
-        card = add_tfidf_to_zoo_model()
+        with quiet_native_stderr():
+            card = add_tfidf_to_zoo_model()
         print(f"saved zoo/{ZOO_NAME}.keras (TF-IDF share {card['hyperparameters']['tfidf_share']}): {card['metrics']}")
     return 0
 
