@@ -1181,8 +1181,8 @@ def build_zoo_suggester(
                 training_seconds=round(seconds, 1),
                 reproduce="python -m helpers.emoji_suggest build",
                 extra={
-                    "description": "The emoji suggester of notebook 05: mood (the CNN + LSTM ensemble of zoo/05_emoji/sentiment.keras) + topic "
-                    "(zoo/05_emoji/emoji2vec.keras and word_vectors.keras) + habit (the Emoji Sentiment "
+                    "description": "The emoji suggester of notebook 05: mood (the CNN + LSTM ensemble of "
+                    "zoo/05_emoji/sentiment.keras) + topic (zoo/05_emoji/emoji2vec.keras and word_vectors.keras) + habit (the Emoji Sentiment "
                     "Ranking's frequencies). Load with helpers.emoji_suggest.EmojiSuggester.from_zoo().",
                     "emoji": table.emoji,
                     "personal_counts": personal,
@@ -1217,9 +1217,13 @@ def main(argv: Iterable[str] | None = None) -> int:
         print(f"saved zoo/{ZOO_NAME}.json in {result['seconds']:.0f} s: {result['metrics']}")
         return 0
 
-    with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
-        suggester = EmojiSuggester.from_zoo()
-        suggester.suggest("hello")
+    try:
+        with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
+            suggester = EmojiSuggester.from_zoo()
+            suggester.suggest("hello")
+    except zoo.ZooError as err:  # a zoo file missing or damaged: one line, and what to do
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     messages = args.messages or [line.rstrip("\n") for line in sys.stdin]
     for message in messages:
         try:

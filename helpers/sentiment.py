@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import re
+import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
@@ -645,8 +646,12 @@ def main(argv=None) -> int:
             result = train_zoo_model(verbose=2)
         print(f"saved zoo/{ZOO_NAME}.keras in {result['seconds']:.0f} s: {result['metrics']}")
     else:
-        with quiet_native_stderr():
-            card = add_tfidf_to_zoo_model()
+        try:
+            with quiet_native_stderr():
+                card = add_tfidf_to_zoo_model()
+        except zoo.ZooError as err:  # the saved ensemble is missing or damaged: one line, and what to do
+            print(f"error: {err}", file=sys.stderr)
+            return 2
         print(f"saved zoo/{ZOO_NAME}.keras (TF-IDF share {card['hyperparameters']['tfidf_share']}): {card['metrics']}")
     return 0
 

@@ -143,6 +143,21 @@ def test_averaged_model_mixes_the_two_and_the_share_is_chosen_on_validation():
     assert share > 0 and scores[share] == max(scores.values()) and scores[0.0] < scores[share]
 
 
+@pytest.mark.parametrize(
+    "module, argv", [(sentiment, ["tfidf"]), (emoji_suggest, ["suggest", "hello"])], ids=["sentiment", "suggest"]
+)
+def test_a_damaged_zoo_file_is_one_error_line(module, argv, monkeypatch, capsys):
+    from helpers import zoo
+
+    def damaged(name, root=None, **kwargs):
+        raise zoo.ZooError(f"zoo/{name}.keras does not match its checksum: restore it with git checkout")
+
+    monkeypatch.setattr(zoo, "load", damaged)
+    assert module.main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: zoo/{sentiment.ZOO_NAME}.keras does not match its checksum: restore it with git checkout"]
+
+
 # --------------------------------------------------------------------------- the emoji table and scoring
 @pytest.fixture(scope="module")
 def table():
