@@ -8,7 +8,8 @@ Targets (issue "Notebook 04 and the bot"), on the default "you" test split (571 
 - fine-tuned generator: test perplexity below the ``you_scratch`` and ``everyone`` zoo models;
 - default reply latency p50 <= 60 ms (one message at a time).
 Reported beside them: 1-of-100 and recall@10 of chance, TF-IDF, the retrieval baseline, the generator's
-log-likelihood and its MMI correction, the dual encoder alone; greedy and beam-4 latency.
+log-likelihood and its MMI correction, the dual encoder alone, MiniLM's plain cosine and the sentence channel alone;
+greedy and beam-4 latency.
 """
 
 import time
@@ -17,6 +18,7 @@ import numpy as np
 
 from helpers import bench, chats, corpora, dialog_eval, seq2seq, text, zoo
 from helpers.chatbot import ChatBot
+from helpers.sentence_encoder import SentenceChannel, build_sentence_head
 from helpers.setup import seed_everything
 
 LATENCY_PROMPTS = 200
@@ -86,8 +88,18 @@ def main() -> None:
             seq2seq.generator_scorer(generator, bot.vocabulary, *lengths, mmi=1.0),
             True,
         ),
-        "dual encoder alone": (lambda m, r: bot.selector.score(m, r, tokenized=True, lexical=False), False),
+        "dual encoder alone": (
+            lambda m, r: bot.selector.score(m, r, tokenized=True, lexical=False, sentence=False),
+            False,
+        ),
     }
+    if bot.selector.sentence is not None:
+        plain = SentenceChannel(build_sentence_head(), bot.selector.sentence.encoder)  # an untrained head: MiniLM
+        scorers["MiniLM cosine (pretrained, frozen)"] = (lambda m, r: plain.score(m, r), False)
+        scorers["sentence channel alone (MiniLM + head)"] = (
+            lambda m, r: bot.selector.sentence_score(m, r, tokenized=True),
+            False,
+        )
     for name, (score, per_message) in scorers.items():
         result = dialog_eval.response_selection(score, messages, replies, per_message=per_message)
         row(f"1-of-100, {name}", result["1-of-100"])

