@@ -609,19 +609,22 @@ def finish_zoo_selector(
 
 def sentence_vectors(pairs: Sequence[dict], config: SelectorConfig = SelectorConfig(), progress: bool = False):
     """MiniLM's vectors of the message and the reply of each tokenized pair, read as the selector reads them
-    (the last 30 / first 25 tokens): two arrays (n, 384), the sentence head's training data. Kept in
-    ``generated/cache/`` under a hash of the texts, so a second run of the trainer starts at once."""
+    (the last 30 / first 25 tokens): two arrays (n, 384), the sentence head's training data, and the seconds
+    MiniLM took to compute them. Kept in ``generated/cache/`` under a hash of the texts (with those seconds),
+    so a second run of the trainer starts at once and its card still says what the encoding cost."""
 
     messages, replies = pair_texts(pairs, config)
     key = hashlib.sha256("\n".join(messages + ["\0"] + replies).encode("utf-8")).hexdigest()[:16]
     path = paths.generated("cache", f"sentence_vectors_{key}.npz")
     if path.exists():
         cached = np.load(path)
-        return cached["messages"], cached["replies"]
+        return cached["messages"], cached["replies"], float(cached["seconds"])
     encoder = load_encoder()
+    start = time.perf_counter()
     vectors = encoder.encode(messages, keep="end", progress=progress), encoder.encode(replies, progress=progress)
-    np.savez(path, messages=vectors[0], replies=vectors[1])
-    return vectors
+    seconds = time.perf_counter() - start
+    np.savez(path, messages=vectors[0], replies=vectors[1], seconds=seconds)
+    return vectors[0], vectors[1], seconds
 
 
 def train_zoo_sentence_head(minutes: float | None = None, verbose: int = 2) -> dict:

@@ -148,3 +148,19 @@ def test_ranking_is_a_cascade_the_sentence_channel_scores_few_generated_candidat
                     float(bot.score([message], [candidate.text])[0, 0]), abs=1e-4
                 )
     assert any(c.kind == "generated" for row in bot.ranked(MESSAGES) for c in row)
+
+
+def test_training_vectors_are_cached_with_the_time_they_took(encoder, tmp_path, monkeypatch):
+    from helpers import paths
+
+    monkeypatch.setattr(paths, "generated", lambda *parts: tmp_path.joinpath(*parts))
+    (tmp_path / "cache").mkdir()
+    pairs = [{"prompt_tokens": m.split(), "reply_tokens": r.split()} for m, r in zip(MESSAGES, REPLIES)]
+    messages, replies, seconds = selector.sentence_vectors(pairs)
+    np.testing.assert_allclose(messages, encoder.encode(MESSAGES, keep="end"), atol=1e-5)
+    np.testing.assert_allclose(replies, encoder.encode(REPLIES), atol=1e-5)
+    again = selector.sentence_vectors(pairs)  # from the cache: the same vectors and the seconds first measured
+    np.testing.assert_array_equal(again[0], messages)
+    assert again[2] == seconds > 0
+    assert selector.sentence_vectors(pairs[:2])[0].shape == (2, 384)  # other texts, another file
+    assert len(list((tmp_path / "cache").iterdir())) == 2
