@@ -284,3 +284,15 @@ def test_greedy_rows_of_the_candidate_batch_are_the_greedy_replies(ranked_bot):
             written = list(ids[row, copy])
             if seq2seq.END_ID in written:
                 assert set(written[written.index(seq2seq.END_ID) + 1 :]) <= {seq2seq.PAD_ID}
+
+
+def test_echo_negatives_count_the_message_itself_as_a_wrong_reply():
+    plain, echo = selector.InBatchSoftmax(scale=10.0), selector.InBatchSoftmax(scale=10.0, echo_negatives=True)
+    eye = np.eye(4, dtype="float32")
+    # replies match their messages; read as replies, the messages are far from them: little extra loss
+    far = np.concatenate([eye, eye, -eye], axis=1)
+    assert float(np.mean(echo.call(None, far))) == pytest.approx(float(np.mean(plain.call(None, far[:, :8]))), abs=0.01)
+    # a message read as a reply lies on the message itself: now a strong rival of the true reply
+    near = np.concatenate([eye, eye, eye], axis=1)
+    assert float(np.mean(echo.call(None, near))) > float(np.mean(plain.call(None, near[:, :8]))) + 0.2
+    assert selector.InBatchSoftmax.from_config(echo.get_config()).echo_negatives

@@ -74,7 +74,7 @@ def test_a_trained_head_moves_the_vectors_and_the_cache_keys_on_its_weights(enco
     (tmp_path / "cache").mkdir()
     config = sentence_encoder.SentenceHeadConfig(hidden=32, batch_size=4)
     head = sentence_encoder.build_sentence_head(config)
-    head.compile(optimizer="adam", loss=selector.InBatchSoftmax(config.scale))
+    head.compile(optimizer="adam", loss=selector.InBatchSoftmax(config.scale, config.echo_negatives))
     m, r = encoder.encode(MESSAGES, keep="end"), encoder.encode(REPLIES)
     channel = sentence_encoder.SentenceChannel(head, encoder)
     before, fingerprint = channel.encode_replies_cached(REPLIES), channel.fingerprint()
@@ -164,3 +164,13 @@ def test_training_vectors_are_cached_with_the_time_they_took(encoder, tmp_path, 
     assert again[2] == seconds > 0
     assert selector.sentence_vectors(pairs[:2])[0].shape == (2, 384)  # other texts, another file
     assert len(list((tmp_path / "cache").iterdir())) == 2
+
+
+def test_one_minilm_call_for_messages_and_replies_gives_the_same_vectors(encoder):
+    channel = sentence_encoder.SentenceChannel(sentence_encoder.build_sentence_head(), encoder)
+    long_message = " ".join(["word"] * 100) + " do you like dogs ?"
+    messages, replies = MESSAGES + [long_message], REPLIES[:2]
+    both = channel.encode_both(messages, replies)
+    np.testing.assert_allclose(both[0], channel.encode_messages(messages), atol=1e-5)
+    np.testing.assert_allclose(both[1], channel.encode_replies(replies), atol=1e-5)
+    assert channel.encode_both(messages, [])[1].shape == (0, encoder.config.hidden)
