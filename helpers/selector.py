@@ -464,6 +464,15 @@ def build_style_model(texts: Sequence[str], max_ngrams: int = 30000, learning_ra
 
 
 # --------------------------------------------------------------------------- zoo
+def everyone_by_split(progress: bool = False) -> dict[str, list[dict]]:
+    """Every speaker's tokenized pairs of the *training* and *validation* conversations (``seq2seq.split_of``):
+    what the zoo's dual encoder and sentence head learn from (never a test conversation)."""
+    everyone = seq2seq.tokenize_pairs(seq2seq.load_pairs("all_pairs", "full"), progress=progress)
+    return {
+        name: [p for p in everyone if seq2seq.split_of(p["conversation"]) == name] for name in ("train", "validation")
+    }
+
+
 def train_zoo_selector(minutes: float | None = None, verbose: int = 2) -> dict:
     """Train the zoo dual encoder on every speaker's *training* pairs (no validation or test
     conversation is seen, vocabulary included) and save it with its card.
@@ -474,10 +483,7 @@ def train_zoo_selector(minutes: float | None = None, verbose: int = 2) -> dict:
     config = SelectorConfig() if minutes is None else SelectorConfig(minutes=minutes)
     seed_everything(42)
     data = seq2seq.prepare("full", progress=verbose > 0)
-    everyone = seq2seq.tokenize_pairs(seq2seq.load_pairs("all_pairs", "full"), progress=verbose > 0)
-    by_split = {
-        name: [p for p in everyone if seq2seq.split_of(p["conversation"]) == name] for name in ("train", "validation")
-    }
+    by_split = everyone_by_split(progress=verbose > 0)
     train_messages, train_replies = pair_texts(by_split["train"], config)
     vectorizer = adapt_vectorizer(train_messages + train_replies, config)
     matrix, coverage = initial_embedding(vectorizer.get_vocabulary(), config.embedding_dim)
@@ -652,12 +658,8 @@ def train_zoo_sentence_head(minutes: float | None = None, verbose: int = 2) -> d
     config = SentenceHeadConfig() if minutes is None else SentenceHeadConfig(minutes=minutes)
     seed_everything(42)
     data = seq2seq.prepare("full", progress=verbose > 0)
-    everyone = seq2seq.tokenize_pairs(seq2seq.load_pairs("all_pairs", "full"), progress=verbose > 0)
     computed = {
-        name: sentence_vectors(
-            [p for p in everyone if seq2seq.split_of(p["conversation"]) == name], progress=verbose > 0
-        )
-        for name in ("train", "validation")
+        name: sentence_vectors(pairs, progress=verbose > 0) for name, pairs in everyone_by_split(verbose > 0).items()
     }
     vectors = {name: (m, r) for name, (m, r, _) in computed.items()}
     encoding_seconds = sum(seconds for _, _, seconds in computed.values())  # measured when computed, even if cached
