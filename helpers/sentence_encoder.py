@@ -265,11 +265,12 @@ class SentenceChannel:
         )
         return lambda vectors: unit(vectors + correction(hidden(vectors)))
 
-    def _encode(self, function, texts: Sequence[str], keep: str, batch_size: int = 256) -> np.ndarray:
+    def _encode(self, function, texts: Sequence[str], keep: str, batch_size: int = 256, progress=None) -> np.ndarray:
         texts = list(texts)
         out = np.zeros((len(texts), self.encoder.config.hidden), "float32")
         order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths together: less padding
-        for start in range(0, len(texts), batch_size):
+        starts = range(0, len(texts), batch_size)
+        for start in tqdm(starts, desc=progress, unit="batch") if progress else starts:
             rows = order[start : start + batch_size]
             out[rows] = function(self.encoder.token_ids([texts[r] for r in rows], keep)).numpy()
         return out
@@ -300,7 +301,7 @@ class SentenceChannel:
             vectors = np.load(path)
             if vectors.shape == (len(replies), self.encoder.config.hidden):
                 return vectors
-        vectors = self.encode_replies(replies)
+        vectors = self._encode(self._reply, replies, "start", progress="MiniLM reads the bank of replies (once)")
         np.save(path, vectors)
         return vectors
 
