@@ -71,7 +71,8 @@ def package_file(package: str, *parts: str) -> Path:
     spec = find_spec(package)
     if spec is None:
         raise FileNotFoundError(
-            f"the package {package!r} is not installed; run `make lab` (or `pip install -r requirements.txt`)"
+            f"the package {package!r} is not installed; run `make lab` (or `pip install -r requirements.txt` and "
+            "`pip install --no-deps -r requirements-nodeps.txt`)"
         )
     locations = list(spec.submodule_search_locations or [])
     base = Path(locations[0]) if locations else Path(spec.origin).parent

