@@ -386,13 +386,13 @@ class ChatBot:
         style[~cached] = self._style_log_odds([t for t, c in zip(texts, cached) if not c])
         return vectors, style, rows
 
-    def _lexical_pairs(self, messages: list[str], which: list[int], replies: list[str], rows=None) -> np.ndarray:
-        """The selector's weighted TF-IDF cosine of each reply with its message ``messages[which[i]]`` (token
-        strings). With ``rows`` (bank rows, -1 for none; from :meth:`_reply_parts`) after :meth:`prepare_bank`,
-        a bank reply's TF-IDF row is looked up instead of computed."""
+    def _lexical_pairs(self, message_vectors, which: list[int], replies: list[str], rows=None) -> np.ndarray:
+        """The selector's weighted TF-IDF cosine of each reply (token strings) with its message, whose TF-IDF
+        row is ``message_vectors[which[i]]`` (``selector.lexical_vectors`` of the batch's messages, computed
+        once per batch). With ``rows`` (bank rows, -1 for none; from :meth:`_reply_parts`) after
+        :meth:`prepare_bank`, a bank reply's TF-IDF row is looked up instead of computed."""
         if not self._has_lexical() or not replies:
             return np.zeros(len(replies))
-        message_vectors = self.selector.lexical_vectors(messages, tokenized=True)  # (B, V), B is small
         which = np.asarray(which, "int64")
         cached = np.zeros(len(replies), bool) if rows is None or self._bank_lexical is None else rows >= 0
         out = np.zeros(len(replies))
@@ -408,8 +408,8 @@ class ChatBot:
 
     def score(self, messages: Sequence[str], replies: Sequence[str]) -> np.ndarray:
         """How well each reply fits each message, as the bot ranks them: shape (len(messages), len(replies)),
-        higher fits better. Raw strings in. The selector's cosine plus its weighted TF-IDF cosine,
-        minus the anti-generic term (see :class:`RankSettings`); the style and repetition terms,
+        higher fits better. Raw strings in. The selector's cosine plus its weighted TF-IDF cosine plus its
+        weighted sentence-channel cosine (MiniLM, when it has one), minus the anti-generic term (see :class:`RankSettings`); the style and repetition terms,
         which do not depend on the message, are left out.
         """
         if self.selector is None:
@@ -466,7 +466,9 @@ class ChatBot:
                         seen.add(text)
                         generated.append((b, text))
         shifted = self._shifted_messages(tokenized)  # (B, dim)
-        parts = self._candidate_parts(tokens, tokenized, shifted, generated)
+        # (B, V): the messages' TF-IDF rows, once for the batch (B is small)
+        lexical = self.selector.lexical_vectors(tokenized, tokenized=True) if self._has_lexical() else None
+        parts = self._candidate_parts(tokens, lexical, shifted, generated)
         sentence_messages = None  # (B, 384): the sentence channel's message vectors, times its weight
         if self.bank_sentence is not None:  # a cascade: see RankSettings.sentence_generated
             keep = self._best_generated(parts["owner"], parts["rows"], parts["partial"])
@@ -494,7 +496,7 @@ class ChatBot:
                     if text not in have:
                         have.add(text)
                         retrieved.append((b, text))
-        found = self._candidate_parts(tokens, tokenized, shifted, retrieved)
+        found = self._candidate_parts(tokens, lexical, shifted, retrieved)
         if sentence_messages is not None:
             found["sentence"] = self._bank_sentence_rows(found["rows"])
             cut = found["rows"] < 0  # a bank reply cut shorter than the bank keeps it (max_len): rare
@@ -523,7 +525,7 @@ class ChatBot:
             )
         return [sorted(row, key=lambda c: -c.score) for row in out]
 
-    def _candidate_parts(self, tokens, tokenized, shifted, candidates: list[tuple[int, str]]) -> dict[str, np.ndarray]:
+    def _candidate_parts(self, tokens, lexical, shifted, candidates: list[tuple[int, str]]) -> dict[str, np.ndarray]:
         """What :meth:`ranked` needs of ``(message, candidate)`` pairs besides the sentence channel, as arrays:
         ``owner`` (the message), ``rows`` (bank row or -1), ``relevance`` (selector cosine + TF-IDF term: what
         :meth:`score` gives without the sentence channel), ``style``, ``penalty`` and ``partial`` (the score so
@@ -531,8 +533,8 @@ class ChatBot:
         texts = [t for _, t in candidates]
         owner = np.array([b for b, _ in candidates], "int64")
         vectors, style, rows = self._reply_parts(texts)
-        lexical = self._lexical_pairs(tokenized, list(owner), texts, rows)
-        relevance = np.einsum("rd,rd->r", shifted[owner], vectors) + lexical if texts else np.zeros(0)
+        overlap = self._lexical_pairs(lexical, list(owner), texts, rows)
+        relevance = np.einsum("rd,rd->r", shifted[owner], vectors) + overlap if texts else np.zeros(0)
         penalty = np.zeros(len(texts))
         for i, text in enumerate(texts):
             words, message_words = text.split(), set(tokens[owner[i]])
@@ -617,9 +619,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     check_versions()
-    with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
-        bot = ChatBot.from_zoo(args.name)
-        bot.reply("hello", method=args.method)
+    try:
+        with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
+            bot = ChatBot.from_zoo(args.name)
+            bot.reply("hello", method=args.method)
+    except (zoo.ZooError, FileNotFoundError, ValueError) as err:  # a missing or damaged model or package; a method
+        print(f"error: {err}", file=sys.stderr)  # the bot cannot use: one line, and what to do
+        return 2
     interactive = sys.stdin.isatty()
     if interactive:
         print(f"{bot}\ntype a message and press Enter; an empty line ends the chat")

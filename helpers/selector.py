@@ -16,10 +16,13 @@ encoder", learnt the training pairs by heart within two epochs and ranked worse.
 The model takes token strings (``helpers.text.clean_for_training``) and is saved
 whole, vocabulary included.
 
-Also here: a small Keras style model ("does this sound like you?") that the
-chatbot's ranking uses. Command line (the zoo models)::
+Two more channels add to the towers' cosine, each with a weight chosen on validation pairs:
+TF-IDF word overlap (``build_lexical``) and a sentence channel, the pretrained MiniLM with a
+small head trained here (``helpers.sentence_encoder``). Also here: a small Keras style model
+("does this sound like you?") that the chatbot's ranking uses. Command line (the zoo models)::
 
     python -m helpers.selector train        # zoo/04_seq2seq/selector.keras (every speaker's training pairs)
+    python -m helpers.selector sentence     # zoo/04_seq2seq/sentence_head.keras, then the channels' weights
     python -m helpers.selector style        # zoo/04_seq2seq/style.keras
 
 Taught in: 04_seq2seq_chatbot; used by ``helpers.chatbot.ChatBot`` to rank candidate replies.
@@ -31,6 +34,7 @@ import argparse
 import hashlib
 import importlib.metadata
 import json
+import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from typing import Sequence
@@ -266,7 +270,8 @@ def build_lexical(texts: Sequence[str], max_ngrams: int = 20000):
 
 
 class Selector:
-    """A trained dual encoder, ready to score: ``score(messages, replies)`` is the cosine matrix.
+    """A trained dual encoder, ready to score: ``score(messages, replies)`` is its cosine matrix plus the
+    weighted lexical and sentence channels, when the selector has them (``from_zoo`` loads both).
 
     Texts are raw strings as users type them (tokenized here like the training data)
     unless ``tokenized=True``. ``encode_messages`` and ``encode_replies`` give the unit
@@ -869,6 +874,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     check_versions()
+    try:
+        return _run_command(args)
+    except (zoo.ZooError, FileNotFoundError) as err:  # a missing or damaged zoo file or data package: one line
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _run_command(args) -> int:
+    """The chosen command of :func:`main`, run."""
     if args.command == "lexical":
         card = refinish_zoo_selector()
         print(f"saved zoo/{LEXICAL_NAME}.keras and the card of zoo/{SELECTOR_NAME}: {card['metrics']}")

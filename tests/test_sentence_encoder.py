@@ -174,3 +174,35 @@ def test_one_minilm_call_for_messages_and_replies_gives_the_same_vectors(encoder
     np.testing.assert_allclose(both[0], channel.encode_messages(messages), atol=1e-5)
     np.testing.assert_allclose(both[1], channel.encode_replies(replies), atol=1e-5)
     assert channel.encode_both(messages, [])[1].shape == (0, encoder.config.hidden)
+
+
+def test_the_terminal_chat_says_one_line_for_a_damaged_model_or_a_missing_package(monkeypatch, capsys):
+    from helpers import chatbot, paths, zoo
+
+    real_load = zoo.load
+
+    def damaged(name, root=None, **kwargs):
+        raise zoo.ZooError(f"zoo/{name}.keras does not match its checksum: restore it with git checkout")
+
+    monkeypatch.setattr(zoo, "load", damaged)
+    assert chatbot.main([]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: zoo/04_seq2seq/you.keras does not match its checksum: restore it with git checkout"]
+
+    monkeypatch.setattr(zoo, "load", real_load)
+    monkeypatch.setattr(sentence_encoder, "load_encoder", lambda: paths.package_file("no_such_package_here", "x"))
+    assert chatbot.main([]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: the package 'no_such_package_here' is not installed") and "nodeps" in line
+
+
+def test_the_selector_commands_say_one_line_for_a_damaged_model(monkeypatch, capsys):
+    from helpers import zoo
+
+    def damaged(name, root=None, **kwargs):
+        raise zoo.ZooError(f"zoo/{name}.keras does not match its checksum: restore it with git checkout")
+
+    monkeypatch.setattr(zoo, "load", damaged)
+    assert selector.main(["lexical"]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == "error: zoo/04_seq2seq/selector.keras does not match its checksum: restore it with git checkout"
