@@ -276,6 +276,8 @@ class EmojiTable:
     def emoji_in(self, text: str) -> list[int]:
         """Indices of the table's emoji found in ``text`` (with or without variation selectors)."""
 
+        if text.isascii():  # every emoji is outside ASCII (a keycap such as #️⃣ too): most chat needs no search
+            return []
         found = []
         for match in emoji.emoji_list(text):
             try:
@@ -431,6 +433,21 @@ def valence_term(valence: np.ndarray, table: EmojiTable) -> np.ndarray:
     return np.asarray(valence, "float64")[:, None] * (profiles[:, 2] - profiles[:, 0])[None, :]
 
 
+def top_columns(score: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` best columns of each row of ``score``, best first, ties in column order: exactly
+    ``np.argsort(-score, axis=1, kind="stable")[:, :k]``, without sorting all 1,391 columns of every row
+    (``np.argpartition`` finds the k-th best score; only the columns at or above it are sorted)."""
+    score = np.asarray(score)
+    if k >= score.shape[1]:
+        return np.argsort(-score, axis=1, kind="stable")[:, :k]
+    kth = -np.partition(-score, k - 1, axis=1)[:, k - 1]  # each row's k-th best score
+    order = np.empty((len(score), k), dtype=np.intp)
+    for i, row in enumerate(score):
+        columns = np.flatnonzero(row >= kth[i])  # in column order: the stable sort keeps ties that way
+        order[i] = columns[np.argsort(-row[columns], kind="stable")[:k]]
+    return order
+
+
 def lead_with_feeling(
     score: np.ndarray,
     feeling: np.ndarray,
@@ -445,7 +462,7 @@ def lead_with_feeling(
     ``min_polarity``, if the first ``window`` hold one: "my cat is sick" leads with 😢, then 🐈. Taught in:
     05_emoji_suggestion."""
     window = min(window, score.shape[1])
-    order = np.argsort(-score, axis=1, kind="stable")[:, : max(window, length)]
+    order = top_columns(score, max(window, length))
     for i in np.flatnonzero(np.abs(feeling) > threshold):
         side = np.sign(feeling[i]) * polarity[order[i, :window]]
         matches = np.flatnonzero(side > min_polarity)
@@ -641,7 +658,7 @@ class EmojiSuggester:
             topic = np.maximum(0.0, self.matcher.z(prepared) - self.active_weights["gate"])
             keyword = self.matcher.named(prepared)
         valence = message_valence(prepared, self.lexicon)
-        reaction = self.reactions.good_news(texts) if self.reactions is not None else np.zeros(len(texts))
+        reaction = self.reactions.good_news(texts, prepared) if self.reactions is not None else np.zeros(len(texts))
         return {
             "mood": sentiment_term(probabilities, self.table),
             "valence": valence_term(valence, self.table),
@@ -697,7 +714,7 @@ class EmojiSuggester:
         """The suggestions' order: best score first, feeling first (:func:`lead_with_feeling`) unless
         :attr:`feeling_first` is off."""
         if not self.feeling_first:
-            return np.argsort(-score, axis=1, kind="stable")[:, :MAX_K]
+            return top_columns(score, MAX_K)
         return lead_with_feeling(score, feeling, self.table.lead_polarity)
 
     def suggest(self, message: str, k: int = 5) -> list[tuple[str, float]]:

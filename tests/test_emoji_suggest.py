@@ -177,6 +177,8 @@ def test_emoji_table(table):
     assert "face" not in table.words[table.index("😆")]  # generic name words are dropped
     assert "laughing" in table.words[table.index("😆")]
     assert table.emoji_in("ok 👍 and ❤️ and :)") == [table.index("👍"), table.index("❤")]
+    assert table.emoji_in("ok # 1 and :) *") == []  # plain ASCII holds no emoji (the fast path)
+    assert table.emoji_in("(c) 2024 \u00a9\ufe0f") == [table.index("©")]  # one code point past ASCII is searched
     assert np.isclose(table.class_share().sum(), 1)
 
 
@@ -485,6 +487,23 @@ def test_reactions_model_twin_and_fast_path_agree(tmp_path):
     np.testing.assert_allclose(keras_out, expected, atol=1e-6)
     assert fast.good_news(probe)[0] < 0 < fast.good_news(probe)[1]
     assert reactions.reaction_text("Hello, WORLD! a b") == "hello world"
+    # the suggester hands over the messages it already prepared: the same reading, one tokenization
+    from helpers.sentiment import prepare
+
+    np.testing.assert_array_equal(fast.good_news(probe, [prepare(t) for t in probe]), fast.good_news(probe))
+    with pytest.raises(ValueError, match="5 texts but 1 prepared"):
+        fast.good_news(probe, ["one"])
+
+
+def test_top_columns_is_the_stable_argsort_cut_to_k():
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        rows, columns = rng.integers(1, 20), rng.integers(1, 80)
+        k = int(rng.integers(1, columns + 3))
+        # half the trials with many ties (small integers), where a plain argpartition would pick arbitrarily
+        score = rng.integers(0, 4, (rows, columns)).astype(float) if trial % 2 else rng.normal(size=(rows, columns))
+        expected = np.argsort(-score, axis=1, kind="stable")[:, :k]
+        np.testing.assert_array_equal(emoji_suggest.top_columns(score, k), expected)
 
 
 def test_the_reaction_term_moves_the_mood_and_the_feeling():
