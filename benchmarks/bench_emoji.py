@@ -134,6 +134,7 @@ def main() -> None:
         ("no mood (classifier, lexicon or reactions)", suggester.with_weights(mood=0.0, valence=0.0, reaction=0.0)),
         ("no VADER valence", suggester.with_weights(valence=0.0)),
         ("no reactions model", suggester.with_reactions(None)),
+        ("no sense part (MiniLM distilled)", suggester.with_sense(None)),
         ("score order (no feeling first)", suggester.in_score_order()),
     ):
         variant = emoji_suggest.evaluate_moods(variant_suggester, fit=False)

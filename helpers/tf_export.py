@@ -138,7 +138,7 @@ def emoji_module(suggester, k: int = 5):
 
     The same score as :class:`helpers.emoji_suggest.EmojiSuggester`: mood (classifier, VADER valences and the
     reactions model) + topic
-    (named keyword stems and emoji2vec) + habit, weighted, in the same order (feeling first); emoji in the message
+    (named keyword stems, emoji2vec and the distilled sense reader) + habit, weighted, in the same order (feeling first); emoji in the message
     count as sentiment evidence when they are one code point (with or without a variation selector).
     Taught in: 06_deployment.
     """
@@ -165,6 +165,8 @@ def emoji_module(suggester, k: int = 5):
     valence_weight, keyword_weight = float(weights["valence"]), float(weights["keyword"])
     reaction_weight = float(weights["reaction"])
     reactions_model = suggester.reactions.model if suggester.reactions is not None else None
+    sense_model = suggester.sense.model if suggester.sense is not None else None
+    sense_weight = float(weights["sense"]) * emoji_suggest.SENSE_SCALE
     size, min_cosine = len(table), float(matcher.min_cosine)
     model = suggester.model
     lexicon = suggester.lexicon
@@ -206,6 +208,11 @@ def emoji_module(suggester, k: int = 5):
         else:
             reaction = tf.zeros([batch])
         feeling = probabilities[:, 2] - probabilities[:, 0] + valence + reaction
+        # sense: MiniLM's reading, distilled (helpers.emoji_sense): a cosine per emoji from the prepared message
+        if sense_model is not None:
+            sense = tf.cast(sense_model(prepare_sentiment(tokens), training=False), tf.float32)
+        else:
+            sense = tf.zeros([batch, size])
         # topic term: best cosine between a content word and an emoji's topic vectors, z-scored
         # a plural also brings its singular ("tacos" -> "taco"), as TopicMatcher.content_words does
         plural = tf.strings.regex_full_match(prepared_tokens, ".*[^s]s")
@@ -236,6 +243,7 @@ def emoji_module(suggester, k: int = 5):
             + reaction_weight * reaction[:, None] * polarity[None, :]
             + topic_weight * tf.maximum(0.0, z - gate)
             + keyword_weight * keyword
+            + sense_weight * sense
         )
         probabilities = tf.nn.softmax(score, axis=-1)
         # feeling first: the best emoji of the message's clear polarity moves to the front of the window
@@ -254,6 +262,8 @@ def emoji_module(suggester, k: int = 5):
     archive.track(model)
     if reactions_model is not None:
         archive.track(reactions_model)
+    if sense_model is not None:
+        archive.track(sense_model)
     for resource in (emoji_index, word_row, valence_of):
         archive.track(resource)
     archive.add_endpoint("serve", serve, input_signature=[tf.TensorSpec([None], tf.string, name="messages")])
