@@ -4,7 +4,8 @@ The emoji suggester's readers (the tweets' classifier, VADER's word list, the re
 situations: on messages nobody tuned it for, "i got promoted today" gets ❤ 👌 and "i laughed so hard i cried" 😩.
 Notebook 04's MiniLM (``helpers.sentence_encoder``) reads sentences: each message's vector against MiniLM's vectors
 of each emoji's CLDR name and keywords puts an acceptable emoji in the top 3 for far more of them, with nothing
-fitted. But it reads about 570 messages a second on 2 cores, and the suggester must read 1,500.
+fitted. But it reads a few hundred messages a second on 2 cores (notebook 05 times it), and the suggester must read
+1,500.
 
 So a student learns to read like it (distillation, Hinton et al. 2015, "Distilling the Knowledge in a Neural
 Network"): GloVe word vectors (frozen, the suggester's own), one dense layer per word, the mean and the largest value
@@ -44,7 +45,7 @@ ZOO_NAME = "05_emoji/sense"
 
 @dataclass(frozen=True)
 class SenseConfig:
-    """The student's shape and training (the zoo model's values: about 4 minutes on 2 CPU cores)."""
+    """The student's shape and training (the zoo model's values: about 5 minutes on 2 CPU cores)."""
 
     max_words: int = 32  # a chat message is about 12 words
     word_units: int = 384
@@ -62,8 +63,8 @@ def build_sense_model(
 ) -> keras.Model:
     """The student: a prepared message (a string) -> its cosine with each emoji's description vector (B, E).
 
-    ``words`` and ``word_vectors`` (V, d) are the frozen GloVe table (unknown words are skipped: index 1 is a zero
-    vector, like padding); ``emoji_vectors`` (E, 384) are MiniLM's unit vectors of the emoji descriptions, kept
+    ``words`` and ``word_vectors`` (V, d) are the frozen GloVe table (an unknown word reads as a zero vector but still
+    counts as a word; padding does not count); ``emoji_vectors`` (E, 384) are MiniLM's unit vectors of the emoji descriptions, kept
     fixed. The layer ``vector`` gives the message's unit vector in MiniLM's space.
     """
     dim = word_vectors.shape[1]

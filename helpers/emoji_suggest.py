@@ -7,6 +7,7 @@ The score of emoji ``e`` for message ``m`` (taught in ``05_emoji_suggestion``)::
                  + w_reaction * r(m) (p(+ | e) - p(- | e))          mood, reactions: how such news is answered in chats
                  + w_keyword * max_{w in m, w ~ e} idf(w)           topic, named: a word of the message is one of e's
                  + w_topic   * max(0, z(m, e) - gate)                topic, near: the message's words against emoji2vec
+                 + w_sense   * 10 cos(s(m), d(e))                     topic, sensed: MiniLM's reading, distilled
                  + w_habit   * log p(e)                               habit: how often e is used at all
 
 ``p(c | m)`` is the sentiment classifier's output (``helpers.sentiment``), ``r(m)`` the reactions model's
@@ -18,7 +19,9 @@ of the message has the stem (Snowball) of a word of e's name or CLDR keywords ("
 weighted by how specific that stem is (``idf``: 1 for a stem of one emoji, lower for "time", which 26 clocks and timers share).
 ``z(m, e)`` is the best cosine between
 a content word of the message and the emoji's emoji2vec vector or one of its CLDR keywords (GloVe), as a z-score
-against the same similarity over tweets, so emoji close to every text get no free boost. The weights are learned
+against the same similarity over tweets, so emoji close to every text get no free boost. ``s(m)`` is the message as a
+student distilled from notebook 04's MiniLM reads it and ``d(e)`` MiniLM's vector of e's CLDR name and keywords
+(``helpers.emoji_sense``): the whole message's meaning, not its words one by one. The weights are learned
 (``fit_weights``); ``w_habit`` stays small, so the prior breaks ties instead of deciding (with weight 1, 😂 wins
 nearly every message: it is the commonest emoji of all). Suggestions are the top ``k`` of ``softmax(score)``.
 
@@ -494,7 +497,8 @@ def top_k_accuracy(scores: np.ndarray, labels: Sequence[Sequence[int]], k: int) 
 
 
 class EmojiSuggester:
-    """Suggest emoji for raw messages: mood (sentiment model), topic (emoji2vec and keywords) and habit (prior).
+    """Suggest emoji for raw messages: mood (sentiment model), topic (emoji2vec, keywords and the distilled MiniLM
+    reading) and habit (prior).
 
     What happens to a message: it is cut to its first :data:`MAX_CHARS` characters and
     prepared like the tweets (``sentiment.prepare``). Emoji already in the message count as
@@ -659,8 +663,9 @@ class EmojiSuggester:
     def features(self, messages: Sequence[str]) -> dict[str, np.ndarray]:
         """The unweighted parts, each (messages, emoji): ``mood`` (the sentiment term), ``valence``
         (:func:`valence_term`), ``topic``
-        (``max(0, z - gate)``), ``keyword`` (:meth:`TopicMatcher.named`), ``habit`` (``log p(e)``, personal or
-        not); plus ``probabilities`` ``p(c | m)``."""
+        (``max(0, z - gate)``), ``keyword`` (:meth:`TopicMatcher.named`), ``sense`` (:data:`SENSE_SCALE` times the
+        distilled reader's cosines, ``helpers.emoji_sense``), ``habit`` (``log p(e)``, personal or not); plus
+        ``probabilities`` ``p(c | m)`` and ``feeling``."""
         if isinstance(messages, str):
             raise TypeError("features() takes a list of messages; use suggest() for one")
         texts = [self._check(m) for m in messages]
