@@ -1270,7 +1270,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     )
     sub.add_parser(
         "sense",
-        help="distil MiniLM into zoo/05_emoji/sense.keras (about 6 minutes on 2 cores; then run build again)",
+        help="distil MiniLM into zoo/05_emoji/sense.keras (about 5 minutes on 2 cores; then run build again)",
     )
     ask = sub.add_parser("suggest", help="suggest emoji for each message given (or each line of standard input)")
     ask.add_argument("messages", nargs="*")
