@@ -34,7 +34,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from . import emoji_data, paths, sentiment, zoo
+from . import corpora, emoji_data, paths, sentiment, zoo
 from .model_card import ModelCard
 from .selector import MaskedMaxPooling, everyone_by_split, sentence_vectors
 from .sentence_encoder import MaskedMean, load_encoder
@@ -219,6 +219,8 @@ def train_zoo_sense(
         ZOO_NAME,
         ModelCard(
             data={
+                "source": f"chitchat-dataset {corpora.package_version('chitchat-dataset')}",
+                "sha256": zoo.sha256_file(corpora.chitchat_path()),
                 "teacher": "sentence-transformers/all-MiniLM-L6-v2 (helpers.sentence_encoder), frozen",
                 "texts": "every speaker's chit-chat training messages and replies "
                 "(helpers.selector.everyone_by_split), the suggester's vocabulary words and the emoji's CLDR "

@@ -1072,8 +1072,8 @@ def chat_vocabulary(min_count: int = 3) -> list[str]:
 def _sense_reader(table: EmojiTable, root=None) -> emoji_sense.SenseReader:
     """The zoo's sense reader, checked against the emoji table it must score."""
     reader = emoji_sense.SenseReader.from_zoo(root)
-    if reader.emoji_count != len(table):
-        raise ValueError(
+    if reader.emoji_count != len(table):  # a zoo file that does not fit the installed tables
+        raise zoo.ZooError(
             f"zoo/{emoji_sense.ZOO_NAME}.keras scores {reader.emoji_count} emoji, the table has {len(table)}: "
             "rebuild it with `python -m helpers.emoji_suggest sense`, then `build`"
         )
@@ -1277,24 +1277,24 @@ def main(argv: Iterable[str] | None = None) -> int:
     ask.add_argument("-k", type=int, default=5)
     args = parser.parse_args(argv)
     check_versions()
-    if args.command == "sense":
-        with quiet_native_stderr():
-            kv = vectors.keyed_vectors_from_model(zoo.load(VECTORS_ZOO_NAME))
-            words = list(kv.index_to_key)
-            descriptions = EmojiTable.build().keyword_texts()
-            result = emoji_sense.train_zoo_sense(words, np.stack([kv[w] for w in words]), descriptions)
-        print(f"saved zoo/{emoji_sense.ZOO_NAME}.keras in {result['seconds']:.0f} s: {result['metrics']}")
-        return 0
-    if args.command == "build":
-        result = build_zoo_suggester()
-        print(f"saved zoo/{ZOO_NAME}.json in {result['seconds']:.0f} s: {result['metrics']}")
-        return 0
-
+    # a zoo file missing, damaged or made for another emoji table, a data package not installed: one line each
     try:
+        if args.command == "sense":
+            with quiet_native_stderr():
+                kv = vectors.keyed_vectors_from_model(zoo.load(VECTORS_ZOO_NAME))
+                words = list(kv.index_to_key)
+                descriptions = EmojiTable.build().keyword_texts()
+                result = emoji_sense.train_zoo_sense(words, np.stack([kv[w] for w in words]), descriptions)
+            print(f"saved zoo/{emoji_sense.ZOO_NAME}.keras in {result['seconds']:.0f} s: {result['metrics']}")
+            return 0
+        if args.command == "build":
+            result = build_zoo_suggester()
+            print(f"saved zoo/{ZOO_NAME}.json in {result['seconds']:.0f} s: {result['metrics']}")
+            return 0
         with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
             suggester = EmojiSuggester.from_zoo()
             suggester.suggest("hello")
-    except zoo.ZooError as err:  # a zoo file missing or damaged: one line, and what to do
+    except (zoo.ZooError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     messages = args.messages or [line.rstrip("\n") for line in sys.stdin]

@@ -187,7 +187,8 @@ def emoji_module(suggester, k: int = 5):
         tokens = tokenize(messages)
         batch = tf.shape(messages)[0]
         # sentiment, with single-code-point emoji in the message as extra evidence
-        probabilities = tf.cast(model(prepare_sentiment(tokens), training=False), tf.float32)
+        prepared = prepare_sentiment(tokens)  # sentiment.prepare: what every reader below reads
+        probabilities = tf.cast(model(prepared, training=False), tf.float32)
         chars = tf.strings.unicode_split(tf.strings.regex_replace(messages, "\ufe0f", ""), "UTF-8")
         found = tf.ragged.map_flat_values(emoji_index.lookup, chars)
         found = tf.ragged.boolean_mask(found, found >= 0)
@@ -195,13 +196,13 @@ def emoji_module(suggester, k: int = 5):
         counts = tf.cast(found.row_lengths(), tf.float32)[:, None]
         probabilities = (probabilities + evidence) / (1.0 + counts)
         sentiment = tf.math.log(probabilities @ ratio)
-        prepared_tokens = tf.strings.split(prepare_sentiment(tokens))
+        prepared_tokens = tf.strings.split(prepared)
         # valence: VADER's word valences summed, squashed as its compound score
         total = tf.reduce_sum(tf.ragged.map_flat_values(valence_of.lookup, prepared_tokens), axis=1)
         valence = total / tf.sqrt(total * total + emoji_suggest.VALENCE_ALPHA)
         # reactions: p(good news) of the message's words of two or more letters (helpers.reactions.reaction_text)
         if reactions_model is not None:
-            words = tf.strings.split(tf.strings.regex_replace(prepare_sentiment(tokens), r"[^\pL\pN_]+", " "))
+            words = tf.strings.split(tf.strings.regex_replace(prepared, r"[^\pL\pN_]+", " "))
             words = tf.ragged.boolean_mask(words, tf.strings.length(words, unit="UTF8_CHAR") >= 2)
             good = reactions_model(tf.strings.reduce_join(words, axis=-1, separator=" "), training=False)
             reaction = 2.0 * tf.cast(good[:, 0], tf.float32) - 1.0
@@ -210,7 +211,7 @@ def emoji_module(suggester, k: int = 5):
         feeling = probabilities[:, 2] - probabilities[:, 0] + valence + reaction
         # sense: MiniLM's reading, distilled (helpers.emoji_sense): a cosine per emoji from the prepared message
         if sense_model is not None:
-            sense = tf.cast(sense_model(prepare_sentiment(tokens), training=False), tf.float32)
+            sense = tf.cast(sense_model(prepared, training=False), tf.float32)
         else:
             sense = tf.zeros([batch, size])
         # topic term: best cosine between a content word and an emoji's topic vectors, z-scored

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from helpers import emoji_sense
+from helpers import emoji_sense, zoo
 from helpers.emoji_sense import EmojiDistillation, SenseConfig, SenseReader, build_sense_model, train_sense
 
 WORDS = ["good", "bad", "pizza", "rain", "happy", "sad"]
@@ -80,11 +80,26 @@ def test_the_suggester_adds_the_sense_part(parts):
     assert suggester.sense.emoji_count == len(suggester.table)
 
 
-def test_a_reader_for_another_emoji_table_is_refused(parts, monkeypatch):
+def test_a_reader_for_another_emoji_table_is_refused(parts, monkeypatch, capsys):
     from helpers import emoji_suggest
 
     word_vectors, emoji_vectors = parts
     reader = SenseReader(build_sense_model(WORDS, word_vectors, emoji_vectors, SMALL))
     monkeypatch.setattr(emoji_sense.SenseReader, "from_zoo", classmethod(lambda cls, root=None: reader))
-    with pytest.raises(ValueError, match="scores 7 emoji, the table has"):
+    with pytest.raises(zoo.ZooError, match="scores 7 emoji, the table has"):
         emoji_suggest._sense_reader(emoji_suggest.EmojiTable.build())
+    # the zoo suggester loads the (patched) reader too: the command line says it in one line, exit 2
+    assert emoji_suggest.main(["suggest", "hello"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: zoo/05_emoji/sense.keras scores 7 emoji") and "Traceback" not in err
+
+
+def test_the_sense_command_reports_a_missing_zoo_file_in_one_line(monkeypatch, capsys):
+    from helpers import emoji_suggest
+
+    def missing(name, root=None):
+        raise zoo.ZooError(f"zoo/{name}.keras is missing: run `make lab`")
+
+    monkeypatch.setattr(zoo, "load", missing)
+    assert emoji_suggest.main(["sense"]) == 2
+    assert capsys.readouterr().err == "error: zoo/05_emoji/word_vectors.keras is missing: run `make lab`\n"
