@@ -258,8 +258,8 @@ def labelled_messages(path=None, moods: dict | None = None) -> list[dict]:
 def fresh_messages(moods: dict | None = None) -> list[dict]:
     """``data/emoji_messages_fresh.tsv``: 60 more everyday messages (10 per mood) in the format of
     :func:`labelled_messages`, written on 2026-12-03, after the suggester's weights were learned. Never used to
-    learn anything: the benchmark scores the zoo suggester on them as it is, the nearest we have to messages
-    nobody tuned for. Taught in: 05_emoji_suggestion."""
+    learn anything: the benchmark scores the zoo suggester on them as it is. Looked at while the sense part was
+    designed, so :func:`holdout_messages` is the blinder set. Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_fresh.tsv"), moods)
 
 
