@@ -271,6 +271,13 @@ def holdout_messages(moods: dict | None = None) -> list[dict]:
     return labelled_messages(paths.data("emoji_messages_holdout.tsv"), moods)
 
 
+def blind_messages(moods: dict | None = None) -> list[dict]:
+    """``data/emoji_messages_blind.tsv``: a fourth set of 60 everyday messages (10 per mood) in the format of
+    :func:`labelled_messages`, written and committed on 2026-12-03 before any suggester was scored on it, after the
+    holdout set's suggestions had been read. Never used to choose or learn anything. Taught in: 05_emoji_suggestion."""
+    return labelled_messages(paths.data("emoji_messages_blind.tsv"), moods)
+
+
 def emoticon_table(path=None) -> dict[str, str]:
     """``data/emoticons.csv`` as ``{emoticon: emoji}``. Emoticons are written as
     ``helpers.text.tokenize`` returns them (``"xd"`` lowercased, ``":D"`` kept).
