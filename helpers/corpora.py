@@ -82,6 +82,12 @@ def chitchat_path() -> Path:
     return package_file("chitchat_dataset", "dataset.json")
 
 
+def chitchat_source() -> dict:
+    """Which chit-chat corpus a model or a corpus file was made from: ``source`` (package and version) and
+    ``sha256`` (of its ``dataset.json``), as model cards record it."""
+    return {"source": "chitchat-dataset " + package_version("chitchat-dataset"), "sha256": sha256_file(chitchat_path())}
+
+
 def load_chitchat(max_conversations: int | None = None) -> ParseResult:
     """Read BYU Chit-Chat as messages (conversation id, UTC timestamp, sender uuid, text).
 
@@ -239,9 +245,10 @@ def write_chitchat_corpus(parsed: ParseResult, me: str, size: str) -> dict:
             handle.write(" ".join(message.text.split()) + "\n")
     you = build_pairs(parsed.messages, me)
     everyone = build_pairs(parsed.messages, None)
+    source = chitchat_source()
     info = {
-        "source": "chitchat-dataset " + package_version("chitchat-dataset"),
-        "source_sha256": sha256_file(chitchat_path()),
+        "source": source["source"],
+        "source_sha256": source["sha256"],
         "size": size,
         "conversations": len({m.conversation for m in parsed.messages}),
         "messages": len(parsed.messages),

@@ -219,8 +219,7 @@ def train_zoo_sense(
         ZOO_NAME,
         ModelCard(
             data={
-                "source": f"chitchat-dataset {corpora.package_version('chitchat-dataset')}",
-                "sha256": zoo.sha256_file(corpora.chitchat_path()),
+                **corpora.chitchat_source(),
                 "teacher": "sentence-transformers/all-MiniLM-L6-v2 (helpers.sentence_encoder), frozen",
                 "texts": "every speaker's chit-chat training messages and replies "
                 "(helpers.selector.everyone_by_split), the suggester's vocabulary words and the emoji's CLDR "

@@ -167,8 +167,7 @@ def train_zoo_reactions(save: bool = True, max_conversations: int | None = None)
             ZOO_NAME,
             ModelCard(
                 data={
-                    "source": f"chitchat-dataset {corpora.package_version('chitchat-dataset')}",
-                    "sha256": zoo.sha256_file(corpora.chitchat_path()),
+                    **corpora.chitchat_source(),
                     "exchanges": data["exchanges"],
                     "labelled": len(texts),
                     "labels": f"VADER compound of the message + of the reply, beyond +-{MARGIN}",
