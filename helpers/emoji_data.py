@@ -266,8 +266,9 @@ def fresh_messages(moods: dict | None = None) -> list[dict]:
 def holdout_messages(moods: dict | None = None) -> list[dict]:
     """``data/emoji_messages_holdout.tsv``: a third set of 60 everyday messages (10 per mood) in the format of
     :func:`labelled_messages`, written and committed on 2026-12-03 before any suggester was scored on it, after the
-    fresh set had been looked at while choosing the suggester's design. Never used to choose or learn anything: the
-    benchmark reports it once per suggester. Taught in: 05_emoji_suggestion."""
+    fresh set had been looked at while choosing the suggester's design. Never used to learn anything, but its
+    suggestions have since been read and variants compared on it: :func:`blind_messages` is the blind set. The
+    benchmark reports both. Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_holdout.tsv"), moods)
 
 
