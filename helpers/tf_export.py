@@ -26,7 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import emoji_suggest, seq2seq
+from . import emoji_suggest, everyday_moods, seq2seq
 from .emoji_suggest import EmojiSuggester
 from .text import tokenize as python_tokenize
 from .your_bot import load_chatbot
@@ -136,8 +136,8 @@ def chatbot_module(bot):
 def emoji_module(suggester, k: int = 5):
     """A ``keras.export.ExportArchive`` whose ``serve`` endpoint gives the top ``k`` emoji and scores per string.
 
-    The same score as :class:`helpers.emoji_suggest.EmojiSuggester`: mood (classifier, VADER valences and the
-    reactions model) + topic
+    The same score as :class:`helpers.emoji_suggest.EmojiSuggester`: mood (classifier, VADER valences, the
+    reactions model and the everyday moods read from the sense cosines) + topic
     (named keyword stems, emoji2vec and the distilled sense reader) + habit, weighted, in the same order (feeling first); emoji in the message
     count as sentiment evidence when they are one code point (with or without a variation selector).
     Taught in: 06_deployment.
@@ -167,6 +167,9 @@ def emoji_module(suggester, k: int = 5):
     reactions_model = suggester.reactions.model if suggester.reactions is not None else None
     sense_model = suggester.sense.model if suggester.sense is not None else None
     sense_weight = float(weights["sense"]) * emoji_suggest.SENSE_SCALE
+    moods_model = suggester.moods.model if suggester.moods is not None else None
+    moods_weight = float(weights["moods"])
+    mood_emoji = tf.constant(suggester.mood_emoji if moods_model is not None else np.zeros((1, len(table))), tf.float32)
     size, min_cosine = len(table), float(matcher.min_cosine)
     model = suggester.model
     lexicon = suggester.lexicon
@@ -214,6 +217,12 @@ def emoji_module(suggester, k: int = 5):
             sense = tf.cast(sense_model(prepared, training=False), tf.float32)
         else:
             sense = tf.zeros([batch, size])
+        # everyday moods: p(mood) from the sense cosines (helpers.everyday_moods), spread over each mood's emoji
+        if moods_model is not None:
+            p_mood = tf.cast(moods_model(sense, training=False), tf.float32)
+            moods = tf.math.log(p_mood @ mood_emoji + everyday_moods.FLOOR)
+        else:
+            moods = tf.zeros([batch, size])
         # topic term: best cosine between a content word and an emoji's topic vectors, z-scored
         # a plural also brings its singular ("tacos" -> "taco"), as TopicMatcher.content_words does
         plural = tf.strings.regex_full_match(prepared_tokens, ".*[^s]s")
@@ -245,6 +254,7 @@ def emoji_module(suggester, k: int = 5):
             + topic_weight * tf.maximum(0.0, z - gate)
             + keyword_weight * keyword
             + sense_weight * sense
+            + moods_weight * moods
         )
         probabilities = tf.nn.softmax(score, axis=-1)
         # feeling first: the best emoji of the message's clear polarity moves to the front of the window
@@ -265,6 +275,8 @@ def emoji_module(suggester, k: int = 5):
         archive.track(reactions_model)
     if sense_model is not None:
         archive.track(sense_model)
+    if moods_model is not None:
+        archive.track(moods_model)
     for resource in (emoji_index, word_row, valence_of):
         archive.track(resource)
     archive.add_endpoint("serve", serve, input_signature=[tf.TensorSpec([None], tf.string, name="messages")])

@@ -1,0 +1,108 @@
+"""Which everyday mood a message is in (love, happy, sad, angry, funny, food), read from the sense reading.
+
+The suggester's other readers of feeling (the tweets' classifier, VADER's word list, the reactions model) answer
+"good or bad?". A funny mishap ("i put salt in my coffee instead of sugar") reads as bad news to all three, so its
+emoji come out sad or cross, where a person would send 😂. The labelled mood set (``data/emoji_messages.tsv``) says
+which of six moods each message is in, and the distilled MiniLM reading (``helpers.emoji_sense``: the message's
+cosine with every emoji's description) sees situations rather than words. A logistic regression from the one to the
+other (scikit-learn, strongly regularised: 107 messages) gives ``p(mood | m)``; its Keras twin (a ``Normalization``
+and a ``Dense`` softmax) goes into the zoo. The suggester's ``moods`` part spreads that probability over each mood's
+emoji (``data/emoji_moods.tsv``)::
+
+    moods(m, e) = log(sum_k p(k | m) [e is one of mood k's emoji] + 0.001)
+
+Taught in: 05_emoji_suggestion.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+ZOO_NAME = "05_emoji/moods"
+#: Inverse regularisation of the logistic regression (scikit-learn's ``C``), chosen before the blind set was scored.
+C = 0.1
+#: Added inside the log, so an emoji of no mood gets log(0.001) rather than minus infinity.
+FLOOR = 1e-3
+
+
+def build_mood_model(mean: np.ndarray, variance: np.ndarray, moods: Sequence[str]) -> keras.Model:
+    """Sense cosines (one per emoji) to ``p(mood)``: standardised with the training messages' ``mean`` and
+    ``variance`` per emoji (``Normalization``), then one softmax layer over the ``moods``.
+
+    The dense layer's weights come from a fitted logistic regression (:func:`fit_mood_model`); the model only
+    carries them, so the suggester and the server load it like the other zoo models.
+    Taught in: 05_emoji_suggestion.
+    """
+    cosines = keras.Input(shape=(len(mean),), name="sense_cosines")
+    standard = keras.layers.Normalization(mean=mean, variance=variance, name="standard")
+    mood = keras.layers.Dense(len(moods), activation="softmax", name="mood")
+    return keras.Model(cosines, mood(standard(cosines)), name="moods")
+
+
+def fit_mood_model(cosines: np.ndarray, labels: Sequence[str], moods: Sequence[str], c: float = C) -> keras.Model:
+    """Fit the scaler and the logistic regression on labelled messages' sense cosines (n, E) and copy them into
+    :func:`build_mood_model`. ``labels``: each message's mood, one of ``moods``. Taught in: 05_emoji_suggestion."""
+    moods = list(moods)
+    unknown = sorted(set(labels) - set(moods))
+    if unknown:
+        raise ValueError(f"labels {unknown} are not among the moods {moods}")
+    y = np.array([moods.index(label) for label in labels])
+    if len(set(y)) != len(moods):
+        raise ValueError(f"every mood needs labelled messages; missing {sorted(set(moods) - set(labels))}")
+    scaler = StandardScaler().fit(cosines)
+    classifier = LogisticRegression(C=c, max_iter=2000).fit(scaler.transform(cosines), y)
+    model = build_mood_model(scaler.mean_.astype("float32"), scaler.var_.astype("float32"), moods)
+    model.get_layer("mood").set_weights([classifier.coef_.T.astype("float32"), classifier.intercept_.astype("float32")])
+    return model
+
+
+class MoodReader:
+    """The zoo mood model, ready to score. ``probabilities(cosines)`` is ``p(mood | m)`` (n, moods), computed in
+    NumPy from the model's weights (a softmax of six numbers does not need a graph call; a test checks it against
+    the Keras model); ``term(cosines, mood_emoji)`` is the suggester's ``moods`` part (n, E).
+    Taught in: 05_emoji_suggestion."""
+
+    def __init__(self, model: keras.Model, moods: Sequence[str]):
+        self.model, self.moods = model, list(moods)
+        standard = model.get_layer("standard").get_config()
+        mean, variance = np.asarray(standard["mean"], "float64"), np.asarray(standard["variance"], "float64")
+        kernel, bias = model.get_layer("mood").get_weights()
+        if kernel.shape[1] != len(self.moods):
+            raise ValueError(f"the mood model reads {kernel.shape[1]} moods, {len(self.moods)} were named")
+        # standardising, then the dense layer, folded into one affine map
+        scale = 1.0 / np.maximum(np.sqrt(variance), keras.backend.epsilon())  # as Normalization divides
+        self.kernel = scale[:, None] * np.asarray(kernel, "float64")
+        self.bias = np.asarray(bias, "float64") - (mean * scale) @ np.asarray(kernel, "float64")
+
+    @property
+    def emoji_count(self) -> int:
+        return int(self.kernel.shape[0])
+
+    def probabilities(self, cosines: np.ndarray) -> np.ndarray:
+        logits = np.asarray(cosines, "float64") @ self.kernel + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def term(self, cosines: np.ndarray, mood_emoji: np.ndarray) -> np.ndarray:
+        """``log(p(mood | m) @ mood_emoji + FLOOR)``: ``mood_emoji`` (moods, E) is 1 where an emoji is one of a
+        mood's (:func:`mood_emoji_matrix`)."""
+        return np.log(self.probabilities(cosines) @ mood_emoji + FLOOR)
+
+
+def mood_emoji_matrix(emoji: Sequence[str], moods: dict) -> np.ndarray:
+    """(moods, E): 1 where the table's emoji ``emoji[j]`` is listed under the mood (``emoji_data.emoji_moods()``),
+    matched without variation selectors."""
+    index = {char.replace("\ufe0f", ""): j for j, char in enumerate(emoji)}
+    matrix = np.zeros((len(moods), len(emoji)))
+    for i, mood in enumerate(moods):
+        for char in moods[mood]["emoji"]:
+            j = index.get(char.replace("\ufe0f", ""))
+            if j is not None:
+                matrix[i, j] = 1.0
+    return matrix

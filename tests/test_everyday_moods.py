@@ -1,0 +1,92 @@
+"""The everyday mood reader (helpers.everyday_moods) and the suggester's moods part."""
+
+import keras
+import numpy as np
+import pytest
+
+from helpers import emoji_data, emoji_suggest, everyday_moods
+from helpers.everyday_moods import MoodReader, fit_mood_model, mood_emoji_matrix
+
+MOODS = ["love", "funny", "food"]
+
+
+@pytest.fixture
+def labelled():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 12))
+    labels = [MOODS[i % 3] for i in range(90)]
+    cosines = np.stack([centres[MOODS.index(m)] + 0.3 * rng.normal(size=12) for m in labels])
+    return cosines, labels
+
+
+def test_the_reader_gives_the_keras_models_probabilities_before_and_after_saving(labelled, tmp_path):
+    cosines, labels = labelled
+    model = fit_mood_model(cosines, labels, MOODS)
+    reader = MoodReader(model, MOODS)
+    p = reader.probabilities(cosines)
+    np.testing.assert_allclose(p, model.predict(cosines, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(p.sum(1), 1.0)
+    assert (np.array(MOODS)[p.argmax(1)] == np.array(labels)).mean() > 0.9  # separable moods are learned
+    model.save(tmp_path / "moods.keras")
+    loaded = keras.models.load_model(tmp_path / "moods.keras", safe_mode=True)
+    np.testing.assert_allclose(MoodReader(loaded, MOODS).probabilities(cosines), p, atol=1e-6)
+
+
+def test_bad_labels_are_refused(labelled):
+    cosines, labels = labelled
+    with pytest.raises(ValueError, match="not among the moods"):
+        fit_mood_model(cosines, ["sad"] + labels[1:], MOODS)
+    with pytest.raises(ValueError, match="every mood needs"):
+        fit_mood_model(cosines, ["love"] * len(labels), MOODS)
+    with pytest.raises(ValueError, match="reads 3 moods"):
+        MoodReader(fit_mood_model(cosines, labels, MOODS), MOODS[:2])
+
+
+def test_the_term_spreads_each_moods_probability_over_its_emoji(labelled):
+    cosines, labels = labelled
+    reader = MoodReader(fit_mood_model(cosines, labels, MOODS), MOODS)
+    emoji = ["😂", "❤️", "🍕", "🚗"]
+    matrix = mood_emoji_matrix(emoji, {"love": {"emoji": ["❤"]}, "funny": {"emoji": ["😂"]}, "food": {"emoji": ["🍕"]}})
+    np.testing.assert_array_equal(matrix, [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0]])  # ❤ matches ❤️
+    term = reader.term(cosines[:5], matrix)
+    p = reader.probabilities(cosines[:5])
+    np.testing.assert_allclose(term[:, 0], np.log(p[:, 1] + everyday_moods.FLOOR))
+    np.testing.assert_allclose(term[:, 3], np.log(everyday_moods.FLOOR))  # an emoji of no mood
+
+
+def test_the_zoo_suggester_reads_the_everyday_moods():
+    suggester = emoji_suggest.EmojiSuggester.from_zoo()
+    assert suggester.moods is not None and suggester.moods.moods == list(emoji_data.emoji_moods())
+    messages = ["i put salt in my coffee instead of sugar", "we're having tacos tonight"]
+    parts = suggester.features(messages)
+    cosines = parts["sense"] / emoji_suggest.SENSE_SCALE
+    np.testing.assert_allclose(parts["moods"], suggester.moods.term(cosines, suggester.mood_emoji))
+    without = suggester.with_moods(None)
+    assert not without.features(messages)["moods"].any()
+    assert not np.allclose(suggester.components(messages)["mood"], without.components(messages)["mood"])
+    assert suggester.with_sense(None).moods is None  # the moods part reads the sense cosines
+    with pytest.raises(ValueError, match="sense reader"):
+        emoji_suggest.EmojiSuggester(
+            suggester.model, suggester.table, suggester.matcher, reactions=suggester.reactions, moods=suggester.moods
+        )
+
+
+def test_the_crossfitted_moods_part_never_sees_the_scored_messages_labels():
+    suggester = emoji_suggest.EmojiSuggester.from_zoo()
+    rows = emoji_data.labelled_messages()
+    cosines = suggester.features([r["text"] for r in rows])["sense"] / emoji_suggest.SENSE_SCALE
+    fold = np.array([emoji_suggest.text_fold(r["text"]) for r in rows])
+    test = fold == 0
+    part = emoji_suggest.crossfitted_moods(cosines, rows, fold, test, suggester)
+    # relabel the scored fold: none of the moods parts may change (nor those the weights are fitted on)
+    names = suggester.moods.moods
+    shuffled = [
+        {**r, "mood": names[(names.index(r["mood"]) + 1) % len(names)]} if t else r for r, t in zip(rows, test)
+    ]
+    again = emoji_suggest.crossfitted_moods(cosines, shuffled, fold, test, suggester)
+    np.testing.assert_allclose(part, again)
+    # while relabelling a training fold does change them
+    moved = [
+        {**r, "mood": names[(names.index(r["mood"]) + 1) % len(names)]} if f == 1 else r for r, f in zip(rows, fold)
+    ]
+    assert not np.allclose(part[test], emoji_suggest.crossfitted_moods(cosines, moved, fold, test, suggester)[test])
