@@ -4,7 +4,7 @@ Targets (issues "Notebook 05" and "emoji a person would pick"), on 2 CPU cores:
 - the zoo's sentiment model (a CNN + GloVe LSTM ensemble averaged with a word + character TF-IDF model) at least 2
   macro-F1 points above the word TF-IDF baseline on the held-out tweets (the baseline retrained here from the same
   split, the zoo model read from the zoo);
-- the labelled mood set (data/emoji_messages.tsv, weights cross-fitted over 5 folds): an acceptable emoji in the
+- the labelled mood set (data/emoji_messages.tsv, weights and the mood reader cross-fitted over 5 folds): an acceptable emoji in the
   top 3 for >= 85% of messages; 😂 first for no sad or angry message; on messages of a clear mood (love, happy,
   sad, angry, funny) the top emoji's polarity agrees with the mood's in >= 90%;
 - the same three on the fresh set (data/emoji_messages_fresh.tsv: 60 messages written after the weights were
