@@ -598,79 +598,54 @@ class EmojiSuggester:
             moods=_mood_reader(table, card["moods"]["moods"], root) if card.get("moods") else None,
         )
 
+    def _copy(self, **changes) -> "EmojiSuggester":
+        """A new suggester with the same parts and ``changes`` (constructor arguments) in their place; it shares the
+        traced sentiment model, so nothing is traced twice."""
+        parts = {
+            "model": self.model,
+            "table": self.table,
+            "matcher": self.matcher,
+            "weights": self.weights,
+            "personal_counts": self.personal_counts,
+            "_predict": self._predict,
+            "lexicon": self.lexicon,
+            "personal_weights": self.personal_weights,
+            "feeling_first": self.feeling_first,
+            "reactions": self.reactions,
+            "sense": self.sense,
+            "moods": self.moods,
+        }
+        return EmojiSuggester(**{**parts, **changes})
+
     def with_prior(self, personal_counts: dict[str, float] | None) -> "EmojiSuggester":
         """The same suggester with another personal prior ({emoji: how often you used it})."""
-        return EmojiSuggester(
-            self.model,
-            self.table,
-            self.matcher,
-            self.weights,
-            personal_counts,
-            self._predict,
-            self.lexicon,
-            self.personal_weights,
-            self.feeling_first,
-            self.reactions,
-            self.sense,
-            self.moods,
-        )
+        return self._copy(personal_counts=personal_counts)
 
     def with_weights(self, **weights: float) -> "EmojiSuggester":
         """The same suggester with some weights changed: ``with_weights(habit=1.0)`` (in both regimes)."""
-        return EmojiSuggester(
-            self.model,
-            self.table,
-            self.matcher,
-            {**self.weights, **weights},
-            self.personal_counts,
-            self._predict,
-            self.lexicon,
-            {key: weights.get(key, value) for key, value in self.personal_weights.items()},
-            self.feeling_first,
-            self.reactions,
-            self.sense,
-            self.moods,
+        return self._copy(
+            weights={**self.weights, **weights},
+            personal_weights={key: weights.get(key, value) for key, value in self.personal_weights.items()},
         )
 
     def with_reactions(self, model) -> "EmojiSuggester":
         """The same suggester with another reactions model (a :class:`helpers.reactions.Reactions`; ``None``: no
         reaction term, in the score or in the feeling)."""
-        other = self.with_weights()
-        other.reactions = model
-        return other
+        return self._copy(reactions=model)
 
     def with_sense(self, reader) -> "EmojiSuggester":
         """The same suggester with another sense reader (a :class:`helpers.emoji_sense.SenseReader`; ``None``: no
         sense term, and no moods term, which reads the sense cosines)."""
-        other = self.with_weights()
-        other.sense = reader
-        if reader is None:
-            other.moods = None
-        return other
+        return self._copy(sense=reader, moods=self.moods if reader is not None else None)
 
     def with_moods(self, reader) -> "EmojiSuggester":
         """The same suggester with another mood reader (a :class:`helpers.everyday_moods.MoodReader`; ``None``: no
         moods term)."""
-        return EmojiSuggester(
-            self.model,
-            self.table,
-            self.matcher,
-            self.weights,
-            self.personal_counts,
-            self._predict,
-            self.lexicon,
-            self.personal_weights,
-            self.feeling_first,
-            self.reactions,
-            self.sense,
-            reader,
-        )
+        return self._copy(moods=reader)
 
     def in_score_order(self) -> "EmojiSuggester":
         """The same suggester without "feeling first": suggestions in plain score order."""
-        plain = self.with_weights()
-        plain.feeling_first = False
-        return plain
+        return self._copy(feeling_first=False)
 
     # ------------------------------------------------------------------ scoring
     @staticmethod

@@ -80,9 +80,7 @@ def test_the_crossfitted_moods_part_never_sees_the_scored_messages_labels():
     part = emoji_suggest.crossfitted_moods(cosines, rows, fold, test, suggester)
     # relabel the scored fold: none of the moods parts may change (nor those the weights are fitted on)
     names = suggester.moods.moods
-    shuffled = [
-        {**r, "mood": names[(names.index(r["mood"]) + 1) % len(names)]} if t else r for r, t in zip(rows, test)
-    ]
+    shuffled = [{**r, "mood": names[(names.index(r["mood"]) + 1) % len(names)]} if t else r for r, t in zip(rows, test)]
     again = emoji_suggest.crossfitted_moods(cosines, shuffled, fold, test, suggester)
     np.testing.assert_allclose(part, again)
     # while relabelling a training fold does change them
