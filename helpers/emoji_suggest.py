@@ -542,7 +542,7 @@ class EmojiSuggester:
                 raise ValueError("the moods part reads the sense part's cosines: give a sense reader too")
             if moods.emoji_count != len(table):
                 raise ValueError(f"the mood model reads {moods.emoji_count} emoji, the table has {len(table)}")
-            self.mood_emoji = everyday_moods.mood_emoji_matrix(table.emoji, emoji_data.emoji_moods())
+            self.mood_emoji = mood_emoji_matrix(table, emoji_data.emoji_moods())
         self.lexicon = emoji_data.valence_lexicon() if lexicon is None else lexicon
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
         self.personal_weights = dict(personal_weights or {})
@@ -969,39 +969,52 @@ def evaluate_moods(
     }
 
 
+def mood_emoji_matrix(table: EmojiTable, moods: dict) -> np.ndarray:
+    """(moods, emoji): 1 where the table's emoji is one of the mood's (``emoji_data.emoji_moods()``), found as
+    :func:`mood_labels` finds them (:meth:`EmojiTable.index`); emoji the table lacks are left out."""
+    matrix = np.zeros((len(moods), len(table)))
+    for i, mood in enumerate(moods):
+        matrix[i, mood_labels(table, [{"mood": mood, "emoji": []}], moods)[0]] = 1.0
+    return matrix
+
+
+def _mood_reader_on(cosines: np.ndarray, rows: Sequence[dict], train: np.ndarray, names: Sequence[str]):
+    """A mood reader learned on the ``train`` rows (a boolean mask) of labelled messages."""
+    labels = [rows[i]["mood"] for i in np.flatnonzero(train)]
+    return everyday_moods.MoodReader(everyday_moods.fit_mood_model(cosines[train], labels, names), names)
+
+
+def out_of_fold_mood_probabilities(
+    cosines: np.ndarray, rows: Sequence[dict], fold: np.ndarray, names: Sequence[str]
+) -> np.ndarray:
+    """``p(mood | m)`` (n, moods) of labelled messages, each fold's from a mood reader learned on the other folds."""
+    out = np.zeros((len(rows), len(names)))
+    for f in np.unique(fold):
+        test = fold == f
+        out[test] = _mood_reader_on(cosines, rows, ~test, names).probabilities(cosines[test])
+    return out
+
+
 def out_of_fold_moods(cosines: np.ndarray, rows: Sequence[dict], fold: np.ndarray, suggester) -> np.ndarray:
     """The ``moods`` part of labelled messages, each fold's from a mood reader learned on the other folds: what the
     weights are fitted on, so that they do not learn to trust a reader that has seen the messages' own labels."""
-    out = np.zeros((len(rows), len(suggester.table)))
-    names = suggester.moods.moods
-    for f in np.unique(fold):
-        test = fold == f
-        model = everyday_moods.fit_mood_model(cosines[~test], [rows[i]["mood"] for i in np.flatnonzero(~test)], names)
-        out[test] = everyday_moods.MoodReader(model, names).term(cosines[test], suggester.mood_emoji)
-    return out
+    probabilities = out_of_fold_mood_probabilities(cosines, rows, fold, suggester.moods.moods)
+    return everyday_moods.moods_term(probabilities, suggester.mood_emoji)
 
 
 def mood_reader_accuracy(cosines: np.ndarray, rows: Sequence[dict], fold: np.ndarray, names: Sequence[str]) -> float:
     """Share of labelled messages whose most likely mood, by a reader learned on the other folds, is their own."""
-    hits = np.zeros(len(rows), bool)
-    for f in np.unique(fold):
-        test = fold == f
-        train = np.flatnonzero(~test)
-        model = everyday_moods.fit_mood_model(cosines[~test], [rows[i]["mood"] for i in train], names)
-        guess = everyday_moods.MoodReader(model, names).probabilities(cosines[test]).argmax(1)
-        hits[test] = [names[g] == rows[i]["mood"] for g, i in zip(guess, np.flatnonzero(test))]
-    return float(hits.mean())
+    guess = out_of_fold_mood_probabilities(cosines, rows, fold, names).argmax(1)
+    return float(np.mean([names[g] == row["mood"] for g, row in zip(guess, rows)]))
 
 
 def crossfitted_moods(cosines: np.ndarray, rows: Sequence[dict], fold: np.ndarray, test: np.ndarray, suggester):
     """The ``moods`` part for one cross-fitting fold: on ``test`` from a mood reader learned on the other messages,
     on those from readers that did not see them either (:func:`out_of_fold_moods` within the other folds)."""
-    train = np.flatnonzero(~test)
     out = np.zeros((len(rows), len(suggester.table)))
-    out[~test] = out_of_fold_moods(cosines[~test], [rows[i] for i in train], fold[~test], suggester)
-    names = suggester.moods.moods
-    model = everyday_moods.fit_mood_model(cosines[~test], [rows[i]["mood"] for i in train], names)
-    out[test] = everyday_moods.MoodReader(model, names).term(cosines[test], suggester.mood_emoji)
+    out[~test] = out_of_fold_moods(cosines[~test], [rows[i] for i in np.flatnonzero(~test)], fold[~test], suggester)
+    reader = _mood_reader_on(cosines, rows, ~test, suggester.moods.moods)
+    out[test] = reader.term(cosines[test], suggester.mood_emoji)
     return out
 
 
@@ -1190,12 +1203,12 @@ def build_zoo_suggester(
     suggester = EmojiSuggester(model, table, matcher, {"gate": gate}, reactions=reading, sense=sense)
     rows, moods = emoji_data.labelled_messages(), emoji_data.emoji_moods()
     texts = [row["text"] for row in rows]
+    labelled = suggester.features(texts)  # every part but the moods, which no reader gives yet
     # the mood reader: the labelled messages' sense cosines -> their moods (helpers.everyday_moods)
-    cosines = suggester.features(texts)["sense"] / SENSE_SCALE
+    cosines = labelled["sense"] / SENSE_SCALE
     mood_model = everyday_moods.fit_mood_model(cosines, [row["mood"] for row in rows], list(moods))
     suggester = suggester.with_moods(everyday_moods.MoodReader(mood_model, list(moods)))
     moods_report = evaluate_moods(suggester, rows, moods)  # cross-fitted weights and reader, before the final fit
-    labelled = suggester.features(texts)
     # the weights are fitted on each message's moods part from a reader that did not see its label
     fold = np.array([text_fold(text) for text in texts])
     labelled["moods"] = out_of_fold_moods(cosines, rows, fold, suggester)

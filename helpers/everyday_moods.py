@@ -90,19 +90,11 @@ class MoodReader:
         return p / p.sum(axis=1, keepdims=True)
 
     def term(self, cosines: np.ndarray, mood_emoji: np.ndarray) -> np.ndarray:
-        """``log(p(mood | m) @ mood_emoji + FLOOR)``: ``mood_emoji`` (moods, E) is 1 where an emoji is one of a
-        mood's (:func:`mood_emoji_matrix`)."""
-        return np.log(self.probabilities(cosines) @ mood_emoji + FLOOR)
+        """The suggester's ``moods`` part of these messages (:func:`moods_term` of their probabilities)."""
+        return moods_term(self.probabilities(cosines), mood_emoji)
 
 
-def mood_emoji_matrix(emoji: Sequence[str], moods: dict) -> np.ndarray:
-    """(moods, E): 1 where the table's emoji ``emoji[j]`` is listed under the mood (``emoji_data.emoji_moods()``),
-    matched without variation selectors."""
-    index = {char.replace("\ufe0f", ""): j for j, char in enumerate(emoji)}
-    matrix = np.zeros((len(moods), len(emoji)))
-    for i, mood in enumerate(moods):
-        for char in moods[mood]["emoji"]:
-            j = index.get(char.replace("\ufe0f", ""))
-            if j is not None:
-                matrix[i, j] = 1.0
-    return matrix
+def moods_term(probabilities: np.ndarray, mood_emoji: np.ndarray) -> np.ndarray:
+    """``log(p(mood | m) @ mood_emoji + FLOOR)``, (n, E): ``probabilities`` (n, moods); ``mood_emoji`` (moods, E) is 1
+    where an emoji is one of a mood's (``helpers.emoji_suggest.mood_emoji_matrix``)."""
+    return np.log(probabilities @ mood_emoji + FLOOR)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from helpers import emoji_data, emoji_suggest, everyday_moods
-from helpers.everyday_moods import MoodReader, fit_mood_model, mood_emoji_matrix
+from helpers.everyday_moods import MoodReader, fit_mood_model
 
 MOODS = ["love", "funny", "food"]
 
@@ -45,9 +45,8 @@ def test_bad_labels_are_refused(labelled):
 def test_the_term_spreads_each_moods_probability_over_its_emoji(labelled):
     cosines, labels = labelled
     reader = MoodReader(fit_mood_model(cosines, labels, MOODS), MOODS)
-    emoji = ["😂", "❤️", "🍕", "🚗"]
-    matrix = mood_emoji_matrix(emoji, {"love": {"emoji": ["❤"]}, "funny": {"emoji": ["😂"]}, "food": {"emoji": ["🍕"]}})
-    np.testing.assert_array_equal(matrix, [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0]])  # ❤ matches ❤️
+    # emoji 😂 ❤️ 🍕 🚗; moods love (❤️), funny (😂), food (🍕)
+    matrix = np.array([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0]], float)
     term = reader.term(cosines[:5], matrix)
     p = reader.probabilities(cosines[:5])
     np.testing.assert_allclose(term[:, 0], np.log(p[:, 1] + everyday_moods.FLOOR))
@@ -61,6 +60,17 @@ def test_the_zoo_suggester_reads_the_everyday_moods():
     parts = suggester.features(messages)
     cosines = parts["sense"] / emoji_suggest.SENSE_SCALE
     np.testing.assert_allclose(parts["moods"], suggester.moods.term(cosines, suggester.mood_emoji))
+    # each mood's row marks exactly the listed emoji the table has, found with or without a variation selector
+    moods, table = emoji_data.emoji_moods(), suggester.table
+    for i, mood in enumerate(moods):
+        found = set()
+        for char in moods[mood]["emoji"]:
+            try:
+                found.add(table.index(char))
+            except KeyError:
+                continue
+        assert set(np.flatnonzero(suggester.mood_emoji[i])) == found, mood
+    assert suggester.mood_emoji[list(moods).index("love"), table.index("❤")] == 1  # listed as ❤, also ❤️ in tables
     without = suggester.with_moods(None)
     assert not without.features(messages)["moods"].any()
     assert not np.allclose(suggester.components(messages)["mood"], without.components(messages)["mood"])
