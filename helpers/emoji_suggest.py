@@ -1393,6 +1393,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     ask.add_argument("messages", nargs="*")
     ask.add_argument("-k", type=int, default=5)
     args = parser.parse_args(argv)
+    if args.command == "suggest" and not 1 <= args.k <= MAX_K:
+        parser.error(f"argument -k: the number of emoji is from 1 to {MAX_K}, not {args.k}")
     check_versions()
     # a zoo file missing, damaged or made for another emoji table, a data package not installed: one line each
     try:
@@ -1414,13 +1416,17 @@ def main(argv: Iterable[str] | None = None) -> int:
     except (zoo.ZooError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if not args.messages and sys.stdin.isatty():
+        print("type a message per line (Ctrl-D to end)", file=sys.stderr)
     messages = args.messages or [line.rstrip("\n") for line in sys.stdin]
-    for message in messages:
+    failed = 0
+    for message in messages:  # a message that cannot be read is named on stderr; the others are still answered
         try:
             print(" ".join(e for e, _ in suggester.suggest(message, args.k)), message, sep="\t")
         except ValueError as err:
             print(f"error: {err}", file=sys.stderr)
-    return 0
+            failed += 1
+    return 2 if failed else 0
 
 
 if __name__ == "__main__":

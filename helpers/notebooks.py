@@ -260,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="workshop", choices=["ci", "workshop", "full"])
     parser.add_argument("--out", type=Path, default=None, help="write the executed notebook here (one notebook only)")
     args = parser.parse_args(argv)
+    missing = [str(path) for path in args.notebooks if not path.is_file()]
+    if missing and args.command != "check":  # check reports each unreadable notebook among its problems
+        parser.error(f"no such notebook: {', '.join(missing)} (give paths like notebooks/04_seq2seq_chatbot.ipynb)")
     if args.command == "check":
         problems = [problem for path in args.notebooks for problem in check(path)]
         print("\n".join(problems) or f"{len(args.notebooks)} notebooks clean")

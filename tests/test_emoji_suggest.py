@@ -158,6 +158,15 @@ def test_a_damaged_zoo_file_is_one_error_line(module, argv, monkeypatch, capsys)
     assert err == [f"error: zoo/{sentiment.ZOO_NAME}.keras does not match its checksum: restore it with git checkout"]
 
 
+@pytest.mark.parametrize("k", ["0", "51", "-3"])
+def test_the_suggest_command_refuses_a_bad_k_in_one_line(k, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        emoji_suggest.main(["suggest", "-k", k, "hello"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].endswith(f"argument -k: the number of emoji is from 1 to {emoji_suggest.MAX_K}, not {k}")
+
+
 # --------------------------------------------------------------------------- the emoji table and scoring
 @pytest.fixture(scope="module")
 def table():
@@ -456,8 +465,8 @@ def test_suggest_command_line():
         text=True,
         timeout=300,
     )
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.strip().splitlines()
+    assert done.returncode == 2, done.stderr  # the empty message is a mistake: named, and the status says so
+    lines = done.stdout.strip().splitlines()  # while every other message is still answered
     assert len(lines) == 1 and lines[0].endswith("\tpizza tonight?")
     assert len(lines[0].split("\t")[0].split()) == 3
     assert "error: the message is empty" in done.stderr

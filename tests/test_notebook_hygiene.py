@@ -75,6 +75,15 @@ def test_unreadable_notebook(tmp_path):
     assert "not a readable notebook" in notebooks.check(path)[0]
 
 
+@pytest.mark.parametrize("command", ["run", "sync"])
+def test_a_missing_notebook_is_one_error_line(command, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        notebooks.main([command, str(tmp_path / "04_typo.ipynb")])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("python -m helpers.notebooks: error: no such notebook:") and "04_typo.ipynb" in err[-1]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_taught_cells_match_the_library(path):
     """A cell starting `# helpers.MODULE` must define exactly what helpers/MODULE.py defines."""
