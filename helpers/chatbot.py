@@ -607,7 +607,9 @@ def main(argv=None) -> int:
     """Chat with a zoo bot in the terminal: ``python -m helpers.chatbot [--method beam]``.
 
     Reads one message per line from standard input (type or pipe), prints one reply per
-    line; an empty line or end of input stops. Bad messages print an error line and go on.
+    line. Typed, an empty line ends the chat; piped, an empty line gets an empty line back (so the
+    output keeps the input's lines) and the end of the input ends it. Bad messages print an error
+    line and go on.
     """
 
     parser = argparse.ArgumentParser(prog="python -m helpers.chatbot", description=main.__doc__.split("\n")[0])
@@ -632,7 +634,10 @@ def main(argv=None) -> int:
     for number, line in enumerate(sys.stdin):
         message = line.rstrip("\n")
         if not message.strip():
-            break
+            if interactive:
+                break
+            print(flush=True)  # a blank line of a piped file: one blank line out, and on to the next
+            continue
         try:
             reply = bot.reply(
                 message,

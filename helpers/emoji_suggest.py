@@ -1421,6 +1421,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     messages = args.messages or [line.rstrip("\n") for line in sys.stdin]
     failed = 0
     for message in messages:  # a message that cannot be read is named on stderr; the others are still answered
+        if not args.messages and not message.strip():
+            print()  # a blank line of a piped file: a blank line out, so the output keeps the input's lines
+            continue
         try:
             print(" ".join(e for e, _ in suggester.suggest(message, args.k)), message, sep="\t")
         except ValueError as err:

@@ -158,6 +158,15 @@ def test_a_damaged_zoo_file_is_one_error_line(module, argv, monkeypatch, capsys)
     assert err == [f"error: zoo/{sentiment.ZOO_NAME}.keras does not match its checksum: restore it with git checkout"]
 
 
+def test_the_suggest_command_keeps_the_lines_of_piped_input(monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("pizza tonight?\n\nugh mondays\n"))
+    assert emoji_suggest.main(["suggest", "-k", "2"]) == 0
+    lines = capsys.readouterr().out.split("\n")
+    assert lines[0].endswith("\tpizza tonight?") and lines[1] == "" and lines[2].endswith("\tugh mondays")
+
+
 @pytest.mark.parametrize("k", ["0", "51", "-3"])
 def test_the_suggest_command_refuses_a_bad_k_in_one_line(k, capsys):
     with pytest.raises(SystemExit) as exit_:

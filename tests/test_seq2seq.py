@@ -416,15 +416,15 @@ def test_chat_command_line_replies_line_by_line():
 
     result = subprocess.run(
         [sys.executable, "-m", "helpers.chatbot", "--method", "greedy"],
-        input="hi\nhow are you?\n\u200b\nwhat is your major?\n",
+        input="hi\nhow are you?\n\u200b\n\nwhat is your major?\n",
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    lines = result.stdout.splitlines()
-    assert len(lines) == 4 and lines[2].startswith("error: the message is empty"), lines
-    assert all(line.strip() for line in lines)
+    lines = result.stdout.splitlines()  # one line out per line in: a blank line of a piped file does not end it
+    assert len(lines) == 5 and lines[2].startswith("error: the message is empty"), lines
+    assert lines[3] == "" and all(lines[i].strip() for i in (0, 1, 4))
     assert result.stderr == "", result.stderr[-2000:]  # no native TensorFlow/absl line (helpers/__init__.py)
 
 
