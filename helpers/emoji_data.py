@@ -275,8 +275,19 @@ def holdout_messages(moods: dict | None = None) -> list[dict]:
 def blind_messages(moods: dict | None = None) -> list[dict]:
     """``data/emoji_messages_blind.tsv``: a fourth set of 60 everyday messages (10 per mood) in the format of
     :func:`labelled_messages`, written and committed on 2026-12-03 before any suggester was scored on it, after the
-    holdout set's suggestions had been read. Never used to choose or learn anything. Taught in: 05_emoji_suggestion."""
+    holdout set's suggestions had been read. Never used to choose or learn anything, but by the end of 2026-12-03 it
+    had been scored five times and its misses read: :func:`sealed_messages` is the set nothing has seen.
+    Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_blind.tsv"), moods)
+
+
+def sealed_messages(moods: dict | None = None) -> list[dict]:
+    """``data/emoji_messages_sealed.tsv``: a fifth set of 60 everyday messages (10 per mood) in the format of
+    :func:`labelled_messages`, written and committed on 2026-12-03 night, after the blind set had been scored five
+    times; each was checked against the four earlier sets for copies and close paraphrases. Nothing in the repository
+    scores it (the tests read only its format): the next change that must be judged blind is scored on it once, and
+    the set is then named in the benchmark. Taught in: 05_emoji_suggestion."""
+    return labelled_messages(paths.data("emoji_messages_sealed.tsv"), moods)
 
 
 def emoticon_table(path=None) -> dict[str, str]:
