@@ -1418,14 +1418,14 @@ def main(argv: Iterable[str] | None = None) -> int:
         return 2
     if not args.messages and sys.stdin.isatty():
         print("type a message per line (Ctrl-D to end)", file=sys.stderr)
-    messages = args.messages or [line.rstrip("\n") for line in sys.stdin]
+    messages = args.messages or (line.rstrip("\n") for line in sys.stdin)  # each line answered as it comes
     failed = 0
     for message in messages:  # a message that cannot be read is named on stderr; the others are still answered
         if not args.messages and not message.strip():
-            print()  # a blank line of a piped file: a blank line out, so the output keeps the input's lines
+            print(flush=True)  # a blank line of a piped file: a blank line out, so the output keeps the input's lines
             continue
         try:
-            print(" ".join(e for e, _ in suggester.suggest(message, args.k)), message, sep="\t")
+            print(" ".join(e for e, _ in suggester.suggest(message, args.k)), message, sep="\t", flush=True)
         except ValueError as err:
             print(f"error: {err}", file=sys.stderr)
             failed += 1
