@@ -10,8 +10,9 @@ Targets (issues "Notebook 05" and "emoji a person would pick"), on 2 CPU cores:
 - the same three on the fresh set (data/emoji_messages_fresh.tsv: 60 messages written after the weights were
   learned, scored with the zoo weights as they are; looked at while the sense part was designed), the holdout set
   (data/emoji_messages_holdout.tsv: 60 more, read and compared on since they were scored) and the blind set
-  (data/emoji_messages_blind.tsv: 60 more, committed before any suggester was scored on them): the last is the
-  nearest stand-in for the issue's hidden set;
+  (data/emoji_messages_blind.tsv: 60 more, committed before any suggester was scored on them; scored five times and
+  read since) and the sealed set (data/emoji_messages_sealed.tsv: 60 more, first scored once to judge one change,
+  the chat prior of 2026-12-03; read since): these stand in for the issue's hidden set;
 - emoticon test set: the suggester's top-3 accuracy above the majority baseline, bootstrap interval above zero
   (both with the cross-fitted prior);
 - suggestion latency p50 <= 10 ms per message; >= 1,500 messages/second in batches of 256.
@@ -96,11 +97,16 @@ def main() -> None:
     for mood, value in moods["per_mood"].items():
         rows.append({"measure": f"mood set top-3, {mood}", "value": value, "target": "", "ok": ""})
     # messages written after the weights were learned, scored with the zoo weights as they are: the fresh set
-    # (looked at while the sense part was designed), the holdout (read since it was scored) and the blind set
+    # (looked at while the sense part was designed), the holdout (read since it was scored), the blind and the sealed set
     for key, label, extra in (
         ("fresh", "never tuned on", emoji_data.fresh_messages()),
         ("holdout", "committed before the zoo suggester was scored on them; read since", emoji_data.holdout_messages()),
-        ("blind", "committed before any suggester was scored on them", emoji_data.blind_messages()),
+        (
+            "blind",
+            "committed before any suggester was scored on them; scored and read since",
+            emoji_data.blind_messages(),
+        ),
+        ("sealed", "first scored once, to judge the chat prior; read since", emoji_data.sealed_messages()),
     ):
         found = emoji_suggest.evaluate_moods(suggester, extra, fit=False)
         for measure, value, target, ok in (
@@ -126,6 +132,17 @@ def main() -> None:
                     "ok": bool(ok),
                 }
             )
+        for measure, value in (
+            (
+                f"a positive emoji first on a sad or angry message (of {found['negative']})",
+                found["positive_first_negative"],
+            ),
+            (
+                f"a negative emoji first on a love, happy or funny message (of {found['clear'] - found['negative']})",
+                found["negative_first_positive"],
+            ),
+        ):
+            rows.append({"measure": f"{key} set: {measure}", "value": value, "target": "", "ok": ""})
         for mood, value in found["per_mood"].items():
             rows.append({"measure": f"{key} set top-3, {mood}", "value": value, "target": "", "ok": ""})
         without = emoji_suggest.evaluate_moods(suggester.with_sense(None), extra, fit=False)

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import random
 import re
 import sys
 import time
@@ -56,7 +57,7 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from . import emoji2vec, emoji_data, emoji_sense, everyday_moods, paths, reactions, sentiment, vectors, zoo
+from . import emoji2vec, emoji_data, emoji_sense, everyday_moods, paths, reactions, sentiment, seq2seq, vectors, zoo
 from .corpora import load_chitchat, package_version
 from .model_card import ModelCard
 from .setup import check_versions, quiet_native_stderr
@@ -65,6 +66,8 @@ from .text import MAX_CHARS, EmptyMessage, has_visible_text, normalize  # noqa: 
 ZOO_NAME = "05_emoji/suggester"
 VECTORS_ZOO_NAME = "05_emoji/word_vectors"
 MAX_K = 50
+#: Chit-chat lines the class prior of chat is estimated on (:func:`chat_lines`).
+CHAT_PRIOR_LINES = 6000
 #: Pseudo-counts given to the Emoji Sentiment Ranking's frequencies when a personal prior is added.
 PRIOR_PSEUDO_COUNTS = 100.0
 #: Share of an emoji's sentiment profile taken from the ranking's counts (the rest from its CLDR keywords).
@@ -530,6 +533,7 @@ class EmojiSuggester:
         reactions=None,
         sense=None,
         moods=None,
+        chat_prior=None,
     ):
 
         self.model, self.table, self.matcher = model, table, matcher
@@ -544,6 +548,12 @@ class EmojiSuggester:
                 raise ValueError(f"the mood model reads {moods.emoji_count} emoji, the table has {len(table)}")
             self.mood_emoji = mood_emoji_matrix(table, emoji_data.emoji_moods())
         self.lexicon = emoji_data.valence_lexicon() if lexicon is None else lexicon
+        # the class prior of chat (negative, neutral, positive), or None: read messages as the tweets were read
+        self.chat_prior = None if chat_prior is None else np.asarray(chat_prior, "float64")
+        if self.chat_prior is not None and (
+            self.chat_prior.shape != (len(sentiment.CLASSES),) or (self.chat_prior <= 0).any()
+        ):
+            raise ValueError(f"chat_prior needs {len(sentiment.CLASSES)} positive class shares, got {chat_prior!r}")
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
         self.personal_weights = dict(personal_weights or {})
         self.feeling_first = bool(feeling_first)
@@ -596,6 +606,7 @@ class EmojiSuggester:
             reactions=reactions.Reactions.from_zoo(root) if card.get("reactions") else None,
             sense=_sense_reader(table, root) if card.get("sense") else None,
             moods=_mood_reader(table, card["moods"]["moods"], root) if card.get("moods") else None,
+            chat_prior=card["chat_prior"]["prior"] if card.get("chat_prior") else None,
         )
 
     def _copy(self, **changes) -> "EmojiSuggester":
@@ -614,6 +625,7 @@ class EmojiSuggester:
             "reactions": self.reactions,
             "sense": self.sense,
             "moods": self.moods,
+            "chat_prior": self.chat_prior,
         }
         return EmojiSuggester(**{**parts, **changes})
 
@@ -643,6 +655,11 @@ class EmojiSuggester:
         moods term)."""
         return self._copy(moods=reader)
 
+    def with_chat_prior(self, prior) -> "EmojiSuggester":
+        """The same suggester with another class prior for chat (:func:`helpers.sentiment.shift_prior`; ``None``:
+        the tweets' classifier read as it was trained, with the classes weighed equally)."""
+        return self._copy(chat_prior=prior)
+
     def in_score_order(self) -> "EmojiSuggester":
         """The same suggester without "feeling first": suggestions in plain score order."""
         return self._copy(feeling_first=False)
@@ -659,12 +676,15 @@ class EmojiSuggester:
         return text
 
     def sentiment(self, messages: Sequence[str]) -> np.ndarray:
-        """``p(c | m)`` per message: the classifier's output averaged with the profiles of emoji in it."""
+        """``p(c | m)`` per message: the classifier's output (shifted to chat's class prior, :attr:`chat_prior`)
+        averaged with the profiles of emoji in it."""
         texts = [self._check(m) for m in messages]
         return self._sentiment(texts, [sentiment.prepare(t) for t in texts])
 
     def _sentiment(self, texts: list[str], prepared: list[str]) -> np.ndarray:
         probabilities = self._predict(np.asarray(prepared, dtype=object)).numpy().astype("float64")
+        if self.chat_prior is not None:  # chat is mostly neutral; the classifier learned with balanced classes
+            probabilities = sentiment.shift_prior(probabilities, self.chat_prior)
         profiles = self.table.profiles
         for row, text in enumerate(texts):
             inside = self.table.emoji_in(text)
@@ -923,7 +943,9 @@ def evaluate_moods(
     (:func:`crossfitted_moods`); otherwise the suggester's own weights and mood reader are used. Returns
     ``top3`` (share of messages with an acceptable emoji in the top 3), ``per_mood``, ``agreement`` (share of
     messages of a clear mood whose top emoji has the same polarity, :func:`emoji_polarity`), ``joy_first_negative``
-    (sad or angry messages with 😂 first), ``suggestions`` (top 3 per message) and ``weights`` per fold.
+    (sad or angry messages with 😂 first), ``positive_first_negative`` (sad or angry messages with a positive emoji
+    first), ``negative_first_positive`` (love, happy or funny ones with a negative emoji first), ``suggestions`` (top 3
+    per message) and ``weights`` per fold.
     Taught in: 05_emoji_suggestion.
     """
     rows = emoji_data.labelled_messages() if rows is None else rows
@@ -955,6 +977,7 @@ def evaluate_moods(
     agree = np.array([polarity[t[0]] == moods[row["mood"]]["sentiment"] for t, row in zip(top.tolist(), rows)])
     joy = table.index("😂")
     negative = np.array([moods[row["mood"]]["sentiment"] == "negative" for row in rows])
+    first = np.array([polarity[t[0]] for t in top.tolist()])
     return {
         "messages": len(rows),
         "top3": float(hits.mean()),
@@ -962,6 +985,8 @@ def evaluate_moods(
         "agreement": float(agree[clear].mean()),
         "clear": int(clear.sum()),
         "joy_first_negative": int(((top[:, 0] == joy) & negative).sum()),
+        "positive_first_negative": int(((first == "positive") & negative).sum()),
+        "negative_first_positive": int(((first == "negative") & clear & ~negative).sum()),
         "negative": int(negative.sum()),
         "hits": hits.tolist(),
         "suggestions": [[table.emoji[j] for j in t] for t in top.tolist()],
@@ -1142,6 +1167,14 @@ def chat_vocabulary(min_count: int = 3) -> list[str]:
     return sorted(word for word, count in counts.items() if count >= min_count)
 
 
+def chat_lines(count: int = CHAT_PRIOR_LINES, seed: int = 0) -> list[str]:
+    """``count`` chit-chat messages drawn (seeded) from the chatbot's training conversations
+    (``seq2seq.split_of``): unlabelled chat, to estimate its class prior on (:func:`helpers.sentiment.estimate_prior`).
+    Taught in: 05_emoji_suggestion."""
+    texts = [m.text for m in load_chitchat().messages if seq2seq.split_of(m.conversation) == "train"]
+    return random.Random(seed).sample(texts, min(count, len(texts)))
+
+
 def _sense_reader(table: EmojiTable, root=None) -> emoji_sense.SenseReader:
     """The zoo's sense reader, checked against the emoji table it must score."""
     reader = emoji_sense.SenseReader.from_zoo(root)
@@ -1200,7 +1233,14 @@ def build_zoo_suggester(
     personal = dict(emoji_data.label_counts(messages, "emoji"))
     reading = reactions.Reactions.from_zoo()
     sense = _sense_reader(table)  # python -m helpers.emoji_suggest sense
-    suggester = EmojiSuggester(model, table, matcher, {"gate": gate}, reactions=reading, sense=sense)
+    # chat is mostly small talk: the class prior of chit-chat lines, estimated from the classifier's outputs on them
+    lines = chat_lines()
+    predict = tf.function(lambda texts: model(texts, training=False), reduce_retracing=True)
+    chat_probabilities = predict(np.asarray([sentiment.prepare(t) for t in lines], dtype=object)).numpy()
+    chat_prior = sentiment.estimate_prior(chat_probabilities)
+    suggester = EmojiSuggester(
+        model, table, matcher, {"gate": gate}, reactions=reading, sense=sense, chat_prior=chat_prior, _predict=predict
+    )
     rows, moods = emoji_data.labelled_messages(), emoji_data.emoji_moods()
     texts = [row["text"] for row in rows]
     labelled = suggester.features(texts)  # every part but the moods, which no reader gives yet
@@ -1228,6 +1268,8 @@ def build_zoo_suggester(
         reactions=reading,
         sense=sense,
         moods=suggester.moods,
+        chat_prior=chat_prior,
+        _predict=predict,
     )
     report = evaluate_emoticons(suggester, messages)
     seconds = time.perf_counter() - start
@@ -1366,6 +1408,14 @@ def build_zoo_suggester(
                     "reactions": reactions.ZOO_NAME,
                     "sense": emoji_sense.ZOO_NAME,
                     "moods": {"model": everyday_moods.ZOO_NAME, "moods": list(moods)},
+                    "chat_prior": {
+                        "prior": [round(float(x), 4) for x in chat_prior],
+                        "classes": list(sentiment.CLASSES),
+                        "lines": len(lines),
+                        "mean_output": [round(float(x), 4) for x in chat_probabilities.mean(0)],
+                        "how": "EM of Saerens et al. 2002 (helpers.sentiment.estimate_prior) on the sentiment "
+                        "model's outputs for chit-chat lines of the training conversations (emoji_suggest.chat_lines)",
+                    },
                     "topic_stats": {
                         "mean": [round(float(x), 5) for x in matcher.mean],
                         "std": [round(float(x), 5) for x in matcher.std],

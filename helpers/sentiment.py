@@ -142,6 +142,33 @@ def class_weights(labels: np.ndarray) -> np.ndarray:
     return len(labels) / (len(CLASSES) * counts)
 
 
+def shift_prior(probabilities, prior, trained_prior=None) -> np.ndarray:
+    """``p(c | m)`` under another class prior: each class's probability times ``prior / trained_prior``, each row
+    renormalised (Bayes' rule; ``trained_prior`` defaults to uniform, the prior of a model that weighs the classes
+    equally). Taught in: 05_emoji_suggestion."""
+    p = np.asarray(probabilities, "float64")
+    trained = np.full(p.shape[-1], 1 / p.shape[-1]) if trained_prior is None else np.asarray(trained_prior, "float64")
+    shifted = p * (np.asarray(prior, "float64") / trained)
+    return shifted / shifted.sum(-1, keepdims=True)
+
+
+def estimate_prior(probabilities, trained_prior=None, tolerance: float = 1e-7, max_iterations: int = 1000):
+    """The class prior of unlabelled texts from a classifier's ``probabilities`` on them, by the EM of Saerens,
+    Latinne and Decaestecker (2002), "Adjusting the outputs of a classifier to new a priori probabilities": shift
+    the outputs to the current guess, take their mean as the next guess, until it stops moving. Taught in:
+    05_emoji_suggestion."""
+    p = np.asarray(probabilities, "float64")
+    if p.ndim != 2 or not len(p):
+        raise ValueError(f"estimate_prior needs a (texts, classes) matrix of probabilities, got shape {p.shape}")
+    prior = np.full(p.shape[1], 1 / p.shape[1]) if trained_prior is None else np.asarray(trained_prior, "float64")
+    for _ in range(max_iterations):
+        guess = shift_prior(p, prior, trained_prior).mean(0)
+        if np.abs(guess - prior).max() < tolerance:
+            return guess
+        prior = guess
+    return prior
+
+
 def macro_f1(labels, predicted) -> float:
     """Macro-averaged F1 (each class counts the same): the score every classifier here is compared on."""
 

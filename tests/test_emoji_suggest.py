@@ -41,6 +41,24 @@ def test_class_weights_balance_the_classes():
         sentiment.class_weights(np.array([0, 1, 1]))
 
 
+def test_shift_prior_is_bayes_rule_and_estimate_prior_finds_the_prior_of_new_texts():
+    rows = np.array([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3]])
+    assert sentiment.shift_prior(rows, [1 / 3] * 3) == pytest.approx(rows)  # the trained prior changes nothing
+    shifted = sentiment.shift_prior(rows, [0.2, 0.6, 0.2])
+    assert shifted.sum(1) == pytest.approx([1, 1]) and (shifted[:, 1] > rows[:, 1]).all()
+    assert shifted[0] == pytest.approx(np.array([0.12, 0.18, 0.02]) / 0.32)
+    # texts of three kinds; a calibrated classifier trained on balanced classes gives p(c | x) = L(x | c) / sum_c L
+    likelihood = np.array([[0.7, 0.2, 0.1], [0.2, 0.6, 0.2], [0.1, 0.2, 0.7]])  # L(x | c): rows c, columns x
+    outputs = (likelihood / likelihood.sum(0)).T  # (x, c)
+    for true_prior in ([0.1, 0.8, 0.1], [0.5, 0.3, 0.2]):
+        counts = np.rint(10_000 * np.asarray(true_prior) @ likelihood).astype(int)  # texts of each kind
+        probabilities = np.repeat(outputs, counts, axis=0)
+        assert sentiment.estimate_prior(probabilities) == pytest.approx(true_prior, abs=2e-3)
+        assert np.abs(probabilities.mean(0) - true_prior).max() > 0.05  # the plain mean of the outputs is not it
+    with pytest.raises(ValueError, match="matrix"):
+        sentiment.estimate_prior(np.zeros((0, 3)))
+
+
 def test_tfidf_baseline_learns_and_explains():
     texts = [
         "i love it",
@@ -340,6 +358,20 @@ def test_suggester_never_crashes_on_odd_messages(suggester, message):
     assert len(found) == 3 and len({e for e, _ in found}) == 3
 
 
+def test_a_chat_prior_shifts_the_reading_of_every_message(suggester):
+    messages = ["I hate this", "plain words", "I love this"]
+    chatty = suggester.with_chat_prior([0.1, 0.8, 0.1])
+    assert suggester.chat_prior is None and chatty.chat_prior.tolist() == [0.1, 0.8, 0.1]
+    before, after = suggester.sentiment(messages), chatty.sentiment(messages)
+    assert after == pytest.approx(sentiment.shift_prior(before, [0.1, 0.8, 0.1]))
+    assert (after[:, 1] > before[:, 1]).all() and after[0].argmax() == 0  # more neutral; "hate" is still negative
+    assert chatty.with_weights(mood=2.0).chat_prior is not None  # copies keep it
+    assert chatty.with_chat_prior(None).sentiment(messages) == pytest.approx(before)
+    for bad in ([0.5, 0.5], [0.0, 0.5, 0.5], [[0.2, 0.6, 0.2]]):
+        with pytest.raises(ValueError, match="chat_prior"):
+            suggester.with_chat_prior(bad)
+
+
 def test_suggester_rejects_bad_input(suggester):
     for empty in ("", "   ", "\u200b\u200b"):
         with pytest.raises(emoji_suggest.EmptyMessage):
@@ -416,6 +448,13 @@ def test_evaluate_moods_cross_fits_the_weights(suggester):
     assert own["weights"] == [] and own["top3"] >= 0.5  # love -> hearts, hate -> angry faces
     polarity = emoji_suggest.emoji_polarity(suggester.table, moods)
     assert polarity[suggester.table.index("😠")] == "negative" and polarity[suggester.table.index("😍")] == "positive"
+    # the wrong-way firsts, counted from the suggestions themselves
+    first = [polarity[suggester.table.index(top[0])] for top in own["suggestions"]]
+    assert own["positive_first_negative"] == sum(f == "positive" for f in first[10:])
+    assert own["negative_first_positive"] == sum(f == "negative" for f in first[:10])
+    assert own["positive_first_negative"] + own["negative_first_positive"] == round((1 - own["agreement"]) * 20) - sum(
+        f == "neutral" for f in first
+    )
 
 
 def test_evaluate_emoticons_cross_fits_the_prior(suggester):
