@@ -103,7 +103,11 @@ class RankSettings:
     style: float = 0.05
     repeat: float = 0.5
     echo: float = 0.6  # 0.3 until the sentence channel: MiniLM rates a copy of the message highly (see below)
-    sentence_generated: int = 2  # with a sentence channel: generated candidates per message that it scores
+    # with a sentence channel: generated candidates per message that it scores. 2 until 2026-12-03 night: with 1, one
+    # default reply of the 571 test messages changes (a generated "oh wow i would love to go the next time to live in
+    # europe?" gives way to the real "oh wow that is awesome what led you to go there?"), and a reply takes 56 ms
+    # instead of 63 (p50), a batch of 16 messages 293 ms instead of 351 (generated/exp/sg_speed.py, alternating)
+    sentence_generated: int = 1
 
 
 @dataclass(frozen=True)
