@@ -143,8 +143,15 @@ def test_labelled_mood_messages(tmp_path):
     for char in [c for r in rows for c in r["emoji"]] + [c for m in moods.values() for c in m["emoji"]]:
         assert emoji.is_emoji(char) or emoji.is_emoji(char + "\ufe0f"), f"{char!r} is not an emoji"
     fresh, holdout, blind = emoji_data.fresh_messages(), emoji_data.holdout_messages(), emoji_data.blind_messages()
-    sealed = emoji_data.sealed_messages()  # its format only: nothing here scores it
-    for name, extra in (("fresh", fresh), ("holdout", holdout), ("blind", blind), ("sealed", sealed)):
+    sealed = emoji_data.sealed_messages()
+    reserve = emoji_data.reserve_messages()  # its format only: nothing here scores it
+    for name, extra in (
+        ("fresh", fresh),
+        ("holdout", holdout),
+        ("blind", blind),
+        ("sealed", sealed),
+        ("reserve", reserve),
+    ):
         assert [sum(r["mood"] == mood for r in extra) for mood in moods] == [10] * len(moods), name
         assert not {r["text"] for r in extra} & {r["text"] for r in rows}, f"a {name} message is in the tuning set"
         for char in [c for r in extra for c in r["emoji"]]:
@@ -153,6 +160,7 @@ def test_labelled_mood_messages(tmp_path):
     assert not {r["text"] for r in blind} & {r["text"] for r in fresh + holdout}, "a blind message is in another set"
     earlier = {r["text"] for r in fresh + holdout + blind}
     assert not {r["text"] for r in sealed} & earlier, "a sealed message is in another set"
+    assert not {r["text"] for r in reserve} & (earlier | {r["text"] for r in sealed}), "a reserve message is elsewhere"
     bad = tmp_path / "messages.tsv"
     bad.write_text("text\tmood\temoji\nhello\tbored\t\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2: unknown mood 'bored'"):
