@@ -136,7 +136,7 @@ def chatbot_module(bot):
 def emoji_module(suggester, k: int = 5):
     """A ``keras.export.ExportArchive`` whose ``serve`` endpoint gives the top ``k`` emoji and scores per string.
 
-    The same score as :class:`helpers.emoji_suggest.EmojiSuggester`: mood (classifier, VADER valences, the
+    The same score as :class:`helpers.emoji_suggest.EmojiSuggester`: mood (classifier read under chat's class prior, VADER valences, the
     reactions model and the everyday moods read from the sense cosines) + topic
     (named keyword stems, emoji2vec and the distilled sense reader) + habit, weighted, in the same order (feeling first); emoji in the message
     count as sentiment evidence when they are one code point (with or without a variation selector).
@@ -147,6 +147,10 @@ def emoji_module(suggester, k: int = 5):
     single = [(e, i) for i, e in enumerate(table.emoji) if len(e.replace("\ufe0f", "")) == 1]
     emoji_index = _table([e.replace("\ufe0f", "") for e, _ in single], np.array([i for _, i in single], "int32"), -1)
     profiles = tf.constant(table.profiles, tf.float32)
+    # chat's class prior (helpers.sentiment.shift_prior): each class's probability times prior / (1/3), renormalised
+    prior_ratio = tf.constant(
+        np.ones(3) if suggester.chat_prior is None else suggester.chat_prior * len(suggester.chat_prior), tf.float32
+    )
     ratio = tf.constant(table.profiles.T / table.class_share()[:, None], tf.float32)  # p(c|e)/p(c): (classes, emoji)
     weights = suggester.active_weights
     prior = tf.constant(suggester.habit_weight * suggester.prior, tf.float32)
@@ -191,7 +195,8 @@ def emoji_module(suggester, k: int = 5):
         batch = tf.shape(messages)[0]
         # sentiment, with single-code-point emoji in the message as extra evidence
         prepared = prepare_sentiment(tokens)  # sentiment.prepare: what every reader below reads
-        probabilities = tf.cast(model(prepared, training=False), tf.float32)
+        probabilities = tf.cast(model(prepared, training=False), tf.float32) * prior_ratio
+        probabilities = probabilities / tf.reduce_sum(probabilities, axis=1, keepdims=True)
         chars = tf.strings.unicode_split(tf.strings.regex_replace(messages, "\ufe0f", ""), "UTF-8")
         found = tf.ragged.map_flat_values(emoji_index.lookup, chars)
         found = tf.ragged.boolean_mask(found, found >= 0)
