@@ -1235,11 +1235,10 @@ def build_zoo_suggester(
     sense = _sense_reader(table)  # python -m helpers.emoji_suggest sense
     # chat is mostly small talk: the class prior of chit-chat lines, estimated from the classifier's outputs on them
     lines = chat_lines()
-    predict = tf.function(lambda texts: model(texts, training=False), reduce_retracing=True)
-    chat_probabilities = predict(np.asarray([sentiment.prepare(t) for t in lines], dtype=object)).numpy()
+    chat_probabilities = sentiment.predict_proba(model, [sentiment.prepare(t) for t in lines])
     chat_prior = sentiment.estimate_prior(chat_probabilities)
     suggester = EmojiSuggester(
-        model, table, matcher, {"gate": gate}, reactions=reading, sense=sense, chat_prior=chat_prior, _predict=predict
+        model, table, matcher, {"gate": gate}, reactions=reading, sense=sense, chat_prior=chat_prior
     )
     rows, moods = emoji_data.labelled_messages(), emoji_data.emoji_moods()
     texts = [row["text"] for row in rows]
@@ -1269,7 +1268,6 @@ def build_zoo_suggester(
         sense=sense,
         moods=suggester.moods,
         chat_prior=chat_prior,
-        _predict=predict,
     )
     report = evaluate_emoticons(suggester, messages)
     seconds = time.perf_counter() - start
