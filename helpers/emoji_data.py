@@ -286,8 +286,7 @@ def sealed_messages(moods: dict | None = None) -> list[dict]:
     :func:`labelled_messages`, written and committed on 2026-12-03 night, after the blind set had been scored five
     times; each was checked against the four earlier sets for copies and close paraphrases. It was first scored on
     2026-12-03 night, once, to judge chat's class prior in the suggester (by a rule written down before), and read
-    since; the benchmark and notebook 05 report it: :func:`reserve_messages` is the set nothing has seen.
-    Taught in: 05_emoji_suggestion."""
+    since; the benchmark and notebook 05 report it. Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_sealed.tsv"), moods)
 
 
@@ -295,9 +294,9 @@ def reserve_messages(moods: dict | None = None) -> list[dict]:
     """``data/emoji_messages_reserve.tsv``: a sixth set of 60 everyday messages (10 per mood) in the format of
     :func:`labelled_messages`, written and committed on 2026-12-03 night, after the sealed set had been scored;
     each was checked against every earlier set and notebook 05's messages for copies and close paraphrases (shared
-    three-word runs, content-word overlap). Nothing in the repository scores it (the tests read only its format):
-    the next change that must be judged blind is scored on it once, by a rule written down first, and the set is
-    then named in the benchmark. Taught in: 05_emoji_suggestion."""
+    three-word runs, content-word overlap). It was first scored on 2026-12-04, once, to judge a word-pair reader in
+    the sense student (by a rule written down before; not kept: 38 of 60 accepted against the zoo's 39), and read
+    since; the benchmark reports it. Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_reserve.tsv"), moods)
 
 

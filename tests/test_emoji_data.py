@@ -144,7 +144,7 @@ def test_labelled_mood_messages(tmp_path):
         assert emoji.is_emoji(char) or emoji.is_emoji(char + "\ufe0f"), f"{char!r} is not an emoji"
     fresh, holdout, blind = emoji_data.fresh_messages(), emoji_data.holdout_messages(), emoji_data.blind_messages()
     sealed = emoji_data.sealed_messages()
-    reserve = emoji_data.reserve_messages()  # its format only: nothing here scores it
+    reserve = emoji_data.reserve_messages()  # its format (bench_emoji scores it)
     for name, extra in (
         ("fresh", fresh),
         ("holdout", holdout),
