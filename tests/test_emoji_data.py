@@ -145,12 +145,14 @@ def test_labelled_mood_messages(tmp_path):
     fresh, holdout, blind = emoji_data.fresh_messages(), emoji_data.holdout_messages(), emoji_data.blind_messages()
     sealed = emoji_data.sealed_messages()
     reserve = emoji_data.reserve_messages()  # its format (bench_emoji scores it)
+    seventh = emoji_data.seventh_messages()  # its format only: nothing here scores it
     for name, extra in (
         ("fresh", fresh),
         ("holdout", holdout),
         ("blind", blind),
         ("sealed", sealed),
         ("reserve", reserve),
+        ("seventh", seventh),
     ):
         assert [sum(r["mood"] == mood for r in extra) for mood in moods] == [10] * len(moods), name
         assert not {r["text"] for r in extra} & {r["text"] for r in rows}, f"a {name} message is in the tuning set"
@@ -161,6 +163,8 @@ def test_labelled_mood_messages(tmp_path):
     earlier = {r["text"] for r in fresh + holdout + blind}
     assert not {r["text"] for r in sealed} & earlier, "a sealed message is in another set"
     assert not {r["text"] for r in reserve} & (earlier | {r["text"] for r in sealed}), "a reserve message is elsewhere"
+    earlier |= {r["text"] for r in sealed + reserve}
+    assert not {r["text"] for r in seventh} & earlier, "a seventh-set message is elsewhere"
     bad = tmp_path / "messages.tsv"
     bad.write_text("text\tmood\temoji\nhello\tbored\t\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2: unknown mood 'bored'"):
