@@ -310,11 +310,15 @@ class SentenceChannel:
 
     def encode_both(self, messages: Sequence[str], replies: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`encode_messages` and :meth:`encode_replies` at once: for a small batch (a server's few
-        messages and their generated candidates) one MiniLM call instead of two, which is most of its cost."""
+        messages and their generated candidates) one MiniLM call instead of two, which is most of its cost.
+        A small batch with no replies (every generated candidate was a bank reply) goes through the same traced
+        function, so a server's warm-up covers it and no user waits for a second trace."""
         messages, replies = list(messages), list(replies)
-        if len(messages) + len(replies) > 256 or not messages or not replies:  # large: batches of similar length
+        if len(messages) + len(replies) > 256 or not messages:  # large: batches of similar length
             return self.encode_messages(messages), self.encode_replies(replies)
-        ids = [self.encoder.token_ids(messages, "end"), self.encoder.token_ids(replies, "start")]
+        ids = [self.encoder.token_ids(messages, "end")]
+        if replies:
+            ids.append(self.encoder.token_ids(replies, "start"))
         longest = max(part.shape[1] for part in ids)
         ids = np.concatenate([np.pad(part, ((0, 0), (0, longest - part.shape[1]))) for part in ids])
         message_vectors, reply_vectors = self._both(ids, np.int32(len(messages)))
