@@ -13,8 +13,10 @@ Targets (issues "Notebook 05" and "emoji a person would pick"), on 2 CPU cores:
   (data/emoji_messages_blind.tsv: 60 more, committed before any suggester was scored on them; scored five times and
   read since) and the sealed set (data/emoji_messages_sealed.tsv: 60 more, first scored once to judge one change,
   the chat prior of 2026-12-03; read since) and the reserve set (data/emoji_messages_reserve.tsv: 60 more, first
-  scored once on 2026-12-04 to judge a word-pair sense student, not kept; read since): these stand in for the issue's
-  hidden set, the reserve set best (the only one no design choice had seen before it was scored);
+  scored once on 2026-12-04 to judge a word-pair sense student, not kept; read since) and the seventh set
+  (data/emoji_messages_seventh.tsv: 60 more, scored once on 2026-12-04 to judge the mood reader's regularisation, not
+  kept; read since): these stand in for the issue's hidden set, the reserve and seventh sets best (no design choice
+  had seen them before they were scored);
 - emoticon test set: the suggester's top-3 accuracy above the majority baseline, bootstrap interval above zero
   (both with the cross-fitted prior);
 - suggestion latency p50 <= 10 ms per message; >= 1,500 messages/second in batches of 256.
@@ -99,7 +101,7 @@ def main() -> None:
     for mood, value in moods["per_mood"].items():
         rows.append({"measure": f"mood set top-3, {mood}", "value": value, "target": "", "ok": ""})
     # messages written after the weights were learned, scored with the zoo weights as they are: the fresh set
-    # (looked at while the sense part was designed), the holdout (read since it was scored), the blind, sealed, reserve sets
+    # (looked at while the sense part was designed), the holdout (read since it was scored), the blind, sealed, reserve and seventh sets
     for key, label, extra in (
         ("fresh", "never tuned on", emoji_data.fresh_messages()),
         ("holdout", "committed before the zoo suggester was scored on them; read since", emoji_data.holdout_messages()),
@@ -113,6 +115,11 @@ def main() -> None:
             "reserve",
             "first scored once, to judge a word-pair sense student (not kept); read since",
             emoji_data.reserve_messages(),
+        ),
+        (
+            "seventh",
+            "first scored once, to judge the mood reader's regularisation (not kept); read since",
+            emoji_data.seventh_messages(),
         ),
     ):
         found = emoji_suggest.evaluate_moods(suggester, extra, fit=False)

@@ -145,7 +145,7 @@ def test_labelled_mood_messages(tmp_path):
     fresh, holdout, blind = emoji_data.fresh_messages(), emoji_data.holdout_messages(), emoji_data.blind_messages()
     sealed = emoji_data.sealed_messages()
     reserve = emoji_data.reserve_messages()  # its format (bench_emoji scores it)
-    seventh = emoji_data.seventh_messages()  # its format only: nothing here scores it
+    seventh = emoji_data.seventh_messages()  # its format (bench_emoji scores it)
     for name, extra in (
         ("fresh", fresh),
         ("holdout", holdout),
