@@ -311,6 +311,16 @@ def seventh_messages(moods: dict | None = None) -> list[dict]:
     return labelled_messages(paths.data("emoji_messages_seventh.tsv"), moods)
 
 
+def eighth_messages(moods: dict | None = None) -> list[dict]:
+    """``data/emoji_messages_eighth.tsv``: an eighth set of 60 everyday messages (10 per mood) in the format of
+    :func:`labelled_messages`, written and committed on 2026-12-04 after the seventh set had been scored; each was
+    checked against every earlier set and notebook 05's messages for copies and close paraphrases (shared
+    three-word runs, content-word overlap, and by reading for retold situations). Nothing in the repository scores
+    it (the tests read only its format): the next change that must be judged blind is scored on it once, by a rule
+    written down first (``generated/notes`` holds it). Taught in: 05_emoji_suggestion."""
+    return labelled_messages(paths.data("emoji_messages_eighth.tsv"), moods)
+
+
 def emoticon_table(path=None) -> dict[str, str]:
     """``data/emoticons.csv`` as ``{emoticon: emoji}``. Emoticons are written as
     ``helpers.text.tokenize`` returns them (``"xd"`` lowercased, ``":D"`` kept).

@@ -146,6 +146,7 @@ def test_labelled_mood_messages(tmp_path):
     sealed = emoji_data.sealed_messages()
     reserve = emoji_data.reserve_messages()  # its format (bench_emoji scores it)
     seventh = emoji_data.seventh_messages()  # its format (bench_emoji scores it)
+    eighth = emoji_data.eighth_messages()  # its format only: nothing here scores it
     for name, extra in (
         ("fresh", fresh),
         ("holdout", holdout),
@@ -153,6 +154,7 @@ def test_labelled_mood_messages(tmp_path):
         ("sealed", sealed),
         ("reserve", reserve),
         ("seventh", seventh),
+        ("eighth", eighth),
     ):
         assert [sum(r["mood"] == mood for r in extra) for mood in moods] == [10] * len(moods), name
         assert not {r["text"] for r in extra} & {r["text"] for r in rows}, f"a {name} message is in the tuning set"
@@ -165,6 +167,9 @@ def test_labelled_mood_messages(tmp_path):
     assert not {r["text"] for r in reserve} & (earlier | {r["text"] for r in sealed}), "a reserve message is elsewhere"
     earlier |= {r["text"] for r in sealed + reserve}
     assert not {r["text"] for r in seventh} & earlier, "a seventh-set message is elsewhere"
+    assert not {r["text"] for r in eighth} & (earlier | {r["text"] for r in seventh}), (
+        "an eighth-set message is elsewhere"
+    )
     bad = tmp_path / "messages.tsv"
     bad.write_text("text\tmood\temoji\nhello\tbored\t\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2: unknown mood 'bored'"):
