@@ -146,7 +146,7 @@ def test_labelled_mood_messages(tmp_path):
     sealed = emoji_data.sealed_messages()
     reserve = emoji_data.reserve_messages()  # its format (bench_emoji scores it)
     seventh = emoji_data.seventh_messages()  # its format (bench_emoji scores it)
-    eighth = emoji_data.eighth_messages()  # its format only: nothing here scores it
+    eighth = emoji_data.eighth_messages()  # its format (bench_emoji scores it)
     for name, extra in (
         ("fresh", fresh),
         ("holdout", holdout),
