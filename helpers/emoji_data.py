@@ -276,7 +276,7 @@ def blind_messages(moods: dict | None = None) -> list[dict]:
     """``data/emoji_messages_blind.tsv``: a fourth set of 60 everyday messages (10 per mood) in the format of
     :func:`labelled_messages`, written and committed on 2026-12-03 before any suggester was scored on it, after the
     holdout set's suggestions had been read. Never used to choose or learn anything, but by the end of 2026-12-03 it
-    had been scored five times and its misses read: :func:`sealed_messages` is the set nothing has seen.
+    had been scored five times and its misses read; later sets (:func:`sealed_messages` and after) judged later changes.
     Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_blind.tsv"), moods)
 
