@@ -242,7 +242,8 @@ def labelled_messages(path=None, moods: dict | None = None) -> list[dict]:
     """``data/emoji_messages.tsv``: everyday messages written for this project, each with its ``mood`` (a mood of
     :func:`emoji_moods`) and ``emoji``, the emoji of its topic a person would also accept (🌮 for tacos).
 
-    Used to learn the suggester's weights and, cross-fitted, to evaluate it. Taught in: 05_emoji_suggestion.
+    Notebook 05's recipe learns the suggester's weights and mood reader from it alone and, cross-fitted, evaluates
+    it; the zoo's learns from it and the later read sets (:data:`TRAINING_SETS`). Taught in: 05_emoji_suggestion.
     """
     path = path or paths.data("emoji_messages.tsv")
     moods = emoji_moods() if moods is None else moods
@@ -257,27 +258,27 @@ def labelled_messages(path=None, moods: dict | None = None) -> list[dict]:
 
 def fresh_messages(moods: dict | None = None) -> list[dict]:
     """``data/emoji_messages_fresh.tsv``: 60 more everyday messages (10 per mood) in the format of
-    :func:`labelled_messages`, written on 2026-12-03, after the suggester's weights were learned. Never used to
-    learn anything: the benchmark scores the zoo suggester on them as it is. Looked at while the sense part was
-    designed, so :func:`holdout_messages` is the blinder set. Taught in: 05_emoji_suggestion."""
+    :func:`labelled_messages`, written on 2026-12-03, after the suggester's weights were learned. Looked at while
+    the sense part was designed; nothing learned from it until 2026-12-04, when the zoo suggester began to
+    (:data:`TRAINING_SETS`). Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_fresh.tsv"), moods)
 
 
 def holdout_messages(moods: dict | None = None) -> list[dict]:
     """``data/emoji_messages_holdout.tsv``: a third set of 60 everyday messages (10 per mood) in the format of
     :func:`labelled_messages`, written and committed on 2026-12-03 before any suggester was scored on it, after the
-    fresh set had been looked at while choosing the suggester's design. Never used to learn anything, but its
-    suggestions have since been read and variants compared on it: :func:`blind_messages` is the blind set. The
-    benchmark reports both. Taught in: 05_emoji_suggestion."""
+    fresh set had been looked at while choosing the suggester's design. Its suggestions were read and variants
+    compared on it; nothing learned from it until 2026-12-04, when the zoo suggester began to
+    (:data:`TRAINING_SETS`). Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_holdout.tsv"), moods)
 
 
 def blind_messages(moods: dict | None = None) -> list[dict]:
     """``data/emoji_messages_blind.tsv``: a fourth set of 60 everyday messages (10 per mood) in the format of
     :func:`labelled_messages`, written and committed on 2026-12-03 before any suggester was scored on it, after the
-    holdout set's suggestions had been read. Never used to choose or learn anything, but by the end of 2026-12-03 it
-    had been scored five times and its misses read; later sets (:func:`sealed_messages` and after) judged later changes.
-    Taught in: 05_emoji_suggestion."""
+    holdout set's suggestions had been read. By the end of 2026-12-03 it had been scored five times
+    and its misses read; later sets (:func:`sealed_messages` and after) judged later changes. The zoo suggester learns
+    from it since 2026-12-04 (:data:`TRAINING_SETS`). Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_blind.tsv"), moods)
 
 
@@ -286,7 +287,8 @@ def sealed_messages(moods: dict | None = None) -> list[dict]:
     :func:`labelled_messages`, written and committed on 2026-12-03 night, after the blind set had been scored five
     times; each was checked against the four earlier sets for copies and close paraphrases. It was first scored on
     2026-12-03 night, once, to judge chat's class prior in the suggester (by a rule written down before), and read
-    since; the benchmark and notebook 05 report it. Taught in: 05_emoji_suggestion."""
+    since; notebook 05 reports it, and the zoo suggester learns from it since 2026-12-04 (:data:`TRAINING_SETS`).
+    Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_sealed.tsv"), moods)
 
 
@@ -296,7 +298,8 @@ def reserve_messages(moods: dict | None = None) -> list[dict]:
     each was checked against every earlier set and notebook 05's messages for copies and close paraphrases (shared
     three-word runs, content-word overlap). It was first scored on 2026-12-04, once, to judge a word-pair reader in
     the sense student (by a rule written down before; not kept: 38 of 60 accepted against the zoo's 39), and read
-    since; the benchmark reports it. Taught in: 05_emoji_suggestion."""
+    since; notebook 05 reports it, and the zoo suggester learns from it since 2026-12-04 (:data:`TRAINING_SETS`).
+    Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_reserve.tsv"), moods)
 
 
@@ -306,8 +309,8 @@ def seventh_messages(moods: dict | None = None) -> list[dict]:
     checked against every earlier set and notebook 05's messages for copies and close paraphrases (shared
     three-word runs, content-word overlap). It was first scored on 2026-12-04, once, to judge the mood reader's
     regularisation (by a rule written down before: 44 of 60 accepted by both, agreement 0.66 by both; not kept: a tie
-    is no evidence of a gain, and the change put 😂 first on a sad message), and read since; the benchmark and
-    notebook 05 report it. Taught in: 05_emoji_suggestion."""
+    is no evidence of a gain, and the change put 😂 first on a sad message), and read since; notebook 05 reports it, and
+    the zoo suggester learns from it since 2026-12-04 (:data:`TRAINING_SETS`). Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_seventh.tsv"), moods)
 
 
@@ -316,11 +319,32 @@ def eighth_messages(moods: dict | None = None) -> list[dict]:
     :func:`labelled_messages`, written and committed on 2026-12-04 after the seventh set had been scored; each was
     checked against every earlier set and notebook 05's messages for copies and close paraphrases (shared
     three-word runs, content-word overlap, and by reading for retold situations). It was first scored on
-    2026-12-04, once, to judge one change by a rule written down before: the mood reader and the everyday weights
-    learned from every read set instead of the mood set alone (42 -> 45 of 60 accepted, agreement 0.72 both; kept by
-    the rule, not yet built into the zoo). Read since; the benchmark and notebook 05 report it.
-    Taught in: 05_emoji_suggestion."""
+    2026-12-04, once, to judge one change by a rule written down before: the suggester learning from every read set
+    (:func:`training_messages`; 42 -> 45 of 60 accepted, agreement 0.72 both, kept). It is read since, and it is not
+    in :data:`TRAINING_SETS`: the benchmark and notebook 05 report it as the set the zoo suggester never learned
+    from. Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_eighth.tsv"), moods)
+
+
+#: The labelled sets the emoji suggester learns its mood reader and everyday weights from (since 2026-12-04: every
+#: set that had been read by then), as ``(name, file in data/)``.
+TRAINING_SETS = (
+    ("mood", "emoji_messages.tsv"),
+    ("fresh", "emoji_messages_fresh.tsv"),
+    ("holdout", "emoji_messages_holdout.tsv"),
+    ("blind", "emoji_messages_blind.tsv"),
+    ("sealed", "emoji_messages_sealed.tsv"),
+    ("reserve", "emoji_messages_reserve.tsv"),
+    ("seventh", "emoji_messages_seventh.tsv"),
+)
+
+
+def training_messages(moods: dict | None = None) -> list[dict]:
+    """Every labelled set of :data:`TRAINING_SETS` (467 messages), in that order, each row with its ``set`` name:
+    what ``python -m helpers.emoji_suggest build`` learns the mood reader and the everyday weights from, and what
+    the cross-fitted numbers are measured on. Taught in: 05_emoji_suggestion."""
+    moods = emoji_moods() if moods is None else moods
+    return [{**row, "set": name} for name, file in TRAINING_SETS for row in labelled_messages(paths.data(file), moods)]
 
 
 def emoticon_table(path=None) -> dict[str, str]:

@@ -640,6 +640,11 @@ class EmojiSuggester:
             personal_weights={key: weights.get(key, value) for key, value in self.personal_weights.items()},
         )
 
+    def with_everyday_weights(self, weights: dict) -> "EmojiSuggester":
+        """The same suggester with some of the weights used without a personal prior changed (those learned on
+        everyday messages, :func:`learn_everyday`); the weights of a personal prior's regime are kept."""
+        return self._copy(weights={**self.weights, **weights})
+
     def with_reactions(self, model) -> "EmojiSuggester":
         """The same suggester with another reactions model (a :class:`helpers.reactions.Reactions`; ``None``: no
         reaction term, in the score or in the feeling)."""
@@ -935,7 +940,8 @@ def evaluate_moods(
     folds: int = 5,
     fit: bool = True,
 ) -> dict:
-    """The labelled mood set (``data/emoji_messages.tsv``): how often a person would accept the top 3.
+    """Labelled messages (the mood set ``data/emoji_messages.tsv`` unless ``rows`` are given, e.g.
+    ``emoji_data.training_messages()``): how often a person would accept the top 3.
 
     With ``fit`` the weights are **cross-fitted**: each fold of messages is scored with ``mood``, ``topic`` and
     ``habit`` weights learned on the other folds of this set, so no message's own label informs its score; the
@@ -969,28 +975,42 @@ def evaluate_moods(
             fold_weights.append(weights)
         score[test] = weighted_score({key: value[test] for key, value in features.items()}, weights)
     top = suggester.order(score, features["feeling"])[:, :3]
-    hits = np.array([bool(set(t) & set(label)) for t, label in zip(top.tolist(), labels)])
+    hits = [bool(set(t) & set(label)) for t, label in zip(top.tolist(), labels)]
+    suggestions = [[table.emoji[j] for j in t] for t in top.tolist()]
+    return {**mood_summary(table, rows, suggestions, hits, moods), "weights": fold_weights}
+
+
+def mood_summary(
+    table: EmojiTable, rows: Sequence[dict], suggestions: Sequence[Sequence[str]], hits: Sequence[bool], moods: dict
+) -> dict:
+    """What :func:`evaluate_moods` reports (all but ``weights``) from labelled ``rows``, their top-3
+    ``suggestions`` (emoji) and ``hits``: also for a part of one cross-fitted run (one set of several). ``per_mood``
+    holds the moods the rows have."""
+    hits = np.asarray(hits, bool)
     polarity = emoji_polarity(table, moods)
+    first = np.array([polarity[table.index(top[0])] for top in suggestions])
     clear = np.array(
         [moods[row["mood"]]["sentiment"] in ("positive", "negative") and row["mood"] != "food" for row in rows]
     )
-    agree = np.array([polarity[t[0]] == moods[row["mood"]]["sentiment"] for t, row in zip(top.tolist(), rows)])
-    joy = table.index("😂")
+    agree = np.array([f == moods[row["mood"]]["sentiment"] for f, row in zip(first, rows)])
     negative = np.array([moods[row["mood"]]["sentiment"] == "negative" for row in rows])
-    first = np.array([polarity[t[0]] for t in top.tolist()])
+    joy_first = np.array([top[0] == "😂" for top in suggestions])
     return {
         "messages": len(rows),
         "top3": float(hits.mean()),
-        "per_mood": {mood: float(hits[[row["mood"] == mood for row in rows]].mean()) for mood in moods},
+        "per_mood": {  # the moods the rows hold
+            mood: float(hits[[row["mood"] == mood for row in rows]].mean())
+            for mood in moods
+            if any(row["mood"] == mood for row in rows)
+        },
         "agreement": float(agree[clear].mean()),
         "clear": int(clear.sum()),
-        "joy_first_negative": int(((top[:, 0] == joy) & negative).sum()),
+        "joy_first_negative": int((joy_first & negative).sum()),
         "positive_first_negative": int(((first == "positive") & negative).sum()),
         "negative_first_positive": int(((first == "negative") & clear & ~negative).sum()),
         "negative": int(negative.sum()),
         "hits": hits.tolist(),
-        "suggestions": [[table.emoji[j] for j in t] for t in top.tolist()],
-        "weights": fold_weights,
+        "suggestions": [list(top) for top in suggestions],
     }
 
 
@@ -1041,6 +1061,31 @@ def crossfitted_moods(cosines: np.ndarray, rows: Sequence[dict], fold: np.ndarra
     reader = _mood_reader_on(cosines, rows, ~test, suggester.moods.moods)
     out[test] = reader.term(cosines[test], suggester.mood_emoji)
     return out
+
+
+def learn_everyday(suggester: EmojiSuggester, rows: Sequence[dict], moods: dict | None = None) -> EmojiSuggester:
+    """The suggester with a mood reader and everyday weights learned from labelled ``rows`` (as
+    :func:`emoji_data.labelled_messages` gives them), the way ``python -m helpers.emoji_suggest build`` learns the
+    zoo's: the reader (``helpers.everyday_moods``) from the rows' sense cosines and moods, then ``mood``,
+    ``valence``, ``reaction``, ``topic``, ``keyword``, ``sense``, ``moods`` and ``habit`` (:func:`fit_weights`)
+    with each row's ``moods`` part from a reader that did not see its label (:func:`out_of_fold_moods`). Every
+    other part, the ``personal`` weight and the weights used with a personal prior are kept. The zoo's learn from
+    ``emoji_data.training_messages()``; ``learn_everyday(zoo, emoji_data.labelled_messages())`` is the suggester
+    learned from the mood set alone, as the zoo's was until 2026-12-04. Taught in: 05_emoji_suggestion."""
+    moods = emoji_data.emoji_moods() if moods is None else moods
+    if suggester.sense is None:
+        raise ValueError("the mood reader reads the sense part's cosines: this suggester has no sense reader")
+    names = list(moods)
+    parts = suggester.features([row["text"] for row in rows])
+    cosines = parts["sense"] / SENSE_SCALE
+    reader = everyday_moods.MoodReader(
+        everyday_moods.fit_mood_model(cosines, [row["mood"] for row in rows], names), names
+    )
+    learned = suggester.with_moods(reader)
+    fold = np.array([text_fold(row["text"]) for row in rows])
+    parts["moods"] = out_of_fold_moods(cosines, rows, fold, learned)
+    mask = acceptable_mask(mood_labels(suggester.table, rows, moods), len(suggester.table))
+    return learned.with_everyday_weights(fit_weights([(parts, mask, 1.0)]))
 
 
 # --------------------------------------------------------------------------- the emoticon test
@@ -1208,9 +1253,10 @@ def build_zoo_suggester(
 
     Trains emoji2vec on the CLDR keywords (``zoo/05_emoji/emoji2vec.keras``), saves GloVe's ``vocabulary_words``
     most frequent words plus the chit-chat corpus's words and every descriptive word
-    (``zoo/05_emoji/word_vectors.keras``), learns the weights on
-    the labelled mood set (``mood``, ``topic``, ``habit``) and then the emoticon messages (``personal``), and writes the card ``zoo/05_emoji/suggester.json``
-    with the emoticon test and the mood set's cross-fitted numbers. Taught in: 05_emoji_suggestion.
+    (``zoo/05_emoji/word_vectors.keras``), learns the mood reader and the weights on
+    every labelled set of ``emoji_data.TRAINING_SETS`` (``mood``, ``topic``, ``habit``; 467 messages since
+    2026-12-04, the mood set's 107 before) and then the emoticon messages (``personal``), and writes the card
+    ``zoo/05_emoji/suggester.json`` with the emoticon test and the labelled sets' cross-fitted numbers. Taught in: 05_emoji_suggestion.
     """
 
     start = time.perf_counter()
@@ -1240,20 +1286,16 @@ def build_zoo_suggester(
     suggester = EmojiSuggester(
         model, table, matcher, {"gate": gate}, reactions=reading, sense=sense, chat_prior=chat_prior
     )
-    rows, moods = emoji_data.labelled_messages(), emoji_data.emoji_moods()
-    texts = [row["text"] for row in rows]
-    labelled = suggester.features(texts)  # every part but the moods, which no reader gives yet
-    # the mood reader: the labelled messages' sense cosines -> their moods (helpers.everyday_moods)
-    cosines = labelled["sense"] / SENSE_SCALE
-    mood_model = everyday_moods.fit_mood_model(cosines, [row["mood"] for row in rows], list(moods))
-    suggester = suggester.with_moods(everyday_moods.MoodReader(mood_model, list(moods)))
-    moods_report = evaluate_moods(suggester, rows, moods)  # cross-fitted weights and reader, before the final fit
-    # the weights are fitted on each message's moods part from a reader that did not see its label
-    fold = np.array([text_fold(text) for text in texts])
-    labelled["moods"] = out_of_fold_moods(cosines, rows, fold, suggester)
+    # every read labelled set (emoji_data.TRAINING_SETS): 467 messages; the eighth set stays out, to measure
+    rows, moods = emoji_data.training_messages(), emoji_data.emoji_moods()
+    fold = np.array([text_fold(row["text"]) for row in rows])
+    # the mood reader and the everyday weights from them; the weights that go with your own habits from the
+    # emoticon messages
+    suggester = learn_everyday(suggester, rows, moods)
+    weights = {key: value for key, value in suggester.weights.items() if key != "gate"}
+    cosines = suggester.features([row["text"] for row in rows])["sense"] / SENSE_SCALE
+    moods_report = evaluate_moods(suggester, rows, moods)  # weights and reader cross-fitted
     emoticons = emoticon_features(suggester, messages)
-    # the everyday weights from the mood set; the weights that go with your own habits from the emoticon messages
-    weights = fit_weights([(labelled, acceptable_mask(mood_labels(table, rows, moods), len(table)), 1.0)])
     personal_weights = fit_weights(
         [(emoticons["features"], acceptable_mask(emoticons["labels"], len(emoticons["candidates"])), 1.0)]
     )
@@ -1345,12 +1387,12 @@ def build_zoo_suggester(
             ),
         )
         labelled_data = {
-            "source": "data/emoji_messages.tsv (written for this project)",
-            "sha256": zoo.sha256_file(paths.data("emoji_messages.tsv")),
+            "source": "written for this project: " + ", ".join(f"data/{file}" for _, file in emoji_data.TRAINING_SETS),
+            "sha256": {file: zoo.sha256_file(paths.data(file)) for _, file in emoji_data.TRAINING_SETS},
             "messages": len(rows),
         }
         zoo.save(
-            mood_model,
+            suggester.moods.model,
             everyday_moods.ZOO_NAME,
             ModelCard(
                 data={"labelled": labelled_data, "reads": f"zoo/{emoji_sense.ZOO_NAME}.keras cosines"},
@@ -1373,12 +1415,13 @@ def build_zoo_suggester(
                     f"{package_version('emoji')}, keywords from {emoji_data.CLDR_PACKAGE}",
                     "keywords": keywords_data,
                     "weights": "mood, valence, reaction, topic, keyword, sense, moods and habit learned on "
-                    "data/emoji_messages.tsv (the moods part from readers that did not see each message); "
+                    f"the {len(rows)} messages of helpers.emoji_data.TRAINING_SETS (the moods part from readers that "
+                    "did not see each message); "
                     "personal_weights (used with a personal prior) on the chit-chat emoticon messages",
                     "valence": "VADER's lexicon, vaderSentiment " + package_version("vaderSentiment"),
                     "reactions": f"zoo/{reactions.ZOO_NAME}.keras (python -m helpers.reactions train)",
                     "sense": f"zoo/{emoji_sense.ZOO_NAME}.keras (python -m helpers.emoji_suggest sense)",
-                    "moods": f"zoo/{everyday_moods.ZOO_NAME}.keras, learned on data/emoji_messages.tsv",
+                    "moods": f"zoo/{everyday_moods.ZOO_NAME}.keras, learned on the same {len(rows)} messages",
                     "personal_prior": f"emoticons of {report['messages']} chit-chat messages "
                     "(helpers.emoji_data.chitchat_emoticon_messages, data/emoticons.csv)",
                     "topic_stats": f"the first {stats_texts} training tweets",

@@ -170,6 +170,22 @@ def test_labelled_mood_messages(tmp_path):
     assert not {r["text"] for r in eighth} & (earlier | {r["text"] for r in seventh}), (
         "an eighth-set message is elsewhere"
     )
+    # what the zoo suggester learns from: every set but the eighth, in order, each row with its set's name
+    training = emoji_data.training_messages(moods)
+    assert [name for name, _ in emoji_data.TRAINING_SETS] == [
+        "mood",
+        "fresh",
+        "holdout",
+        "blind",
+        "sealed",
+        "reserve",
+        "seventh",
+    ]
+    assert [r["text"] for r in training] == [
+        r["text"] for r in rows + fresh + holdout + blind + sealed + reserve + seventh
+    ]
+    assert len(training) == 467 and [r["set"] for r in training[:1] + training[-1:]] == ["mood", "seventh"]
+    assert not {r["text"] for r in training} & {r["text"] for r in eighth}, "the eighth set must stay out of training"
     bad = tmp_path / "messages.tsv"
     bad.write_text("text\tmood\temoji\nhello\tbored\t\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2: unknown mood 'bored'"):

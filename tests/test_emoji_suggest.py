@@ -444,6 +444,15 @@ def test_evaluate_moods_cross_fits_the_weights(suggester):
     assert report["messages"] == 20 and 0 <= report["top3"] <= 1 and len(report["weights"]) == 5
     assert report["negative"] == 10 and report["clear"] == 20 and len(report["suggestions"][0]) == 3
     assert set(report["per_mood"]) == {"love", "angry"}
+    # a part of a run summarised on its own (bench_emoji's per-set rows): all of it gives the report back
+    summary = emoji_suggest.mood_summary(suggester.table, rows, report["suggestions"], report["hits"], moods)
+    assert summary == {key: value for key, value in report.items() if key != "weights"}
+    half = emoji_suggest.mood_summary(
+        suggester.table, rows[10:], report["suggestions"][10:], report["hits"][10:], moods
+    )
+    assert (
+        half["messages"] == 10 and half["negative"] == 10 and half["per_mood"] == {"angry": report["per_mood"]["angry"]}
+    )
     own = emoji_suggest.evaluate_moods(suggester, rows, moods, fit=False)
     assert own["weights"] == [] and own["top3"] >= 0.5  # love -> hearts, hate -> angry faces
     polarity = emoji_suggest.emoji_polarity(suggester.table, moods)

@@ -98,3 +98,24 @@ def test_the_crossfitted_moods_part_never_sees_the_scored_messages_labels():
         {**r, "mood": names[(names.index(r["mood"]) + 1) % len(names)]} if f == 1 else r for r, f in zip(rows, fold)
     ]
     assert not np.allclose(part[test], emoji_suggest.crossfitted_moods(cosines, moved, fold, test, suggester)[test])
+
+
+def test_learn_everyday_learns_the_zoo_suggester_from_the_training_sets():
+    zoo_suggester = emoji_suggest.EmojiSuggester.from_zoo()
+    rows = emoji_data.training_messages()
+    learned = emoji_suggest.learn_everyday(zoo_suggester, rows)
+    # the build's own method: the card's weights come back (L-BFGS-B stops within a few 1e-4 of them)
+    for key, value in zoo_suggester.weights.items():
+        assert learned.weights[key] == pytest.approx(value, abs=2e-3), key
+    assert learned.personal_weights == zoo_suggester.personal_weights  # what goes with your own habits is kept
+    probe = ["i put salt in my coffee instead of sugar", "my grandma's soup is the best"]
+    cosines = zoo_suggester.features(probe)["sense"] / emoji_suggest.SENSE_SCALE
+    np.testing.assert_allclose(
+        learned.moods.probabilities(cosines), zoo_suggester.moods.probabilities(cosines), atol=1e-4
+    )
+    # the mood set alone (notebook 05's recipe) learns a different reader and different weights
+    alone = emoji_suggest.learn_everyday(zoo_suggester, emoji_data.labelled_messages())
+    assert abs(alone.weights["mood"] - zoo_suggester.weights["mood"]) > 1
+    assert not np.allclose(alone.moods.probabilities(cosines), zoo_suggester.moods.probabilities(cosines), atol=1e-2)
+    with pytest.raises(ValueError, match="sense reader"):
+        emoji_suggest.learn_everyday(zoo_suggester.with_sense(None), rows)
