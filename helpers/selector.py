@@ -97,6 +97,19 @@ def reply_text(tokens: Sequence[str] | str, config: SelectorConfig = SelectorCon
     return " ".join(tokens[: config.max_reply])
 
 
+def bank_reply(tokens: Sequence[str] | str, max_len: int = 25, min_len: int = 3) -> str | None:
+    """A real reply as the bot may say it when it wins (space-separated tokens): the whole reply when it has at most
+    ``max_len`` tokens; a longer one cut after its last sentence end (a token of ``.``, ``!`` and ``?`` only) within
+    the first ``max_len``, when that leaves at least ``min_len`` tokens; otherwise ``None``, and the reply stays
+    out of the bank, because cut at ``max_len`` it would stop mid-sentence ("... i thought"). A fifth of the zoo bot's
+    default replies did, before 2026-12-04. Taught in: 04_seq2seq_chatbot."""
+    tokens = tokens.split() if isinstance(tokens, str) else list(tokens)
+    if len(tokens) <= max_len:
+        return " ".join(tokens)
+    ends = [i for i, token in enumerate(tokens[:max_len]) if token and not token.strip(".!?")]
+    return " ".join(tokens[: ends[-1] + 1]) if ends and ends[-1] + 1 >= min_len else None
+
+
 @keras.saving.register_keras_serializable(package="talk_like_you")
 class InBatchSoftmax(keras.losses.Loss):
     """The dual encoder's loss: softmax over the batch, both ways (message -> reply, reply -> message).
@@ -799,13 +812,14 @@ def train_zoo_style(verbose: int = 2) -> dict:
 
 def write_bank(bot: str = "04_seq2seq/you", settings: dict | None = None) -> dict:
     """Give a zoo generator its ranking parts: the bank of real replies "you" wrote in the *training*
-    conversations (``zoo/04_seq2seq/you_replies.json``, cut to 25 tokens, each once) and a ``ranking``
+    conversations (``zoo/04_seq2seq/you_replies.json``, as :func:`bank_reply` lets the bot say them, each once) and a ``ranking``
     entry in its card naming the selector, the style model and the settings, so ``ChatBot.from_zoo``
     loads the whole bot. ``python -m helpers.selector bank``. Taught in: 04_seq2seq_chatbot.
     """
 
     data = seq2seq.prepare("full")
-    replies = list(dict.fromkeys(reply_text(p["reply_tokens"]) for p in data["splits"]["train"]))
+    sayable = (bank_reply(p["reply_tokens"]) for p in data["splits"]["train"])
+    replies = list(dict.fromkeys(reply for reply in sayable if reply))
     relative = f"{bot.rsplit('/', 1)[0]}/you_replies.json"
     path = paths.ZOO / relative
     info = json.loads(corpus_files()["info"].read_text(encoding="utf-8"))
@@ -814,7 +828,8 @@ def write_bank(bot: str = "04_seq2seq/you", settings: dict | None = None) -> dic
             {
                 "source": info["source"],
                 "license": "MIT (chitchat-dataset)",
-                "what": "distinct replies of the default 'you' in training conversations, tokenized, first 25 tokens",
+                "what": "distinct replies of the default 'you' in training conversations, tokenized: whole up to 25 tokens, "
+                "a longer one cut after its last sentence end within 25 or left out (helpers.selector.bank_reply)",
                 "replies": replies,
             },
             ensure_ascii=False,

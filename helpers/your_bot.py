@@ -23,7 +23,7 @@ from . import paths, seq2seq, zoo
 from .chatbot import ChatBot, RankSettings
 from .chats import build_pairs, parse, write_jsonl
 from .model_card import ModelCard
-from .selector import SELECTOR_NAME, reply_text
+from .selector import SELECTOR_NAME, bank_reply, reply_text
 from .setup import seed_everything
 
 NAME = "bot"
@@ -113,7 +113,10 @@ def train_your_bot(
     splits = seq2seq.split_pairs(seq2seq.tokenize_pairs(asdict(p) for p in paired.pairs))
     # the bank: every reply of yours the bot may choose (from the training split when there is one)
     bank_pairs = splits["train"] or [p for members in splits.values() for p in members]
-    bank = list(dict.fromkeys(reply_text(p["reply_tokens"]) for p in bank_pairs))
+    # as the bot may say them (whole, or cut after a sentence end: helpers.selector.bank_reply); should none be
+    # sayable so, every reply cut at 25 tokens rather than no bank at all
+    sayable = [reply for reply in (bank_reply(p["reply_tokens"]) for p in bank_pairs) if reply]
+    bank = list(dict.fromkeys(sayable or [reply_text(p["reply_tokens"]) for p in bank_pairs]))
     (folder / "replies.json").write_text(json.dumps({"replies": bank}, ensure_ascii=False) + "\n", encoding="utf-8")
     zoo.add_file("replies.json", folder)
     ranking = {

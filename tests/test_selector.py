@@ -19,6 +19,33 @@ MESSAGES = [
 REPLIES = ["i am good", "i love dogs", "math", "hey there", "utah", "bye", "sure , at noon", "yes we won"]
 
 
+# --------------------------------------------------------------------------- the bank
+def test_bank_reply_never_stops_mid_sentence():
+    short = "sure , at noon"
+    assert selector.bank_reply(short) == short and selector.bank_reply(short.split()) == short
+    words = [f"w{i}" for i in range(30)]
+    assert selector.bank_reply(words) is None  # no sentence end within 25 tokens: left out, not cut
+    cut = words[:10] + ["."] + words[10:19] + ["!!"] + words[19:]  # ends at tokens 11 and 21
+    assert selector.bank_reply(cut) == " ".join(cut[:21])  # after the last end within the first 25
+    assert selector.bank_reply(" ".join(cut), max_len=15) == " ".join(cut[:11])
+    assert selector.bank_reply(["ok", "."] + words, max_len=25) is None  # two tokens are too few to say
+    assert selector.bank_reply(words[:25]) == " ".join(words[:25])  # 25 tokens is a whole reply
+    assert selector.bank_reply(["..."] + words) is None and selector.bank_reply(["?"] * 3 + words) == "? ? ?"
+
+
+def test_the_zoo_bank_is_your_training_replies_as_the_bot_may_say_them():
+    import json
+
+    from helpers import paths
+
+    bank = json.loads((paths.ZOO / "04_seq2seq" / "you_replies.json").read_text(encoding="utf-8"))["replies"]
+    train = seq2seq.prepare("full")["splits"]["train"]
+    sayable = (selector.bank_reply(p["reply_tokens"]) for p in train)
+    assert bank == list(dict.fromkeys(r for r in sayable if r)), "rebuild it: python -m helpers.selector bank"
+    # long replies are there, cut after a sentence end, not at the 25th token
+    assert any(len(reply.split()) > 20 and reply.split()[-1] in {".", "!", "?"} for reply in bank)
+
+
 # --------------------------------------------------------------------------- 1-of-100
 def test_candidate_draw_is_seeded_and_holds_the_true_reply_first():
     draw = dialog_eval.candidate_draw(150, 100, seed=3)
