@@ -454,7 +454,8 @@ class ChatBot:
         return np.log(p / (1 - p))
 
     def ranked(self, messages: Sequence[str], seed: int = 0, max_len: int | None = None) -> list[list[Candidate]]:
-        """Every candidate for every message, best first (the first is what ``reply`` says)."""
+        """Every candidate for every message, best first (the first is what ``reply`` says). Generated candidates
+        that ``max_len`` stopped before they ended are left out (about one in six; they stop mid-sentence)."""
         if isinstance(messages, str):
             raise TypeError("ranked() takes a list of messages")
         if not messages:
@@ -468,7 +469,10 @@ class ChatBot:
             ids = self.decoder.candidates(self.encode(messages), max_len, temperatures, settings.top_k, seed)
             for b, rows in enumerate(ids):
                 seen = set()
-                for row in rows:
+                # a candidate that max_len stopped before [END] ends mid-sentence: not a reply to say, unless
+                # nothing else could be said (no bank, and no candidate of this message finished)
+                finished = [row for row in rows if seq2seq.END_ID in row]
+                for row in finished if finished or self.bank else rows:
                     text = " ".join(seq2seq.ids_to_tokens(row, self.vocabulary))
                     if text and text not in seen:
                         seen.add(text)

@@ -200,6 +200,28 @@ def test_ranked_bot_defaults_to_rank_and_answers_the_message(ranked_bot):
     assert ranked_bot.reply("hi", method="greedy").strip()
 
 
+def test_generated_candidates_that_max_len_stopped_are_left_out(ranked_bot):
+    settings = ranked_bot.settings
+    temperatures = [0.0] + [settings.temperature] * settings.samples
+    ids = ranked_bot.decoder.candidates(ranked_bot.encode(MESSAGES), 2, temperatures, settings.top_k, seed=0)
+    ended = (ids == seq2seq.END_ID).any(-1)
+    assert ended.any() and not ended.all()  # at max_len 2 some candidates finish, others are cut mid-sentence
+
+    def texts(rows):
+        return {" ".join(seq2seq.ids_to_tokens(row, ranked_bot.vocabulary)) for row in rows} - {""}
+
+    cut_only = set()
+    for b, candidates in enumerate(ranked_bot.ranked(MESSAGES, max_len=2)):
+        said = {c.text for c in candidates if c.kind == "generated"}
+        assert said <= texts(ids[b][ended[b]]), MESSAGES[b]
+        cut_only |= texts(ids[b][~ended[b]]) - texts(ids[b][ended[b]]) - set(REPLIES)
+    assert cut_only  # there were cut candidates to leave out
+    # a bot with no bank keeps its cut candidates rather than have nothing to say
+    bankless = ChatBot(ranked_bot.model, ranked_bot.vocabulary, 8, 6, selector=ranked_bot.selector, bank=[])
+    everyone_cut = [m for m, e in zip(MESSAGES, ended) if not e.any()]
+    assert everyone_cut and all(bankless.ranked(everyone_cut, max_len=2))
+
+
 def test_a_message_gets_the_same_reply_alone_or_in_a_batch(ranked_bot):
     alone = [ranked_bot.reply(m) for m in MESSAGES]
     assert ranked_bot.replies(MESSAGES) == alone
