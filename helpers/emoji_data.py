@@ -326,6 +326,16 @@ def eighth_messages(moods: dict | None = None) -> list[dict]:
     return labelled_messages(paths.data("emoji_messages_eighth.tsv"), moods)
 
 
+def ninth_messages(moods: dict | None = None) -> list[dict]:
+    """``data/emoji_messages_ninth.tsv``: a ninth set of 60 everyday messages (10 per mood) in the format of
+    :func:`labelled_messages`, written and committed on 2026-12-04 after the eighth set had been scored and the zoo
+    suggester had begun to learn from the seven sets before it; each was checked against every earlier set and
+    notebook 05's messages for copies and close paraphrases (shared three-word runs, content-word overlap) and read
+    against them for retold situations. Nothing has scored it: it is kept for judging the next change, once, by a
+    rule written down before. Taught in: 05_emoji_suggestion."""
+    return labelled_messages(paths.data("emoji_messages_ninth.tsv"), moods)
+
+
 #: The labelled sets the emoji suggester learns its mood reader and everyday weights from (since 2026-12-04: every
 #: set that had been read by then), as ``(name, file in data/)``.
 TRAINING_SETS = (
