@@ -97,7 +97,7 @@ def reply_text(tokens: Sequence[str] | str, config: SelectorConfig = SelectorCon
     return " ".join(tokens[: config.max_reply])
 
 
-def bank_reply(tokens: Sequence[str] | str, max_len: int = 25, min_len: int = 3) -> str | None:
+def bank_reply(tokens: Sequence[str] | str, max_len: int = SelectorConfig.max_reply, min_len: int = 3) -> str | None:
     """A real reply as the bot may say it when it wins (space-separated tokens): the whole reply when it has at most
     ``max_len`` tokens; a longer one cut after its last sentence end (a token of ``.``, ``!`` and ``?`` only) within
     the first ``max_len``, when that leaves at least ``min_len`` tokens; otherwise ``None``, and the reply stays
