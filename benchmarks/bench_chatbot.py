@@ -107,6 +107,11 @@ def main() -> None:
     result = dialog_eval.response_selection(bot.score, raw_messages, [p["reply"] for p in test])
     row("1-of-100, bot.score (raw strings)", result["1-of-100"], ">= 0.25 (moonshot 0.33)", result["1-of-100"] >= 0.25)
     row("recall@10, bot.score", result["recall@10"])
+    whole = dialog_eval.response_selection(bot.ranking_score, raw_messages, [p["reply"] for p in test])
+    row(
+        "1-of-100, bot.ranking_score (relevance + style - penalties: what the default reply is chosen by)",
+        whole["1-of-100"],
+    )
 
     # default replies
     start = time.perf_counter()

@@ -80,10 +80,20 @@ class RankSettings:
     and lowered the distinct-2 of the replies (0.431 -> 0.421 -> 0.415); the selector's in-batch
     training already counts a reply that fits every message against it.
 
-    ``echo`` penalises a reply for the share of its words that the message already has. MiniLM rates a copy of
-    the message as a close fit ("do you play any sports?" -> "do you play any sports?"), so with the sentence
-    channel 0.3 let 1.7% of the replies to the validation messages repeat three quarters of their words or
-    more (real replies: 0.6%); 0.6 lets 0.1%, 1.0 none.
+    ``style``: the weight of the style model's log-odds that "you" wrote a candidate. That model likes long,
+    story-like replies, and a log-odds spans several units where relevance differs by tenths, so a large weight
+    picks a story over an answer ("i just got a puppy!" -> "the dog packed off four of our chickens..."). With
+    every term of the score, 1-of-100 on the validation pairs is 0.174 at 0.05 (the weight until 2026-12-04), 0.239
+    at 0.02 and 0.246 at 0.01; the default replies stay in character (style share 0.90 at 0.01, real replies 0.81).
+
+    ``echo`` and ``echo_from`` penalise a reply that parrots the message: ``echo`` times the share of its distinct
+    words the message has beyond ``echo_from``, rescaled to 0-1 (``echo * max(0, share - echo_from) /
+    (1 - echo_from)``). MiniLM rates a copy of the message as a close fit ("do you play any sports?" -> "do you play
+    any sports?"). Until 2026-12-04 the penalty was linear in the share (0.6 x share, ``echo_from`` 0), which also
+    punished the words a true answer shares with its message ("i failed my exam" -> "...was the exam hard?"):
+    1-of-100 with every term of the score was 0.246 on the validation pairs; from half the words on (1.0, 0.5) it is
+    0.299, and no default reply to a validation message repeats three quarters of its words (real replies: 0.7%).
+    Both were chosen on the validation pairs by a rule written first (``generated/exp/style_weight_rule.md``).
 
     ``sentence_generated``: when the selector has a sentence channel (MiniLM, ``helpers.sentence_encoder``),
     it scores every bank reply (their vectors are computed once) but only this many generated candidates
@@ -100,14 +110,36 @@ class RankSettings:
     top_k: int = 40
     retrieved: int = 10  # nearest real replies per message from the bank
     anti_generic: float = 0.0
-    style: float = 0.05
+    style: float = 0.01  # 0.05 until 2026-12-04 (see above)
     repeat: float = 0.5
-    echo: float = 0.6  # 0.3 until the sentence channel: MiniLM rates a copy of the message highly (see below)
+    echo: float = 1.0  # 0.3 until the sentence channel, then 0.6 x share until 2026-12-04 (see above)
+    echo_from: float = 0.5
     # with a sentence channel: generated candidates per message that it scores. 2 until 2026-12-03 night: with 1, one
     # default reply of the 571 test messages changes (a generated "oh wow i would love to go the next time to live in
     # europe?" gives way to the real "oh wow that is awesome what led you to go there?"), and a reply takes 56 ms
     # instead of 63 (p50), a batch of 16 messages 293 ms instead of 351 (generated/exp/sg_speed.py, alternating)
     sentence_generated: int = 1
+
+    def __post_init__(self):
+        if not 0.0 <= self.echo_from < 1.0:
+            raise ValueError(
+                f"echo_from is a share of a reply's words from 0 up to (not including) 1, got {self.echo_from}"
+            )
+
+    def penalty(self, repeat, echo_share):
+        """The penalty of candidates (arrays broadcast): ``repeat`` times the share of a reply's words that are repeats,
+        plus ``echo`` times the share of its distinct words the message has beyond ``echo_from``, rescaled to 0-1."""
+        echo = np.maximum(0.0, np.asarray(echo_share, "float64") - self.echo_from) / (1 - self.echo_from)
+        return self.repeat * np.asarray(repeat, "float64") + self.echo * echo
+
+    def whole_score(self, parts: dict) -> np.ndarray:
+        """The score ``rank`` orders candidates by, from :meth:`ChatBot.ranking_parts`: relevance + style weight x
+        style log-odds - :meth:`penalty`. Shape (messages, replies)."""
+        return (
+            parts["relevance"]
+            + self.style * parts["style"][None, :]
+            - self.penalty(parts["repeat"][None, :], parts["echo_share"])
+        )
 
 
 @dataclass(frozen=True)
@@ -547,12 +579,8 @@ class ChatBot:
         vectors, style, rows = self._reply_parts(texts)
         overlap = self._lexical_pairs(lexical, list(owner), texts, rows)
         relevance = np.einsum("rd,rd->r", shifted[owner], vectors) + overlap if texts else np.zeros(0)
-        penalty = np.zeros(len(texts))
-        for i, text in enumerate(texts):
-            words, message_words = text.split(), set(tokens[owner[i]])
-            repeat = 1 - len(set(words)) / len(words)
-            echo = len(set(words) & message_words) / len(set(words))
-            penalty[i] = self.settings.repeat * repeat + self.settings.echo * echo
+        shares = np.array([self._word_shares(text.split(), set(tokens[b])) for b, text in zip(owner, texts)])
+        penalty = self.settings.penalty(*shares.T) if texts else np.zeros(0)
         partial = relevance + self.settings.style * style - penalty
         return {
             "owner": owner,
@@ -562,6 +590,36 @@ class ChatBot:
             "penalty": penalty,
             "partial": partial,
         }
+
+    @staticmethod
+    def _word_shares(words: list[str], message_words: set[str]) -> tuple[float, float]:
+        """A candidate's (tokens) share of repeated words and share of distinct words that its message has."""
+        distinct = set(words)
+        return 1 - len(distinct) / len(words), len(distinct & message_words) / len(distinct)
+
+    def ranking_parts(self, messages: Sequence[str], replies: Sequence[str]) -> dict[str, np.ndarray]:
+        """The terms of the score :meth:`ranked` orders candidates by, for every message and reply (raw strings,
+        each reply cut to the bot's reply limit as a bank reply is): ``relevance`` (M, R) (:meth:`score`),
+        ``style`` (R,) (the style model's log-odds), ``repeat`` (R,) and ``echo_share`` (M, R) (the share of the
+        reply's distinct words that the message has). ``settings.whole_score(parts)`` weighs them; compute them
+        once to compare weights. Taught in: 04_seq2seq_chatbot."""
+        relevance = self.score(messages, replies)
+        reply_tokens = [self._tokens(r)[: self.max_reply] for r in replies]
+        message_words = [set(self._tokens(m)) for m in messages]
+        shares = np.array([[self._word_shares(t, words) for t in reply_tokens] for words in message_words])
+        return {
+            "relevance": relevance,
+            "style": self._style_log_odds([" ".join(t) for t in reply_tokens]),
+            "repeat": shares[0, :, 0],
+            "echo_share": shares[:, :, 1],
+        }
+
+    def ranking_score(self, messages: Sequence[str], replies: Sequence[str]) -> np.ndarray:
+        """The whole score :meth:`ranked` orders candidates by, for every message and reply: :meth:`score` plus
+        the style weight times the style log-odds, minus the repeat and echo penalties (:class:`RankSettings`).
+        Shape (len(messages), len(replies)); raw strings in. Its 1-of-100 says how often the reply the bot would
+        choose among 100 is the true one (``make bench BENCH=chatbot``)."""
+        return self.settings.whole_score(self.ranking_parts(messages, replies))
 
     def _bank_sentence_rows(self, rows: np.ndarray) -> np.ndarray:
         """Sentence-channel vectors of bank rows (zeros where a row is -1)."""

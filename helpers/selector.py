@@ -855,7 +855,8 @@ def write_bank(bot: str = "04_seq2seq/you", settings: dict | None = None) -> dic
 
 
 def ranking_metrics(bot, test_pairs: Sequence[dict]) -> dict:
-    """What the ranked bot does on test pairs: 1-of-100 of ``bot.score`` and, for its default replies
+    """What the ranked bot does on test pairs: 1-of-100 of ``bot.score`` and of the whole score it ranks by
+    (``bot.ranking_score``) and, for its default replies
     to the test messages, distinct-2, the five commonest replies' share and how many were generated.
     (The style share needs notebook 04's classifier: ``make bench BENCH=chatbot`` reports it.)"""
 
@@ -863,9 +864,11 @@ def ranking_metrics(bot, test_pairs: Sequence[dict]) -> dict:
     ranked = bot.ranked(messages)
     replies = [truncate(clean_for_training(r[0].text), bot.max_reply) for r in ranked]
     selection = response_selection(bot.score, messages, [p["reply"] for p in test_pairs])
+    whole = response_selection(bot.ranking_score, messages, [p["reply"] for p in test_pairs])
     return {
         "test_1_of_100": round(selection["1-of-100"], 4),
         "test_recall_at_10": round(selection["recall@10"], 4),
+        "test_1_of_100_ranking_score": round(whole["1-of-100"], 4),
         "test_distinct_2": round(distinct_n(replies, 2), 4),
         "test_five_commonest": round(commonest_share(replies), 4),
         "test_generated_share": round(sum(r[0].kind == "generated" for r in ranked) / len(ranked), 4),

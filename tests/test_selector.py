@@ -318,6 +318,39 @@ def test_prepared_bank_gives_the_same_candidates_and_scores(ranked_bot, small_se
         assert candidate.relevance == pytest.approx(float(bot.score([message], [candidate.text])[0, 0]), abs=1e-4)
 
 
+def test_ranking_score_is_the_score_ranked_orders_by(ranked_bot, small_selector):
+    style = selector.build_style_model(REPLIES + MESSAGES)
+    style.fit(
+        np.asarray(REPLIES + MESSAGES, dtype=object),
+        np.r_[np.ones(len(REPLIES)), np.zeros(len(MESSAGES))],
+        epochs=5,
+        verbose=0,
+    )
+    settings = RankSettings(samples=3, retrieved=4, style=0.5, echo=1.0, echo_from=0.5)
+    bot = ChatBot(
+        ranked_bot.model,
+        ranked_bot.vocabulary,
+        8,
+        6,
+        selector=small_selector,
+        bank=REPLIES,
+        style=style,
+        settings=settings,
+    )
+    for message, row in zip(MESSAGES, bot.ranked(MESSAGES)):
+        whole = bot.ranking_score([message], [c.text for c in row])[0]
+        np.testing.assert_allclose(whole, [c.score for c in row], atol=2e-4)
+    # a copy of the message is penalised by the whole echo weight; a reply sharing half its words or less, not at all
+    message = "do you like dogs ?"
+    parts = bot.ranking_score([message], [message, "yes i like cats", "i am from utah"]) - bot.score(
+        [message], [message, "yes i like cats", "i am from utah"]
+    )
+    style_terms = 0.5 * bot._style_log_odds(["do you like dogs ?", "yes i like cats", "i am from utah"])
+    np.testing.assert_allclose(parts[0] - style_terms, [-1.0, 0.0, 0.0], atol=1e-4)
+    with pytest.raises(ValueError, match="echo_from"):
+        RankSettings(echo_from=1.0)
+
+
 def test_greedy_rows_of_the_candidate_batch_are_the_greedy_replies(ranked_bot):
     # the candidate loop runs the output layer on the rows still writing only: a finished row must not
     # change what the others write, so its temperature-0 rows are exactly greedy decoding
