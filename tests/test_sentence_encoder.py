@@ -166,6 +166,28 @@ def test_training_vectors_are_cached_with_the_time_they_took(encoder, tmp_path, 
     assert len(list((tmp_path / "cache").iterdir())) == 2
 
 
+def test_packing_puts_every_text_once_with_its_own_positions():
+    rows = [np.array([5, 6, 7]), np.array([8]), np.array([9, 10]), np.array([11, 12, 13])]
+    ids, positions, segments = sentence_encoder.pack_rows(rows)
+    assert ids.shape == (3, 3)  # rows as long as the longest text; [8] fits beside [9, 10]
+    for i, row in enumerate(rows):
+        at = segments == i + 1
+        assert at.sum() == len(row) and at.any(axis=1).sum() == 1  # whole, in one row
+        np.testing.assert_array_equal(ids[at], row)
+        np.testing.assert_array_equal(positions[at], np.arange(len(row)))
+    assert (ids[segments == 0] == 0).all()
+
+
+def test_packed_rows_give_the_vectors_of_each_text_alone(encoder):
+    texts = REFERENCE["texts"] + ["hi", " ".join(["word"] * 100) + " do you like dogs ?", "yes"]
+    rows = encoder.token_rows(texts, "end")
+    packed = sentence_encoder.packed_minilm(encoder.model, encoder.config)
+    ids, positions, segments = sentence_encoder.pack_rows(rows)
+    assert ids.size < len(texts) * max(len(r) for r in rows)  # it packed something
+    vectors = packed(ids, positions, segments, len(texts)).numpy()
+    np.testing.assert_allclose(vectors, encoder.encode(texts, keep="end"), atol=1e-5)
+
+
 def test_one_minilm_call_for_messages_and_replies_gives_the_same_vectors(encoder):
     channel = sentence_encoder.SentenceChannel(sentence_encoder.build_sentence_head(), encoder)
     long_message = " ".join(["word"] * 100) + " do you like dogs ?"
