@@ -142,6 +142,16 @@ class RankSettings:
         )
 
 
+def card_settings(settings: dict) -> dict:
+    """A card's ranking settings as :class:`RankSettings` reads them. A card written before ``echo_from`` existed
+    (2026-12-04) meant its ``echo`` linear in the shared words, which is ``echo_from`` 0; a card without ``echo``
+    gets today's defaults for both."""
+    settings = dict(settings)
+    if "echo" in settings and "echo_from" not in settings:
+        settings["echo_from"] = 0.0
+    return settings
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One candidate reply and why it scored as it did (``kind``: ``generated`` or ``retrieved``)."""
@@ -257,7 +267,7 @@ class ChatBot:
                 "bank": bank,
                 "style": zoo.load(ranking["style"]) if ranking.get("style") else None,
                 "mean_message": np.array(zoo.card(ranking["selector"])["mean_message"], "float32"),
-                "settings": RankSettings(**ranking.get("settings", {})),
+                "settings": RankSettings(**card_settings(ranking.get("settings", {}))),
             }
         bot = cls(
             model,

@@ -1,10 +1,12 @@
 """Response selection: the 1-of-100 protocol, the dual encoder, and the bot that generates, then ranks."""
 
+from dataclasses import asdict
+
 import numpy as np
 import pytest
 
 from helpers import dialog_eval, selector, seq2seq
-from helpers.chatbot import ChatBot, EmptyMessage, RankSettings
+from helpers.chatbot import ChatBot, EmptyMessage, RankSettings, card_settings
 
 MESSAGES = [
     "how are you ?",
@@ -349,6 +351,14 @@ def test_ranking_score_is_the_score_ranked_orders_by(ranked_bot, small_selector)
     np.testing.assert_allclose(parts[0] - style_terms, [-1.0, 0.0, 0.0], atol=1e-4)
     with pytest.raises(ValueError, match="echo_from"):
         RankSettings(echo_from=1.0)
+
+
+def test_a_card_written_before_echo_from_keeps_its_linear_echo_penalty():
+    old = RankSettings(**card_settings({"style": 0.05, "echo": 0.6}))
+    assert (old.echo, old.echo_from) == (0.6, 0.0)
+    assert old.penalty(0.0, 0.5) == pytest.approx(0.3)  # 0.6 x the share, as it was
+    assert RankSettings(**card_settings({"style": 0.01})) == RankSettings(style=0.01)
+    assert RankSettings(**card_settings(asdict(RankSettings()))) == RankSettings()
 
 
 def test_greedy_rows_of_the_candidate_batch_are_the_greedy_replies(ranked_bot):
