@@ -286,16 +286,22 @@ def test_ranking_relevance_is_what_score_says(small_selector):
     assert not np.allclose(bot.score([message], REPLIES), plain.score([message], REPLIES))  # the TF-IDF part counts
 
 
-def test_prepared_bank_gives_the_same_candidates_and_scores(ranked_bot, small_selector):
-    lexical = selector.build_lexical(MESSAGES + REPLIES)
-    with_lexical = selector.Selector(small_selector.model, small_selector.config, lexical=lexical, lexical_weight=0.5)
-    style = selector.build_style_model(REPLIES + MESSAGES)
-    style.fit(
+@pytest.fixture(scope="module")
+def style():
+    """A small style model that tells the replies from the messages."""
+    model = selector.build_style_model(REPLIES + MESSAGES)
+    model.fit(
         np.asarray(REPLIES + MESSAGES, dtype=object),
         np.r_[np.ones(len(REPLIES)), np.zeros(len(MESSAGES))],
         epochs=5,
         verbose=0,
     )
+    return model
+
+
+def test_prepared_bank_gives_the_same_candidates_and_scores(ranked_bot, small_selector, style):
+    lexical = selector.build_lexical(MESSAGES + REPLIES)
+    with_lexical = selector.Selector(small_selector.model, small_selector.config, lexical=lexical, lexical_weight=0.5)
     bot = ChatBot(
         ranked_bot.model,
         ranked_bot.vocabulary,
@@ -320,25 +326,10 @@ def test_prepared_bank_gives_the_same_candidates_and_scores(ranked_bot, small_se
         assert candidate.relevance == pytest.approx(float(bot.score([message], [candidate.text])[0, 0]), abs=1e-4)
 
 
-def test_ranking_score_is_the_score_ranked_orders_by(ranked_bot, small_selector):
-    style = selector.build_style_model(REPLIES + MESSAGES)
-    style.fit(
-        np.asarray(REPLIES + MESSAGES, dtype=object),
-        np.r_[np.ones(len(REPLIES)), np.zeros(len(MESSAGES))],
-        epochs=5,
-        verbose=0,
-    )
+def test_ranking_score_is_the_score_ranked_orders_by(ranked_bot, small_selector, style):
     settings = RankSettings(samples=3, retrieved=4, style=0.5, echo=1.0, echo_from=0.5)
-    bot = ChatBot(
-        ranked_bot.model,
-        ranked_bot.vocabulary,
-        8,
-        6,
-        selector=small_selector,
-        bank=REPLIES,
-        style=style,
-        settings=settings,
-    )
+    parts = dict(selector=small_selector, bank=REPLIES, style=style, settings=settings)
+    bot = ChatBot(ranked_bot.model, ranked_bot.vocabulary, 8, 6, **parts)
     for message, row in zip(MESSAGES, bot.ranked(MESSAGES)):
         whole = bot.ranking_score([message], [c.text for c in row])[0]
         np.testing.assert_allclose(whole, [c.score for c in row], atol=2e-4)
