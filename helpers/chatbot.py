@@ -83,8 +83,9 @@ class RankSettings:
     ``style``: the weight of the style model's log-odds that "you" wrote a candidate. That model likes long,
     story-like replies, and a log-odds spans several units where relevance differs by tenths, so a large weight
     picks a story over an answer ("i just got a puppy!" -> "the dog packed off four of our chickens..."). With
-    every term of the score, 1-of-100 on the validation pairs is 0.174 at 0.05 (the weight until 2026-12-04), 0.239
-    at 0.02 and 0.246 at 0.01; the default replies stay in character (style share 0.90 at 0.01, real replies 0.81).
+    every term of the score (and the linear echo penalty of the time), 1-of-100 on the validation pairs is 0.174 at
+    0.05 (the weight until 2026-12-04), 0.239 at 0.02 and 0.246 at 0.01. With the echo penalty below, 0.01 gives 0.299
+    and its default replies stay in character (style share 0.86, real replies 0.81; at 0 it falls to 0.79).
 
     ``echo`` and ``echo_from`` penalise a reply that parrots the message: ``echo`` times the share of its distinct
     words the message has beyond ``echo_from``, rescaled to 0-1 (``echo * max(0, share - echo_from) /
@@ -123,7 +124,8 @@ class RankSettings:
     def __post_init__(self):
         if not 0.0 <= self.echo_from < 1.0:
             raise ValueError(
-                f"echo_from is a share of a reply's words from 0 up to (not including) 1, got {self.echo_from}"
+                f"echo_from must be a share of a reply's words from 0 up to (not including) 1, got "
+                f"{self.echo_from}: fix the ranking settings"
             )
 
     def penalty(self, repeat, echo_share):

@@ -321,9 +321,8 @@ class SentenceChannel:
 
         packed = packed_minilm(minilm, self.encoder.config)
 
-        def both(
-            ids, positions, segments, texts, messages
-        ):  # one MiniLM call: the first `messages` texts, then replies
+        def both(ids, positions, segments, texts, messages):
+            """One MiniLM call on packed rows: the first ``messages`` texts are messages, the rest replies."""
             vectors = packed(ids, positions, segments, texts)
             return read_message(vectors[:messages]), read_reply(vectors[messages:])
 
