@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
@@ -248,7 +247,6 @@ class ChatBot:
         self._bank_row = {text: j for j, text in enumerate(self.bank)}
         self._bank_style: np.ndarray | None = None  # filled by prepare_bank()
         self._bank_lexical = None
-        self._side: ThreadPoolExecutor | None = None  # see _side_thread
         self.default_method = "rank" if selector is not None else "greedy"
         self.card: dict = {}  # the model card, for a bot loaded from the zoo (from_zoo)
 
@@ -509,9 +507,6 @@ class ChatBot:
         settings, max_len = self.settings, max_len or self.max_reply
         tokens = [self._tokens(m) for m in messages]
         tokenized = [" ".join(t) for t in tokens]
-        reading = None  # MiniLM reads the messages on a second thread while the generator writes: neither needs
-        if self.bank_sentence is not None:  # the other, and neither keeps both cores busy alone
-            reading = self._side_thread().submit(self.selector.sentence_vectors_of, tokenized, [], True)
         generated: list[tuple[int, str]] = []  # (message, candidate as a token string), each once per message
         if self.decoder is not None:
             temperatures = [0.0] + [settings.temperature] * settings.samples
@@ -536,10 +531,9 @@ class ChatBot:
             generated = [g for g, k in zip(generated, keep) if k]
             parts = {key: value[keep] for key, value in parts.items()}
             fresh = parts["rows"] < 0
-            message_vectors = reading.result()[0]
-            fresh_texts = [t for (_, t), f in zip(generated, fresh) if f]  # generated, not bank replies
-            fresh_vectors = (
-                self.selector.sentence_vectors_of([], fresh_texts, tokenized=True)[1] if fresh_texts else 0.0
+            # one MiniLM call for the messages and the generated candidates that are not bank replies
+            message_vectors, fresh_vectors = self.selector.sentence_vectors_of(
+                tokenized, [t for (_, t), f in zip(generated, fresh) if f], tokenized=True
             )
             sentence_messages = self.selector.sentence_weight * message_vectors
             parts["sentence"] = self._bank_sentence_rows(parts["rows"])
@@ -638,12 +632,6 @@ class ChatBot:
         Shape (len(messages), len(replies)); raw strings in. Its 1-of-100 says how often the reply the bot would
         choose among 100 is the true one (``make bench BENCH=chatbot``)."""
         return self.settings.whole_score(self.ranking_parts(messages, replies))
-
-    def _side_thread(self) -> ThreadPoolExecutor:
-        """The thread :meth:`ranked` runs MiniLM on while the generator runs on the caller's (made when first needed)."""
-        if self._side is None:
-            self._side = ThreadPoolExecutor(1, thread_name_prefix="chatbot-minilm")
-        return self._side
 
     def _bank_sentence_rows(self, rows: np.ndarray) -> np.ndarray:
         """Sentence-channel vectors of bank rows (zeros where a row is -1)."""

@@ -373,11 +373,10 @@ class SentenceChannel:
         messages and their generated candidates) one MiniLM call instead of two, which is most of its cost, on
         packed rows (:func:`pack_rows`): 32 test messages of a server batch took 189 ms padded to their longest and
         75 ms packed (Intel Xeon, 2026-12-04), with the same vectors.
-        A small batch of messages alone or of replies alone goes through the same traced function (``ChatBot.ranked``
-        reads its messages while the generator writes, then the generated candidates), so a server's warm-up covers
-        both and no user waits for a second trace."""
+        A small batch with no replies (every generated candidate was a bank reply) goes through the same traced
+        function, so a server's warm-up covers it and no user waits for a second trace."""
         messages, replies = list(messages), list(replies)
-        if len(messages) + len(replies) > 256 or not (messages or replies):  # large: batches of similar length
+        if len(messages) + len(replies) > 256 or not messages:  # large: batches of similar length
             return self.encode_messages(messages), self.encode_replies(replies)
         rows = self.encoder.token_rows(messages, "end") + (self.encoder.token_rows(replies, "start") if replies else [])
         ids, positions, segments = pack_rows(rows)  # several texts per row: no padding to the longest
