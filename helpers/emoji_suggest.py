@@ -94,7 +94,7 @@ MIN_COSINE = 0.7
 #: "Feeling first": a message whose feeling (``p(+ | m) - p(- | m) + v(m) + r(m)``) is beyond this gets as its
 #: first suggestion the best-scoring face or heart (:attr:`EmojiTable.expressive`) of the same clear polarity (profile
 #: ``p(+ | e) - p(- | e)`` beyond LEAD_POLARITY) among the top LEAD_WINDOW; the rest keep their order. Set by hand
-#: on the mood set, see notebook 05 and README (the window was 10 and any emoji could lead until 2026-12-02).
+#: on the mood set, see notebook 05 and benchmarks/README.md (the window was 10 and any emoji could lead until 2026-12-02).
 LEAD_THRESHOLD = 0.2
 LEAD_POLARITY = 0.4
 LEAD_WINDOW = 50
