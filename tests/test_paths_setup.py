@@ -127,6 +127,20 @@ def test_an_unknown_benchmark_is_one_line_naming_the_known_ones():
     assert line.endswith("(make bench BENCH=...)")
 
 
+def test_the_everyday_replies_script_says_one_line_for_a_wrong_option_or_bot(tmp_path):
+    script = str(paths.ROOT / "benchmarks" / "everyday_replies.py")
+    messages = (paths.ROOT / "benchmarks" / "everyday_messages.txt").read_text(encoding="utf-8").splitlines()
+    assert len([m for m in messages if m.strip()]) == 30, "the everyday list is the 30 messages the closing notes judge"
+    for args, expected in (
+        (["--top", "-1"], "error: --top must be 0 or more"),
+        (["--bot", str(tmp_path)], f"error: {tmp_path} holds no bot.keras"),
+    ):
+        run = subprocess.run([sys.executable, script, *args], capture_output=True, text=True, timeout=300)
+        line = run.stderr.strip()
+        assert run.returncode == 2 and run.stdout == "", (args, run.returncode, run.stdout)
+        assert "\n" not in line and line.startswith(expected), line
+
+
 def test_a_missing_data_package_says_how_to_install_it():
     import pytest
 
