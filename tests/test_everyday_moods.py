@@ -110,8 +110,11 @@ def test_learn_everyday_learns_the_zoo_suggester_from_the_training_sets():
     assert learned.personal_weights == zoo_suggester.personal_weights  # what goes with your own habits is kept
     probe = ["i put salt in my coffee instead of sugar", "my grandma's soup is the best"]
     cosines = zoo_suggester.features(probe)["sense"] / emoji_suggest.SENSE_SCALE
+    # the reader is learned again from features this CPU computed: on another CPU than the zoo's (an Intel Xeon) its
+    # probabilities differ in the third decimal (1.5e-3 at most on a 2-core AMD EPYC, 2026-12-04); the reader of
+    # the mood set alone, below, differs by more than 1e-2
     np.testing.assert_allclose(
-        learned.moods.probabilities(cosines), zoo_suggester.moods.probabilities(cosines), atol=1e-4
+        learned.moods.probabilities(cosines), zoo_suggester.moods.probabilities(cosines), atol=5e-3
     )
     # the mood set alone (notebook 05's recipe) learns a different reader and different weights
     alone = emoji_suggest.learn_everyday(zoo_suggester, emoji_data.labelled_messages())
