@@ -609,7 +609,9 @@ class ChatBot:
 
     @staticmethod
     def _word_shares(words: list[str], message_words: set[str]) -> tuple[float, float]:
-        """A candidate's (tokens) share of repeated words and share of distinct words that its message has."""
+        """A candidate's (tokens) share of repeated tokens and share of distinct tokens that its message has. Tokens,
+        punctuation included: "congrats ! ! !" counts two repeats. Counting words only was measured on 2026-12-04
+        (validation 1-of-100 0.299 -> 0.300; of 20 changed replies read blind, 5 better, 7 worse) and not kept."""
         distinct = set(words)
         return 1 - len(distinct) / len(words), len(distinct & message_words) / len(distinct)
 
