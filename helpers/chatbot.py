@@ -85,7 +85,9 @@ class RankSettings:
     picks a story over an answer ("i just got a puppy!" -> "the dog packed off four of our chickens..."). With
     every term of the score (and the linear echo penalty of the time), 1-of-100 on the validation pairs is 0.174 at
     0.05 (the weight until 2026-12-04), 0.239 at 0.02 and 0.246 at 0.01. With the echo penalty below, 0.01 gives 0.299
-    and its default replies stay in character (style share 0.86, real replies 0.81; at 0 it falls to 0.79).
+    and 0 gives 0.298; ``make bench``'s style classifier judges "you" 0.854 of the default replies to the validation
+    messages at 0.01, 0.802 at 0 and 0.765 of the real replies (2026-12-04; the 0.79 at 0 against 0.81 for the real
+    replies counted first could not be reproduced, and 0.01 wins on 1-of-100 either way).
 
     ``echo`` and ``echo_from`` penalise a reply that parrots the message: ``echo`` times the share of its distinct
     words the message has beyond ``echo_from``, rescaled to 0-1 (``echo * max(0, share - echo_from) /
