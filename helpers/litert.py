@@ -1,0 +1,115 @@
+"""A ``tf.function`` served through LiteRT (TensorFlow Lite's interpreter), for small batches on a CPU.
+
+A TensorFlow graph call has a fixed cost per op that a server's small batches feel: MiniLM reading one message
+and two candidates took 19.9 ms through the graph and 10.9 ms through LiteRT's float32 XNNPACK kernels, 16
+messages and 16 replies 104.9 against 88.4 ms, with the same vectors to float rounding (2-core AMD EPYC,
+2026-12-04, ``generated/exp/tflite_minilm.py``). :class:`LiteFunction` converts a traced function with
+``tf.lite.TFLiteConverter`` once (MiniLM: about 6 s), keeps the flatbuffer in ``generated/cache/`` under a hash
+of what it depends on, and runs it with ``ai_edge_litert``'s interpreter, the package that replaces the
+deprecated ``tf.lite.Interpreter``.
+
+Float32 only: int8 weights (``tf.lite.Optimize.DEFAULT``) read MiniLM 2.2 times faster again but cost
+`bot.score` 0.3-0.4 points of validation 1-of-100, more than the rule written first allowed
+(``benchmarks/README.md``).
+
+Taught in: 06_deployment (serving cheaply); used by ``helpers.sentence_encoder`` for the server's packed batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import warnings
+from typing import Sequence
+
+import numpy as np
+import tensorflow as tf
+from ai_edge_litert import __version__ as litert_version
+from ai_edge_litert.interpreter import Interpreter
+
+from .paths import generated
+from .setup import quiet_native_stderr
+
+
+def cpu_threads() -> int:
+    """The threads an interpreter uses: TensorFlow's intra-op setting when one is set, else every core we may use."""
+    configured = tf.config.threading.get_intra_op_parallelism_threads()
+    if configured > 0:
+        return configured
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity call
+        return os.cpu_count() or 1
+
+
+def convert(function: tf.types.experimental.PolymorphicFunction) -> bytes:
+    """The float32 LiteRT flatbuffer of a ``tf.function`` with an ``input_signature`` (quietly: the converter's
+    MLIR notes go to file descriptor 2, its Python warnings to ``tf``'s logger)."""
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function.get_concrete_function()], function)
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with quiet_native_stderr(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return converter.convert()
+    finally:
+        logger.setLevel(level)
+
+
+class LiteFunction:
+    """``function`` (a ``tf.function`` with an ``input_signature`` of NumPy-friendly tensors, returning one
+    tensor) run by LiteRT's interpreter: ``LiteFunction(f, "minilm", weights)(*arrays) -> np.ndarray``.
+
+    ``key_parts``: what the function's result depends on beyond its code (its weights, as arrays or bytes); with
+    the versions of TensorFlow and LiteRT they name the cached flatbuffer, so a changed model is converted again.
+    Inputs may change shape between calls (the interpreter is resized and re-planned only when they do). One
+    interpreter is not thread-safe, so calls take a lock.
+    """
+
+    def __init__(self, function, name: str, key_parts: Sequence[np.ndarray | bytes | str] = ()):
+        digest = hashlib.sha256(f"{name} {tf.__version__} {litert_version}".encode("utf-8"))
+        for spec in function.input_signature:
+            digest.update(repr(spec).encode("utf-8"))
+        for part in key_parts:
+            if isinstance(part, str):
+                part = part.encode("utf-8")
+            digest.update(part if isinstance(part, bytes) else np.ascontiguousarray(part).tobytes())
+        self.path = generated("cache", f"litert_{name}_{digest.hexdigest()[:16]}.tflite")
+        model = self.path.read_bytes() if self.path.exists() else None
+        if model is None:
+            model = convert(function)
+            partial = self.path.with_suffix(".partial")
+            partial.write_bytes(model)
+            partial.replace(self.path)  # never a half-written file under the final name
+        self.interpreter = Interpreter(model_content=model, num_threads=cpu_threads())
+        index = {detail["name"]: detail["index"] for detail in self.interpreter.get_input_details()}
+        arguments = function.get_concrete_function().inputs[: len(function.input_signature)]  # then the weights
+        names = [tensor.name.split(":")[0] for tensor in arguments]
+        if sorted(index) != sorted(names):
+            raise RuntimeError(f"LiteRT model {name}: inputs {sorted(index)}, expected {sorted(names)}")
+        self._inputs = [index[n] for n in names]  # in the order of the function's arguments
+        self._output = self.interpreter.get_output_details()[0]["index"]
+        self._dtypes = [spec.dtype.as_numpy_dtype for spec in function.input_signature]
+        self._shapes: list[tuple[int, ...]] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, *arrays) -> np.ndarray:
+        values = [np.asarray(a, dtype) for a, dtype in zip(arrays, self._dtypes, strict=True)]
+        shapes = [v.shape for v in values]
+        with self._lock:
+            if shapes != self._shapes:
+                for index, value in zip(self._inputs, values):
+                    self.interpreter.resize_tensor_input(index, value.shape, strict=False)
+                if self._shapes is None:  # the first plan applies XNNPACK, which says so on descriptor 2
+                    with quiet_native_stderr():
+                        self.interpreter.allocate_tensors()
+                else:
+                    self.interpreter.allocate_tensors()
+                self._shapes = shapes
+            for index, value in zip(self._inputs, values):
+                self.interpreter.set_tensor(index, value)
+            self.interpreter.invoke()
+            return self.interpreter.get_tensor(self._output).copy()

@@ -1,0 +1,59 @@
+"""helpers.litert: a tf.function run by LiteRT gives what the graph gives, is converted once, and says nothing."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from helpers import litert, paths, sentence_encoder
+
+
+def small_function():
+    weights = tf.constant(np.random.default_rng(0).normal(size=(8, 3)).astype("float32"))
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 8], tf.float32), tf.TensorSpec([], tf.int32)])
+    def function(x, keep):
+        return tf.nn.l2_normalize(tf.matmul(x, weights)[:keep], axis=1)
+
+    return function, weights.numpy()
+
+
+def test_a_lite_function_gives_the_graph_result_for_any_batch_and_is_converted_once(tmp_path, monkeypatch, capfd):
+    monkeypatch.setattr(paths, "GENERATED", tmp_path)
+    function, weights = small_function()
+    function(np.ones((1, 8), "float32"), 1)  # TensorFlow's own start-up lines (CUDA probing) are not ours
+    capfd.readouterr()
+    lite = litert.LiteFunction(function, "small", [weights])
+    assert lite.path.parent == tmp_path / "cache" and lite.path.exists()
+    rng = np.random.default_rng(1)
+    for rows, keep in ((5, 5), (2, 1), (9, 4), (2, 2)):  # shapes change between calls: resized each time
+        x = rng.normal(size=(rows, 8)).astype("float32")
+        np.testing.assert_allclose(lite(x, np.int32(keep)), function(x, keep).numpy(), atol=1e-6)
+    out = capfd.readouterr()
+    assert out.out == "" and out.err == "", f"the conversion spoke: {out.err[:300]!r}"
+
+    def no_conversion(_):
+        raise AssertionError("converted again although the cached flatbuffer fits")
+
+    monkeypatch.setattr(litert, "convert", no_conversion)
+    again = litert.LiteFunction(function, "small", [weights])
+    np.testing.assert_allclose(again(np.ones((3, 8), "float32"), np.int32(3)), function(np.ones((3, 8)), 3), atol=1e-6)
+    # other weights: another file, converted anew
+    with pytest.raises(AssertionError, match="converted again"):
+        litert.LiteFunction(function, "small", [weights + 1])
+
+
+def test_a_lite_function_refuses_inputs_of_the_wrong_count(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "GENERATED", tmp_path)
+    function, weights = small_function()
+    lite = litert.LiteFunction(function, "small", [weights])
+    with pytest.raises(ValueError):
+        lite(np.ones((2, 8), "float32"))
+
+
+def test_minilm_through_litert_gives_the_graph_vectors_on_packed_rows():
+    encoder = sentence_encoder.load_encoder()
+    texts = ["hi! how was your weekend?", "my car broke down again", "yes", " ".join(["word"] * 80) + " dogs ?"]
+    rows = encoder.token_rows(texts, "end")
+    ids, positions, segments = sentence_encoder.pack_rows(rows)
+    graph = sentence_encoder.packed_minilm(encoder.model, encoder.config)(ids, positions, segments, len(texts))
+    np.testing.assert_allclose(encoder.packed(ids, positions, segments, np.int32(len(texts))), graph, atol=1e-5)
