@@ -222,7 +222,7 @@ class ChatBot:
             self.vocabulary = list(vocabulary)
             if self.vocabulary[: len(seq2seq.SPECIALS)] != list(seq2seq.SPECIALS):
                 raise ValueError(f"vocabulary must start with {seq2seq.SPECIALS}, got {self.vocabulary[:4]}")
-            self.decoder = seq2seq.Decoder(model, no_repeat_ngram)
+            self.decoder = seq2seq.Decoder(model, no_repeat_ngram, litert=True)  # candidates through LiteRT
             if self.decoder.vocab_size != len(self.vocabulary):
                 raise ValueError(
                     f"the model predicts {self.decoder.vocab_size} tokens but the vocabulary has "

@@ -2,17 +2,19 @@
 
 A TensorFlow graph call has a fixed cost per op that a server's small batches feel: MiniLM reading one message
 and two candidates took 19.9 ms through the graph and 10.9 ms through LiteRT's float32 XNNPACK kernels, 16
-messages and 16 replies 104.9 against 88.4 ms, with the same vectors to float rounding (2-core AMD EPYC,
-2026-12-04, ``generated/exp/tflite_minilm.py``). :class:`LiteFunction` converts a traced function with
-``tf.lite.TFLiteConverter`` once (MiniLM: about 6 s), keeps the flatbuffer in ``generated/cache/`` under a hash
-of what it depends on, and runs it with ``ai_edge_litert``'s interpreter, the package that replaces the
-deprecated ``tf.lite.Interpreter``.
+messages and 16 replies 104.9 against 88.4 ms, with the same vectors to float rounding; the generator's decoding
+loop for one message's three candidates 28.1 against 10.9 ms, with the same ids (2-core AMD EPYC, 2026-12-04,
+``benchmarks/README.md``). :class:`LiteFunction` converts a traced function with ``tf.lite.TFLiteConverter`` once
+(MiniLM: 5.8 s), keeps the flatbuffer in ``generated/cache/`` under a hash of what it depends on, and runs it with
+``ai_edge_litert``'s interpreter, the package that replaces the deprecated ``tf.lite.Interpreter``. Only ops with
+LiteRT kernels convert: no ``TensorArray`` of dynamic size, no int64 bit operations, no ``[:, None]`` slicing.
 
 Float32 only: int8 weights (``tf.lite.Optimize.DEFAULT``) read MiniLM 2.2 times faster again but cost
 `bot.score` 0.3-0.4 points of validation 1-of-100, more than the rule written first allowed
 (``benchmarks/README.md``).
 
-Taught in: 06_deployment (serving cheaply); used by ``helpers.sentence_encoder`` for the server's packed batches.
+Taught in: 06_deployment (Recipe 4's Discussion); used by ``helpers.sentence_encoder`` (MiniLM on packed rows) and
+``helpers.seq2seq`` (the candidates' decoding loop) for the bot's small batches.
 """
 
 from __future__ import annotations
@@ -59,6 +61,16 @@ def convert(function: tf.types.experimental.PolymorphicFunction) -> bytes:
         logger.setLevel(level)
 
 
+KEEP = 8  #: flatbuffers kept per name in generated/cache/ (a notebook's freshly trained models make new ones)
+
+
+def prune(name: str) -> None:
+    """Delete all but the :data:`KEEP` newest cached flatbuffers of ``name``."""
+    files = generated("cache", "x").parent.glob(f"litert_{name}_*.tflite")
+    for old in sorted(files, key=lambda f: f.stat().st_mtime_ns)[:-KEEP]:
+        old.unlink(missing_ok=True)
+
+
 class LiteFunction:
     """``function`` (a ``tf.function`` with an ``input_signature`` of NumPy-friendly tensors, returning one
     tensor) run by LiteRT's interpreter: ``LiteFunction(f, "minilm", weights)(*arrays) -> np.ndarray``.
@@ -84,6 +96,7 @@ class LiteFunction:
             partial = self.path.with_suffix(".partial")
             partial.write_bytes(model)
             partial.replace(self.path)  # never a half-written file under the final name
+            prune(name)
         self.interpreter = Interpreter(model_content=model, num_threads=cpu_threads())
         index = {detail["name"]: detail["index"] for detail in self.interpreter.get_input_details()}
         arguments = function.get_concrete_function().inputs[: len(function.input_signature)]  # then the weights

@@ -57,3 +57,13 @@ def test_minilm_through_litert_gives_the_graph_vectors_on_packed_rows():
     ids, positions, segments = sentence_encoder.pack_rows(rows)
     graph = sentence_encoder.packed_minilm(encoder.model, encoder.config)(ids, positions, segments, len(texts))
     np.testing.assert_allclose(encoder.packed(ids, positions, segments, np.int32(len(texts))), graph, atol=1e-5)
+
+
+def test_old_flatbuffers_of_a_name_are_pruned(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "GENERATED", tmp_path)
+    monkeypatch.setattr(litert, "KEEP", 2)
+    function, weights = small_function()
+    paths_made = [litert.LiteFunction(function, "small", [weights + i]).path for i in range(4)]
+    litert.LiteFunction(function, "other", [weights])
+    left = sorted(p.name for p in (tmp_path / "cache").glob("litert_*.tflite"))
+    assert left == sorted([paths_made[2].name, paths_made[3].name] + [f for f in left if f.startswith("litert_other")])

@@ -214,6 +214,23 @@ def test_sampling_is_seeded(bot):
     assert bot.replies(messages[:3][::-1], method="sample", temperature=1.5, top_k=0, seed=7) == alone[::-1]
 
 
+@pytest.mark.parametrize("no_repeat_ngram", [0, 2, 3])
+@pytest.mark.parametrize("attention", [True, False])
+def test_candidates_through_litert_are_the_graph_candidates(toy_model, keras_seeded, attention, no_repeat_ngram):
+    model = toy_model if attention else seq2seq.build_model(len(VOCAB), embedding_dim=8, units=16, attention=False)
+    graph = seq2seq.Decoder(model, no_repeat_ngram)
+    lite = seq2seq.Decoder(model, no_repeat_ngram, litert=True)
+    prompts = np.array([[5, 6, 7, 0, 0, 0, 0, 0], [8, 9, 0, 0, 0, 0, 0, 0], [5, 5, 5, 5, 6, 7, 8, 9]], "int32")
+    for rows, temperatures, top_k, seed in (
+        (prompts, [0.0, 0.9, 1.5], 40, 0),
+        (prompts[:1], [0.0], 1, 3),
+        (prompts, [2.0, 2.0], len(VOCAB) + 5, 7),  # k above the vocabulary: all of it
+    ):
+        expected = graph.candidates(rows, 6, temperatures, top_k, seed)
+        np.testing.assert_array_equal(lite.candidates(rows, 6, temperatures, top_k, seed), expected)
+    assert lite._lite_candidates is not None and graph._lite_candidates is None
+
+
 def test_replies_never_hold_special_tokens_and_are_never_empty(keras_seeded):
     model = seq2seq.build_model(len(VOCAB), embedding_dim=8, units=16, dropout=0.0)  # untrained: random replies
     bot = ChatBot(model, VOCAB, 8, 6)
