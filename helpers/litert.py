@@ -24,15 +24,24 @@ import logging
 import os
 import threading
 import warnings
+from importlib.metadata import version
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import tensorflow as tf
-from ai_edge_litert import __version__ as litert_version
-from ai_edge_litert.interpreter import Interpreter
 
-from .paths import generated
+from .paths import generated, package_file
 from .setup import quiet_native_stderr
+
+
+def interpreter_class():
+    """LiteRT's ``Interpreter``, or a one-line ``FileNotFoundError`` saying what to run when the package is not
+    installed (a virtual environment made before ``ai-edge-litert`` joined ``requirements.txt``)."""
+    package_file("ai_edge_litert", "interpreter.py")
+    from ai_edge_litert.interpreter import Interpreter  # noqa: PLC0415 (its presence is checked just above)
+
+    return Interpreter
 
 
 def cpu_threads() -> int:
@@ -64,9 +73,9 @@ def convert(function: tf.types.experimental.PolymorphicFunction) -> bytes:
 KEEP = 8  #: flatbuffers kept per name in generated/cache/ (a notebook's freshly trained models make new ones)
 
 
-def prune(name: str) -> None:
-    """Delete all but the :data:`KEEP` newest cached flatbuffers of ``name``."""
-    files = generated("cache", "x").parent.glob(f"litert_{name}_*.tflite")
+def prune(folder: Path, name: str) -> None:
+    """Delete all but the :data:`KEEP` newest flatbuffers of ``name`` in ``folder``."""
+    files = folder.glob(f"litert_{name}_*.tflite")
     for old in sorted(files, key=lambda f: f.stat().st_mtime_ns)[:-KEEP]:
         old.unlink(missing_ok=True)
 
@@ -78,11 +87,12 @@ class LiteFunction:
     ``key_parts``: what the function's result depends on beyond its code (its weights, as arrays or bytes); with
     the versions of TensorFlow and LiteRT they name the cached flatbuffer, so a changed model is converted again.
     Inputs may change shape between calls (the interpreter is resized and re-planned only when they do). One
-    interpreter is not thread-safe, so calls take a lock.
+    interpreter is not thread-safe, so calls take a lock. A cached file that no longer loads is converted again.
     """
 
     def __init__(self, function, name: str, key_parts: Sequence[np.ndarray | bytes | str] = ()):
-        digest = hashlib.sha256(f"{name} {tf.__version__} {litert_version}".encode("utf-8"))
+        Interpreter = interpreter_class()  # noqa: N806 (a class)
+        digest = hashlib.sha256(f"{name} {tf.__version__} {version('ai-edge-litert')}".encode("utf-8"))
         for spec in function.input_signature:
             digest.update(repr(spec).encode("utf-8"))
         for part in key_parts:
@@ -90,14 +100,19 @@ class LiteFunction:
                 part = part.encode("utf-8")
             digest.update(part if isinstance(part, bytes) else np.ascontiguousarray(part).tobytes())
         self.path = generated("cache", f"litert_{name}_{digest.hexdigest()[:16]}.tflite")
-        model = self.path.read_bytes() if self.path.exists() else None
-        if model is None:
+        self.interpreter = None
+        if self.path.exists():
+            try:
+                self.interpreter = Interpreter(model_content=self.path.read_bytes(), num_threads=cpu_threads())
+            except ValueError:  # "not a valid Flatbuffer buffer": damaged on disk, so made again below
+                self.interpreter = None
+        if self.interpreter is None:
             model = convert(function)
             partial = self.path.with_suffix(".partial")
             partial.write_bytes(model)
             partial.replace(self.path)  # never a half-written file under the final name
-            prune(name)
-        self.interpreter = Interpreter(model_content=model, num_threads=cpu_threads())
+            prune(self.path.parent, name)
+            self.interpreter = Interpreter(model_content=model, num_threads=cpu_threads())
         index = {detail["name"]: detail["index"] for detail in self.interpreter.get_input_details()}
         arguments = function.get_concrete_function().inputs[: len(function.input_signature)]  # then the weights
         names = [tensor.name.split(":")[0] for tensor in arguments]

@@ -67,3 +67,22 @@ def test_old_flatbuffers_of_a_name_are_pruned(tmp_path, monkeypatch):
     litert.LiteFunction(function, "other", [weights])
     left = sorted(p.name for p in (tmp_path / "cache").glob("litert_*.tflite"))
     assert left == sorted([paths_made[2].name, paths_made[3].name] + [f for f in left if f.startswith("litert_other")])
+
+
+def test_a_damaged_cached_flatbuffer_is_converted_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "GENERATED", tmp_path)
+    function, weights = small_function()
+    path = litert.LiteFunction(function, "small", [weights]).path
+    path.write_bytes(b"half a file")
+    lite = litert.LiteFunction(function, "small", [weights])
+    x = np.ones((2, 8), "float32")
+    np.testing.assert_allclose(lite(x, np.int32(2)), function(x, 2).numpy(), atol=1e-6)
+    assert path.read_bytes() != b"half a file"
+
+
+def test_a_missing_litert_package_is_one_clear_error(monkeypatch):
+    real = paths.find_spec
+    monkeypatch.setattr(paths, "find_spec", lambda name: None if name == "ai_edge_litert" else real(name))
+    function, weights = small_function()
+    with pytest.raises(FileNotFoundError, match="'ai_edge_litert' is not installed; run `make lab`"):
+        litert.LiteFunction(function, "small", [weights])
