@@ -661,6 +661,34 @@ def test_chat_emoji_of_bank_replies_are_computed_once_and_the_same(models):
     assert generated not in models.bank_emoji  # what is not in the bank is suggested, not remembered
 
 
+def test_a_damaged_model_or_a_missing_package_at_start_up_is_one_line(monkeypatch, capsys):
+    import socket
+
+    from helpers import paths, zoo
+
+    with socket.socket() as s:  # a port free now
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    started = []
+    monkeypatch.setattr(serve.cli, "serve", lambda *a, **k: started.append(a))
+    real_load = zoo.load
+
+    def damaged(name, root=None, **kwargs):
+        raise zoo.ZooError(f"zoo/{name}.keras does not match its checksum: restore it with git checkout")
+
+    monkeypatch.setattr(zoo, "load", damaged)
+    assert serve.main(["run", "--port", port, "--generators", ""]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: zoo/04_seq2seq/you.keras does not match its checksum: restore it with git checkout"]
+    monkeypatch.setattr(zoo, "load", real_load)
+    real_spec = paths.find_spec  # a virtual environment made before LiteRT joined requirements.txt
+    monkeypatch.setattr(paths, "find_spec", lambda name: None if name == "ai_edge_litert" else real_spec(name))
+    assert serve.main(["run", "--port", port, "--generators", ""]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the package 'ai_edge_litert' is not installed") and "Traceback" not in err
+    assert not started, "the server started although its models did not load"
+
+
 def test_a_bad_port_or_address_is_one_line_with_the_right_advice(capsys):
     for port in ("99999", "-1", "http"):
         with pytest.raises(SystemExit) as stop:

@@ -19,7 +19,7 @@ from typing import Sequence
 
 import uvicorn
 
-from .. import chatbot, paths
+from .. import chatbot, paths, zoo
 from ..setup import check_versions
 from ..tf_export import export_all
 from ..training import budget_minutes
@@ -28,15 +28,20 @@ from .app import GENERATORS, Models, Settings, create_app
 from .guards import GuardedH11Protocol
 
 
+def configure_logging() -> None:
+    """The server's log lines: time, level, message; never the INFO lines that hold the Send API's token."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    for name in ("httpx2", "httpx", "httpcore2", "httpcore"):  # their INFO lines hold the Send API's token
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def serve(settings: Settings, models: Models | None = None) -> None:
     """Run the app with uvicorn until Ctrl-C (uvicorn's own access log is off: it would log query strings).
 
     Taught in: 06_deployment (``make serve`` runs it).
     """
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    for name in ("httpx2", "httpx", "httpcore2", "httpcore"):  # their INFO lines hold the Send API's token
-        logging.getLogger(name).setLevel(logging.WARNING)
+    configure_logging()
 
     class Server(uvicorn.Server):
         async def startup(self, sockets=None):
@@ -224,8 +229,12 @@ def main(argv=None) -> int:
             if args.no_serve:
                 return 0
             settings = replace(settings, bot=str(folder))
-    except (ValueError, LookupError, FileNotFoundError) as err:  # a user's mistake: one line, no traceback
+        # loaded here, not in the app's start-up, so that a damaged model or a package missing from an old virtual
+        # environment is one line: inside uvicorn it would be a traceback and "Application startup failed"
+        configure_logging()
+        models = Models.load(settings.bot, settings.generators, progress=logging.getLogger("talk_like_you.serve").info)
+    except (ValueError, LookupError, FileNotFoundError, zoo.ZooError) as err:  # a user's mistake: one line
         print(f"error: {err}", file=sys.stderr)
         return 2
-    serve(settings)
+    serve(settings, models)
     return 0
