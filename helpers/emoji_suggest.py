@@ -51,7 +51,6 @@ from typing import Iterable, Sequence
 
 import emoji
 import numpy as np
-import tensorflow as tf
 from nltk.stem import SnowballStemmer
 from scipy.optimize import minimize
 from scipy.special import logsumexp
@@ -563,7 +562,7 @@ class EmojiSuggester:
         self.personal_counts = dict(personal_counts or {})
         self.prior = table.log_prior(self.personal_counts)
         # one traced function per model, shared by with_prior()/with_weights() copies (no retracing)
-        self._predict = _predict or tf.function(lambda texts: model(texts, training=False), reduce_retracing=True)
+        self._predict = _predict or sentiment.trimmed_predictor(model)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -687,7 +686,7 @@ class EmojiSuggester:
         return self._sentiment(texts, [sentiment.prepare(t) for t in texts])
 
     def _sentiment(self, texts: list[str], prepared: list[str]) -> np.ndarray:
-        probabilities = self._predict(np.asarray(prepared, dtype=object)).numpy().astype("float64")
+        probabilities = sentiment.predict_by_length(self._predict, prepared).astype("float64")
         if self.chat_prior is not None:  # chat is mostly neutral; the classifier learned with balanced classes
             probabilities = sentiment.shift_prior(probabilities, self.chat_prior)
         profiles = self.table.profiles

@@ -91,6 +91,28 @@ def test_neural_classifiers_build_and_run():
     assert sentiment.predict_proba(model, []).shape == (0, 3)
 
 
+def test_trimmed_predictor_gives_the_models_probabilities():
+    words = ["good", "bad", "flight", "late", "gate"]
+    layer = sentiment.vectorizer(words, sequence_length=6)
+    cnn = sentiment.build_cnn(len(words) + 2, 6, embedding_dim=8, filters=4, windows=(2, 3))
+    lstm = sentiment.build_lstm(np.random.default_rng(0).normal(size=(len(words) + 2, 5)).astype("float32"), 6, units=4)
+    # the LSTM is read up to the longest text; the CNN (its max-pool sees the padding) is not
+    assert sentiment._masked_reader(lstm) is not None and sentiment._masked_reader(cnn) is None
+    texts = ["good", "bad bad flight", "", "late gate good bad flight late gate good", "unknown", "gate late"]
+    for model in (
+        sentiment.text_model(layer, [cnn, lstm]),
+        sentiment.text_model(layer, [lstm]),
+        sentiment.text_model(layer, [cnn]),  # nothing to trim: run as it is
+    ):
+        predict = sentiment.trimmed_predictor(model)
+        expected = model(np.asarray(texts, dtype=object), training=False).numpy()
+        for batch in (texts, texts[:1], texts[2:3], texts[4:]):  # one text, an empty one, short ones only
+            found = predict(np.asarray(batch, dtype=object)).numpy()
+            assert np.abs(found - expected[[texts.index(t) for t in batch]]).max() < 1e-6
+        # in chunks of about the same length, then back in order
+        assert np.abs(sentiment.predict_by_length(predict, texts, chunk=2) - expected).max() < 1e-6
+
+
 TWIN_TEXTS = [
     "i love it",
     "love this so much !",
@@ -597,3 +619,11 @@ def test_only_faces_and_hearts_lead_with_a_feeling(table):
     lead = table.lead_polarity
     assert np.all(lead[~table.expressive] == 0)
     np.testing.assert_allclose(lead[table.expressive], table.polarity[table.expressive])
+
+
+def test_the_zoo_suggester_reads_its_lstm_up_to_the_longest_message():
+    suggester = emoji_suggest.EmojiSuggester.from_zoo()
+    assert sentiment._masked_reader(suggester.model.get_layer("lstm")) is not None
+    texts = np.asarray([sentiment.prepare(t) for t in ("hi", "my car broke down again and i am late for work")], object)
+    whole = suggester.model(texts, training=False).numpy()
+    assert np.abs(suggester._predict(texts).numpy() - whole).max() < 1e-6
