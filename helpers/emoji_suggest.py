@@ -217,16 +217,25 @@ class EmojiTable:
     def profiles(self) -> np.ndarray:
         """``p(c | e)``: the ranking's Laplace-smoothed ``(n_c + 1) / (n + 3)`` mixed half and half with the keyword
         profile; an emoji the ranking lacks has its keyword profile mixed half and half with the ranking's overall
-        shares (uniform before :meth:`read_keywords`)."""
+        shares (uniform before :meth:`read_keywords`). Computed once for the arrays the table holds (a suggestion
+        reads it several times), and read-only."""
+        sources = (self.counts, self.ranked, self.keyword_profiles)
+        cached = self.__dict__.get("_profiles")
+        if cached is not None and all(a is b for a, b in zip(cached[0], sources)):
+            return cached[1]
         ranking = (self.counts + 1) / (self.counts.sum(1, keepdims=True) + 3)
         if self.keyword_profiles is None:
-            return ranking
-        mixed = RANKING_SHARE * ranking + (1 - RANKING_SHARE) * self.keyword_profiles
-        # no counts: the keywords' reading, pulled halfway to the ranking's overall mix (the classifier learnt on
-        # airline tweets and reads 🧳 "luggage" as furious)
-        overall = (self.counts.sum(0) + 1) / (self.counts.sum() + 3)
-        unranked = RANKING_SHARE * overall + (1 - RANKING_SHARE) * self.keyword_profiles
-        return np.where(self.ranked[:, None], mixed, unranked)
+            profiles = ranking
+        else:
+            mixed = RANKING_SHARE * ranking + (1 - RANKING_SHARE) * self.keyword_profiles
+            # no counts: the keywords' reading, pulled halfway to the ranking's overall mix (the classifier learnt
+            # on airline tweets and reads 🧳 "luggage" as furious)
+            overall = (self.counts.sum(0) + 1) / (self.counts.sum() + 3)
+            unranked = RANKING_SHARE * overall + (1 - RANKING_SHARE) * self.keyword_profiles
+            profiles = np.where(self.ranked[:, None], mixed, unranked)
+        profiles.setflags(write=False)
+        self.__dict__["_profiles"] = (sources, profiles)
+        return profiles
 
     @property
     def occurrences(self) -> np.ndarray:

@@ -222,6 +222,15 @@ def table():
     return EmojiTable.build()
 
 
+def test_profiles_are_computed_once_and_again_when_the_keywords_change():
+    table = EmojiTable.build()
+    first = table.profiles
+    assert table.profiles is first and not first.flags.writeable  # read several times a suggestion, computed once
+    table.keyword_profiles = np.tile([0.8, 0.1, 0.1], (len(table), 1))  # what read_keywords sets
+    taco = table.index("🌮")  # unranked: its profile leans on the keywords
+    assert table.profiles is not first and table.profiles[taco, 0] > first[taco, 0]
+
+
 def test_emoji_table(table):
     assert 1000 < len(table) < 1600 and "😂" in table.emoji and "♡" not in table.emoji
     taco = table.index("🌮")  # newer than the ranking: from the CLDR table
@@ -567,7 +576,8 @@ def test_reactions_model_twin_and_fast_path_agree(tmp_path):
     vectorizer, classifier = reactions.fit_reactions([reactions.reaction_text(t) for t in texts], labels, min_df=1)
     twin = reactions.keras_twin(vectorizer, classifier)
     fast = reactions.Reactions(twin)
-    probe = ["my car broke down again", "we won the job", "zzz qqq", "!!", "Congrats, Sorry!"]
+    # an n-gram twice, a message with no known word, one with no word at all
+    probe = ["my car broke down again", "we won the job", "zzz qqq", "!!", "Congrats, Sorry!", "so sorry so sorry yay"]
     prepared = [reactions.reaction_text(t) for t in probe]
     expected = 2 * classifier.predict_proba(vectorizer.transform(prepared))[:, 1] - 1
     keras_out = 2 * np.asarray(twin(np.asarray(prepared, dtype=object)))[:, 0] - 1
@@ -579,7 +589,7 @@ def test_reactions_model_twin_and_fast_path_agree(tmp_path):
     from helpers.sentiment import prepare
 
     np.testing.assert_array_equal(fast.good_news(probe, [prepare(t) for t in probe]), fast.good_news(probe))
-    with pytest.raises(ValueError, match="5 texts but 1 prepared"):
+    with pytest.raises(ValueError, match="6 texts but 1 prepared"):
         fast.good_news(probe, ["one"])
 
 
