@@ -262,8 +262,11 @@ def _clock(found: re.Match) -> tuple[int, int, int]:
 def _senders(rest: str) -> list[str]:
     """Every way to read ``rest`` as ``Name: text`` (names may hold a colon), shortest name first."""
     names = [rest[:i] for i in (m.start() for m in re.finditer(": ", rest)) if 0 < i <= 80]
-    if rest.endswith(":") and 0 < len(rest) - 1 <= 80 and "\n" not in rest:
-        names.append(rest[:-1])  # "Name:" with the text on the next line
+    name = rest[:-1]
+    # "Name:" with the text on the next line; not when the colon is the text ("Ann: :" is Ann saying ":"): an
+    # app's name never ends in a space
+    if rest.endswith(":") and 0 < len(name) <= 80 and "\n" not in rest and name == name.rstrip():
+        names.append(name)
     return names
 
 

@@ -98,6 +98,16 @@ FAMILIES = {
         "12/31/20, 9:15 PM - Alex:\nhello there\n12/31/20, 9:16 PM - Alex: again\n",
         [(datetime(2020, 12, 31, 21, 15), "Alex", "hello there"), (datetime(2020, 12, 31, 21, 16), "Alex", "again")],
     ),
+    # found by the round-trip property test: "Alex: :" twice made "Alex: " look like a name whose text was on the
+    # next line, and both messages were dropped as empty
+    "a colon as the text": (
+        "12/31/20, 9:15 PM - Alex: hi\n12/31/20, 9:15 PM - Alex: :\n12/31/20, 9:16 PM - Alex: :\n",
+        [
+            (datetime(2020, 12, 31, 21, 15), "Alex", "hi"),
+            (datetime(2020, 12, 31, 21, 15), "Alex", ":"),
+            (datetime(2020, 12, 31, 21, 16), "Alex", ":"),
+        ],
+    ),
     "android text starting with a mark": (
         "12/31/20, 9:15 PM - Alex: \u200ehello\n",
         [(datetime(2020, 12, 31, 21, 15), "Alex", "hello")],
