@@ -113,8 +113,7 @@ class Reactions:
     1-2-gram's IDF and weight) and builds each message's TF-IDF row as scikit-learn's ``TfidfVectorizer`` would,
     sparsely: about 100 times faster than the twin's dense row over 143,000 n-grams, and without scikit-learn's
     checks of every call (a millisecond, most of one message's reading). A test checks both against scikit-learn.
-    Taught in:
-    05_emoji_suggestion.
+    Taught in: 05_emoji_suggestion.
     """
 
     def __init__(self, model: keras.Model):

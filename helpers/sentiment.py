@@ -492,30 +492,29 @@ def text_model(layer, classifiers: Sequence, name: str = "sentiment"):
     return keras.Model(texts, probabilities, name=name)
 
 
+def _layer_kind(layer) -> str:
+    """What :func:`_masked_reader` needs to know of a layer."""
+    if isinstance(layer, layers.Embedding) and layer.mask_zero:
+        return "embedding"
+    if isinstance(layer, (layers.Dropout, layers.SpatialDropout1D)):
+        return "dropout"
+    recurrent = layer.forward_layer if isinstance(layer, layers.Bidirectional) else layer
+    if isinstance(recurrent, layers.RNN) and not recurrent.return_sequences:
+        return "rnn"
+    return "dense" if isinstance(layer, layers.Dense) else "other"
+
+
 def _masked_reader(classifier):
-    """``classifier``'s layers in order when it reads ids through an ``Embedding`` that masks padding
-    (``mask_zero``) into one recurrent layer that returns its last state, with only dropout between them and a
-    ``Dense`` at the end (the GloVe LSTM of :func:`build_lstm`); else None."""
+    """``classifier``'s embedding, recurrent and dense layers when it is exactly those three in that order, with
+    only dropout between them, the embedding masking padding (``mask_zero``) and the recurrent layer returning its
+    last state (the GloVe LSTM of :func:`build_lstm`); else None. Dropout does nothing at inference."""
     if not isinstance(classifier, keras.Model):
         return None
     inner = [layer for layer in classifier.layers if not isinstance(layer, keras.layers.InputLayer)]
-    kinds = [
-        "embedding"
-        if isinstance(layer, layers.Embedding) and layer.mask_zero
-        else "dropout"
-        if isinstance(layer, (layers.Dropout, layers.SpatialDropout1D))
-        else "rnn"
-        if isinstance(layer, (layers.Bidirectional, layers.RNN))
-        and not getattr(getattr(layer, "forward_layer", layer), "return_sequences", True)
-        else "dense"
-        if isinstance(layer, layers.Dense)
-        else "other"
-        for layer in inner
-    ]
-    plain = [kind for kind in kinds if kind != "dropout"]
-    if plain != ["embedding", "rnn", "dense"] or kinds[0] != "embedding" or kinds[-1] != "dense":
+    kept = [layer for layer in inner if _layer_kind(layer) != "dropout"]
+    if [_layer_kind(layer) for layer in kept] != ["embedding", "rnn", "dense"] or inner[-1] is not kept[-1]:
         return None
-    return [layer for layer, kind in zip(inner, kinds) if kind != "dropout"]  # dropout does nothing at inference
+    return kept
 
 
 def trimmed_predictor(model):
