@@ -652,6 +652,10 @@ class Decoder:
         weights = np.arange(1, prompt.shape[1] + 1, dtype="int64") * 40503
         prompt_hash = (prompt.astype("int64") * weights[None, :]).sum(axis=1) % 2**31  # (B,)
         row_seeds = (prompt_hash[:, None] * 31 + np.arange(copies)[None, :] * 104729 + int(seed) * 7) % 2**31
+        # the columns after the last word of the batch are padding in every prompt: masked, they change neither the
+        # encoder's state nor the attention, so the encoder and every decoding step read up to there only
+        words = np.flatnonzero((prompt != PAD_ID).any(axis=0))
+        prompt = prompt[:, : words[-1] + 1 if words.size else 1]
         encoded = [x.numpy() for x in self._encode_copies(prompt, np.int32(copies))]
         arguments = (
             *encoded,

@@ -231,6 +231,23 @@ def test_candidates_through_litert_are_the_graph_candidates(toy_model, keras_see
     assert lite._lite_candidates is not None and graph._lite_candidates is None
 
 
+@pytest.mark.parametrize("litert", [False, True])
+def test_candidates_do_not_depend_on_the_padding_after_the_prompts(toy_model, keras_seeded, litert):
+    """candidates() reads the prompts only up to the batch's last word: the same ids however wide the padding."""
+    decoder = seq2seq.Decoder(toy_model, 2, litert=litert)
+    prompts = np.array([[5, 6, 7, 0], [8, 9, 0, 0], [0, 0, 0, 0]], "int32")  # the last: no word at all
+    wide = np.pad(prompts, ((0, 0), (0, 20)))
+    for rows in (prompts, prompts[1:], prompts[2:]):
+        expected = decoder.candidates(np.pad(rows, ((0, 0), (0, 20))), 6, [0.0, 0.9, 1.5], 40, 1)
+        np.testing.assert_array_equal(decoder.candidates(rows, 6, [0.0, 0.9, 1.5], 40, 1), expected)
+    widths = []
+    encode = decoder._encode_copies
+    decoder._encode_copies = lambda prompt, copies: widths.append(prompt.shape[1]) or encode(prompt, copies)
+    assert decoder.candidates(wide, 6, [0.0], 40, 1).shape[:2] == (3, 1)
+    decoder.candidates(wide[2:], 6, [0.0], 40, 1)
+    assert widths == [3, 1], "the encoder should read up to the batch's last word (at least one column)"
+
+
 def test_replies_never_hold_special_tokens_and_are_never_empty(keras_seeded):
     model = seq2seq.build_model(len(VOCAB), embedding_dim=8, units=16, dropout=0.0)  # untrained: random replies
     bot = ChatBot(model, VOCAB, 8, 6)
