@@ -68,6 +68,20 @@ def test_messenger_new_style_keys(tmp_path):
     assert texts(result) == ["first"] and result.skipped["system message"] == 1
 
 
+def test_messenger_calls_without_a_type_are_skipped(tmp_path):
+    """The newer exports write a call as an ordinary record with its duration: not something anyone said."""
+    path = tmp_path / "message_1.json"
+    calls = [
+        {"sender_name": "Alex Kim", "timestamp_ms": 3000, "content": "Alex Kim called you.", "call_duration": 62},
+        {"sender_name": "Sam", "timestamp_ms": 4000, "content": "You called Alex Kim.", "call_duration": 0},
+        {"sender_name": "Sam", "timestamp_ms": 5000, "content": "Llamaste a Alex Kim.", "call_duration": 5},
+    ]
+    said = [{"sender_name": "Alex Kim", "timestamp_ms": 1000, "content": "call me later?"}]
+    path.write_text(json.dumps({"participants": [{"name": "Alex Kim"}, {"name": "Sam"}], "messages": calls + said}))
+    result = chats.parse_messenger(path)
+    assert texts(result) == ["call me later?"] and result.skipped["notice: call"] == 3
+
+
 def test_messenger_html():
     result = chats.parse([EXAMPLES / "messenger_html"])
     assert texts(result) == [

@@ -109,3 +109,41 @@ def test_any_bytes_give_messages_or_a_clear_error(data):
                 chats.parse([path], fmt=fmt)
             except chats.ChatFormatError as err:
                 assert str(err).startswith(str(path))
+
+
+def _facebook(text: str) -> str:
+    """How Facebook's JSON export writes text: each UTF-8 byte as one latin-1 code point (mojibake)."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    records=st.lists(
+        st.tuples(names, st.text(st.characters(blacklist_categories=("Cs",)), max_size=30), st.integers(0, 2**41)),
+        min_size=1,
+        max_size=10,
+    ),
+    new_keys=st.booleans(),
+)
+def test_messenger_round_trip(tmp_path_factory, records, new_keys):
+    """Whatever people write, in Facebook's mojibake, comes back as they wrote it (or is counted as skipped)."""
+    sender, content = ("senderName", "text") if new_keys else ("sender_name", "content")
+    doc = {
+        "participants": [{"name": _facebook(name)} for name, _, _ in records],
+        "messages": [
+            {sender: _facebook(name), "timestamp_ms": stamp, content: _facebook(text)}
+            for name, text, stamp in records[::-1]  # the export is newest first
+        ],
+    }
+    path = tmp_path_factory.mktemp("fb") / "message_1.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")  # ASCII with \u00XX escapes, as the export
+    result = chats.parse_messenger(path)
+    expected = []
+    for name, text, stamp in sorted(records, key=lambda r: r[2]):
+        clean = chats.clean_invisible(text)
+        if notices().classify(clean, "messenger") is None and clean.strip():
+            expected.append((name, clean.strip()))
+    assert sorted((m.sender, m.text) for m in result.messages) == sorted(expected)
+    stamps = [m.timestamp for m in result.messages]
+    assert stamps == sorted(stamps)  # back in time order
+    assert len(result.messages) + sum(result.skipped.values()) == len(records)
