@@ -180,6 +180,8 @@ WHATSAPP_LINES = [
     ("Se eliminó este mensaje.", "deleted"),
     ("<Medya dahil edilmedi>", "media omitted"),
     ("Bu mesaj silindi", "deleted"),
+    ("video note omitted", "media omitted"),  # a round video message, iOS
+    ("View once voice message omitted", "media omitted"),
 ]
 
 
