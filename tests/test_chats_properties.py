@@ -147,3 +147,41 @@ def test_messenger_round_trip(tmp_path_factory, records, new_keys):
     stamps = [m.timestamp for m in result.messages]
     assert stamps == sorted(stamps)  # back in time order
     assert len(result.messages) + sum(result.skipped.values()) == len(records)
+
+
+def _messenger_html(records) -> str:
+    """A Messenger HTML thread as the export writes it (newest first), from (stamp, name, text) records."""
+    from html import escape
+
+    blocks = "".join(
+        '<div class="pam _3-95 _2ph- _a6-g uiBoxWhite noborder">'
+        f'<div class="_2ph_ _a6-h _a6-i">{escape(name)}</div>'
+        f'<div class="_2ph_ _a6-p"><div><div></div><div>{escape(text)}</div><div></div><div></div></div></div>'
+        f'<div class="_3-94 _a6-o">{stamp:%b} {stamp.day}, {stamp:%Y}, {stamp:%I}:{stamp:%M} {stamp:%p}</div></div>'
+        for stamp, name, text in records[::-1]
+    )
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8" /><title>Chat</title></head><body>'
+        f'<div class="_4t5n" role="main">{blocks}</div></body></html>'
+    )
+
+
+one_line = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Cf")), min_size=1, max_size=40)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(st.tuples(stamps, names, one_line), min_size=1, max_size=10))
+def test_messenger_html_round_trip(tmp_path_factory, records):
+    """Whatever people write comes back from the HTML export as they wrote it (or is counted as skipped)."""
+    records = sorted(records, key=lambda r: r[0])
+    path = tmp_path_factory.mktemp("fbhtml") / "message_1.html"
+    path.write_text(_messenger_html(records), encoding="utf-8")
+    result = chats.parse_messenger_html(path)
+    expected = []
+    for stamp, name, text in records:
+        clean = chats.clean_invisible(text).strip()
+        if clean and notices().classify(clean, "messenger") is None:
+            expected.append((stamp.replace(second=0), name, clean))
+    got = [(m.timestamp.replace(tzinfo=None), m.sender, m.text) for m in result.messages]
+    assert sorted(got) == sorted(expected)
+    assert len(result.messages) + sum(result.skipped.values()) == len(records)
