@@ -259,20 +259,22 @@ def _clock(found: re.Match) -> tuple[int, int, int]:
     return hour, minute, second
 
 
-def _senders(rest: str) -> list[str]:
-    """Every way to read ``rest`` as ``Name: text`` (names may hold a colon), shortest name first."""
+def _senders(rest: str, trailing: bool = True) -> list[str]:
+    """Every way to read ``rest`` as ``Name: text`` (names may hold a colon), shortest name first; with
+    ``trailing``, also ``Name:`` with the text on the next line."""
     names = [rest[:i] for i in (m.start() for m in re.finditer(": ", rest)) if 0 < i <= 80]
     name = rest[:-1]
     # "Name:" with the text on the next line; not when the colon is the text ("Ann: :" is Ann saying ":"): an
     # app's name never ends in a space
-    if rest.endswith(":") and 0 < len(name) <= 80 and "\n" not in rest and name == name.rstrip():
+    if trailing and rest.endswith(":") and 0 < len(name) <= 80 and "\n" not in rest and name == name.rstrip():
         names.append(name)
     return names
 
 
-def _pick_sender(rest: str, counts: Counter) -> str | None:
-    """The sender of a header: the longest reading of ``Name:`` that the file confirms elsewhere."""
-    options = _senders(rest)
+def _pick_sender(rest: str, counts: Counter, trailing: bool = True) -> str | None:
+    """The sender of a header: the longest reading of ``Name:`` that the file confirms elsewhere (``trailing``:
+    ``Name:`` with the text on the next line may be one)."""
+    options = _senders(rest, trailing)
     if not options:
         return None
     shortest = counts[options[0]]
@@ -294,12 +296,16 @@ class _Survey:
 def _survey(path: Path, date_order: str) -> _Survey:
     votes, names, headers, first_year, first_line, last_key = _OrderVotes(), Counter(), 0, None, None, None
     skipped: Counter = Counter()
+    pending = None  # the last header read as "Name:" with the text below: it counts if a line of text follows
     with text_lines(path, skipped) as lines:
         for number, line in enumerate(lines, 1):
             if first_line is None and line.strip():
                 first_line = number
             found = match_header(_prepare(line))
             if not found:
+                if pending is not None and line.strip():
+                    names[pending] += 1
+                pending = None
                 continue
             headers += 1
             key = found.group("a", "b", "c", "era") if "a" in found.re.groupindex else None
@@ -310,7 +316,10 @@ def _survey(path: Path, date_order: str) -> _Survey:
             last_key = key
             if key is None and first_year is None and (found["ny1"] or found["ny2"]):
                 first_year = int(found["ny1"] or found["ny2"])
-            names.update(set(_senders(found["rest"].rstrip())))
+            rest = found["rest"].rstrip()
+            same_line = set(_senders(rest, trailing=False))
+            names.update(same_line)
+            pending = next(iter(set(_senders(rest)) - same_line), None)
     if not headers:
         raise ChatFormatError(
             path,
@@ -352,7 +361,7 @@ def parse_whatsapp(path: str | Path, date_order: str = "auto") -> ParseResult:
     result = ParseResult(files=1)
     skipped = result.skipped
     senders: dict[str, str] = {}  # one string object per name, however many messages
-    current: list | None = None  # [timestamp, sender, lines, app-marked first line, bracketed]
+    current: list | None = None  # [timestamp, sender, lines, app-marked first line, reading if no text follows]
     state = "before"  # "before" the first header, "message" inside one, "skipped" inside a skipped record
     year_hint = survey.first_year
     last_month = last_key = last_ymd = None
@@ -360,8 +369,10 @@ def parse_whatsapp(path: str | Path, date_order: str = "auto") -> ParseResult:
     def flush():
         if current is None:
             return
-        stamp, sender, body, marked = current
+        stamp, sender, body, marked, fallback = current
         text = "\n".join(body).strip()
+        if not text and fallback is not None:  # "Name:" and nothing below it: the colon ends the text ("Ann: ok:")
+            sender, text, marked = fallback
         text, edited = table.strip_suffix(text)
         if marked:  # iOS: the app's own text after "Name: " (and perhaps a caption below it)
             first, _, caption = text.partition("\n")
@@ -435,7 +446,18 @@ def parse_whatsapp(path: str | Path, date_order: str = "auto") -> ParseResult:
             text = rest[len(sender) + 1 :].lstrip(" ") if len(rest) > len(sender) else ""
             # iOS marks the app's own texts with a left-to-right mark right after "Name: ".
             marked = line[0] == "[" and _marked(raw, text)
-            current = [stamp, senders.setdefault(sender_clean, sender_clean), [text], marked]
+            # read as "Name:" with the text on the next line: if no line follows, the shorter reading is the one
+            fallback = None
+            if not text:
+                other = _pick_sender(rest, survey.names, trailing=False)
+                if other is not None and other.strip():
+                    said = rest[len(other) + 1 :].lstrip(" ")
+                    fallback = (
+                        senders.setdefault(other.strip(), other.strip()),
+                        said,
+                        line[0] == "[" and _marked(raw, said),
+                    )
+            current = [stamp, senders.setdefault(sender_clean, sender_clean), [text], marked, fallback]
             state = "message"
     flush()
     return result

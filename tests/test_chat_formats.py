@@ -108,6 +108,24 @@ FAMILIES = {
             (datetime(2020, 12, 31, 21, 16), "Alex", ":"),
         ],
     ),
+    # found by the round-trip property test on a fresh clone: "Alex: ok:" twice made "Alex: ok" a name confirmed
+    # twice, whose text would be on the next line; no line follows, so Alex said "ok:"
+    "a text ending in a colon, twice": (
+        "12/31/20, 9:15 PM - Alex: hi\n12/31/20, 9:15 PM - Alex: ok:\n12/31/20, 9:16 PM - Alex: ok:\n",
+        [
+            (datetime(2020, 12, 31, 21, 15), "Alex", "hi"),
+            (datetime(2020, 12, 31, 21, 15), "Alex", "ok:"),
+            (datetime(2020, 12, 31, 21, 16), "Alex", "ok:"),
+        ],
+    ),
+    "a name with a colon and the text on the next line": (
+        "12/31/20, 9:15 PM - Re: plans:\nwhere?\n12/31/20, 9:16 PM - Re: plans:\nnow\n12/31/20, 9:17 PM - Sam: ok\n",
+        [
+            (datetime(2020, 12, 31, 21, 15), "Re: plans", "where?"),
+            (datetime(2020, 12, 31, 21, 16), "Re: plans", "now"),
+            (datetime(2020, 12, 31, 21, 17), "Sam", "ok"),
+        ],
+    ),
     "android text starting with a mark": (
         "12/31/20, 9:15 PM - Alex: \u200ehello\n",
         [(datetime(2020, 12, 31, 21, 15), "Alex", "hello")],

@@ -34,7 +34,14 @@ lines = (
         )
     )
 )
-bodies = st.lists(lines, min_size=1, max_size=3).map("\n".join)
+# "Ann: see:" above a line "this" is Ann saying "see:\nthis", or someone called "Ann: see" saying "this": the export
+# is the same, so bodies whose first line ends in a colon and goes on are left out (the parser reads a name it sees
+# twice that way as the name); a one-line text ending in a colon is not ambiguous and stays in
+bodies = (
+    st.lists(lines, min_size=1, max_size=3)
+    .filter(lambda body: len(body) == 1 or not body[0].endswith(":"))
+    .map("\n".join)
+)
 stamps = st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2035, 12, 31)).map(
     lambda d: d.replace(microsecond=0)
 )
