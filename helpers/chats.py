@@ -125,11 +125,12 @@ def parse_messenger(path: str | Path) -> ParseResult:
         if record.get("is_unsent") or record.get("isUnsent"):
             result.skipped["notice: unsent"] += 1
             continue
-        if kind not in _MESSENGER_TEXT_TYPES or "call_duration" in record:
-            # a call record carries its duration; the newer exports drop its type and keep "Alex called you."
+        # a call record carries its duration; the newer exports drop its type and keep "Alex called you." as text
+        call = kind == "Call" or "call_duration" in record
+        if call or kind not in _MESSENGER_TEXT_TYPES:
             result.skipped[
                 "notice: call"
-                if kind == "Call" or "call_duration" in record
+                if call
                 else "notice: group notice"
                 if kind in ("Subscribe", "Unsubscribe")
                 else "system message"

@@ -443,24 +443,25 @@ def parse_whatsapp(path: str | Path, date_order: str = "auto") -> ParseResult:
             if not sender_clean:
                 skipped["no sender"] += 1
                 continue
-            text = rest[len(sender) + 1 :].lstrip(" ") if len(rest) > len(sender) else ""
-            # iOS marks the app's own texts with a left-to-right mark right after "Name: ".
-            marked = line[0] == "[" and _marked(raw, text)
-            # read as "Name:" with the text on the next line: if no line follows, the shorter reading is the one
-            fallback = None
+            bracketed = line[0] == "["
+            sender, text, marked = _reading(sender, rest, raw, bracketed, senders)
+            fallback = None  # read as "Name:" with the text on the next line: if none follows, the shorter reading
             if not text:
                 other = _pick_sender(rest, survey.names, trailing=False)
                 if other is not None and other.strip():
-                    said = rest[len(other) + 1 :].lstrip(" ")
-                    fallback = (
-                        senders.setdefault(other.strip(), other.strip()),
-                        said,
-                        line[0] == "[" and _marked(raw, said),
-                    )
-            current = [stamp, senders.setdefault(sender_clean, sender_clean), [text], marked, fallback]
+                    fallback = _reading(other, rest, raw, bracketed, senders)
+            current = [stamp, sender, [text], marked, fallback]
             state = "message"
     flush()
     return result
+
+
+def _reading(name: str, rest: str, raw: str, bracketed: bool, senders: dict) -> tuple[str, str, bool]:
+    """A header's ``rest`` read with ``name`` as its sender: the sender (one string object per name, kept in
+    ``senders``), the text after "Name: " and whether iOS marked it as the app's own (``bracketed``: an iOS line)."""
+    text = rest[len(name) + 1 :].lstrip(" ")
+    # iOS marks the app's own texts with a left-to-right mark right after "Name: ".
+    return senders.setdefault(name.strip(), name.strip()), text, bracketed and _marked(raw, text)
 
 
 def _marked(raw: str, text: str) -> bool:
