@@ -147,7 +147,7 @@ def test_labelled_mood_messages(tmp_path):
     reserve = emoji_data.reserve_messages()  # its format (bench_emoji scores it)
     seventh = emoji_data.seventh_messages()  # its format (bench_emoji scores it)
     eighth = emoji_data.eighth_messages()  # its format (bench_emoji scores it)
-    ninth = emoji_data.ninth_messages()  # its format only: nothing scores it yet
+    ninth = emoji_data.ninth_messages()  # its format (bench_emoji scores it)
     for name, extra in (
         ("fresh", fresh),
         ("holdout", holdout),
