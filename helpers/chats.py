@@ -366,12 +366,24 @@ def _telegram_chats(doc) -> Iterator[dict]:
                     yield chat
 
 
+#: Why a forwarded message is skipped: its text is someone else's words (a friend's, a channel's), so as "your"
+#: reply it would teach the bot another person's style. Telegram marks them (JSON ``forwarded_from``, HTML
+#: ``div.forwarded``); WhatsApp and Messenger exports do not.
+FORWARDED = "forwarded (someone else's words)"
+
+
 def _telegram_message(record, conversation: str, result: ParseResult) -> None:
     if not isinstance(record, dict):
         result.skipped["malformed record"] += 1
         return
     if record.get("type", "message") != "message":
         result.skipped["system message"] += 1
+        return
+    if "forwarded_from" in record or "saved_from" in record:  # Telegram writes these keys on passed-on messages only
+        result.skipped[FORWARDED] += 1
+        return
+    if record.get("via_bot"):  # an inline bot's result (@gif, @youtube ...): the bot's text, not the sender's
+        result.skipped["sent through an inline bot"] += 1
         return
     sender = record.get("from")
     if not isinstance(sender, str) or not sender.strip():
@@ -394,7 +406,8 @@ def _telegram_message(record, conversation: str, result: ParseResult) -> None:
 def parse_telegram(path: str | Path) -> ParseResult:
     """Parse Telegram Desktop's ``result.json``: one chat, or a full export with ``chats.list``.
 
-    Service messages (joins, pins, calls) and media without a caption are counted and skipped.
+    Service messages (joins, pins, calls), media without a caption, forwarded messages (:data:`FORWARDED`) and
+    inline bots' results are counted and skipped.
     Taught in: 01_corpus_download.
     """
     path = Path(path)
@@ -452,7 +465,7 @@ def parse_telegram_html(path: str | Path) -> ParseResult:
 
     Messages are ``div.message.default``; a "joined" message (a second message in a row)
     has no ``from_name`` and belongs to the sender before it, even across pages; forwarded
-    messages' inner names are not the sender; service messages, and media without a caption,
+    messages (someone else's words, :data:`FORWARDED`), service messages, and media without a caption,
     are counted and skipped. Taught in: 01_corpus_download.
     """
 
@@ -484,6 +497,9 @@ def parse_telegram_html(path: str | Path) -> ParseResult:
                 sender = None
             if not sender:
                 result.skipped["no sender"] += 1
+                continue
+            if body.find("div", class_="forwarded", recursive=False) is not None:
+                result.skipped[FORWARDED] += 1
                 continue
             text_div = body.find("div", class_="text", recursive=False)
             if text_div is None:

@@ -456,7 +456,7 @@ def test_telegram_html_example_follows_its_pages():
         ("Maya Cohen", "haha classic Alex"),
     ]
     assert result.messages[0].timestamp == datetime(2021, 3, 15, 14, 32, 10, tzinfo=timezone(timedelta(hours=2)))
-    assert result.skipped == {"system message": 2, "no text (media, sticker or empty)": 2}
+    assert result.skipped == {"system message": 2, "no text (media, sticker or empty)": 1, chats.FORWARDED: 1}
     pairs = chats.build_pairs(result.messages, "Sam Rivera").pairs
     assert [p.reply for p in pairs] == ["yes!! what time?", "deal, see you there"]
 

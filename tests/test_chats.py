@@ -153,7 +153,17 @@ def test_whatsapp_zip_and_utf16(tmp_path):
 def test_telegram_single_chat_and_full_export():
     single = chats.parse([EXAMPLES / "telegram_chat.json"])
     assert "sounds great, booking https://example.com/bistro" in texts(single)  # list of parts flattened
-    assert single.skipped == {"system message": 1, "no text (media, sticker or empty)": 1, "no sender": 1}
+    assert single.skipped == {
+        "system message": 1,
+        "no text (media, sticker or empty)": 1,
+        "no sender": 1,
+        chats.FORWARDED: 1,
+        "sent through an inline bot": 1,
+    }
+    # Sam forwards a restaurant's offer and sends a video link through @youtube between Maya's message and their
+    # own reply: neither is Sam's words, so the reply is what Sam wrote
+    pairs = chats.build_pairs(single.messages, ME).pairs
+    assert [(p.prompt, p.reply) for p in pairs][-1] == ("perfect, see you there ❤️", "see you 😊")
     full = chats.parse([EXAMPLES / "telegram_full_export.json"])
     assert {m.conversation for m in full.messages} == {"Maya Cohen", "Climbing crew"}
 
