@@ -406,8 +406,8 @@ def _telegram_message(record, conversation: str, result: ParseResult) -> None:
 def parse_telegram(path: str | Path) -> ParseResult:
     """Parse Telegram Desktop's ``result.json``: one chat, or a full export with ``chats.list``.
 
-    Service messages (joins, pins, calls), media without a caption, forwarded messages (:data:`FORWARDED`) and
-    inline bots' results are counted and skipped.
+    Service messages (joins, pins, calls), media without a caption, forwarded messages (:data:`FORWARDED`),
+    inline bots' results and chats with a bot (``"type": "bot_chat"``) are counted and skipped.
     Taught in: 01_corpus_download.
     """
     path = Path(path)
@@ -425,6 +425,9 @@ def parse_telegram(path: str | Path) -> ParseResult:
         )
     result = ParseResult(files=1)
     for chat in chats:
+        if chat.get("type") == "bot_chat":  # commands to a bot and its canned answers: nobody's way of talking
+            result.skipped["chat with a bot"] += len(chat["messages"])
+            continue
         conversation = str(chat.get("name") or chat.get("id") or path.parent.name or "telegram")
         for record in chat["messages"]:
             _telegram_message(record, conversation, result)

@@ -166,6 +166,9 @@ def test_telegram_single_chat_and_full_export():
     assert [(p.prompt, p.reply) for p in pairs][-1] == ("perfect, see you there ❤️", "see you 😊")
     full = chats.parse([EXAMPLES / "telegram_full_export.json"])
     assert {m.conversation for m in full.messages} == {"Maya Cohen", "Climbing crew"}
+    # Sam's commands to BotFather and its canned answers are nobody's way of talking: the bot chat is skipped
+    assert full.skipped["chat with a bot"] == 3
+    assert not any(m.text.startswith("/") for m in full.messages)
 
 
 @pytest.mark.parametrize(
