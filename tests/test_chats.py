@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 import zipfile
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -406,3 +406,36 @@ def test_folder_skips_and_counts_files_that_are_not_chats(tmp_path):
     assert len(result.messages) == 6 and result.skipped["file in folder that is not a chat"] == 1
     with pytest.raises(chats.ChatFormatError, match="cannot tell the format"):
         chats.parse([tmp_path / "notes.txt"])  # named directly, it must parse
+
+
+@pytest.mark.parametrize(
+    "text, folded",
+    [
+        ("How about yoh?\nYou", "How about you?"),  # the phone capitalised the correction; the word keeps its case
+        ("i am on a lot two\ntoo", "i am on a lot too"),
+        ("permanent road blocsk\nblocks", "permanent road blocks"),  # two neighbours swapped: one edit
+        ("i hope it is goo!\ngood!*", "i hope it is good!"),
+        ("i think there going home\n*they're", "i think they're going home"),  # a starred word fixes any word
+        ("iRobot would not come true\n*should", "iRobot should not come true"),
+        ("ugh\n*sigh*", "ugh\n*sigh*"),  # an action, not a correction
+        ("no\nnope", "no\nnope"),
+        ("i love cats\ncats", "i love cats\ncats"),
+        ("2016\n2015", "2016\n2015"),
+        ("und\nunder\ni like most sports", "und\nunder\ni like most sports"),  # two edits unmarked: left alone
+        ("dinner at 8?\nok", "dinner at 8?\nok"),
+        ("just one line", "just one line"),
+    ],
+)
+def test_merge_corrections(text, folded):
+    assert chats.merge_corrections(text) == folded
+
+
+def test_pairs_fold_corrections_unless_asked_not_to():
+    stamp = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+    messages = [
+        chats.Message("c", stamp, "Alex", "are you coming tonight?"),
+        chats.Message("c", stamp + timedelta(minutes=1), ME, "yes, what abuot you?"),
+        chats.Message("c", stamp + timedelta(minutes=2), ME, "*about"),
+    ]
+    assert chats.build_pairs(messages, ME).pairs[0].reply == "yes, what about you?"
+    assert chats.build_pairs(messages, ME, corrections=False).pairs[0].reply == "yes, what abuot you?\n*about"
