@@ -97,6 +97,10 @@ MIN_COSINE = 0.7
 LEAD_THRESHOLD = 0.2
 LEAD_POLARITY = 0.4
 LEAD_WINDOW = 50
+#: A message of emoji alone (:func:`wordless`): its topic part is this times the cosine of each emoji's emoji2vec
+#: vector to the mean of the message's own (these get 2 plus their share of the message's emoji), so that a
+#: tenth of a cosine outweighs most differences of habit.
+ECHO_SCALE = 20.0
 #: Words of an emoji's name that make it a face or a heart: the emoji people put first to show a feeling.
 EXPRESSIVE_WORDS = frozenset({"face", "heart", "hearts"})
 #: VADER's squashing constant: a sum of valences ``x`` becomes ``x / sqrt(x^2 + VALENCE_ALPHA)``.
@@ -341,6 +345,11 @@ class TopicMatcher:
                     owners.append(row)
                     vectors.append(vector / np.linalg.norm(vector))
         self.size = len(table)
+        #: each emoji's emoji2vec vector, unit length (zeros without one), or None: what :func:`echo_scores` reads
+        self.emoji_vectors = None
+        if emoji_vectors is not None:
+            unit = np.asarray(emoji_vectors, "float32")
+            self.emoji_vectors = unit / np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-9)
         self.owners = np.asarray(owners, dtype="int64")
         self.name_vectors = np.asarray(vectors, dtype="float32").reshape(-1, kv.vector_size)
         self.has_name = np.bincount(self.owners, minlength=self.size) > 0
@@ -434,6 +443,26 @@ class TopicMatcher:
         z = (sims - self.mean) / self.std
         keep = has_words[:, None] & self.has_name[None, :] & (sims >= self.min_cosine)
         return np.where(keep, z, 0.0).astype("float32")
+
+
+def wordless(text: str) -> bool:
+    """True for a message without a letter or a digit ("😭", "🎉🎉!!"): nothing the text readers can read."""
+    return not any(char.isalnum() for char in text)
+
+
+def echo_scores(own: Sequence[int], size: int, emoji_vectors: np.ndarray | None) -> np.ndarray:
+    """The topic part of a message of emoji alone, shape (size,): :data:`ECHO_SCALE` times each emoji's cosine
+    (emoji2vec) to the mean of the message's own emoji ``own`` (table indices, repeats counted), and for its own
+    emoji 2 plus their share of ``own`` instead, so they come first, the most repeated first. Without vectors only
+    the message's own emoji score. Taught in: 05_emoji_suggestion."""
+    counts = np.bincount(np.asarray(own, "int64"), minlength=size).astype("float64")
+    out = np.zeros(size)
+    if emoji_vectors is not None:
+        mean = counts @ emoji_vectors
+        out = ECHO_SCALE * (emoji_vectors @ (mean / max(np.linalg.norm(mean), 1e-9)))
+    mine = counts > 0
+    out[mine] = ECHO_SCALE * (2.0 + counts[mine] / counts.sum())
+    return out
 
 
 def message_valence(prepared_texts: Sequence[str], lexicon: dict[str, float]) -> np.ndarray:
@@ -744,9 +773,14 @@ class EmojiSuggester:
     def components(self, messages: Sequence[str]) -> dict[str, np.ndarray]:
         """The three weighted terms of the score, each (messages, emoji): ``mood`` (classifier, lexicon,
         reactions and everyday moods: ``w_mood mood + w_valence valence + w_reaction reaction + w_moods moods``), ``topic`` (named plus near: ``w_keyword keyword + w_topic topic``),
-        ``habit``; their sum is the score. Plus ``probabilities``."""
+        ``habit``; their sum is the score. Plus ``probabilities``.
+
+        A message of emoji alone (:func:`wordless`) gives the text readers nothing to read: its mood part is the
+        sentiment term of its emoji's mean profile, its topic part its own emoji and their neighbours
+        (:func:`echo_scores`), and feeling first leaves it alone ("😭" gets 😭 and its kin, not the 😆 😂 😊 its empty
+        words read as)."""
         parts, w = self.features(messages), self.active_weights
-        return {
+        out = {
             "mood": w["mood"] * parts["mood"]
             + w["valence"] * parts["valence"]
             + w["reaction"] * parts["reaction"]
@@ -754,8 +788,21 @@ class EmojiSuggester:
             "topic": w["keyword"] * parts["keyword"] + w["topic"] * parts["topic"] + w["sense"] * parts["sense"],
             "habit": self.habit_weight * parts["habit"],
             "probabilities": parts["probabilities"],
-            "feeling": parts["feeling"],
+            "feeling": parts["feeling"].copy(),
         }
+        vectors = self.matcher.emoji_vectors if self.matcher is not None else None
+        for i, message in enumerate(messages):
+            if message.isascii():  # no emoji (features() has checked every message)
+                continue
+            text = self._check(message)
+            own = self.table.emoji_in(text) if wordless(text) else []
+            if own:
+                profile = self.table.profiles[own].mean(0, keepdims=True)  # the feeling of its emoji alone
+                out["mood"][i] = w["mood"] * sentiment_term(profile, self.table)[0]
+                out["topic"][i] = echo_scores(own, len(self.table), vectors)
+                out["probabilities"][i] = profile[0]
+                out["feeling"][i] = 0.0
+        return out
 
     @property
     def active_weights(self) -> dict:

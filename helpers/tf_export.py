@@ -139,7 +139,8 @@ def emoji_module(suggester, k: int = 5):
     The same score as :class:`helpers.emoji_suggest.EmojiSuggester`: mood (classifier read under chat's class prior, VADER valences, the
     reactions model and the everyday moods read from the sense cosines) + topic
     (named keyword stems, emoji2vec and the distilled sense reader) + habit, weighted, in the same order (feeling first); emoji in the message
-    count as sentiment evidence when they are one code point (with or without a variation selector).
+    count as sentiment evidence when they are one code point (with or without a variation selector), and a message
+    of such emoji alone gets them and their neighbours (``emoji_suggest.echo_scores``).
     Taught in: 06_deployment.
     """
 
@@ -188,6 +189,10 @@ def emoji_module(suggester, k: int = 5):
     window = min(emoji_suggest.LEAD_WINDOW, size)
     threshold, min_polarity = float(emoji_suggest.LEAD_THRESHOLD), float(emoji_suggest.LEAD_POLARITY)
     feeling_first = suggester.feeling_first
+    # a message of emoji alone (emoji_suggest.wordless, echo_scores): its emoji and their emoji2vec neighbours
+    unit = matcher.emoji_vectors if matcher.emoji_vectors is not None else np.zeros((size, 1), "float32")
+    emoji_vectors = tf.constant(unit, tf.float32)
+    echo_scale = float(emoji_suggest.ECHO_SCALE)
 
     def serve(messages):
         messages = tf.strings.substr(messages, 0, 2000, unit="UTF8_CHAR")
@@ -251,6 +256,24 @@ def emoji_module(suggester, k: int = 5):
             tf.gather(tf.gather(stem_idf, stems.flat_values), named.value_rowids()), segment, batch * size
         )
         keyword = tf.reshape(tf.maximum(keyword, 0.0), [batch, size])
+        # a message with no letter or digit and emoji of the table: their mean profile is its mood, their
+        # neighbours its topic, and feeling first leaves it alone
+        counts = tf.math.unsorted_segment_sum(
+            tf.ones_like(found.flat_values, tf.float32),
+            tf.cast(found.value_rowids(), tf.int32) * size + found.flat_values,
+            batch * size,
+        )
+        counts = tf.reshape(counts, [batch, size])
+        echo_rows = tf.logical_not(tf.strings.regex_full_match(messages, r"(?s).*[\pL\pN].*")) & (
+            found.row_lengths() > 0
+        )
+        total_own = tf.reduce_sum(counts, axis=1, keepdims=True)
+        own_mean = counts @ emoji_vectors
+        cosine = tf.math.l2_normalize(own_mean, axis=1, epsilon=1e-18) @ tf.transpose(emoji_vectors)
+        echo = echo_scale * tf.where(counts > 0, 2.0 + counts / tf.maximum(total_own, 1.0), cosine)
+        own_profile = (counts @ profiles) / tf.maximum(total_own, 1.0)
+        echo_score = prior[None, :] + mood_weight * tf.math.log(own_profile @ ratio) + echo
+        feeling = tf.where(echo_rows, 0.0, feeling)
         score = (
             prior[None, :]
             + mood_weight * sentiment
@@ -261,6 +284,7 @@ def emoji_module(suggester, k: int = 5):
             + sense_weight * sense
             + moods_weight * moods
         )
+        score = tf.where(echo_rows[:, None], echo_score, score)
         probabilities = tf.nn.softmax(score, axis=-1)
         # feeling first: the best emoji of the message's clear polarity moves to the front of the window
         top = tf.math.top_k(probabilities, k=max(window, k)).indices

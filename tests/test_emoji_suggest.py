@@ -450,6 +450,30 @@ def test_explain_adds_up_to_the_score(suggester):
     assert suggester.with_weights(topic=0.0).suggest("pizzaish", k=1)[0][0] != "🍕"
 
 
+def test_a_message_of_emoji_alone_gets_its_own_emoji_and_their_kin(table, matcher):
+    # "😭" alone used to get whatever the text readers made of no words (😆 😂 😊 for every such message)
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(len(table), 50))
+    crying, sad, joy = table.index("😭"), table.index("😢"), table.index("😂")
+    vectors[sad] = vectors[crying] + 0.1 * rng.normal(size=50)  # 😢 is 😭's nearest neighbour
+    kin = TopicMatcher(table, matcher.kv, vectors)
+    kin.mean, kin.std = matcher.mean, matcher.std
+    suggester = EmojiSuggester(_Model(), table, kin, {"mood": 1.0, "topic": 3.0, "habit": 1.0, "gate": 2.0})
+    assert [e for e, _ in suggester.suggest("😭", k=2)] == ["😭", "😢"]
+    assert [e for e, _ in suggester.suggest("😭 😂😂!!", k=2)] == ["😂", "😭"]  # the most repeated first
+    assert emoji_suggest.wordless("😭 😂😂!!") and not emoji_suggest.wordless("😭 so sad")
+    with_words = suggester.components(["😭 so sad"])
+    assert with_words["topic"][0, crying] < emoji_suggest.ECHO_SCALE  # words: the usual reading
+    explained, parts = suggester.explain("😭", k=3), suggester.components(["😭"])
+    for row in explained:  # the parts still add up to the score
+        j = table.index(row["emoji"])
+        assert row["topic"] == pytest.approx(parts["topic"][0, j], abs=1e-4)
+        assert row["mood"] == pytest.approx(parts["mood"][0, j], abs=1e-4)
+    assert parts["feeling"][0] == 0  # feeling first leaves it alone
+    scores = emoji_suggest.echo_scores([joy, joy, crying], len(table), None)  # no vectors: only its own emoji
+    assert scores[joy] > scores[crying] > 0 and np.count_nonzero(scores) == 2
+
+
 def test_fit_weights_learns_what_predicts_the_label():
     rng = np.random.default_rng(0)
     mood = rng.normal(size=(200, 6))

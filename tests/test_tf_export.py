@@ -18,6 +18,8 @@ MESSAGES = [
     "I can't wait!!! #friday @sam",
     "check https://example.com/x?y=1 now",
     "😂😂 that's hilarious",
+    "😭😭",  # emoji alone: its own emoji and their neighbours
+    "🎉!!",
     "Ça va? très bien",
     "well-known e-mail",
     "really . . . ok",
