@@ -126,6 +126,7 @@ def test_your_bot_fine_tunes_the_zoo_base(tmp_path):
     folder = your_bot.train_your_bot([export], "Sam Rivera", out=tmp_path / "bot", minutes=0.05, progress=lines.append)
     card = json.loads((folder / "bot.json").read_text())
     assert any(f"fine-tuning zoo/{your_bot.BASE}" in line for line in lines)
+    assert not any("vocabulary (it learned English" in line for line in lines)  # English words: no warning
     assert card["vocabulary"] == chatbot.ChatBot.from_zoo(your_bot.BASE).vocabulary
     assert card["hyperparameters"]["base"] == your_bot.BASE
     assert card["data"]["train_pairs"] >= your_bot.MIN_FINE_TUNE_PAIRS
@@ -133,6 +134,19 @@ def test_your_bot_fine_tunes_the_zoo_base(tmp_path):
     assert bot.decoder is not None and bot.selector is not None and bot.style is None
     assert bot.reply("what do you think about pizza?").strip()
     assert bot.reply("what do you think about pizza?", method="greedy").strip()
+
+
+def test_your_bot_warns_when_the_base_knows_few_of_your_words(tmp_path):
+    lines, rows = [], []
+    for i in range(300):  # Spanish: the base learned English chit-chat
+        hour, minute = divmod(2 * i, 60)
+        stamp = f"1/{1 + hour // 24}/21, {hour % 24:02d}"
+        rows.append(f"{stamp}:{minute:02d} - Alex Kim: qué tal el examen de mañana? {i}")
+        rows.append(f"{stamp}:{minute + 1:02d} - Sam Rivera: jaja bien, estoy estudiando muchísimo {i}")
+    export = tmp_path / "chat.txt"
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    your_bot.train_your_bot([export], "Sam Rivera", out=tmp_path / "bot", minutes=0.02, progress=lines.append)
+    assert sum("vocabulary (it learned English" in line for line in lines) == 1
 
 
 def test_bot_command_line_trains_without_serving(tmp_path):
