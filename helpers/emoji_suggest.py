@@ -109,6 +109,10 @@ VALENCE_ALPHA = 15.0
 MAX_HABIT = 0.5
 
 
+#: The five Fitzpatrick skin-tone modifiers (U+1F3FB to U+1F3FF).
+_SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")
+
+
 def _emoji_info(char: str):
 
     return emoji.EMOJI_DATA.get(char) or emoji.EMOJI_DATA.get(char + "\ufe0f")
@@ -250,11 +254,14 @@ class EmojiTable:
         return counts
 
     def index(self, char: str) -> int:
+        """The row of ``char``, with or without a variation selector; an emoji with a skin tone (👍🏽) is the emoji
+        without it (👍), as the table holds no skin tones. ``KeyError`` for anything else."""
         try:
             return self.emoji.index(char)
         except ValueError:
-            for other in (char.replace("\ufe0f", ""), char + "\ufe0f"):
-                if other in self.emoji:
+            toneless = _SKIN_TONES.sub("", char)
+            for other in (char.replace("\ufe0f", ""), char + "\ufe0f", toneless, toneless.replace("\ufe0f", "")):
+                if other and other in self.emoji:
                     return self.emoji.index(other)
             raise KeyError(f"{char!r} is not in the emoji table") from None
 

@@ -20,6 +20,7 @@ MESSAGES = [
     "😂😂 that's hilarious",
     "😭😭",  # emoji alone: its own emoji and their neighbours
     "🎉!!",
+    "👍🏽",  # a skin tone: the emoji without it, in both
     "Ça va? très bien",
     "well-known e-mail",
     "really . . . ok",
