@@ -36,12 +36,15 @@ _SPACE_CHARS = tuple(map(chr, _SPACES))
 # --------------------------------------------------------------------------- records and errors
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One chat message: the common record every parser returns."""
+    """One chat message: the common record every parser returns. ``message_id`` and ``reply_to`` (the id of the
+    message it quotes as a reply, in the same conversation) are known for Telegram exports only."""
 
     conversation: str
     timestamp: datetime | None
     sender: str
     text: str
+    message_id: str | None = None
+    reply_to: str | None = None
 
 
 @dataclass

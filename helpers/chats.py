@@ -403,7 +403,17 @@ def _telegram_message(record, conversation: str, result: ParseResult) -> None:
     except (KeyError, ValueError, OverflowError, OSError):
         result.skipped["bad timestamp"] += 1
         return
-    result.messages.append(Message(conversation, timestamp, sender.strip(), text))
+    quoted = record.get("reply_to_message_id")
+    result.messages.append(
+        Message(
+            conversation,
+            timestamp,
+            sender.strip(),
+            text,
+            str(record["id"]) if record.get("id") is not None else None,
+            str(quoted) if quoted is not None else None,
+        )
+    )
 
 
 def parse_telegram(path: str | Path) -> ParseResult:
@@ -439,6 +449,10 @@ def parse_telegram(path: str | Path) -> ParseResult:
 
 # --------------------------------------------------------------------------- Telegram HTML
 _TELEGRAM_STAMP = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?: UTC([+-])(\d{2}):?(\d{2}))?")
+
+
+_TELEGRAM_ID = re.compile(r"message(-?\d+)")  # a message block's id
+_TELEGRAM_LINK = re.compile(r"#go_to_message(-?\d+)$")  # "In reply to this message"
 
 
 def telegram_pages(first: Path) -> list[Path]:
@@ -521,7 +535,12 @@ def parse_telegram_html(path: str | Path) -> ParseResult:
             if stamp is None:
                 result.skipped["bad timestamp"] += 1
                 continue
-            result.messages.append(Message(conversation, stamp, sender, text))
+            found = _TELEGRAM_ID.fullmatch(block.get("id", ""))
+            link = body.select_one("div.reply_to a[href]")
+            quoted = _TELEGRAM_LINK.search(link["href"]) if link is not None else None
+            result.messages.append(
+                Message(conversation, stamp, sender, text, found[1] if found else None, quoted[1] if quoted else None)
+            )
     return result
 
 
@@ -660,6 +679,8 @@ class Turn:
     start: datetime | None
     end: datetime | None
     messages: int
+    ids: tuple[str, ...] = ()  # its messages' ids, where the export has them (Telegram)
+    reply_to: str | None = None  # the id of the message its first message quotes as a reply
 
 
 @dataclass(frozen=True)
@@ -712,6 +733,8 @@ def to_turns(messages: Iterable[Message], max_gap: timedelta | None = None) -> l
                         run[0].timestamp,
                         run[-1].timestamp,
                         len(run),
+                        tuple(m.message_id for m in run if m.message_id is not None),
+                        run[0].reply_to,
                     )
                 )
                 run = []
@@ -820,7 +843,9 @@ def build_pairs(
     corpus). ``max_gap`` drops pairs whose reply came later than that after the
     prompt ended (a reply three days later answers nothing). ``anonymize``
     replaces e-mails, phone numbers, URLs and the other participants' names.
-    ``corrections`` folds a typist's one-word corrections into the line they correct
+    A turn that quotes a message as its reply (Telegram's "reply to") is paired with the turn holding that message,
+    wherever it is: in a group, the turn just before is often someone else's thread. ``corrections`` folds a
+    typist's one-word corrections into the line they correct
     (:func:`merge_corrections`); the chit-chat corpus is built without it (``helpers.corpora``), as the zoo's
     models were trained on it. Taught in: 01_corpus_download.
     """
@@ -831,18 +856,25 @@ def build_pairs(
     names = sorted({m.sender for m in messages} - {me}) if anonymize else []
     scrub = make_anonymizer(names) if anonymize else None
     pseudonyms = {name: f"person{i}" for i, name in enumerate(names, 1)}
+    # where each message with an id is: a turn that quotes one as its reply answers that turn (Telegram)
+    where = {(t.conversation, i): n for n, t in enumerate(turns) for i in t.ids}
     pairs, skipped = [], Counter()
     for index, turn in enumerate(turns):
         if me is not None and turn.sender != me:
             continue
-        previous = turns[index - 1] if index else None
+        quoted = where.get((turn.conversation, turn.reply_to)) if turn.reply_to is not None else None
+        if quoted is not None and quoted < index and turns[quoted].sender != turn.sender:
+            previous = turns[quoted]  # an explicit reply answers what it quotes, however long ago
+        else:
+            quoted = None
+            previous = turns[index - 1] if index else None
         if previous is None or previous.conversation != turn.conversation:
             skipped["reply that opens a conversation"] += 1  # nothing to reply to
             continue
         if previous.sender == turn.sender:
             skipped["reply to own earlier turn (after a silence)"] += 1
             continue
-        if max_gap is not None and previous.end is not None and turn.start is not None:
+        if quoted is None and max_gap is not None and previous.end is not None and turn.start is not None:
             if _naive_utc(turn.start) - _naive_utc(previous.end) > max_gap:
                 skipped["reply later than --max-gap-hours"] += 1
                 continue

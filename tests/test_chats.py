@@ -439,3 +439,54 @@ def test_pairs_fold_corrections_unless_asked_not_to():
     ]
     assert chats.build_pairs(messages, ME).pairs[0].reply == "yes, what about you?"
     assert chats.build_pairs(messages, ME, corrections=False).pairs[0].reply == "yes, what abuot you?\n*about"
+
+
+def test_an_explicit_reply_is_paired_with_the_message_it_quotes(tmp_path):
+    # a Telegram group: Sam answers Maya's question with "reply", after Alex has started another thread
+    records = [  # id, sender, text, the id it quotes, time
+        ("1", "Maya Cohen", "anyone up for football on sunday?", None, "12:00:00"),
+        ("2", "Alex Kim", "how did the exam go?", None, "12:01:50"),
+        ("3", "Sam Rivera", "yes! count me in", "1", "12:02:00"),
+        ("4", "Alex Kim", "and the exam?", None, "12:03:00"),
+        ("5", "Sam Rivera", "went fine, thanks", None, "12:03:20"),
+    ]
+    doc = {
+        "name": "Climbing crew",
+        "type": "private_group",
+        "id": 1,
+        "messages": [
+            {"id": int(i), "type": "message", "date": f"2024-05-01T{time}", "from": who, "text": text}
+            | ({"reply_to_message_id": int(quoted)} if quoted else {})
+            for i, who, text, quoted, time in records
+        ],
+    }
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = chats.parse([path])
+    assert [(m.message_id, m.reply_to) for m in result.messages][2] == ("3", "1")
+    pairs = chats.build_pairs(result.messages, ME, max_gap=timedelta(seconds=30)).pairs
+    assert [(p.prompt, p.reply) for p in pairs] == [
+        ("anyone up for football on sunday?", "yes! count me in"),  # what it quotes, two minutes earlier
+        ("and the exam?", "went fine, thanks"),  # no quote: the turn just before
+    ]
+
+
+def test_telegram_html_reads_the_message_a_reply_quotes(tmp_path):
+    page = """<html><body><div class="page_header"><div class="text">Crew</div></div><div class="history">
+    <div class="message default clearfix" id="message7"><div class="body">
+      <div class="pull_right date details" title="01.05.2024 12:00:00 UTC+00:00">12:00</div>
+      <div class="from_name">Maya Cohen</div><div class="text">anyone up for football?</div></div></div>
+    <div class="message default clearfix" id="message8"><div class="body">
+      <div class="pull_right date details" title="01.05.2024 12:01:00 UTC+00:00">12:01</div>
+      <div class="from_name">Alex Kim</div><div class="text">how was the exam?</div></div></div>
+    <div class="message default clearfix" id="message9"><div class="body">
+      <div class="pull_right date details" title="01.05.2024 12:02:00 UTC+00:00">12:02</div>
+      <div class="from_name">Sam Rivera</div>
+      <div class="reply_to details">In reply to <a href="#go_to_message7" onclick="return GoToMessage(7)">this
+      message</a></div><div class="text">count me in</div></div></div>
+    </div></body></html>"""
+    path = tmp_path / "messages.html"
+    path.write_text(page, encoding="utf-8")
+    result = chats.parse([path])
+    assert [(m.message_id, m.reply_to) for m in result.messages] == [("7", None), ("8", None), ("9", "7")]
+    assert chats.build_pairs(result.messages, ME).pairs[0].prompt == "anyone up for football?"
