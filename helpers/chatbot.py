@@ -37,8 +37,8 @@ import numpy as np
 import tensorflow as tf
 from scipy import sparse
 
+from . import emoji_data, seq2seq, zoo
 from . import selector as response_selector  # a module import: helpers.selector imports this one too
-from . import seq2seq, zoo
 from .setup import check_versions, quiet_native_stderr
 from .text import MAX_CHARS, EmptyMessage, has_visible_text, tokenize  # noqa: F401 (both part of this API)
 
@@ -292,10 +292,18 @@ class ChatBot:
     # ------------------------------------------------------------------ input
     def prompt_tokens(self, message: str) -> list[str]:
         """The tokens the model reads for ``message`` (after truncation), unknown words shown as ``[UNK]``."""
-        tokens = self._tokens(message)[-self.max_prompt :]
+        tokens = self.message_tokens(message)[-self.max_prompt :]
         if self.decoder is None:
             return tokens
         return [t if t in self.index else seq2seq.UNK for t in tokens]
+
+    def message_tokens(self, message: str) -> list[str]:
+        """The tokens of a message as every part of the bot reads it: a message of emoji alone is read as their
+        words (``emoji_data.emoji_as_words``: "😂" as "haha funny", "👍" as "like yes"), since the corpus it learned
+        from has almost no emoji and each would be one unknown token, every one answered alike."""
+        tokens = self._tokens(message)  # type and emptiness checks first
+        read = emoji_data.emoji_as_words(message[:MAX_CHARS])
+        return tokens if read == message[:MAX_CHARS] else tokenize(read)
 
     @staticmethod
     def _tokens(message: str) -> list[str]:
@@ -477,7 +485,7 @@ class ChatBot:
                 raise TypeError(f"score() takes a list of {label}, not one string")
             if len(texts) == 0:
                 raise ValueError(f"score() needs at least one of the {label}")
-        tokenized_messages = [" ".join(self._tokens(m)) for m in messages]
+        tokenized_messages = [" ".join(self.message_tokens(m)) for m in messages]
         tokenized_replies = []
         for reply in replies:
             try:
@@ -511,7 +519,7 @@ class ChatBot:
         if not messages:
             return []
         settings, max_len = self.settings, max_len or self.max_reply
-        tokens = [self._tokens(m) for m in messages]
+        tokens = [self.message_tokens(m) for m in messages]
         tokenized = [" ".join(t) for t in tokens]
         generated: list[tuple[int, str]] = []  # (message, candidate as a token string), each once per message
         if self.decoder is not None:
@@ -625,7 +633,7 @@ class ChatBot:
         once to compare weights. Taught in: 04_seq2seq_chatbot."""
         relevance = self.score(messages, replies)
         reply_tokens = [self._tokens(r)[: self.max_reply] for r in replies]
-        message_words = [set(self._tokens(m)) for m in messages]
+        message_words = [set(self.message_tokens(m)) for m in messages]
         shares = np.array([[self._word_shares(t, words) for t in reply_tokens] for words in message_words])
         return {
             "relevance": relevance,

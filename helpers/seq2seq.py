@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 from . import zoo
 from .chats import read_jsonl
 from .corpora import corpus_files, ensure_chitchat_corpus
+from .emoji_data import emoji_as_words
 from .litert import LiteFunction
 from .setup import check_versions, seed_everything
 from .text import tokenize
@@ -83,14 +84,16 @@ def split_pairs(pairs: Iterable[dict], min_conversations: int = 20, block: int =
 def tokenize_pairs(pairs: Iterable[dict], progress: bool = False) -> list[dict]:
     """Add ``prompt_tokens`` and ``reply_tokens`` (``helpers.text.tokenize``) to each pair.
 
-    Pairs whose prompt or reply has no token at all are dropped. Taught in: 04_seq2seq_chatbot.
+    A prompt of emoji alone is read as their words, as the bot reads a message (``emoji_data.emoji_as_words``; no
+    chit-chat prompt is one, a personal export's "😂" is). Pairs whose prompt or reply has no token at all are
+    dropped. Taught in: 04_seq2seq_chatbot.
     """
     pairs = list(pairs)
     if progress:
         pairs = tqdm(pairs, desc="tokenizing", unit=" pairs", mininterval=2)
     out = []
     for pair in pairs:
-        prompt, reply = tokenize(pair["prompt"]), tokenize(pair["reply"])
+        prompt, reply = tokenize(emoji_as_words(pair["prompt"])), tokenize(pair["reply"])
         if prompt and reply:
             out.append({**pair, "prompt_tokens": prompt, "reply_tokens": reply})
     return out

@@ -26,7 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import emoji_suggest, everyday_moods, seq2seq
+from . import emoji_data, emoji_suggest, everyday_moods, seq2seq
 from .emoji_suggest import EmojiSuggester
 from .text import tokenize as python_tokenize
 from .your_bot import load_chatbot
@@ -113,9 +113,26 @@ def chatbot_module(bot):
     to_word = _table([str(i) for i in range(len(bot.vocabulary))], np.array(bot.vocabulary, dtype=object), "")
     glue = "|".join(re.escape(t) for t in sorted(seq2seq._GLUE, key=len, reverse=True))
     max_prompt, max_reply, decoder = bot.max_prompt, bot.max_reply, bot.decoder
+    words_of = emoji_data.emoji_words()
+    emoji_words = _table(list(words_of), np.array(list(words_of.values()), dtype=object), "")
+
+    def read(messages):
+        """``ChatBot.message_tokens`` in the graph: a message of emoji alone is read as their words. Each emoji is
+        looked up as one character of the graph tokenizer, so a sequence joined by U+200D (🏳️‍🌈) is read as its parts
+        (the Python bot reads it whole): the same approximation as the tokenizer's skin tones."""
+        tokens = tokenize(messages)
+        words = tf.strings.strip(
+            tf.strings.reduce_join(tf.ragged.map_flat_values(emoji_words.lookup, tokens), axis=-1, separator=" ")
+        )
+        emoji_alone = tf.logical_and(
+            tf.strings.regex_full_match(messages, r"[^\p{L}\p{N}]*"),  # no letter or digit (str.isalnum)
+            tf.logical_not(tf.strings.regex_full_match(messages, r"[\x00-\x7f]*")),  # not ASCII: has emoji
+        )
+        use = tf.logical_and(emoji_alone, tf.strings.length(words) > 0)
+        return tokenize(tf.where(use, words, messages))
 
     def serve(messages):
-        tokens = tokenize(tf.strings.substr(messages, 0, 2000, unit="UTF8_CHAR"))[:, -max_prompt:]
+        tokens = read(tf.strings.substr(messages, 0, 2000, unit="UTF8_CHAR"))[:, -max_prompt:]
         ids = tf.ragged.map_flat_values(to_id.lookup, tokens).to_tensor(seq2seq.PAD_ID, shape=[None, max_prompt])
         reply_ids, _ = decoder._greedy(ids, tf.constant(max_reply))
         keep = reply_ids >= len(seq2seq.SPECIALS)  # drop [END], padding and any special token
@@ -128,6 +145,7 @@ def chatbot_module(bot):
     archive.track(bot.model)
     archive.track(to_id)
     archive.track(to_word)
+    archive.track(emoji_words)
     archive.add_endpoint("serve", serve, input_signature=[tf.TensorSpec([None], tf.string, name="messages")])
     return archive
 
@@ -189,7 +207,7 @@ def emoji_module(suggester, k: int = 5):
     window = min(emoji_suggest.LEAD_WINDOW, size)
     threshold, min_polarity = float(emoji_suggest.LEAD_THRESHOLD), float(emoji_suggest.LEAD_POLARITY)
     feeling_first = suggester.feeling_first
-    # a message of emoji alone (emoji_suggest.wordless, echo_scores): its emoji and their emoji2vec neighbours
+    # a message of emoji alone (emoji_data.wordless, emoji_suggest.echo_scores): its emoji and their emoji2vec neighbours
     unit = matcher.emoji_vectors if matcher.emoji_vectors is not None else np.zeros((size, 1), "float32")
     emoji_vectors = tf.constant(unit, tf.float32)
     echo_scale = float(emoji_suggest.ECHO_SCALE)

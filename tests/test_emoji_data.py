@@ -1,5 +1,7 @@
 """Emoji data: the packages' files, the emoticon table in data/, and emoticon-labelled messages."""
 
+from collections import Counter
+
 import pytest
 
 from helpers import emoji_data, paths
@@ -89,6 +91,63 @@ def test_keyword_table_checksum_is_documented():
     readme = paths.data("README.md").read_text(encoding="utf-8")
     assert digest in readme, f"data/README.md does not name sha256 {digest} of {emoji_data.KEYWORDS_FILE}"
     assert emoji_data.CLDR_SHA256 in readme
+
+
+# --------------------------------------------------------------------------- emoji read as words (the chatbot)
+def test_chat_words_prefer_words_chat_uses_and_few_emoji_share():
+    keywords = {
+        "😂": emoji_data.EmojiKeywords("😂", "face with tears of joy", ("face", "haha", "joy", "hilarious")),
+        "😭": emoji_data.EmojiKeywords("😭", "loudly crying face", ("face", "cry", "sob")),
+        "🙂": emoji_data.EmojiKeywords("🙂", "slightly smiling face", ("face", "smile")),
+        "🫠": emoji_data.EmojiKeywords("🫠", "melting face", ()),
+    }
+    counts = Counter({"face": 900, "haha": 500, "joy": 20, "cry": 40, "smile": 0, "slightly": 0, "tears": 5000})
+    words = emoji_data.chat_words_of_emoji(keywords, counts)
+    assert words["😂"] == ("haha", "joy")  # "face" belongs to every emoji: log(3 / 3) = 0, however common in chat
+    assert words["😭"][0] == "cry"
+    assert words["🙂"][:1] == ("face",)  # nothing else chat uses: every word scores 0 and the table's order decides
+    assert words["😂"] == ("haha", "joy") and "tears" not in words["😂"]  # the name's words only without keywords
+    assert words["🫠"] == ("melting", "face")
+    assert len(emoji_data.chat_words_of_emoji(keywords, counts, n=1)["😂"]) == 1
+
+
+def test_committed_emoji_words_come_from_each_emojis_keywords(tmp_path):
+    keywords, words = emoji_data.emoji_keywords(), emoji_data.emoji_words()
+    assert len(words) > 1500
+    for key, text in words.items():
+        entry = keywords[key]
+        allowed = {w.lower() for w in entry.keywords or entry.name.split()}
+        assert set(text.split()) <= allowed, f"{entry.emoji}: {text!r} is not among its CLDR words"
+    assert "haha" in words["😂"].split() and "pizza" in words["🍕"].split()
+    out = tmp_path / "words.tsv"  # the writer and the reader agree
+    emoji_data.write_emoji_words({"😂": ("haha", "funny")}, keywords, out)
+    assert emoji_data.emoji_words(out) == {"😂": "haha funny"}
+
+
+def test_emoji_words_checksum_is_documented():
+    from helpers import zoo
+
+    digest = zoo.sha256_file(paths.data(emoji_data.EMOJI_WORDS_FILE))
+    readme = paths.data("README.md").read_text(encoding="utf-8")
+    assert digest in readme, f"data/README.md does not name sha256 {digest} of {emoji_data.EMOJI_WORDS_FILE}"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("😂", "haha funny"),
+        ("😂😂!!", "haha funny haha funny"),  # each emoji in order; the punctuation goes
+        ("👍🏽", "like yes"),  # a skin tone is the emoji
+        ("❤️", "love red"),  # with or without the variation selector
+        ("haha 😂", "haha 😂"),  # a message with words is read as it is
+        ("ok :)", "ok :)"),
+        ("???", "???"),  # plain ASCII: no emoji to read
+        ("🇫🇷", "🇫🇷"),  # an emoji the table lacks: as it is
+        ("你好", "你好"),  # letters of another script are words
+    ],
+)
+def test_emoji_as_words(text, expected):
+    assert emoji_data.emoji_as_words(text) == expected
 
 
 def _cldr_tarball(path, annotations):

@@ -461,7 +461,7 @@ def test_a_message_of_emoji_alone_gets_its_own_emoji_and_their_kin(table, matche
     suggester = EmojiSuggester(_Model(), table, kin, {"mood": 1.0, "topic": 3.0, "habit": 1.0, "gate": 2.0})
     assert [e for e, _ in suggester.suggest("😭", k=2)] == ["😭", "😢"]
     assert [e for e, _ in suggester.suggest("😭 😂😂!!", k=2)] == ["😂", "😭"]  # the most repeated first
-    assert emoji_suggest.wordless("😭 😂😂!!") and not emoji_suggest.wordless("😭 so sad")
+    assert emoji_data.wordless("😭 😂😂!!") and not emoji_data.wordless("😭 so sad")
     assert table.emoji_in("👍🏽 🙏🏾") == [table.index("👍"), table.index("🙏")]  # skin tones: the emoji itself
     with_words = suggester.components(["😭 so sad"])
     assert with_words["topic"][0, crying] < emoji_suggest.ECHO_SCALE  # words: the usual reading

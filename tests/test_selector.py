@@ -234,6 +234,18 @@ def test_a_message_gets_the_same_reply_alone_or_in_a_batch(ranked_bot):
     np.testing.assert_array_equal(ids_alone[0, :, :width], ids_batch[0, :, :width])
 
 
+def test_a_message_of_emoji_alone_is_read_as_their_words(ranked_bot):
+    from helpers.emoji_data import emoji_as_words
+
+    assert emoji_as_words("👋") == "hey you"
+    assert ranked_bot.message_tokens("👋") == ranked_bot.prompt_tokens("👋") == ["hey", "you"]  # the generator too
+    np.testing.assert_allclose(ranked_bot.score(["👋"], REPLIES), ranked_bot.score(["hey you"], REPLIES))
+    assert ranked_bot.replies(["👋", "😡😡"]) == ranked_bot.replies(["hey you", emoji_as_words("😡😡")])
+    # before, every emoji was one unknown token, and every one was answered alike
+    assert not np.allclose(ranked_bot.score(["👋"], REPLIES), ranked_bot.score(["😡"], REPLIES))
+    assert ranked_bot.message_tokens("hi 👋") == ["hi", "👋"]  # with words, the message is read as it is
+
+
 def test_score_api_shapes_and_refusals(ranked_bot):
     scores = ranked_bot.score(["Do you like dogs?", "where are you from?"], ["I love dogs!", "utah", "math"])
     assert scores.shape == (2, 3) and scores.dtype.kind == "f"

@@ -96,6 +96,19 @@ def test_few_long_conversations_are_split_by_blocks():
             assert blocks.setdefault(key, name) == name
 
 
+def test_tokenize_pairs_reads_a_prompt_of_emoji_alone_as_the_bot_does():
+    pairs = seq2seq.tokenize_pairs(
+        [
+            {"prompt": "😂😂", "reply": "glad you liked it 😂"},  # the reply keeps its emoji: it is what you wrote
+            {"prompt": "so funny 😂", "reply": "ikr"},
+            {"prompt": "...", "reply": "?"},
+        ]
+    )
+    assert pairs[0]["prompt_tokens"] == ["haha", "funny", "haha", "funny"]
+    assert pairs[0]["reply_tokens"][-1] == "😂"
+    assert pairs[1]["prompt_tokens"] == ["so", "funny", "😂"] and pairs[2]["prompt_tokens"] == ["..."]
+
+
 def test_vocabulary_order_and_encoding():
     vocab = seq2seq.build_vocabulary([["b", "a", "a", "c"], ["b", "a", "z"]], max_words=3, min_count=1)
     assert vocab[:4] == list(seq2seq.SPECIALS)
