@@ -40,7 +40,7 @@ from scipy import sparse
 from . import emoji_data, seq2seq, zoo
 from . import selector as response_selector  # a module import: helpers.selector imports this one too
 from .setup import check_versions, quiet_native_stderr
-from .text import MAX_CHARS, EmptyMessage, has_visible_text, tokenize  # noqa: F401 (both part of this API)
+from .text import MAX_CHARS, EmptyMessage, expand_slang, has_visible_text, tokenize  # noqa: F401 (both part of this API)
 
 #: Zoo name of the default bot (attention, trained on the default "you").
 ZOO_NAME = "04_seq2seq/you"
@@ -300,10 +300,13 @@ class ChatBot:
     def message_tokens(self, message: str) -> list[str]:
         """The tokens of a message as every part of the bot reads it: a message of emoji alone is read as their
         words (``emoji_data.emoji_as_words``: "😂" as "haha funny", "👍" as "like yes"), since the corpus it learned
-        from has almost no emoji and each would be one unknown token, every one answered alike."""
+        from has almost no emoji and each would be one unknown token, every one answered alike; and a chat
+        abbreviation the generator does not know is spelled out when it knows the words (``text.expand_slang``:
+        "hbu" as "how about you", "gn" as "good night")."""
         tokens = self._tokens(message)  # type and emptiness checks first
         read = emoji_data.emoji_as_words(message[:MAX_CHARS])
-        return tokens if read == message[:MAX_CHARS] else tokenize(read)
+        tokens = tokens if read == message[:MAX_CHARS] else tokenize(read)
+        return expand_slang(tokens, self.index) if self.decoder is not None else tokens
 
     @staticmethod
     def _tokens(message: str) -> list[str]:

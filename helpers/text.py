@@ -7,12 +7,14 @@ hashtags whole, and it needs no data download.
 
 from __future__ import annotations
 
+import ast
 import re
 import unicodedata
 from functools import lru_cache
 from typing import Iterable, Sequence
 
 from .chats import clean_invisible
+from .paths import package_file
 
 #: Characters of a message that are read (the bot, the emoji suggester, the server); the rest is ignored.
 MAX_CHARS = 2000
@@ -62,6 +64,40 @@ def tokenize(text: str, lowercase: bool = True) -> list[str]:
     Taught in: 01_corpus_download; used by 02_word2vec, 04_seq2seq_chatbot, 05_emoji_suggestion.
     """
     return [token.replace(" ", "_") for token in _tokenizer(lowercase).tokenize(normalize(text))]
+
+
+#: The noslang.com chat-abbreviation dictionary that ``ekphrasis`` ships (5,438 entries, MIT), read as a file: importing
+#: it writes a pickle into the working folder.
+SLANG_FILE = ("ekphrasis", "dicts", "noslang", "slangdict.py")
+
+
+@lru_cache(maxsize=1)
+def slang_dictionary() -> dict[str, tuple[str, ...]]:
+    """The noslang dictionary as ``{abbreviation: its tokens}`` ("wyd" -> ("what", "are", "you", "doing"), "gn" ->
+    ("good", "night")); abbreviations that are not one token are left out. It is noisy ("yo" is "year old", "lol"
+    "laughing out loud"): :func:`expand_slang` only uses it for words a model does not know. Taught in:
+    04_seq2seq_chatbot."""
+    source = package_file(*SLANG_FILE).read_text(encoding="utf-8")
+    literal = next(node for node in ast.parse(source).body if isinstance(node, ast.Assign))  # the first: the dict
+    table = {}
+    for key, value in ast.literal_eval(literal.value).items():
+        key = key.strip().lower()
+        words = tuple(tokenize(value)) if value else ()
+        if words and tokenize(key) == [key]:
+            table[key] = words
+    return table
+
+
+def expand_slang(tokens: Sequence[str], known) -> list[str]:
+    """``tokens`` with each chat abbreviation that ``known`` (a vocabulary: anything with ``in``) lacks, and whose
+    words it all has, spelled out (:func:`slang_dictionary`): "hbu" -> "how about you", "gn" -> "good night". Known
+    tokens are never touched, whatever the dictionary says. The chatbot reads messages this way: its students
+    rarely abbreviated, so "thx" was one unknown token, answered "hey mdrew". Taught in: 04_seq2seq_chatbot."""
+    table, out = slang_dictionary(), []
+    for token in tokens:
+        words = table.get(token) if token not in known else None
+        out.extend(words if words and all(w in known for w in words) else [token])
+    return out
 
 
 def clean_for_training(text: str, lowercase: bool = True) -> str:

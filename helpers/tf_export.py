@@ -28,6 +28,7 @@ import tensorflow as tf
 
 from . import emoji_data, emoji_suggest, everyday_moods, seq2seq
 from .emoji_suggest import EmojiSuggester
+from .text import slang_dictionary
 from .text import tokenize as python_tokenize
 from .your_bot import load_chatbot
 
@@ -115,9 +116,17 @@ def chatbot_module(bot):
     max_prompt, max_reply, decoder = bot.max_prompt, bot.max_reply, bot.decoder
     words_of = emoji_data.emoji_words()
     emoji_words = _table(list(words_of), np.array(list(words_of.values()), dtype=object), "")
+    known = bot.index  # text.expand_slang's abbreviations for this vocabulary, spelled out as one string each
+    spelled_of = {
+        key: " ".join(words)
+        for key, words in slang_dictionary().items()
+        if key not in known and all(w in known for w in words)
+    }
+    spelled = _table(list(spelled_of), np.array(list(spelled_of.values()), dtype=object), "")
 
     def read(messages):
-        """``ChatBot.message_tokens`` in the graph: a message of emoji alone is read as their words. Each emoji is
+        """``ChatBot.message_tokens`` in the graph: a message of emoji alone is read as their words, then chat
+        abbreviations the vocabulary lacks are spelled out (``text.expand_slang``). Each emoji is
         looked up as one character of the graph tokenizer, so a sequence joined by U+200D (🏳️‍🌈) is read as its parts
         (the Python bot reads it whole): the same approximation as the tokenizer's skin tones."""
         tokens = tokenize(messages)
@@ -129,7 +138,15 @@ def chatbot_module(bot):
             tf.logical_not(tf.strings.regex_full_match(messages, r"[\x00-\x7f]*")),  # not ASCII: has emoji
         )
         use = tf.logical_and(emoji_alone, tf.strings.length(words) > 0)
-        return tokenize(tf.where(use, words, messages))
+        tokens = tokenize(tf.where(use, words, messages))
+
+        def spell(token):
+            out = spelled.lookup(token)
+            return tf.where(tf.strings.length(out) > 0, out, token)
+
+        return tf.strings.split(
+            tf.strings.reduce_join(tf.ragged.map_flat_values(spell, tokens), axis=-1, separator=" ")
+        )
 
     def serve(messages):
         tokens = read(tf.strings.substr(messages, 0, 2000, unit="UTF8_CHAR"))[:, -max_prompt:]
@@ -146,6 +163,7 @@ def chatbot_module(bot):
     archive.track(to_id)
     archive.track(to_word)
     archive.track(emoji_words)
+    archive.track(spelled)
     archive.add_endpoint("serve", serve, input_signature=[tf.TensorSpec([None], tf.string, name="messages")])
     return archive
 

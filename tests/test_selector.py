@@ -246,6 +246,14 @@ def test_a_message_of_emoji_alone_is_read_as_their_words(ranked_bot):
     assert ranked_bot.message_tokens("hi 👋") == ["hi", "👋"]  # with words, the message is read as it is
 
 
+def test_abbreviations_the_generator_lacks_are_spelled_out(ranked_bot):
+    assert "hru" not in ranked_bot.index and ranked_bot.message_tokens("hru?") == ["how", "are", "you", "?"]
+    assert ranked_bot.replies(["hru?"]) == ranked_bot.replies(["how are you?"])
+    assert ranked_bot.message_tokens("hbu") == ["hbu"]  # "how about you": "about" is not in its vocabulary
+    bankless = ChatBot(None, None, 8, 6, selector=ranked_bot.selector, bank=REPLIES)  # no generator, no vocabulary
+    assert bankless.message_tokens("hru?") == ["hru", "?"]
+
+
 def test_score_api_shapes_and_refusals(ranked_bot):
     scores = ranked_bot.score(["Do you like dogs?", "where are you from?"], ["I love dogs!", "utah", "math"])
     assert scores.shape == (2, 3) and scores.dtype.kind == "f"

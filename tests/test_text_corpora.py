@@ -21,6 +21,26 @@ def test_tokenize_keeps_emoji_emoticons_contractions():
     assert text.clean_for_training("  Hello,\n world  ") == "hello , world"
 
 
+def test_slang_dictionary_is_read_without_importing_ekphrasis(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.chdir(tmp_path)  # importing ekphrasis's dictionary module would write slangdict.pickle here
+    table = text.slang_dictionary()
+    assert len(table) > 4000 and "ekphrasis.dicts.noslang.slangdict" not in sys.modules
+    assert table["hbu"] == ("how", "about", "you") and table["gn"] == ("good", "night")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_expand_slang_spells_out_only_what_the_vocabulary_lacks():
+    known = {"how", "about", "you", "good", "night", "lol", "yo", "?", "thank"}
+    assert text.expand_slang(["hbu", "?"], known) == ["how", "about", "you", "?"]
+    assert text.expand_slang(["gn", "lol", "yo"], known) == ["good", "night", "lol", "yo"]  # known: never touched
+    assert text.expand_slang(["thx"], known) == ["thank", "you"]
+    assert text.expand_slang(["thx"], known - {"thank"}) == ["thx"]  # a word of its spelling is unknown: it stays
+    assert text.expand_slang(["wyd"], known) == ["wyd"]  # "what are you doing": "what" is unknown, so it stays
+    assert text.expand_slang(["zzyzx"], known) == ["zzyzx"] and text.expand_slang([], known) == []
+
+
 def test_length_filter():
     pairs = [{"prompt": "a b", "reply": "c"}, {"prompt": "", "reply": "x"}, {"prompt": "a " * 30, "reply": "y"}]
     kept, dropped = text.length_filter(pairs, max_tokens=20)

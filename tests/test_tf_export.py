@@ -51,8 +51,9 @@ def exported(tmp_path_factory):
 def test_exported_chatbot_replies_like_the_python_bot(exported):
     assert (exported["chatbot"] / "saved_model.pb").exists() and exported["chatbot"].name == "1"
     served = tf.saved_model.load(str(exported["chatbot"]))
-    replies = [r.decode() for r in served.serve(tf.constant(MESSAGES)).numpy()]
-    assert replies == chatbot.ChatBot.from_zoo().replies(MESSAGES, method="greedy")  # the export decodes greedily
+    messages = MESSAGES + ["❤️", "👍🏽", "thx so much!!", "hbu?", "gn"]  # emoji alone and abbreviations spelled out
+    replies = [r.decode() for r in served.serve(tf.constant(messages)).numpy()]
+    assert replies == chatbot.ChatBot.from_zoo().replies(messages, method="greedy")  # the export decodes greedily
     signature = served.signatures["serving_default"]  # what TF Serving's REST API calls
     out = signature(messages=tf.constant(["hi"]))
     assert list(out.values())[0].dtype == tf.string
