@@ -150,6 +150,42 @@ def test_emoji_as_words(text, expected):
     assert emoji_data.emoji_as_words(text) == expected
 
 
+def test_emoji_as_words_on_any_text():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pieces = [
+        "😂",
+        "👍🏽",
+        "❤️",
+        "🏳️‍🌈",
+        "👨‍👩‍👧",
+        "🇫🇷",
+        "#️⃣",
+        "🫠",
+        "\ufe0f",
+        "\u200d",
+        "🏻",
+        "!",
+        "?",
+        " ",
+        "\n",
+        ":)",
+        "…",
+    ]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.one_of(st.text(max_size=40), st.lists(st.sampled_from(pieces), max_size=8).map("".join)))
+    def check(text):
+        read = emoji_data.emoji_as_words(text)
+        assert isinstance(read, str)
+        if read != text:  # only a message of emoji alone is read otherwise, and then as words of letters
+            assert emoji_data.wordless(text) and any(ch.isalpha() for ch in read)
+            assert all(word.strip() for word in read.split(" "))
+
+    check()
+
+
 def _cldr_tarball(path, annotations):
     import io
     import json
