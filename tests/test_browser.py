@@ -98,6 +98,16 @@ def test_chat_page_in_a_real_browser(server):
             page.wait_for_function("document.querySelectorAll('.msg.reply').length == 2", timeout=30_000)
             assert page.locator(".msg.you").nth(1).inner_text() == markup  # shown as text, never run as HTML
             assert not dialogs and page.locator(".msg.you img").count() == 0
+            page.fill("#message", "haha 😂👍🏽!")  # emoji in a bubble are drawn as Twemoji pictures, like the suggestions
+            page.press("#message", "Enter")
+            page.wait_for_function("document.querySelectorAll('.msg.reply').length == 3", timeout=30_000)
+            inline = page.locator(".msg.you").nth(2).locator("img.inline-emoji")
+            assert [inline.nth(i).get_attribute("alt") for i in range(inline.count())] == ["😂", "👍🏽"]
+            page.wait_for_function(
+                "[...document.querySelectorAll('img.inline-emoji')].every(i => i.complete && i.naturalWidth > 0)",
+                timeout=10_000,
+            )
+            assert page.locator(".msg.you").nth(2).inner_text().strip() in ("haha !", "haha  !")
             shots = paths.generated("screenshots", "chat_page.png").parent
             page.screenshot(path=str(shots / "chat_page.png"))
             page.click("#about-button")
