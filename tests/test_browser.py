@@ -98,7 +98,9 @@ def test_chat_page_in_a_real_browser(server):
             page.wait_for_function("document.querySelectorAll('.msg.reply').length == 2", timeout=30_000)
             assert page.locator(".msg.you").nth(1).inner_text() == markup  # shown as text, never run as HTML
             assert not dialogs and page.locator(".msg.you img").count() == 0
-            page.fill("#message", "haha 😂👍🏽!")  # emoji in a bubble are drawn as Twemoji pictures, like the suggestions
+            page.fill(
+                "#message", "haha 😂👍🏽!"
+            )  # emoji in a bubble are drawn as Twemoji pictures, like the suggestions
             page.press("#message", "Enter")
             page.wait_for_function("document.querySelectorAll('.msg.reply').length == 3", timeout=30_000)
             inline = page.locator(".msg.you").nth(2).locator("img.inline-emoji")

@@ -134,11 +134,24 @@ def test_the_everyday_replies_script_says_one_line_for_a_wrong_option_or_bot(tmp
     for args, expected in (
         (["--top", "-1"], "error: --top must be 0 or more"),
         (["--bot", str(tmp_path)], f"error: {tmp_path} holds no bot.keras"),
+        (["--messages", str(tmp_path / "none.tsv")], f"error: cannot read --messages {tmp_path / 'none.tsv'}"),
     ):
         run = subprocess.run([sys.executable, script, *args], capture_output=True, text=True, timeout=300)
         line = run.stderr.strip()
         assert run.returncode == 2 and run.stdout == "", (args, run.returncode, run.stdout)
         assert "\n" not in line and line.startswith(expected), line
+
+
+def test_the_chat_style_messages_each_say_what_a_fitting_reply_does():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("everyday_replies", paths.ROOT / "benchmarks" / "everyday_replies.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    listed = module.read_messages(paths.ROOT / "benchmarks" / "chat_style_messages.tsv")
+    assert len(listed) == 50 and all(fits for _, fits in listed)
+    assert listed[0] == ("😂", 'laughs back or takes it as a joke ("haha", "lol", "glad you think so")')
+    assert len(module.read_messages(paths.ROOT / "benchmarks" / "everyday_messages.txt")) == 30
 
 
 def test_a_missing_data_package_says_how_to_install_it():
