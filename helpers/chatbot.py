@@ -31,6 +31,7 @@ import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -45,6 +46,11 @@ from .text import MAX_CHARS, EmptyMessage, expand_slang, has_visible_text, token
 #: Zoo name of the default bot (attention, trained on the default "you").
 ZOO_NAME = "04_seq2seq/you"
 METHODS = ("rank", "greedy", "beam", "sample")
+#: Below this share of a bot's own reply words in its generator's vocabulary, the bot's chats are mostly in a language
+#: the generator does not speak (the base learned English chit-chat: its own replies read 0.97, Spanish chat about 0.3,
+#: German 0.2): ``make bot`` warns, and the bot does not spell out chat abbreviations, whose dictionary holds common
+#: words of other languages ("te", "tu", "mir", "da").
+LOW_COVERAGE = 0.75
 MAX_BEAM_WIDTH = 16
 MAX_TEMPERATURE = 5.0
 
@@ -306,7 +312,17 @@ class ChatBot:
         tokens = self._tokens(message)  # type and emptiness checks first
         read = emoji_data.emoji_as_words(message[:MAX_CHARS])
         tokens = tokens if read == message[:MAX_CHARS] else tokenize(read)
-        return expand_slang(tokens, self.index) if self.decoder is not None else tokens
+        return expand_slang(tokens, self.index) if self.reads_slang else tokens
+
+    @cached_property
+    def reads_slang(self) -> bool:
+        """Whether :meth:`message_tokens` spells out abbreviations: the bot has a generator, and its bank's replies
+        (when it has one) are mostly words of its vocabulary (:data:`LOW_COVERAGE`). In Spanish, Italian or German
+        chat, noslang would turn "te", "ho", "mir" into English (5-17% of chatterbot-corpus's messages in those
+        languages would change)."""
+        if self.decoder is None:
+            return False
+        return not self.bank or 1 - seq2seq.oov_rate([b.split() for b in self.bank], self.vocabulary) >= LOW_COVERAGE
 
     @staticmethod
     def _tokens(message: str) -> list[str]:

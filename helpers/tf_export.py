@@ -119,10 +119,10 @@ def chatbot_module(bot):
     known = bot.index  # text.expand_slang's abbreviations for this vocabulary, spelled out as one string each
     spelled_of = {
         key: " ".join(words)
-        for key, words in slang_dictionary().items()
+        for key, words in (slang_dictionary().items() if bot.reads_slang else ())
         if key not in known and all(w in known for w in words)
     }
-    spelled = _table(list(spelled_of), np.array(list(spelled_of.values()), dtype=object), "")
+    spelled = _table(list(spelled_of) or [""], np.array(list(spelled_of.values()) or [""], dtype=object), "")
 
     def read(messages):
         """``ChatBot.message_tokens`` in the graph: a message of emoji alone is read as their words, then chat

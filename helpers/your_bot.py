@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import paths, seq2seq, zoo
-from .chatbot import ChatBot, RankSettings
+from .chatbot import LOW_COVERAGE, ChatBot, RankSettings
 from .chats import build_pairs, parse, write_jsonl
 from .model_card import ModelCard
 from .selector import SELECTOR_NAME, bank_reply, reply_text
@@ -37,9 +37,6 @@ MIN_PAIRS = 1
 #: Below this many pairs there is too little to fine-tune on: the bot answers with your own replies only.
 MIN_FINE_TUNE_PAIRS = 100
 FEW_PAIRS = 500
-#: Below this share of your reply words in the base's vocabulary a warning says the generator will not know most
-#: of them (the base learned English chit-chat: its own test replies read 0.97; Spanish chat about 0.3, German 0.2).
-LOW_COVERAGE = 0.75
 
 
 def default_folder() -> Path:

@@ -252,6 +252,12 @@ def test_abbreviations_the_generator_lacks_are_spelled_out(ranked_bot):
     assert ranked_bot.message_tokens("hbu") == ["hbu"]  # "how about you": "about" is not in its vocabulary
     bankless = ChatBot(None, None, 8, 6, selector=ranked_bot.selector, bank=REPLIES)  # no generator, no vocabulary
     assert bankless.message_tokens("hru?") == ["hru", "?"]
+    # a bot whose own replies are mostly words its vocabulary lacks chats in another language, where noslang's
+    # entries are common words ("te", "tu", "da"): it reads messages as they are
+    spanish = ["que tal amigo", "muy bien y tu", "te veo mañana", "hasta luego"]
+    other = ChatBot(ranked_bot.model, ranked_bot.vocabulary, 8, 6, selector=ranked_bot.selector, bank=spanish)
+    assert ranked_bot.reads_slang and not other.reads_slang
+    assert other.message_tokens("hru?") == ["hru", "?"]
 
 
 def test_score_api_shapes_and_refusals(ranked_bot):
