@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 import unicodedata
+import warnings
 from functools import lru_cache
 from typing import Iterable, Sequence
 
@@ -75,9 +76,13 @@ SLANG_FILE = ("ekphrasis", "dicts", "noslang", "slangdict.py")
 def slang_dictionary() -> dict[str, tuple[str, ...]]:
     """The noslang dictionary as ``{abbreviation: its tokens}`` ("wyd" -> ("what", "are", "you", "doing"), "gn" ->
     ("good", "night")); abbreviations that are not one token are left out. It is noisy ("yo" is "year old", "lol"
-    "laughing out loud"): :func:`expand_slang` only uses it for words a model does not know. Taught in:
-    04_seq2seq_chatbot."""
-    source = package_file(*SLANG_FILE).read_text(encoding="utf-8")
+    "laughing out loud"): :func:`expand_slang` only uses it for words a model does not know. Without ``ekphrasis``
+    installed it is empty, with a warning that says how to install it. Taught in: 04_seq2seq_chatbot."""
+    try:
+        source = package_file(*SLANG_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError as err:  # a checkout updated without `make`: the bot still answers, as before
+        warnings.warn(f"{err}; until then chat abbreviations are read as they are", stacklevel=2)
+        return {}
     literal = next(node for node in ast.parse(source).body if isinstance(node, ast.Assign))  # the first: the dict
     table = {}
     for key, value in ast.literal_eval(literal.value).items():

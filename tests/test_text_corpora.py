@@ -31,6 +31,17 @@ def test_slang_dictionary_is_read_without_importing_ekphrasis(tmp_path, monkeypa
     assert list(tmp_path.iterdir()) == []
 
 
+def test_without_ekphrasis_abbreviations_are_read_as_they_are(monkeypatch):
+    monkeypatch.setattr(text, "SLANG_FILE", ("no_such_package_here", "slangdict.py"))
+    text.slang_dictionary.cache_clear()
+    try:
+        with pytest.warns(UserWarning, match="requirements-nodeps.txt.*read as they are"):
+            assert text.slang_dictionary() == {}
+        assert text.expand_slang(["hbu"], {"how", "about", "you"}) == ["hbu"]
+    finally:
+        text.slang_dictionary.cache_clear()
+
+
 def test_expand_slang_spells_out_only_what_the_vocabulary_lacks():
     known = {"how", "about", "you", "good", "night", "lol", "yo", "?", "thank"}
     assert text.expand_slang(["hbu", "?"], known) == ["how", "about", "you", "?"]
