@@ -25,6 +25,7 @@ import tarfile
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import emoji
@@ -223,8 +224,9 @@ def emoji_key(char: str) -> str:
 
 
 def chat_words_of_emoji(keywords: dict[str, EmojiKeywords], counts: Counter, n: int = 2) -> dict[str, tuple[str, ...]]:
-    """For each emoji, the ``n`` words of its CLDR keywords (its name's, if it has none) that say most in chat: each word scored
-    ``log(1 + its count in chat) x log(emoji / emoji whose words hold it)``, best first, ties in the table's order.
+    """For each emoji, the ``n`` words of its CLDR keywords (its name's, if it has none) that say most in chat: each
+    word scored ``log(1 + its count in chat) x log(emoji / emoji whose words hold it)``, best first, ties in the
+    table's order.
     A word of many emoji ("face", "hand") says little; a word chat never uses is no help to a model that learned
     from chat. 😂 gets "haha funny", 👋 "hey you", 🍕 "pizza cheese". ``counts``: token counts of chat texts
     (``helpers.text.tokenize``). Taught in: 04_seq2seq_chatbot.
@@ -542,10 +544,17 @@ def main(argv=None) -> int:
     words.add_argument("--out", default=None, help=f"where to write the table (default: data/{EMOJI_WORDS_FILE})")
     args = parser.parse_args(argv)
     if args.command == "words":
-        keywords = emoji_keywords()
-        table = chat_words_of_emoji(keywords, chat_counts())
         out = args.out or paths.DATA / EMOJI_WORDS_FILE
-        write_emoji_words(table, keywords, out)
+        if not Path(out).resolve().parent.is_dir():  # before the 40 s of counting
+            print(f"error: cannot make {out}: its folder does not exist", file=sys.stderr)
+            return 2
+        try:
+            keywords = emoji_keywords()
+            table = chat_words_of_emoji(keywords, chat_counts())
+            write_emoji_words(table, keywords, out)
+        except (OSError, ValueError) as err:
+            print(f"error: cannot make {out}: {err}", file=sys.stderr)
+            return 2
         print(f"wrote {len(table):,} emoji to {out} (sha256 {sha256_file(out)})")
         return 0
 

@@ -28,7 +28,7 @@ import tensorflow as tf
 
 from . import emoji_data, emoji_suggest, everyday_moods, seq2seq
 from .emoji_suggest import EmojiSuggester
-from .text import slang_dictionary
+from .text import expand_slang, slang_dictionary
 from .text import tokenize as python_tokenize
 from .your_bot import load_chatbot
 
@@ -116,12 +116,11 @@ def chatbot_module(bot):
     max_prompt, max_reply, decoder = bot.max_prompt, bot.max_reply, bot.decoder
     words_of = emoji_data.emoji_words()
     emoji_words = _table(list(words_of), np.array(list(words_of.values()), dtype=object), "")
-    known = bot.index  # text.expand_slang's abbreviations for this vocabulary, spelled out as one string each
-    spelled_of = {
-        key: " ".join(words)
-        for key, words in (slang_dictionary().items() if bot.reads_slang else ())
-        if key not in known and all(w in known for w in words)
-    }
+    spelled_of = {}  # the abbreviations text.expand_slang spells out for this vocabulary, each as one string
+    for key in slang_dictionary() if bot.reads_slang else ():
+        words = expand_slang([key], bot.index)
+        if words != [key]:
+            spelled_of[key] = " ".join(words)
     spelled = _table(list(spelled_of) or [""], np.array(list(spelled_of.values()) or [""], dtype=object), "")
 
     def read(messages):

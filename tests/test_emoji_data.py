@@ -225,6 +225,9 @@ def test_keywords_from_a_cldr_tarball(tmp_path, capsys):
         emoji_data.keywords_from_cldr(tmp_path / "bad.tgz")
     assert emoji_data.main(["keywords", str(tmp_path / "bad.tgz"), "--out", str(out)]) == 2
     assert capsys.readouterr().err.startswith("error: ")
+    assert emoji_data.main(["words", "--out", str(tmp_path / "no" / "words.tsv")]) == 2  # before counting the corpus
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot make ") and err.count("\n") == 1
 
 
 def test_labelled_mood_messages(tmp_path):
