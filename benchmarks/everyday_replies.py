@@ -7,8 +7,8 @@
 
 The messages are ``benchmarks/everyday_messages.txt`` (one per line; the first ten are notebook 04's side-by-side
 table). ``--messages`` reads another list: one message per line, optionally a tab and what a fitting reply does
-(shown under the reply); lines starting with ``#`` are comments. ``benchmarks/chat_style_messages.tsv`` holds 50
-messages as people type them (emoji alone, abbreviations). Not part of ``make bench``: it has no target, only
+(shown under the reply); lines starting with ``#`` are comments. ``benchmarks/chat_style_messages.tsv`` holds 74
+messages as people type them (emoji alone, abbreviations, words with emoji). Not part of ``make bench``: it has no target, only
 replies to judge. Decide for each reply whether a person would find it fitting and in character, and say how many
 in the closing note.
 """
