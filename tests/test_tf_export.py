@@ -152,7 +152,7 @@ def test_your_bot_warns_when_the_base_knows_few_of_your_words(tmp_path):
     assert sum("vocabulary (it learned English" in line for line in lines) == 1
 
 
-def test_bot_command_line_trains_without_serving(tmp_path):
+def test_bot_command_line_trains_without_serving(tmp_path, capsys):
     from helpers import serve
 
     assert (
@@ -175,6 +175,8 @@ def test_bot_command_line_trains_without_serving(tmp_path):
     )
     assert (tmp_path / "bot.json").exists() and (tmp_path / "pairs.jsonl").exists()
     assert (tmp_path / "replies.json").exists()
+    last = capsys.readouterr().out.strip().splitlines()[-1]  # what to do next
+    assert last.startswith("talk to it: ") and last.endswith(f"-m helpers.serve run --bot {tmp_path}"), last
 
 
 def test_bot_command_line_errors_are_one_line(tmp_path, capsys):

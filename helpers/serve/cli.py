@@ -28,6 +28,15 @@ from .app import GENERATORS, Models, Settings, create_app
 from .guards import GuardedH11Protocol
 
 
+def _python() -> str:
+    """This Python as a reader would type it: ``.venv/bin/python`` inside the project, the full path elsewhere."""
+    executable = Path(sys.executable)
+    try:
+        return str(executable.relative_to(Path.cwd()))
+    except ValueError:
+        return str(executable)
+
+
 def configure_logging() -> None:
     """The server's log lines: time, level, message; never the INFO lines that hold the Send API's token."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -227,6 +236,7 @@ def main(argv=None) -> int:
                 force=args.force,
             )
             if args.no_serve:
+                print(f"talk to it: {_python()} -m helpers.serve run --bot {folder}")
                 return 0
             settings = replace(settings, bot=str(folder))
         # loaded here, not in the app's start-up, so that a damaged model or a package missing from an old virtual
