@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
+import shlex
 import socket
 import subprocess
 import sys
@@ -236,7 +237,7 @@ def main(argv=None) -> int:
                 force=args.force,
             )
             if args.no_serve:
-                print(f"talk to it: {_python()} -m helpers.serve run --bot {folder}")
+                print(f"talk to it: {shlex.quote(_python())} -m helpers.serve run --bot {shlex.quote(str(folder))}")
                 return 0
             settings = replace(settings, bot=str(folder))
         # loaded here, not in the app's start-up, so that a damaged model or a package missing from an old virtual
