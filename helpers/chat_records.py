@@ -146,8 +146,13 @@ def _load_json(path: Path):
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        stripped = text.rstrip()
-        truncated = err.pos >= len(stripped) or not stripped.endswith(("}", "]"))
+        stripped = text.strip()
+        if not stripped.startswith(("{", "[")):  # a text file read as JSON: --format names the wrong app
+            start = stripped[:20].splitlines()[0] if stripped else ""
+            raise ChatFormatError(
+                path, f"not JSON (it starts with {start!r}); is --format (make bot FORMAT=...) right?", err.lineno
+            ) from None
+        truncated = err.pos >= len(text.rstrip()) or not stripped.endswith(("}", "]"))
         hint = "the file ends early (truncated download?)" if truncated else "not valid JSON"
         raise ChatFormatError(path, f"{hint}: {err.msg}", err.lineno) from None
     except RecursionError:

@@ -260,6 +260,15 @@ def test_not_json(tmp_path):
     assert f"{path}:2: not valid JSON" in error_of(path, "messenger")
 
 
+def test_text_file_read_as_json(tmp_path):
+    # a WhatsApp text export (or any other text) passed with FORMAT=telegram: not JSON at all, not a truncated one
+    path = tmp_path / "chat.txt"
+    path.write_text("12/31/23, 9:15 PM - Sam: hi\n", encoding="utf-8")
+    message = error_of(path, "telegram")
+    assert f"{path}:1: not JSON (it starts with '12/31/23, 9:15 PM - ')" in message and "--format" in message
+    assert "ends early" not in message
+
+
 def test_json_of_another_app(tmp_path):
     path = tmp_path / "x.json"
     path.write_text(json.dumps({"songs": [1, 2, 3]}))
