@@ -127,6 +127,28 @@ def check(path: str | Path) -> list[str]:
         )
     if not has_check:
         problems.append(f"{path.name}: no checked output (# NBVAL_CHECK_OUTPUT) and no sanity assert")
+    problems += [f"{path.name}: {problem}" for problem in recipe_problems(nb.cells)]
+    return problems
+
+
+#: A recipe's heading, ``## Recipe 4 · Where the model looks: attention``, and a mention of one in the prose or code.
+RECIPE_HEADING = re.compile(r"^## Recipe (\d+) ·", re.MULTILINE)
+RECIPE_MENTION = re.compile(r"(notebook \d\d,? )?Recipes? (\d+)(?: and (\d+))?")
+
+
+def recipe_problems(cells) -> list[str]:
+    """A notebook's recipes must be numbered 1, 2, 3, ... in order, and every "Recipe N" its cells mention (not "notebook
+    04, Recipe N", another notebook's) must be one of them: a recipe removed or merged leaves a gap or a dangling
+    mention that a reader trips over."""
+    numbers = [int(n) for cell in cells if cell.cell_type == "markdown" for n in RECIPE_HEADING.findall(cell.source)]
+    problems = []
+    if numbers != list(range(1, len(numbers) + 1)):
+        problems.append(f"recipes are numbered {numbers}, not 1..{len(numbers)}: renumber them and their mentions")
+    for index, cell in enumerate(cells):
+        for found in RECIPE_MENTION.finditer(cell.source):
+            mentioned = [int(n) for n in found.groups()[1:] if n]
+            if found.group(1) is None and any(n not in numbers for n in mentioned):
+                problems.append(f"cell {index} mentions {found.group(0)!r}, which this notebook does not have")
     return problems
 
 

@@ -69,6 +69,24 @@ def test_broken_notebook_fails(tmp_path, breakage, expected):
     assert any(expected in problem for problem in problems), problems
 
 
+@pytest.mark.parametrize(
+    "headings, mention, expected",
+    [
+        (["## Recipe 1 · A", "## Recipe 2 · B"], "as Recipe 2 shows", []),
+        (["## Recipe 1 · A", "## Recipe 3 · C"], "", ["recipes are numbered [1, 3], not 1..2"]),
+        (["## Recipe 1 · A", "## Recipe 2 · B"], "the messages of Recipe 6", ["mentions 'Recipe 6'"]),
+        (["## Recipe 1 · A", "## Recipe 2 · B"], "Recipes 2 and 5 together", ["mentions 'Recipes 2 and 5'"]),
+        (["## Recipe 1 · A"], "as in notebook 04, Recipe 9", []),  # another notebook's recipe
+    ],
+)
+def test_recipes_are_numbered_and_mentions_exist(tmp_path, headings, mention, expected):
+    nb = _good_notebook()
+    nb.cells[1:1] = [nbformat.v4.new_markdown_cell(f"{h}\n\n**Problem.** ...") for h in headings]
+    nb.cells.append(nbformat.v4.new_markdown_cell(mention))
+    problems = notebooks.check(_write(nb, tmp_path))
+    assert len(problems) == len(expected) and all(e in p for e, p in zip(expected, problems)), problems
+
+
 def test_unreadable_notebook(tmp_path):
     path = tmp_path / "00_bad.ipynb"
     path.write_text("{not json")
