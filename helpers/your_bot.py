@@ -245,4 +245,22 @@ def load_chatbot(bot: str | Path):
 
     The server (``--bot``) and the TF Serving export accept either. Taught in: 06_deployment.
     """
-    return load_bot(bot) if Path(bot).is_dir() else ChatBot.from_zoo(str(bot))
+    if Path(bot).is_dir():
+        return load_bot(bot)
+    known = zoo_bots()
+    if str(bot) not in known:
+        raise FileNotFoundError(
+            f"no bot {str(bot)!r}: name a zoo bot ({', '.join(known)}) or a folder `make bot` wrote "
+            "(generated/your_bot)"
+        )
+    return ChatBot.from_zoo(str(bot))
+
+
+def zoo_bots() -> list[str]:
+    """The zoo's chatbots, as ``--bot`` and :func:`load_chatbot` name them: every ``04_seq2seq`` model with a
+    vocabulary in its card (``04_seq2seq/you``, the default, and the generators notebook 04 compares)."""
+    manifest = zoo.read_manifest()
+    names = sorted(
+        name.removesuffix(".keras") for name in manifest if name.startswith("04_seq2seq/") and name.endswith(".keras")
+    )
+    return [name for name in names if "vocabulary" in zoo.card(name)]

@@ -363,6 +363,19 @@ def test_command_line_options_before_or_after_the_command():
     assert serve.parse_args(["bot", "--export", "x.txt", "--me", "Me", "--rate", "0"]).rate == 0
 
 
+def test_an_unknown_bot_is_one_line_naming_the_zoo_bots():
+    from helpers import your_bot
+
+    bots = your_bot.zoo_bots()
+    assert bots == ["04_seq2seq/everyone", "04_seq2seq/you", "04_seq2seq/you_plain", "04_seq2seq/you_scratch"]
+    for name in ("you", "generated/your_bto"):  # a short name, a mistyped folder
+        with pytest.raises(FileNotFoundError) as info:
+            your_bot.load_chatbot(name)
+        message = str(info.value)
+        assert message.startswith(f"no bot {name!r}: name a zoo bot ({', '.join(bots)})") and "`make bot`" in message
+        assert "\n" not in message and "MANIFEST" not in message, message
+
+
 def test_rate_limiter_token_bucket():
     now = [0.0]
     limiter = serve.RateLimiter(rate=2, burst=2, clock=lambda: now[0])
