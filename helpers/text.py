@@ -46,12 +46,18 @@ def has_visible_text(text: str) -> bool:
     return any(unicodedata.category(ch)[0] not in "CZM" and ch not in _BLANK_LETTERS for ch in text)
 
 
+#: Half of a UTF-16 pair alone: what Python makes of bytes that are not UTF-8 when it reads a terminal or a file with
+#: ``surrogateescape`` ("\\udcff"). Not text: TensorFlow cannot encode it, so :func:`normalize` writes U+FFFD instead.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def normalize(text: str) -> str:
-    """Unicode NFC, invisible marks removed, whitespace collapsed to single spaces.
+    """Unicode NFC, invisible marks removed, whitespace collapsed to single spaces; a lone surrogate (bytes that were
+    not UTF-8, read with ``surrogateescape``) becomes U+FFFD, the replacement character.
 
     Taught in: 01_corpus_download.
     """
-    text = unicodedata.normalize("NFC", clean_invisible(text))
+    text = unicodedata.normalize("NFC", clean_invisible(_LONE_SURROGATE.sub("\ufffd", text)))
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -382,7 +382,8 @@ def test_suggester_uses_mood_topic_and_emoji(suggester, table):
 
 
 @pytest.mark.parametrize(
-    "message", ["😂", "http://x.y/z @bob", "Привет, как дела?", "🙂" * 5000, "a" * 100_000, "\u200b x", "42"]
+    "message",
+    ["😂", "http://x.y/z @bob", "Привет, как дела?", "🙂" * 5000, "a" * 100_000, "\u200b x", "42", "hi \udcff there"],
 )
 def test_suggester_never_crashes_on_odd_messages(suggester, message):
     found = suggester.suggest(message, k=3)

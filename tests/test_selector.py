@@ -276,6 +276,10 @@ def test_score_api_shapes_and_refusals(ranked_bot):
         ranked_bot.score(["   "], ["ok"])
     with pytest.raises(EmptyMessage):
         ranked_bot.score(["hi"], [""])
+    # bytes that were not UTF-8, as a terminal or a file read with surrogateescape hands them over: read as U+FFFD
+    undecodable = ranked_bot.score(["do you like dogs? \udcff"], ["I love dogs! \udcfe", "utah"])
+    assert undecodable.shape == (1, 2) and np.isfinite(undecodable).all()
+    assert ranked_bot.reply("do you like dogs? \udcff\udcfe").strip()
 
 
 def test_rank_refuses_what_reply_refuses(ranked_bot):

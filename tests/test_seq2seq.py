@@ -289,6 +289,7 @@ def test_empty_messages_get_a_clear_error(bot, message):
         "a" * 5000,
         "<script>alert(1)</script>",
         "\x00\x01 hi",
+        "hi \udcff\udcfe there",  # bytes that were not UTF-8, as a terminal hands them to Python (surrogateescape)
     ],
 )
 def test_odd_messages_get_a_reply(bot, message):
