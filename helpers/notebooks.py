@@ -137,13 +137,21 @@ RECIPE_MENTION = re.compile(r"(notebook \d\d,? )?Recipes? (\d+)(?: and (\d+))?")
 
 
 def recipe_problems(cells) -> list[str]:
-    """A notebook's recipes must be numbered 1, 2, 3, ... in order, and every "Recipe N" its cells mention (not "notebook
-    04, Recipe N", another notebook's) must be one of them: a recipe removed or merged leaves a gap or a dangling
-    mention that a reader trips over."""
+    """A notebook's recipes must be numbered 1, 2, 3, ... in order, each must state its **Problem.** and its
+    **Solution.** (the cookbook's form), and every "Recipe N" its cells mention (not "notebook 04, Recipe N", another
+    notebook's) must be one of them: a recipe removed or merged leaves a gap or a dangling mention that a reader trips
+    over."""
     numbers = [int(n) for cell in cells if cell.cell_type == "markdown" for n in RECIPE_HEADING.findall(cell.source)]
     problems = []
     if numbers != list(range(1, len(numbers) + 1)):
         problems.append(f"recipes are numbered {numbers}, not 1..{len(numbers)}: renumber them and their mentions")
+    # each recipe's prose, from its heading to the next heading of any level, states its Problem and its Solution
+    prose = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    for recipe in re.split(r"^(?=#)", prose, flags=re.MULTILINE):
+        found = RECIPE_HEADING.match(recipe)
+        for part in ("Problem", "Solution") if found else ():
+            if f"**{part}" not in recipe:
+                problems.append(f"Recipe {found.group(1)} has no **{part}.**: say what it solves and how")
     for index, cell in enumerate(cells):
         for found in RECIPE_MENTION.finditer(cell.source):
             mentioned = [int(n) for n in found.groups()[1:] if n]

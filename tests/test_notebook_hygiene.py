@@ -77,11 +77,15 @@ def test_broken_notebook_fails(tmp_path, breakage, expected):
         (["## Recipe 1 · A", "## Recipe 2 · B"], "the messages of Recipe 6", ["mentions 'Recipe 6'"]),
         (["## Recipe 1 · A", "## Recipe 2 · B"], "Recipes 2 and 5 together", ["mentions 'Recipes 2 and 5'"]),
         (["## Recipe 1 · A"], "as in notebook 04, Recipe 9", []),  # another notebook's recipe
+        (["## Recipe 1 · A", "## Recipe 2 · B **Problem.** only"], "", ["Recipe 2 has no **Solution.**"]),
     ],
 )
 def test_recipes_are_numbered_and_mentions_exist(tmp_path, headings, mention, expected):
     nb = _good_notebook()
-    nb.cells[1:1] = [nbformat.v4.new_markdown_cell(f"{h}\n\n**Problem.** ...") for h in headings]
+    nb.cells[1:1] = [
+        nbformat.v4.new_markdown_cell(h if "only" in h else f"{h}\n\n**Problem.** ... **Solution.** ...")
+        for h in headings
+    ]
     nb.cells.append(nbformat.v4.new_markdown_cell(mention))
     problems = notebooks.check(_write(nb, tmp_path))
     assert len(problems) == len(expected) and all(e in p for e, p in zip(expected, problems)), problems
