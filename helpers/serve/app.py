@@ -332,6 +332,11 @@ def error(status: int, message: str, details=None, headers=None) -> JSONResponse
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+#: What FastAPI says of a body it cannot decode (invalid UTF-8, an integer past Python's digit limit): a reason,
+#: not what to do.
+FASTAPI_BODY_ERROR = "There was an error parsing the body"
+
+
 def create_app(settings: Settings | None = None, models: Models | None = None):
     """Build the FastAPI app around a :class:`Service`. ``models=None`` loads them at start-up
     (``Models.load``); tests pass their own. Taught in: 06_deployment.
@@ -366,7 +371,10 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException):
-        return error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+        detail = str(exc.detail)
+        if exc.status_code == 400 and detail == FASTAPI_BODY_ERROR:  # bytes that are not UTF-8, a number too long
+            detail = 'the body could not be read as JSON in UTF-8: send an object such as {"message": "hi"}'
+        return error(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(ValueError)
     async def on_value(request: Request, exc: ValueError):  # EmptyMessage and option errors from the helpers
