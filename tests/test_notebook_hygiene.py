@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import nbformat
@@ -89,6 +90,34 @@ def test_recipes_are_numbered_and_mentions_exist(tmp_path, headings, mention, ex
     nb.cells.append(nbformat.v4.new_markdown_cell(mention))
     problems = notebooks.check(_write(nb, tmp_path))
     assert len(problems) == len(expected) and all(e in p for e, p in zip(expected, problems)), problems
+
+
+def test_recipes_mentioned_outside_the_notebooks_exist():
+    """README, the lab book and the helpers' docstrings point readers at "notebook 04, Recipe 9" or
+    "06_deployment (Recipe 4's Discussion)": each such recipe must exist in that notebook."""
+    recipes = {
+        path.stem[:2]: {
+            int(n)
+            for cell in nbformat.read(path, as_version=4).cells
+            if cell.cell_type == "markdown"
+            for n in notebooks.RECIPE_HEADING.findall(cell.source)
+        }
+        for path in NOTEBOOKS
+    }
+    files = [paths.ROOT / "README.md", paths.ROOT / "benchmarks" / "README.md", paths.DATA / "README.md"]
+    files += sorted((paths.ROOT / "helpers").rglob("*.py"))
+    mentions = re.compile(r"(?:notebook (\d\d),?|(\d\d)_[a-z0-9_]+ \()\s*Recipes?\s+(\d+)(?:\s+and\s+(\d+))?")
+    found, missing = 0, []
+    for file in files:
+        text = " ".join(file.read_text(encoding="utf-8").split())  # a mention may break across lines
+        for match in mentions.finditer(text):
+            notebook = match.group(1) or match.group(2)
+            for number in (n for n in match.groups()[2:] if n):
+                found += 1
+                if int(number) not in recipes.get(notebook, set()):
+                    missing.append(f"{file.relative_to(paths.ROOT)}: {match.group(0)!r}")
+    assert found >= 4, "the pattern no longer finds the mentions README and the helpers make"
+    assert not missing, missing
 
 
 def test_unreadable_notebook(tmp_path):
