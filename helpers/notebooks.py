@@ -131,9 +131,11 @@ def check(path: str | Path) -> list[str]:
     return problems
 
 
-#: A recipe's heading, ``## Recipe 4 · Where the model looks: attention``, and a mention of one in the prose or code.
+#: A recipe's heading, ``## Recipe 4 · Where the model looks: attention``, and a mention of one in the prose or code:
+#: "Recipe 9", "Recipes 8 and 9", or another notebook's, "notebook 04, Recipe 9" or "06_deployment (Recipe 4"
+#: (groups: that notebook's number, either way, then the recipes); a mention may break across lines.
 RECIPE_HEADING = re.compile(r"^## Recipe (\d+) ·", re.MULTILINE)
-RECIPE_MENTION = re.compile(r"(notebook \d\d,? )?Recipes? (\d+)(?: and (\d+))?")
+RECIPE_MENTION = re.compile(r"(?:notebook (\d\d),?\s+|(\d\d)_[a-z0-9_]+ \()?Recipes?\s+(\d+)(?:\s+and\s+(\d+))?")
 
 
 def recipe_problems(cells) -> list[str]:
@@ -154,8 +156,8 @@ def recipe_problems(cells) -> list[str]:
                 problems.append(f"Recipe {found.group(1)} has no **{part}.**: say what it solves and how")
     for index, cell in enumerate(cells):
         for found in RECIPE_MENTION.finditer(cell.source):
-            mentioned = [int(n) for n in found.groups()[1:] if n]
-            if found.group(1) is None and any(n not in numbers for n in mentioned):
+            other_notebook, mentioned = found.group(1) or found.group(2), [int(n) for n in found.groups()[2:] if n]
+            if other_notebook is None and any(n not in numbers for n in mentioned):
                 problems.append(f"cell {index} mentions {found.group(0)!r}, which this notebook does not have")
     return problems
 

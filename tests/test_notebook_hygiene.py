@@ -1,4 +1,3 @@
-import re
 from pathlib import Path
 
 import nbformat
@@ -106,13 +105,11 @@ def test_recipes_mentioned_outside_the_notebooks_exist():
     }
     files = [paths.ROOT / "README.md", paths.ROOT / "benchmarks" / "README.md", paths.DATA / "README.md"]
     files += sorted((paths.ROOT / "helpers").rglob("*.py"))
-    mentions = re.compile(r"(?:notebook (\d\d),?|(\d\d)_[a-z0-9_]+ \()\s*Recipes?\s+(\d+)(?:\s+and\s+(\d+))?")
     found, missing = 0, []
     for file in files:
-        text = " ".join(file.read_text(encoding="utf-8").split())  # a mention may break across lines
-        for match in mentions.finditer(text):
+        for match in notebooks.RECIPE_MENTION.finditer(file.read_text(encoding="utf-8")):
             notebook = match.group(1) or match.group(2)
-            for number in (n for n in match.groups()[2:] if n):
+            for number in (n for n in match.groups()[2:] if n and notebook):
                 found += 1
                 if int(number) not in recipes.get(notebook, set()):
                     missing.append(f"{file.relative_to(paths.ROOT)}: {match.group(0)!r}")
