@@ -11,14 +11,20 @@ from matplotlib.ticker import MaxNLocator
 
 
 def plot_history(
-    history, metrics: Sequence[str] = ("loss",), title: str | None = None, ax=None, steps_per_point: int | None = None
+    history,
+    metrics: Sequence[str] = ("loss",),
+    title: str | None = None,
+    ax=None,
+    steps_per_point: int | None = None,
+    total_steps: int | None = None,
 ):
     """Plot training curves (and their ``val_`` twins) from a Keras ``History`` or a dict.
 
     One subplot per metric, epochs on the x axis starting at 1 (integer ticks), the best
     validation epoch marked. When each logged point is a round of ``steps_per_point``
     training steps rather than an epoch (``fit(steps_per_epoch=...)`` against a clock),
-    the x axis counts training steps instead. With ``ax`` given (a panel of a bigger
+    the x axis counts training steps instead; ``total_steps`` (``fit_within_budget``'s ``steps``) puts the last
+    point where the clock stopped a round short. With ``ax`` given (a panel of a bigger
     figure) the title goes on the panel, so that several panels keep their own titles.
     Returns the matplotlib figure.
     Taught in: 02_word2vec, 03_char_rnn, 04_seq2seq_chatbot, 05_emoji_suggestion.
@@ -37,6 +43,13 @@ def plot_history(
     for axis, metric in zip(axes, metrics):
         values = list(logs[metric])
         epochs = [(i + 1) * (steps_per_point or 1) for i in range(len(values))]
+        if steps_per_point and total_steps is not None:
+            if not epochs[-1] - steps_per_point < total_steps <= epochs[-1]:
+                raise ValueError(
+                    f"{len(values)} rounds of {steps_per_point} steps end after {epochs[-1] - steps_per_point + 1} to "
+                    f"{epochs[-1]} steps, not {total_steps}"
+                )
+            epochs[-1] = total_steps  # the clock may stop the last round early
         axis.plot(epochs, values, "o-", label=f"train {metric}")
         val = logs.get(f"val_{metric}")
         if val is not None:

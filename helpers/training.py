@@ -84,8 +84,9 @@ class TimeBudget(keras.callbacks.Callback):
 @dataclass(frozen=True)
 class Trained:
     """What :func:`fit_within_budget` reports: per-epoch ``history`` (rounded to 4 digits), wall-clock
-    ``seconds``, optimizer ``steps`` (the last epoch may be cut short by the clock), ``epochs``
-    begun, and the 1-based ``best_epoch`` whose weights the model now holds."""
+    ``seconds``, the optimizer ``steps`` it took (the last epoch may be cut short by the clock; a model trained
+    again counts from where it was), ``epochs`` begun, and the 1-based ``best_epoch`` whose weights the model
+    now holds."""
 
     history: dict
     seconds: float
@@ -117,7 +118,7 @@ def fit_within_budget(
     watched = "val_loss" if validation is not None else "loss"
     budget = TimeBudget(seconds, *(learning_rates or (None, None)))
     stopping = keras.callbacks.EarlyStopping(watched, patience=patience, restore_best_weights=True)
-    start = time.perf_counter()
+    start, steps_before = time.perf_counter(), int(keras.ops.convert_to_numpy(model.optimizer.iterations))
     fit = model.fit(
         train,
         validation_data=validation,
@@ -131,7 +132,7 @@ def fit_within_budget(
     return Trained(
         history=history,
         seconds=round(elapsed, 1),
-        steps=int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
+        steps=int(keras.ops.convert_to_numpy(model.optimizer.iterations)) - steps_before,
         epochs=len(history["loss"]),
         best_epoch=int(np.argmin(history[watched])) + 1,
     )

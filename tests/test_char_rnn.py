@@ -130,6 +130,10 @@ def test_plot_history_integer_epochs_steps_axis_and_panel_titles():
     ax = fig.axes[0]
     assert ax.get_xlabel() == "training steps" and list(ax.lines[0].get_xdata()) == [100, 200, 300]
     assert all(float(t).is_integer() for t in ax.get_xticks())
+    cut = plots.plot_history(history, steps_per_point=100, total_steps=214).axes[0]  # the clock stopped round 3 early
+    assert list(cut.lines[0].get_xdata()) == [100, 200, 214] and list(cut.lines[1].get_xdata()) == [100, 200, 214]
+    with pytest.raises(ValueError, match="3 rounds of 100 steps end after 201 to 300 steps, not 150"):
+        plots.plot_history(history, steps_per_point=100, total_steps=150)
     _, panels = plt.subplots(1, 2)
     plots.plot_history(history, title="left", ax=panels[0])
     plots.plot_history(history, title="right", ax=panels[1])

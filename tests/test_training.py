@@ -60,6 +60,9 @@ def test_fit_within_budget_keeps_the_best_epoch_and_reports():
     assert 0.001 <= trained.history["learning_rate"][-1] <= 0.05 and 0 < trained.seconds < 30
     # the weights are the best epoch's: evaluating gives the best validation loss (rounded in the history)
     assert model.evaluate(batches.take(2), verbose=0) == pytest.approx(min(trained.history["val_loss"]), abs=1e-3)
+    # trained again (a reader running the cell twice), it reports this run's steps, not the optimizer's total
+    again = fit_within_budget(model, batches, 30, validation=batches.take(2), patience=10, max_epochs=2)
+    assert again.steps == 2 * 8 and int(model.optimizer.iterations) == 8 * 8
 
 
 def test_fit_within_budget_without_validation_watches_the_training_loss():
