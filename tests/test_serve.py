@@ -189,6 +189,36 @@ def test_malformed_bodies(client, raw, status):
 
 
 @pytest.mark.parametrize(
+    "path,raw,said",
+    [
+        ("/api/chat", {"message": 42}, "message: input should be a valid string (see /openapi.json)"),
+        (
+            "/api/chat",
+            {"message": "x" * 2001},
+            "message: string should have at most 2000 characters (see /openapi.json)",
+        ),
+        ("/api/chat", {}, "message: field required (see /openapi.json)"),
+        ("/api/chat", {"message": "hi", "temperature": 99}, "temperature: input should be less than or equal to 2"),
+        ("/api/chat", {"message": "hi", "admin": True}, "admin: extra inputs are not permitted"),
+        ("/api/chat", {"message": 1, "temperature": 99}, "message: input should be a valid string, and 1 more problem"),
+        ("/api/chat", b'{"message": ', "the body is not valid JSON (it breaks at character 12): send a JSON object"),
+        ("/api/chat", b"[]", "the body must be a JSON object, not a list"),
+        ("/api/generate", {"corpus": "klingon"}, "corpus: input should be 'shakespeare' or 'python'"),
+        ("/api/emoji", {"message": "hi", "k": 0}, "k: input should be greater than or equal to 1"),
+    ],
+)
+def test_schema_errors_name_the_field_and_what_it_must_be(client, path, raw, said):
+    content = raw if isinstance(raw, bytes) else json.dumps(raw)
+    found = assert_json_error(client.post(path, content=content, headers={"content-type": "application/json"}), 422)
+    assert found["message"].startswith(said), found["message"]  # not only "does not match the API schema"
+    assert found["details"], found  # the whole list stays there for programs
+
+
+def test_a_missing_query_parameter_is_named(client):
+    assert assert_json_error(client.get("/api"), 422)["message"] == "sentence: field required (see /openapi.json)"
+
+
+@pytest.mark.parametrize(
     "body",
     [{"length": 10**9}, {"length": 0}, {"start": ""}, {"start": "x" * 201}, {"corpus": "klingon"}, {"temperature": -1}],
 )

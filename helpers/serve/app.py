@@ -332,6 +332,25 @@ def error(status: int, message: str, details=None, headers=None) -> JSONResponse
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def validation_message(details: list[dict]) -> str:
+    """One line for a request the schema refuses, naming the field and what it must be, from the first of
+    pydantic's ``details`` (``loc``, ``msg``, ``type``; never the input, which could be the user's message):
+    ``temperature: input should be less than or equal to 2 (see /openapi.json)``."""
+    if not details:
+        return "the request does not match the API schema (see /openapi.json)"
+    first, more = details[0], len(details) - 1
+    also = f", and {more} more problem{'s' if more > 1 else ''} in details" if more else ""
+    if first["type"] == "json_invalid":
+        where = first["loc"][-1] if len(first["loc"]) > 1 else None
+        at = f" (it breaks at character {where})" if where is not None else ""
+        return f"the body is not valid JSON{at}: send a JSON object (see /openapi.json)"
+    if first["type"] == "model_attributes_type":
+        return "the body must be a JSON object, not a list, a string, a number or null (see /openapi.json)"
+    field = ".".join(part for part in first["loc"] if part not in ("body", "query")) or "the request"
+    msg = first["msg"][:1].lower() + first["msg"][1:]
+    return f"{field}: {msg}{also} (see /openapi.json)"
+
+
 #: What FastAPI says of a body it cannot decode (invalid UTF-8, an integer past Python's digit limit): a reason,
 #: not what to do.
 FASTAPI_BODY_ERROR = "There was an error parsing the body"
@@ -367,7 +386,7 @@ def create_app(settings: Settings | None = None, models: Models | None = None):
             {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
         ]  # "input" is left out: it would echo the message back
-        return error(422, "the request does not match the API schema (see /openapi.json)", details)
+        return error(422, validation_message(details), details)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException):
