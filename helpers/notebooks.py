@@ -138,22 +138,32 @@ RECIPE_HEADING = re.compile(r"^## Recipe (\d+) ·", re.MULTILINE)
 RECIPE_MENTION = re.compile(r"(?:notebook (\d\d),?\s+|(\d\d)_[a-z0-9_]+ \()?Recipes?\s+(\d+)(?:\s+and\s+(\d+))?")
 
 
+#: The three parts of every recipe, and what a missing one should say.
+RECIPE_PARTS = {
+    "Problem": "say what it solves",
+    "Solution": "say how",
+    "Discussion": "say what the outputs show, the trade-offs and what to try",
+}
+
+
 def recipe_problems(cells) -> list[str]:
-    """A notebook's recipes must be numbered 1, 2, 3, ... in order, each must state its **Problem.** and its
-    **Solution.** (the cookbook's form), and every "Recipe N" its cells mention (not "notebook 04, Recipe N", another
+    """A notebook's recipes must be numbered 1, 2, 3, ... in order, each must state its **Problem.**, its
+    **Solution.** and its **Discussion.** (the cookbook's form: what it solves, how, and what the reader should take from
+    the outputs), and every "Recipe N" its cells mention (not "notebook 04, Recipe N", another
     notebook's) must be one of them: a recipe removed or merged leaves a gap or a dangling mention that a reader trips
     over."""
     numbers = [int(n) for cell in cells if cell.cell_type == "markdown" for n in RECIPE_HEADING.findall(cell.source)]
     problems = []
     if numbers != list(range(1, len(numbers) + 1)):
         problems.append(f"recipes are numbered {numbers}, not 1..{len(numbers)}: renumber them and their mentions")
-    # each recipe's prose, from its heading to the next heading of any level, states its Problem and its Solution
+    # each recipe's prose, from its heading to the next heading of level 1 or 2 (its ### sections are its own), states
+    # its Problem, its Solution and its Discussion
     prose = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
-    for recipe in re.split(r"^(?=#)", prose, flags=re.MULTILINE):
+    for recipe in re.split(r"^(?=##? )", prose, flags=re.MULTILINE):
         found = RECIPE_HEADING.match(recipe)
-        for part in ("Problem", "Solution") if found else ():
+        for part, what in RECIPE_PARTS.items() if found else ():
             if f"**{part}" not in recipe:
-                problems.append(f"Recipe {found.group(1)} has no **{part}.**: say what it solves and how")
+                problems.append(f"Recipe {found.group(1)} has no **{part}.**: {what}")
     for index, cell in enumerate(cells):
         for found in RECIPE_MENTION.finditer(cell.source):
             other_notebook, mentioned = found.group(1) or found.group(2), [int(n) for n in found.groups()[2:] if n]
@@ -249,7 +259,7 @@ def run(path: str | Path, size: str = "workshop", timeout: int = 3600, out: str 
 
     Saves over ``path`` unless ``out`` names another file (used for ``full``
     runs, whose outputs are not the committed workshop ones). Returns the seconds
-    it took; a workshop run saved over ``path`` also records them (:func:`record_run_time`).
+    it took; a workshop run saved over one of ``notebooks/`` also records them (:func:`record_run_time`).
     The kernel runs in the notebook's folder, as in Jupyter.
     """
 
@@ -273,8 +283,8 @@ def run(path: str | Path, size: str = "workshop", timeout: int = 3600, out: str 
             os.environ["COOKBOOK_SIZE"] = previous
     seconds = time.perf_counter() - start
     clean(nb)
-    if size == "workshop" and out is None:  # the committed run: its time goes into the prose
-        record_run_time(nb, path, seconds)
+    if size == "workshop" and out is None and path.resolve().parent == paths.NOTEBOOKS.resolve():
+        record_run_time(nb, path, seconds)  # the committed run: its time goes into the prose (not a copy's elsewhere)
     target = Path(out) if out is not None else path
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)

@@ -77,18 +77,45 @@ def test_broken_notebook_fails(tmp_path, breakage, expected):
         (["## Recipe 1 · A", "## Recipe 2 · B"], "the messages of Recipe 6", ["mentions 'Recipe 6'"]),
         (["## Recipe 1 · A", "## Recipe 2 · B"], "Recipes 2 and 5 together", ["mentions 'Recipes 2 and 5'"]),
         (["## Recipe 1 · A"], "as in notebook 04, Recipe 9", []),  # another notebook's recipe
-        (["## Recipe 1 · A", "## Recipe 2 · B **Problem.** only"], "", ["Recipe 2 has no **Solution.**"]),
+        (
+            ["## Recipe 1 · A", "## Recipe 2 · B **Problem.** only"],
+            "",
+            ["Recipe 2 has no **Solution.**", "Recipe 2 has no **Discussion.**"],
+        ),
+        (["## Recipe 1 · A **Problem.** **Solution.** only"], "", ["Recipe 1 has no **Discussion.**: say what the"]),
     ],
 )
 def test_recipes_are_numbered_and_mentions_exist(tmp_path, headings, mention, expected):
     nb = _good_notebook()
-    nb.cells[1:1] = [
-        nbformat.v4.new_markdown_cell(h if "only" in h else f"{h}\n\n**Problem.** ... **Solution.** ...")
-        for h in headings
-    ]
+    nb.cells[1:1] = [nbformat.v4.new_markdown_cell(h if "only" in h else f"{h}\n\n{WHOLE_RECIPE}") for h in headings]
     nb.cells.append(nbformat.v4.new_markdown_cell(mention))
     problems = notebooks.check(_write(nb, tmp_path))
     assert len(problems) == len(expected) and all(e in p for e, p in zip(expected, problems)), problems
+
+
+WHOLE_RECIPE = "**Problem.** ... **Solution.** ... **Discussion.** ..."
+
+
+@pytest.mark.parametrize(
+    "later, complete",
+    [
+        ("### A closer look\n\n**Discussion.** ...", True),  # a ### section is part of its recipe
+        ("## Sanity checks\n\n**Discussion.** ...", False),  # the next ## heading ends it
+    ],
+)
+def test_a_recipes_discussion_may_come_after_its_code_and_sections(tmp_path, later, complete):
+    nb = _good_notebook()
+    nb.cells[1:1] = [
+        nbformat.v4.new_markdown_cell("## Recipe 1 · A\n\n**Problem.** ... **Solution.** ..."),
+        nbformat.v4.new_code_cell("x = 1", execution_count=None),
+        nbformat.v4.new_markdown_cell(later),
+    ]
+    for number, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        cell.execution_count = number + 1
+    problems = notebooks.check(_write(nb, tmp_path))
+    assert problems == ([] if complete else [problems[0]]) and (complete or "no **Discussion.**" in problems[0]), (
+        problems
+    )
 
 
 def test_recipes_mentioned_outside_the_notebooks_exist():
@@ -201,3 +228,12 @@ def test_run_time_phrase_and_recording(tmp_path, monkeypatch):
     assert notebooks.stated_run_time(nb) == "about 3 minutes"
     assert notebooks.recorded_run_times() == {"00_tmp": 150}
     assert "| 2.5 (measured: 150 s) |" in readme.read_text(encoding="utf-8")
+
+
+def test_a_copy_run_elsewhere_records_no_run_time(tmp_path, monkeypatch):
+    """Running a copy (``/tmp/01_copy.ipynb``) must not write "01_copy" into run_times.json and README."""
+    monkeypatch.setattr(notebooks, "RUN_TIMES", tmp_path / "run_times.json")
+    copy = _write(_good_notebook(), tmp_path)
+    assert notebooks.run(copy, timeout=120) > 0
+    assert not (tmp_path / "run_times.json").exists()
+    assert nbformat.read(copy, as_version=4).cells[-1].execution_count is not None  # it did run and save
