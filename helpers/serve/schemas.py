@@ -54,7 +54,7 @@ class ChatRequest(Strict):
 
 class EmojiScore(BaseModel):
     emoji: str
-    score: float
+    score: float = Field(description="its probability for the message (the softmax of its mood, topic and habit terms)")
     name: str = Field("", description="the emoji's CLDR name")
 
 
@@ -64,9 +64,16 @@ class EmojiWhy(EmojiScore):
     habit: float = Field(description="how often it is used at all (weighted term)")
 
 
+#: How the emoji lists are ordered, for the schema's readers: not always by score.
+EMOJI_ORDER = (
+    "best first, in the suggester's order: a message of clear feeling leads with an emoji of that feeling, which may "
+    "score lower than the next one (notebook 05, 'feeling first')"
+)
+
+
 class ChatResponse(BaseModel):
     reply: str
-    emoji: list[EmojiScore]
+    emoji: list[EmojiScore] = Field(description=f"emoji for the reply, {EMOJI_ORDER}")
 
 
 class EmojiRequest(Strict):
@@ -76,7 +83,7 @@ class EmojiRequest(Strict):
 
 
 class EmojiResponse(BaseModel):
-    emoji: list[EmojiWhy | EmojiScore]
+    emoji: list[EmojiWhy | EmojiScore] = Field(description=EMOJI_ORDER[:1].upper() + EMOJI_ORDER[1:])
 
 
 class GenerateRequest(Strict):
