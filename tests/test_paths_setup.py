@@ -152,6 +152,8 @@ def test_the_chat_style_messages_each_say_what_a_fitting_reply_does():
     assert len(listed) == 74 and all(fits for _, fits in listed)
     assert listed[0] == ("😂", 'laughs back or takes it as a joke ("haha", "lol", "glad you think so")')
     assert len(module.read_messages(paths.ROOT / "benchmarks" / "everyday_messages.txt")) == 30
+    more = module.read_messages(paths.ROOT / "benchmarks" / "emoji_alone_messages.tsv")
+    assert len(more) == 20 and all(fits for _, fits in more) and not {m for m, _ in more} & {m for m, _ in listed}
 
 
 def test_a_missing_data_package_says_how_to_install_it():
