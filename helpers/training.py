@@ -84,9 +84,9 @@ class TimeBudget(keras.callbacks.Callback):
 @dataclass(frozen=True)
 class Trained:
     """What :func:`fit_within_budget` reports: per-epoch ``history`` (rounded to 4 digits), wall-clock
-    ``seconds``, the optimizer ``steps`` it took (the last epoch may be cut short by the clock; a model trained
-    again counts from where it was), ``epochs`` begun, and the 1-based ``best_epoch`` whose weights the model
-    now holds."""
+    ``seconds``, the optimizer ``steps`` this call took (the last epoch may be cut short by the clock; a model
+    trained again reports the new run's steps only), ``epochs`` begun, and the 1-based ``best_epoch`` whose
+    weights the model now holds."""
 
     history: dict
     seconds: float
