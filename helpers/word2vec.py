@@ -126,7 +126,10 @@ def build_skipgram_model(vocab_size: int, dim: int = 50, learning_rate: float = 
     scores = keras.layers.Dot(axes=(2, 1), name="scores")([context_vectors, word_vectors])  # (batch, k)
     model = keras.Model([target, candidates], scores, name="skipgram")
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate), loss=keras.losses.BinaryCrossentropy(from_logits=True)
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.BinaryCrossentropy(from_logits=True),
+        jit_compile=True,  # XLA: a step's lookups, dot products and table updates as one compiled program
+        steps_per_execution=64,  # 64 batches per call from Python: the steps are small, so calls add up
     )
     return model
 

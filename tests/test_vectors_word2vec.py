@@ -130,3 +130,23 @@ def test_gensim_training_and_neighbours_table():
     model, seconds, wps = word2vec.train_gensim(sentences, dim=8, window=2, epochs=2, min_count=1, workers=1)
     table = word2vec.neighbours_table({"gensim": model.wv}, ["cat", "unicorn"], topn=2)
     assert table["unicorn"]["gensim"] == "(not in vocabulary)" and len(table["cat"]["gensim"].split(", ")) == 2
+
+
+def test_xla_training_matches_the_plain_graph():
+    """build_skipgram_model compiles with XLA and 64 steps per call, for speed only: the same tables as a plain
+    compile after the same batches (notebook 02, Recipe 6)."""
+    import keras
+
+    sentences = [["cat", "dog", "pet", "fur"], ["car", "road", "wheel", "drive"]] * 150
+    corpus = word2vec.build_corpus(sentences, min_count=1)
+    tables = []
+    for plain in (False, True):
+        keras.utils.set_random_seed(0)
+        model = word2vec.build_skipgram_model(len(corpus.vocabulary), 8)
+        assert model.jit_compile is True
+        if plain:
+            model.compile(optimizer=keras.optimizers.Adam(0.01), loss=keras.losses.BinaryCrossentropy(from_logits=True))
+        dataset, _ = word2vec.skipgram_dataset(corpus, window=2, negatives=3, batch_size=32, sample=1.0, seed=1)
+        model.fit(dataset, epochs=2, verbose=0, shuffle=False)
+        tables.append(model.get_layer("word_embedding").get_weights()[0])
+    np.testing.assert_allclose(tables[0], tables[1], rtol=1e-4, atol=1e-5)
