@@ -30,7 +30,7 @@ def timeit(function: Callable[[], object], repeat: int = 5, warmup: int = 1) -> 
 
 
 def machine_speed(repeat: int = 20) -> dict:
-    """How fast this machine is right now, in two fixed probes that take about half a second: NumPy's float32
+    """How fast this machine is right now, in two fixed probes that take about a tenth of a second: NumPy's float32
     matrix product (512 x 512, BLAS on every core: ``matmul_gflops``) and a plain Python loop (``python_msteps``,
     millions of steps a second). The same code timed on the same kind of VM moves by a third from hour to hour
     (``benchmarks/README.md``); these two numbers, printed with every table, say whether a run got a slow hour."""
