@@ -316,6 +316,24 @@ def test_ranking_relevance_is_what_score_says(small_selector):
     assert not np.allclose(bot.score([message], REPLIES), plain.score([message], REPLIES))  # the TF-IDF part counts
 
 
+def test_reader_adds_its_weight_times_mpnets_cosine(small_selector):
+    from helpers.mpnet import load_reader
+
+    without = ChatBot(None, None, 8, 6, selector=small_selector, bank=REPLIES, settings=RankSettings(reader=0.0))
+    bot = ChatBot(None, None, 8, 6, selector=small_selector, bank=REPLIES, settings=RankSettings(reader=0.5))
+    messages, replies = ["Do you like dogs?", "where are you from"], ["I love dogs!", "utah", "i am from utah"]
+    assert without._reader() is None  # weight 0: the reader is never built for this bot
+    vectors = load_reader().encode(
+        [" ".join(bot.message_tokens(m)) for m in messages] + [" ".join(bot._tokens(r)) for r in replies]
+    )
+    cosine = vectors[:2] @ vectors[2:].T
+    np.testing.assert_allclose(bot.score(messages, replies) - without.score(messages, replies), 0.5 * cosine, atol=1e-5)
+    assert cosine[1, 2] > cosine[1, 0], "mpnet should read 'i am from utah' as the answer to 'where are you from'"
+    for message in messages:  # the ranking reads the reader the same way, bank replies from their cached vectors
+        for candidate in bot.ranked([message])[0]:
+            assert candidate.relevance == pytest.approx(float(bot.score([message], [candidate.text])[0, 0]), abs=1e-4)
+
+
 @pytest.fixture(scope="module")
 def style():
     """A small style model that tells the replies from the messages."""
