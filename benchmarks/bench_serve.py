@@ -16,6 +16,7 @@ Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
 
 import asyncio
 import os
+import shlex
 import time
 
 import numpy as np
@@ -193,8 +194,12 @@ def main() -> None:
         VERIFY_TOKEN="bench-verify",
         GRAPH_API_URL=f"http://127.0.0.1:{graph.server_address[1]}/v21.0",
     )
+    # more server options, e.g. BENCH_SERVE_ARGS=--no-reader make bench BENCH=serve (the bot without its bigger reader)
+    extra = shlex.split(os.environ.get("BENCH_SERVE_ARGS", ""))
     server, url = serve.start_in_background(
-        ["--rate", "0", "--generators", ""], log_path=paths.generated("logs", "bench_serve_server.log"), timeout=180
+        ["--rate", "0", "--generators", "", *extra],
+        log_path=paths.generated("logs", "bench_serve_server.log"),
+        timeout=180,
     )
     rows = []
     try:
@@ -300,7 +305,8 @@ def main() -> None:
     bench.report(
         "serve",
         rows,
-        notes="Server: python -m helpers.serve run --rate 0 --generators '' on 127.0.0.1; "
+        notes=f"Server: {shlex.join(['python', '-m', 'helpers.serve', 'run', '--rate', '0', '--generators', '', *extra])} "
+        "on 127.0.0.1; "
         "load generator in this process (httpx2, asyncio), same machine. Chat = the bot's default reply "
         "(generate, then rank: notebook 04) + 3 emoji for the reply.",
     )

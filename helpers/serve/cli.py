@@ -196,6 +196,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         p.add_argument(
             "--generators", default=",".join(GENERATORS) if top else hide, help="char-RNN models to load ('' for none)"
         )
+        p.add_argument(
+            "--no-reader",
+            action="store_true",
+            default=False if top else hide,
+            help="rank replies without the bigger reader (all-mpnet-base-v2): about three times the chat requests/s, "
+            "replies that fit the message less often",
+        )
     for p, top in ((parser, True), (run, False), (export, False)):
         p.add_argument(
             "--bot", default=chatbot.ZOO_NAME if top else argparse.SUPPRESS, help="zoo name or `make bot` folder"
@@ -223,6 +230,7 @@ def main(argv=None) -> int:
             request_timeout_s=args.request_timeout,
             bot=args.bot,
             generators=tuple(g for g in args.generators.split(",") if g),
+            reader=not args.no_reader,
         )
         if args.command != "bot" or not args.no_serve:
             check_port(args.host, args.port)  # before minutes of loading or training
@@ -243,7 +251,12 @@ def main(argv=None) -> int:
         # loaded here, not in the app's start-up, so that a damaged model or a package missing from an old virtual
         # environment is one line: inside uvicorn it would be a traceback and "Application startup failed"
         configure_logging()
-        models = Models.load(settings.bot, settings.generators, progress=logging.getLogger("talk_like_you.serve").info)
+        models = Models.load(
+            settings.bot,
+            settings.generators,
+            progress=logging.getLogger("talk_like_you.serve").info,
+            reader=settings.reader,
+        )
     except (ValueError, LookupError, FileNotFoundError, zoo.ZooError) as err:  # a user's mistake: one line
         print(f"error: {err}", file=sys.stderr)
         return 2
