@@ -31,7 +31,7 @@ def test_a_lite_function_gives_the_graph_result_for_any_batch_and_is_converted_o
     out = capfd.readouterr()
     assert out.out == "" and out.err == "", f"the conversion spoke: {out.err[:300]!r}"
 
-    def no_conversion(_):
+    def no_conversion(*_):
         raise AssertionError("converted again although the cached flatbuffer fits")
 
     monkeypatch.setattr(litert, "convert", no_conversion)
@@ -40,6 +40,16 @@ def test_a_lite_function_gives_the_graph_result_for_any_batch_and_is_converted_o
     # other weights: another file, converted anew
     with pytest.raises(AssertionError, match="converted again"):
         litert.LiteFunction(function, "small", [weights + 1])
+
+
+def test_int8_weights_are_a_flatbuffer_of_their_own(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "GENERATED", tmp_path)
+    function, weights = small_function()
+    plain = litert.LiteFunction(function, "small", [weights])
+    int8 = litert.LiteFunction(function, "small", [weights], int8_weights=True)
+    assert int8.path != plain.path and int8.path.exists() and plain.path.exists()
+    x = np.random.default_rng(2).normal(size=(4, 8)).astype("float32")
+    np.testing.assert_allclose(int8(x, np.int32(4)), function(x, 4).numpy(), atol=0.1)
 
 
 def test_a_lite_function_refuses_inputs_of_the_wrong_count(tmp_path, monkeypatch):
