@@ -298,7 +298,7 @@ class MPNetEncoder:
 
     def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
         """:meth:`encode`, kept in ``generated/cache/`` under a hash of the texts: a bot's bank of real replies
-        is read once per machine (the zoo bot's 8,570 in about a minute and a half on 2 cores)."""
+        is read once per machine (the zoo bot's 8,570 in 21 s on 2 cores, Intel Xeon, 2026-12-05)."""
         texts = list(texts)
         digest = hashlib.sha256((repr(self.config) + FILES["model.safetensors"] + " int8").encode("utf-8"))
         digest.update("\n".join(texts).encode("utf-8"))
