@@ -587,6 +587,24 @@ def test_suggest_command_line():
     assert "E0000" not in done.stderr and "oneDNN" not in done.stderr  # no native TensorFlow notes
 
 
+def test_suggest_command_line_with_the_reader():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.emoji_suggest", "suggest", "--reader", "-k", "3", "my car broke down again"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    emoji, message = done.stdout.strip().split("\t")
+    assert message == "my car broke down again" and len(emoji.split()) == 3
+    negative = set(emoji_data.emoji_moods()["sad"]["emoji"]) | set(emoji_data.emoji_moods()["angry"]["emoji"])
+    assert emoji.split()[0] in negative, emoji  # bad news leads with a sad or cross face
+    assert done.stderr == ""  # quiet: no native TensorFlow notes, no warnings
+
+
 def test_reactions_model_twin_and_fast_path_agree(tmp_path):
     from helpers import reactions
 

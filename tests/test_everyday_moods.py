@@ -122,3 +122,63 @@ def test_learn_everyday_learns_the_zoo_suggester_from_the_training_sets():
     assert not np.allclose(alone.moods.probabilities(cosines), zoo_suggester.moods.probabilities(cosines), atol=1e-2)
     with pytest.raises(ValueError, match="sense reader"):
         emoji_suggest.learn_everyday(zoo_suggester.with_sense(None), rows)
+
+
+class FakeEncoder:
+    """Stands in for the bigger reader: fixed vectors per text (the reader itself is tested in test_mpnet.py)."""
+
+    def __init__(self, vectors: dict):
+        self.vectors, self.calls = vectors, 0
+
+    def encode(self, texts):
+        self.calls += 1
+        return np.stack([self.vectors[t] for t in texts])
+
+
+def test_reader_moods_read_the_encoders_vectors(labelled):
+    cosines, labels = labelled
+    texts = [f"message {i}" for i in range(len(labels))]
+    encoder = FakeEncoder(dict(zip(texts, cosines)))
+    model = fit_mood_model(cosines, labels, MOODS, everyday_moods.READER_C)
+    reader = everyday_moods.ReaderMoods(model, MOODS, encoder)
+    p = reader.probabilities(texts[:7])
+    np.testing.assert_allclose(p, MoodReader(model, MOODS).probabilities(cosines[:7]))
+    matrix = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1]], float)
+    np.testing.assert_allclose(reader.term(texts[:7], matrix), everyday_moods.moods_term(p, matrix))
+    assert encoder.calls == 2  # one read per call
+
+
+def test_the_zoo_reader_mode_reads_moods_with_the_bigger_reader():
+    default = emoji_suggest.EmojiSuggester.from_zoo()
+    reading = emoji_suggest.EmojiSuggester.from_zoo(reader=True)
+    assert default.reader_moods is None and reading.reader_moods is not None
+    assert reading.reader_moods.moods == list(emoji_data.emoji_moods())
+    card = emoji_suggest.zoo.card(everyday_moods.READER_ZOO_NAME)
+    assert {k: reading.weights[k] for k in card["weights"]} == card["weights"]  # the weights learned with it
+    assert reading.personal_weights == default.personal_weights
+    messages = ["i put salt in my coffee instead of sugar", "my car broke down again", "thank you for the flowers"]
+    parts = reading.features(messages)
+    p = reading.reader_moods.probabilities(messages)
+    np.testing.assert_allclose(parts["moods"], everyday_moods.moods_term(p, reading.mood_emoji))
+    names = reading.reader_moods.moods
+    # read as a person would: a mishap is funny, a breakdown sad or angry, flowers love or happy
+    assert names[p[0].argmax()] == "funny"
+    assert names[p[1].argmax()] in ("sad", "angry")
+    assert names[p[2].argmax()] in ("love", "happy")
+    assert "moods read by all-mpnet-base-v2" in repr(reading)
+    assert reading.with_reader_moods(None).reader_moods is None
+    assert [e for e, _ in reading.with_prior(None).suggest(messages[1], 3)] == [
+        e for e, _ in reading.suggest(messages[1], 3)
+    ]
+
+
+def test_the_crossfitted_reader_moods_never_see_the_scored_messages_labels():
+    reading = emoji_suggest.EmojiSuggester.from_zoo(reader=True)
+    rows = emoji_data.labelled_messages()
+    vectors, names, c = emoji_suggest.mood_inputs(reading, [r["text"] for r in rows])
+    assert vectors.shape == (len(rows), 768) and c == everyday_moods.READER_C
+    fold = np.array([emoji_suggest.text_fold(r["text"]) for r in rows])
+    test = fold == 0
+    part = emoji_suggest.crossfitted_moods(vectors, rows, fold, test, reading)
+    shuffled = [{**r, "mood": names[(names.index(r["mood"]) + 1) % len(names)]} if t else r for r, t in zip(rows, test)]
+    np.testing.assert_allclose(part, emoji_suggest.crossfitted_moods(vectors, shuffled, fold, test, reading))

@@ -398,6 +398,9 @@ def test_command_line_options_before_or_after_the_command():
     assert not serve.parse_args([]).no_reader and not serve.parse_args(["run"]).no_reader
     for argv in (["run", "--no-reader"], ["--no-reader", "run"], ["bot", "--export", "x", "--me", "Me", "--no-reader"]):
         assert serve.parse_args(argv).no_reader, argv
+    assert not serve.parse_args(["run"]).emoji_reader
+    for argv in (["run", "--emoji-reader"], ["--emoji-reader", "run"]):
+        assert serve.parse_args(argv).emoji_reader, argv
 
 
 def test_an_unknown_bot_is_one_line_naming_the_zoo_bots():

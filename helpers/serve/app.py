@@ -68,6 +68,9 @@ class Settings:
     # rank with the bigger reader (all-mpnet-base-v2, notebook 04 Recipe 8): replies that fit better; at 16 clients
     # 51.6 chat requests/s with it, 74.4 without (--no-reader; Intel Xeon, 2026-12-05)
     reader: bool = True
+    # read each message's everyday mood for its emoji with the same reader (EmojiSuggester.from_zoo(reader=True),
+    # notebook 05): apter emoji on everyday news, about a third of the emoji requests/s; off by default
+    emoji_reader: bool = False
     rate: float = 20.0  # requests per second per client on /api (0: no limit)
     burst: int = 40  # requests a client may send at once before the rate applies
     max_body: int = 64 * 1024  # bytes
@@ -105,17 +108,23 @@ class Models:
 
     @classmethod
     def load(
-        cls, bot: str = chatbot.ZOO_NAME, generators=tuple(GENERATORS), progress: Callable = print, reader: bool = True
+        cls,
+        bot: str = chatbot.ZOO_NAME,
+        generators=tuple(GENERATORS),
+        progress: Callable = print,
+        reader: bool = True,
+        emoji_reader: bool = False,
     ) -> "Models":
         """Load (checksum-verified) and warm up every model; ``bot`` is a zoo name or a ``make bot`` folder;
-        ``reader=False`` ranks without the bot's bigger reader (``RankSettings.reader`` 0: faster, less apt)."""
+        ``reader=False`` ranks without the bot's bigger reader (``RankSettings.reader`` 0: faster, less apt);
+        ``emoji_reader=True`` suggests emoji with everyday moods read by it (``EmojiSuggester.from_zoo(reader=True)``)."""
 
         start = time.perf_counter()
         with quiet_native_stderr():  # loading runs models too (the suggester reads the emoji keywords' sentiment)
             chat = load_chatbot(bot)
             if not reader:
                 chat.settings = replace(chat.settings, reader=0.0)
-            suggester = emoji_suggest.EmojiSuggester.from_zoo()
+            suggester = emoji_suggest.EmojiSuggester.from_zoo(reader=emoji_reader)
         gens = {}
         for corpus in generators:
             if corpus not in GENERATORS:
@@ -267,7 +276,13 @@ class Service:
             settings = self.settings
             self.models = await asyncio.get_running_loop().run_in_executor(
                 self.model_thread,
-                lambda: Models.load(settings.bot, settings.generators, progress=log.info, reader=settings.reader),
+                lambda: Models.load(
+                    settings.bot,
+                    settings.generators,
+                    progress=log.info,
+                    reader=settings.reader,
+                    emoji_reader=settings.emoji_reader,
+                ),
             )
         self.chats.start()
         self.emojis.start()

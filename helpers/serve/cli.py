@@ -203,6 +203,13 @@ def parse_args(argv=None) -> argparse.Namespace:
             help="rank replies without the bigger reader (all-mpnet-base-v2): about 1.4 times the chat requests/s, "
             "replies that fit the message less often",
         )
+        p.add_argument(
+            "--emoji-reader",
+            action="store_true",
+            default=False if top else hide,
+            help="read each message's everyday mood for its emoji with the bigger reader: apter emoji on everyday "
+            "news, fewer emoji requests/s",
+        )
     for p, top in ((parser, True), (run, False), (export, False)):
         p.add_argument(
             "--bot", default=chatbot.ZOO_NAME if top else argparse.SUPPRESS, help="zoo name or `make bot` folder"
@@ -231,6 +238,7 @@ def main(argv=None) -> int:
             bot=args.bot,
             generators=tuple(g for g in args.generators.split(",") if g),
             reader=not args.no_reader,
+            emoji_reader=args.emoji_reader,
         )
         if args.command != "bot" or not args.no_serve:
             check_port(args.host, args.port)  # before minutes of loading or training
