@@ -403,6 +403,30 @@ def test_command_line_options_before_or_after_the_command():
         assert serve.parse_args(argv).emoji_reader, argv
 
 
+@pytest.mark.parametrize(
+    "argv, reader, emoji_reader",
+    [([], True, False), (["--no-reader"], False, False), (["--emoji-reader"], True, True)],
+)
+def test_run_hands_the_reader_options_to_the_models(argv, reader, emoji_reader, monkeypatch, capsys):
+    import socket
+
+    from helpers.serve import cli
+
+    with socket.socket() as probe:  # a free port: `run` checks it before loading
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    seen = {}
+
+    def load(*args, **kwargs):
+        seen.update(kwargs)
+        raise ValueError("stop here: the models are not needed")
+
+    monkeypatch.setattr(cli.Models, "load", load)
+    assert cli.main(["run", "--port", str(port), *argv]) == 2
+    assert capsys.readouterr().err.strip() == "error: stop here: the models are not needed"
+    assert seen["reader"] is reader and seen["emoji_reader"] is emoji_reader
+
+
 def test_an_unknown_bot_is_one_line_naming_the_zoo_bots():
     from helpers import your_bot
 

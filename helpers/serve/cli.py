@@ -264,6 +264,7 @@ def main(argv=None) -> int:
             settings.generators,
             progress=logging.getLogger("talk_like_you.serve").info,
             reader=settings.reader,
+            emoji_reader=settings.emoji_reader,
         )
     except (ValueError, LookupError, FileNotFoundError, zoo.ZooError) as err:  # a user's mistake: one line
         print(f"error: {err}", file=sys.stderr)
