@@ -136,39 +136,28 @@ def main() -> None:
                 "😂 first on sad/angry": found["joy_first_negative"],
             }
         )
-    # the eighth set: written after every other was read, scored once to judge learning from them all, never learned
-    eighth_messages = emoji_data.eighth_messages(mood_table)
-    eighth = emoji_suggest.evaluate_moods(suggester, eighth_messages, mood_table, fit=False)
-    target_rows(
-        f"eighth set ({eighth['messages']} messages the zoo never learned from; first scored once, to judge "
-        "learning from every read set; read since)",
-        eighth,
-    )
-    # the ninth set: written after the eighth was scored, first scored once to judge the feeling student (not kept)
-    ninth = emoji_suggest.evaluate_moods(suggester, emoji_data.ninth_messages(mood_table), mood_table, fit=False)
-    target_rows(
-        f"ninth set ({ninth['messages']} messages the zoo never learned from; first scored once, to judge a "
-        "feeling student; read since)",
-        ninth,
-    )
-    # the tenth set: written after the ninth was scored, first scored once to judge a distilled mood student (not kept)
-    tenth_messages = emoji_data.tenth_messages(mood_table)
-    tenth = emoji_suggest.evaluate_moods(suggester, tenth_messages, mood_table, fit=False)
-    target_rows(
-        f"tenth set ({tenth['messages']} messages the zoo never learned from; first scored once, to judge a "
-        "distilled mood student; read since)",
-        tenth,
-    )
+    # the later sets, each written after the one before had been scored and first scored once, to judge one change
+    # (kept: learning from every read set; not kept: a feeling student, a distilled mood student); never learned from
+    later_sets = {}
+    for name, load, judged in (
+        ("eighth", emoji_data.eighth_messages, "learning from every read set"),
+        ("ninth", emoji_data.ninth_messages, "a feeling student"),
+        ("tenth", emoji_data.tenth_messages, "a distilled mood student"),
+    ):
+        later_sets[name] = load(mood_table)
+        found = emoji_suggest.evaluate_moods(suggester, later_sets[name], mood_table, fit=False)
+        target_rows(
+            f"{name} set ({found['messages']} messages the zoo never learned from; first scored once, to judge "
+            f"{judged}; read since)",
+            found,
+        )
+    eighth_messages = later_sets["eighth"]
     # the opt-in reader: the same messages, moods read by all-mpnet-base-v2 (zoo/05_emoji/reader_moods)
     with quiet_native_stderr():
         reading = emoji_suggest.EmojiSuggester.from_zoo(reader=True)
     found = emoji_suggest.evaluate_moods(reading, training, mood_table)
     target_rows(f"opt-in reader, not the default: labelled sets ({found['messages']}, cross-fitted)", found)
-    for name, later in (
-        ("eighth", eighth_messages),
-        ("ninth", emoji_data.ninth_messages(mood_table)),
-        ("tenth", tenth_messages),
-    ):
+    for name, later in later_sets.items():
         found = emoji_suggest.evaluate_moods(reading, later, mood_table, fit=False)
         target_rows(f"opt-in reader, not the default: {name} set ({found['messages']}, never learned from)", found)
     recipe = emoji_suggest.learn_everyday(suggester, emoji_data.labelled_messages(moods=mood_table), mood_table)

@@ -780,8 +780,13 @@ class EmojiSuggester:
         reaction = self.reactions.good_news(texts, prepared) if self.reactions is not None else np.zeros(len(texts))
         cosines = self.sense.cosines(prepared) if self.sense is not None else None
         sense = SENSE_SCALE * cosines if cosines is not None else np.zeros_like(habit)
+        reader_feeling = np.zeros(len(texts))
         if self.reader_moods is not None:
-            moods = self.reader_moods.term(texts, self.mood_emoji)
+            mood_probabilities = self.reader_moods.probabilities(texts)
+            moods = everyday_moods.moods_term(mood_probabilities, self.mood_emoji)
+            reader_feeling = everyday_moods.READER_FEELING * self.reader_moods.polarity(
+                mood_probabilities, emoji_data.emoji_moods()
+            )
         elif self.moods is not None:
             moods = self.moods.term(cosines, self.mood_emoji)
         else:
@@ -796,7 +801,8 @@ class EmojiSuggester:
             "moods": moods,
             "habit": habit,
             "probabilities": probabilities,
-            "feeling": probabilities[:, 2] - probabilities[:, 0] + valence + reaction,
+            "feeling": probabilities[:, 2] - probabilities[:, 0] + valence + reaction + reader_feeling,
+            "reader_feeling": reader_feeling,  # the opt-in reader's share of the feeling (zeros without it)
         }
 
     def components(self, messages: Sequence[str]) -> dict[str, np.ndarray]:
@@ -1057,6 +1063,14 @@ def evaluate_moods(
             if reads_moods:
                 moods_part = crossfitted_moods(inputs, rows, fold, test, suggester)
                 features = {**features, "moods": moods_part}
+            if suggester.reader_moods is not None:  # its share of the feeling, from a reader that did not see the fold
+                reader = _mood_reader_on(inputs, rows, ~test, suggester.reader_moods.moods, everyday_moods.READER_C)
+                share = everyday_moods.READER_FEELING * suggester.reader_moods.polarity(
+                    reader.probabilities(inputs[test]), moods
+                )
+                feeling = features["feeling"].copy()
+                feeling[test] += share - features["reader_feeling"][test]
+                features = {**features, "feeling": feeling}
             train = {key: value[~test] for key, value in features.items()}
             kept = {key: weights[key] for key in READER_KEPT_WEIGHTS} if suggester.reader_moods is not None else None
             weights = {**weights, **fit_weights([(train, mask[~test], 1.0)], fixed=kept)}

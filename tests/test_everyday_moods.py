@@ -124,6 +124,16 @@ def test_learn_everyday_learns_the_zoo_suggester_from_the_training_sets():
         emoji_suggest.learn_everyday(zoo_suggester.with_sense(None), rows)
 
 
+@pytest.fixture(scope="module")
+def zoo_default():
+    return emoji_suggest.EmojiSuggester.from_zoo()
+
+
+@pytest.fixture(scope="module")
+def zoo_reading():
+    return emoji_suggest.EmojiSuggester.from_zoo(reader=True)
+
+
 class FakeEncoder:
     """Stands in for the bigger reader: fixed vectors per text (the reader itself is tested in test_mpnet.py)."""
 
@@ -148,9 +158,8 @@ def test_reader_moods_read_the_encoders_vectors(labelled):
     assert encoder.calls == 2  # one read per call
 
 
-def test_the_zoo_reader_mode_reads_moods_with_the_bigger_reader():
-    default = emoji_suggest.EmojiSuggester.from_zoo()
-    reading = emoji_suggest.EmojiSuggester.from_zoo(reader=True)
+def test_the_zoo_reader_mode_reads_moods_with_the_bigger_reader(zoo_default, zoo_reading):
+    default, reading = zoo_default, zoo_reading
     assert default.reader_moods is None and reading.reader_moods is not None
     assert reading.reader_moods.moods == list(emoji_data.emoji_moods())
     card = emoji_suggest.zoo.card(everyday_moods.READER_ZOO_NAME)
@@ -172,8 +181,8 @@ def test_the_zoo_reader_mode_reads_moods_with_the_bigger_reader():
     ]
 
 
-def test_the_crossfitted_reader_moods_never_see_the_scored_messages_labels():
-    reading = emoji_suggest.EmojiSuggester.from_zoo(reader=True)
+def test_the_crossfitted_reader_moods_never_see_the_scored_messages_labels(zoo_reading):
+    reading = zoo_reading
     rows = emoji_data.labelled_messages()
     vectors, names, c = emoji_suggest.mood_inputs(reading, [r["text"] for r in rows])
     assert vectors.shape == (len(rows), 768) and c == everyday_moods.READER_C
@@ -182,3 +191,35 @@ def test_the_crossfitted_reader_moods_never_see_the_scored_messages_labels():
     part = emoji_suggest.crossfitted_moods(vectors, rows, fold, test, reading)
     shuffled = [{**r, "mood": names[(names.index(r["mood"]) + 1) % len(names)]} if t else r for r, t in zip(rows, test)]
     np.testing.assert_allclose(part, emoji_suggest.crossfitted_moods(vectors, shuffled, fold, test, reading))
+
+
+def test_the_reader_adds_its_polarity_to_the_feeling(zoo_default, zoo_reading):
+    default, reading = zoo_default, zoo_reading
+    messages = ["my car broke down again", "i got the job!!", "we're having tacos tonight"]
+    parts, plain = reading.features(messages), default.features(messages)
+    assert not plain["reader_feeling"].any()
+    p = reading.reader_moods.probabilities(messages)
+    polarity = reading.reader_moods.polarity(p, emoji_data.emoji_moods())
+    names = reading.reader_moods.moods
+    sides = {"love": 1, "happy": 1, "funny": 1, "food": 1, "sad": -1, "angry": -1}
+    np.testing.assert_allclose(polarity, p @ np.array([sides[m] for m in names]))
+    np.testing.assert_allclose(parts["reader_feeling"], everyday_moods.READER_FEELING * polarity)
+    np.testing.assert_allclose(parts["feeling"], plain["feeling"] + parts["reader_feeling"], atol=1e-9)
+    assert parts["reader_feeling"][0] < 0 < parts["reader_feeling"][1]  # bad news reads bad, good news good
+
+
+def test_the_crossfitted_reader_suggester_never_sees_the_scored_messages_labels(zoo_reading):
+    reading = zoo_reading
+    rows = emoji_data.labelled_messages()
+    moods = emoji_data.emoji_moods()
+    names = list(moods)
+    fold = np.array([emoji_suggest.text_fold(r["text"]) for r in rows])
+    before = emoji_suggest.evaluate_moods(reading, rows, moods)
+    # relabel the first fold: its suggestions (moods part, feeling and weights all cross-fitted) must not move
+    relabelled = [
+        {**r, "mood": names[(names.index(r["mood"]) + 1) % len(names)]} if f == 0 else r for r, f in zip(rows, fold)
+    ]
+    after = emoji_suggest.evaluate_moods(reading, relabelled, moods)
+    scored = np.flatnonzero(fold == 0)
+    assert [before["suggestions"][i] for i in scored] == [after["suggestions"][i] for i in scored]
+    assert before["suggestions"] != after["suggestions"]  # while the other folds learned from the new labels
