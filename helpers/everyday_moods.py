@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
+from . import emoji_data
 from .mpnet import load_reader
 
 ZOO_NAME = "05_emoji/moods"
@@ -121,8 +122,9 @@ class ReaderMoods:
     """``p(mood | m)`` read from the message itself by the bigger reader (all-mpnet-base-v2, ``helpers.mpnet``;
     notebook 04 ranks replies with it), not from the sense student's cosines: a logistic regression on its 768-number
     vectors (:func:`fit_mood_model`, ``c`` :data:`READER_C`). It reads situations ("a collar turned up in a box"),
-    which the word-level readers miss, at a cost: about 5 ms a message and 500 messages a second on 2 cores, where
-    the default suggester reads 1,500. So it is opt-in (``EmojiSuggester.from_zoo(reader=True)``, ``--reader``).
+    which the word-level readers miss, at a cost: with it the suggester takes 14.4 ms for a chat message and reads 281
+    messages a second in batches, against 4.45 ms and 1,927 without it (``make bench BENCH=emoji``, 2-core Intel Xeon,
+    2026-12-05). So it is opt-in (``EmojiSuggester.from_zoo(reader=True)``, ``--reader``).
 
     ``probabilities(texts)`` takes raw messages (the reader's own tokenizer). Taught in: 05_emoji_suggestion.
     """
@@ -131,6 +133,10 @@ class ReaderMoods:
         self.mood = MoodReader(model, moods)
         self.moods = self.mood.moods
         self._encoder = encoder  # a helpers.mpnet.MPNetEncoder; loaded on first use (once per process) if None
+        # each mood's side, +1 good or -1 bad (data/emoji_moods.tsv: food and funny are good), read once
+        side = {"positive": 1.0, "negative": -1.0}
+        table = emoji_data.emoji_moods()
+        self.sides = np.array([side.get(table[m]["sentiment"], 0.0) for m in self.moods])
 
     @property
     def encoder(self):
@@ -145,12 +151,7 @@ class ReaderMoods:
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         return self.mood.probabilities(self.vectors(texts))
 
-    def polarity(self, probabilities: np.ndarray, moods: dict) -> np.ndarray:
-        """``p(a positive mood) - p(a negative one)`` (n,) from ``probabilities`` (n, moods), each mood's side from
-        ``moods`` (``emoji_data.emoji_moods()``: love, happy, funny and food are positive, sad and angry negative)."""
-        side = {"positive": 1.0, "negative": -1.0}
-        return np.asarray(probabilities) @ np.array([side.get(moods[m]["sentiment"], 0.0) for m in self.moods])
-
-    def term(self, texts: Sequence[str], mood_emoji: np.ndarray) -> np.ndarray:
-        """The suggester's ``moods`` part of these messages (:func:`moods_term` of their probabilities)."""
-        return moods_term(self.probabilities(texts), mood_emoji)
+    def polarity(self, probabilities: np.ndarray) -> np.ndarray:
+        """``p(a positive mood) - p(a negative one)`` (n,) from ``probabilities`` (n, moods): love, happy, funny and
+        food are positive, sad and angry negative (:attr:`sides`)."""
+        return np.asarray(probabilities) @ self.sides

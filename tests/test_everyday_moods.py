@@ -153,9 +153,8 @@ def test_reader_moods_read_the_encoders_vectors(labelled):
     reader = everyday_moods.ReaderMoods(model, MOODS, encoder)
     p = reader.probabilities(texts[:7])
     np.testing.assert_allclose(p, MoodReader(model, MOODS).probabilities(cosines[:7]))
-    matrix = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1]], float)
-    np.testing.assert_allclose(reader.term(texts[:7], matrix), everyday_moods.moods_term(p, matrix))
-    assert encoder.calls == 2  # one read per call
+    assert encoder.calls == 1  # one read per call
+    np.testing.assert_allclose(reader.polarity(p), p[:, 0] + p[:, 1] + p[:, 2])  # love, funny, food: all good
 
 
 def test_the_zoo_reader_mode_reads_moods_with_the_bigger_reader(zoo_default, zoo_reading):
@@ -199,7 +198,7 @@ def test_the_reader_adds_its_polarity_to_the_feeling(zoo_default, zoo_reading):
     parts, plain = reading.features(messages), default.features(messages)
     assert not plain["reader_feeling"].any()
     p = reading.reader_moods.probabilities(messages)
-    polarity = reading.reader_moods.polarity(p, emoji_data.emoji_moods())
+    polarity = reading.reader_moods.polarity(p)
     names = reading.reader_moods.moods
     sides = {"love": 1, "happy": 1, "funny": 1, "food": 1, "sad": -1, "angry": -1}
     np.testing.assert_allclose(polarity, p @ np.array([sides[m] for m in names]))
@@ -223,3 +222,18 @@ def test_the_crossfitted_reader_suggester_never_sees_the_scored_messages_labels(
     scored = np.flatnonzero(fold == 0)
     assert [before["suggestions"][i] for i in scored] == [after["suggestions"][i] for i in scored]
     assert before["suggestions"] != after["suggestions"]  # while the other folds learned from the new labels
+
+
+def test_a_damaged_reader_is_one_error_line(monkeypatch, capsys):
+    def damaged():
+        raise ValueError(
+            "model.safetensors in the all-mpnet-base-v2 packages does not match its sha256; reinstall them"
+        )
+
+    monkeypatch.setattr(everyday_moods, "load_reader", damaged)
+    assert emoji_suggest.main(["suggest", "--reader", "my car broke down again"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().splitlines() == [
+        "error: model.safetensors in the all-mpnet-base-v2 packages does not match its sha256; reinstall them"
+    ]
