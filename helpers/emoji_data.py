@@ -444,6 +444,17 @@ def tenth_messages(moods: dict | None = None) -> list[dict]:
     return labelled_messages(paths.data("emoji_messages_tenth.tsv"), moods)
 
 
+def eleventh_messages(moods: dict | None = None) -> list[dict]:
+    """``data/emoji_messages_eleventh.tsv``: an eleventh set of 60 everyday messages (10 per mood) in the format of
+    :func:`labelled_messages`, written and committed on 2026-12-05 (session 51) before any suggester was scored on
+    it, once every earlier set had been read. Each was checked against every earlier set for copies and close
+    paraphrases (shared three-word runs, content-word overlap, rare shared words) and for retold situations (the
+    nearest earlier message by MiniLM cosine, read by hand); 43 of the first 60 drafts were rewritten, several more
+    than once (a band booked for a summer festival, a council towing a car, lamb kebabs: earlier sets hold them). It
+    is not in :data:`TRAINING_SETS`. Taught in: 05_emoji_suggestion."""
+    return labelled_messages(paths.data("emoji_messages_eleventh.tsv"), moods)
+
+
 #: The labelled sets the emoji suggester learns its mood reader and everyday weights from (since 2026-12-04: every
 #: set that had been read by then), as ``(name, file in data/)``.
 TRAINING_SETS = (
