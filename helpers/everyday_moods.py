@@ -129,6 +129,8 @@ class ReaderMoods:
     ``probabilities(texts)`` takes raw messages (the reader's own tokenizer). Taught in: 05_emoji_suggestion.
     """
 
+    label = "all-mpnet-base-v2"  #: what reads the moods, as the suggester names it
+
     def __init__(self, model: keras.Model, moods: Sequence[str], encoder=None):
         self.mood = MoodReader(model, moods)
         self.moods = self.mood.moods

@@ -587,12 +587,13 @@ def test_suggest_command_line():
     assert "E0000" not in done.stderr and "oneDNN" not in done.stderr  # no native TensorFlow notes
 
 
-def test_suggest_command_line_with_the_reader():
+@pytest.mark.parametrize("option", ["--reader", "--student"])
+def test_suggest_command_line_with_a_mood_reader(option):
     import subprocess
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-m", "helpers.emoji_suggest", "suggest", "--reader", "-k", "3", "my car broke down again"],
+        [sys.executable, "-m", "helpers.emoji_suggest", "suggest", option, "-k", "3", "my car broke down again"],
         capture_output=True,
         text=True,
         timeout=300,

@@ -401,13 +401,21 @@ def test_command_line_options_before_or_after_the_command():
     assert not serve.parse_args(["run"]).emoji_reader
     for argv in (["run", "--emoji-reader"], ["--emoji-reader", "run"]):
         assert serve.parse_args(argv).emoji_reader, argv
+    assert not serve.parse_args(["run"]).emoji_student
+    for argv in (["run", "--emoji-student"], ["--emoji-student", "run"]):
+        assert serve.parse_args(argv).emoji_student, argv
 
 
 @pytest.mark.parametrize(
-    "argv, reader, emoji_reader",
-    [([], True, False), (["--no-reader"], False, False), (["--emoji-reader"], True, True)],
+    "argv, reader, emoji_reader, emoji_student",
+    [
+        ([], True, False, False),
+        (["--no-reader"], False, False, False),
+        (["--emoji-reader"], True, True, False),
+        (["--emoji-student"], True, False, True),
+    ],
 )
-def test_run_hands_the_reader_options_to_the_models(argv, reader, emoji_reader, monkeypatch, capsys):
+def test_run_hands_the_reader_options_to_the_models(argv, reader, emoji_reader, emoji_student, monkeypatch, capsys):
     import socket
 
     from helpers.serve import cli
@@ -424,7 +432,7 @@ def test_run_hands_the_reader_options_to_the_models(argv, reader, emoji_reader, 
     monkeypatch.setattr(cli.Models, "load", load)
     assert cli.main(["run", "--port", str(port), *argv]) == 2
     assert capsys.readouterr().err.strip() == "error: stop here: the models are not needed"
-    assert seen["reader"] is reader and seen["emoji_reader"] is emoji_reader
+    assert seen["reader"] is reader and seen["emoji_reader"] is emoji_reader and seen["emoji_student"] is emoji_student
 
 
 def test_an_unknown_bot_is_one_line_naming_the_zoo_bots():

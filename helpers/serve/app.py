@@ -72,6 +72,9 @@ class Settings:
     # notebook 05): apter emoji on everyday news; suggest() reads 281 messages/s in batches with it, 1,927 without
     # (Intel Xeon, 2026-12-05; the server's emoji rate with it not benchmarked); off by default
     emoji_reader: bool = False
+    # ... or with its distilled student (EmojiSuggester.from_zoo(student=True), helpers.mood_student): suggest() about
+    # 1,200 messages/s in batches (Intel Xeon, 2026-12-05; the server's emoji rate with it not benchmarked); off
+    emoji_student: bool = False
     rate: float = 20.0  # requests per second per client on /api (0: no limit)
     burst: int = 40  # requests a client may send at once before the rate applies
     max_body: int = 64 * 1024  # bytes
@@ -115,17 +118,19 @@ class Models:
         progress: Callable = print,
         reader: bool = True,
         emoji_reader: bool = False,
+        emoji_student: bool = False,
     ) -> "Models":
         """Load (checksum-verified) and warm up every model; ``bot`` is a zoo name or a ``make bot`` folder;
         ``reader=False`` ranks without the bot's bigger reader (``RankSettings.reader`` 0: faster, less apt);
-        ``emoji_reader=True`` suggests emoji with everyday moods read by it (``EmojiSuggester.from_zoo(reader=True)``)."""
+        ``emoji_reader=True`` suggests emoji with everyday moods read by it (``EmojiSuggester.from_zoo(reader=True)``),
+        ``emoji_student=True`` with moods read by its distilled student (``EmojiSuggester.from_zoo(student=True)``)."""
 
         start = time.perf_counter()
         with quiet_native_stderr():  # loading runs models too (the suggester reads the emoji keywords' sentiment)
             chat = load_chatbot(bot)
             if not reader:
                 chat.settings = replace(chat.settings, reader=0.0)
-            suggester = emoji_suggest.EmojiSuggester.from_zoo(reader=emoji_reader)
+            suggester = emoji_suggest.EmojiSuggester.from_zoo(reader=emoji_reader, student=emoji_student)
         gens = {}
         for corpus in generators:
             if corpus not in GENERATORS:
@@ -283,6 +288,7 @@ class Service:
                     progress=log.info,
                     reader=settings.reader,
                     emoji_reader=settings.emoji_reader,
+                    emoji_student=settings.emoji_student,
                 ),
             )
         self.chats.start()
