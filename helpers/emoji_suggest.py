@@ -1718,8 +1718,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     readers.add_argument(
         "--student",
         action="store_true",
-        help="read each message's mood with the bigger reader's distilled student (helpers.mood_student): most of "
-        "its aptness, at about four times its speed",
+        help="read each message's mood with the bigger reader's distilled student (helpers.mood_student): part of "
+        "its aptness, at three to four times its speed",
     )
     args = parser.parse_args(argv)
     if args.command == "suggest" and not 1 <= args.k <= MAX_K:

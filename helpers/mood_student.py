@@ -220,15 +220,18 @@ class StudentMoods:
 
 
 # --------------------------------------------------------------------------- what it learns from
-def distillation_texts(config: StudentConfig = StudentConfig(), rows: Sequence[dict] | None = None) -> dict:
+def distillation_texts(
+    config: StudentConfig = StudentConfig(), rows: Sequence[dict] | None = None, size: str = "full"
+) -> dict:
     """What the student reads: ``corpus`` (a seeded sample of every speaker's chit-chat *training* texts, prompts and
     replies, ``helpers.selector.everyone_by_split``), ``variants`` (each labelled message of ``rows``, default
     ``emoji_data.training_messages()``, with words swapped for their GloVe neighbours in the suggester's word table:
-    TinyBERT's augmentation, so the student sees many ways to tell the same situation) and ``rows`` themselves."""
+    TinyBERT's augmentation, so the student sees many ways to tell the same situation) and ``rows`` themselves.
+    ``size``: the notebook size whose corpus is sampled (``ci``: notebook 01's subset of 400 conversations)."""
     from . import emoji_suggest, selector, sentiment, vectors  # noqa: PLC0415 (heavy; only when a student is made)
 
     rows = emoji_data.training_messages() if rows is None else list(rows)
-    pairs = selector.everyone_by_split()["train"]
+    pairs = selector.everyone_by_split(size=size)["train"]
     texts = sorted({p["prompt"] for p in pairs} | {p["reply"] for p in pairs})
     rng = np.random.default_rng(config.seed)
     pick = rng.choice(len(texts), size=min(config.corpus_texts, len(texts)), replace=False)

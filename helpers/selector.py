@@ -482,10 +482,11 @@ def build_style_model(texts: Sequence[str], max_ngrams: int = 30000, learning_ra
 
 
 # --------------------------------------------------------------------------- zoo
-def everyone_by_split(progress: bool = False) -> dict[str, list[dict]]:
+def everyone_by_split(progress: bool = False, size: str = "full") -> dict[str, list[dict]]:
     """Every speaker's tokenized pairs of the *training* and *validation* conversations (``seq2seq.split_of``):
-    what the zoo's dual encoder and sentence head learn from (never a test conversation)."""
-    everyone = seq2seq.tokenize_pairs(seq2seq.load_pairs("all_pairs", "full"), progress=progress)
+    what the zoo's dual encoder and sentence head learn from (never a test conversation). ``size``: the corpus of
+    that notebook size (``ci`` reads notebook 01's subset; the others the whole corpus)."""
+    everyone = seq2seq.tokenize_pairs(seq2seq.load_pairs("all_pairs", size), progress=progress)
     return {
         name: [p for p in everyone if seq2seq.split_of(p["conversation"]) == name] for name in ("train", "validation")
     }

@@ -247,7 +247,7 @@ def test_labelled_mood_messages(tmp_path):
     eighth = emoji_data.eighth_messages()  # its format (bench_emoji scores it)
     ninth = emoji_data.ninth_messages()  # its format (bench_emoji scores it)
     tenth = emoji_data.tenth_messages()  # its format (bench_emoji scores it)
-    eleventh = emoji_data.eleventh_messages()  # its format only: nothing scores it yet
+    eleventh = emoji_data.eleventh_messages()  # its format (bench_emoji scores it)
     for name, extra in (
         ("fresh", fresh),
         ("holdout", holdout),

@@ -214,8 +214,8 @@ def parse_args(argv=None) -> argparse.Namespace:
             "--emoji-student",
             action="store_true",
             default=False if top else hide,
-            help="read each message's everyday mood for its emoji with the bigger reader's distilled student: most "
-            "of its aptness at about four times its speed",
+            help="read each message's everyday mood for its emoji with the bigger reader's distilled student: part "
+            "of its aptness at three to four times its speed",
         )
     for p, top in ((parser, True), (run, False), (export, False)):
         p.add_argument(
