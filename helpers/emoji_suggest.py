@@ -1165,6 +1165,11 @@ def mood_inputs(suggester, texts: Sequence[str], features: dict | None = None) -
     reader's vectors (opt-in, :class:`everyday_moods.ReaderMoods`) or the sense cosines (from ``features`` if
     given)."""
     if suggester.reader_moods is not None:
+        if not hasattr(suggester.reader_moods, "vectors"):  # the distilled student: no vectors to refit a reader on
+            raise ValueError(
+                f"moods read by {suggester.reader_moods.label} cannot be cross-fitted (it learned from the labelled "
+                "messages through its teacher): score it with fit=False on messages it never learned from"
+            )
         return suggester.reader_moods.vectors(texts), suggester.reader_moods.moods, everyday_moods.READER_C
     features = suggester.features(texts) if features is None else features
     return features["sense"] / SENSE_SCALE, suggester.moods.moods, everyday_moods.C

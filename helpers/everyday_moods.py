@@ -104,6 +104,14 @@ def moods_term(probabilities: np.ndarray, mood_emoji: np.ndarray) -> np.ndarray:
     return np.log(probabilities @ mood_emoji + FLOOR)
 
 
+def mood_sides(moods: Sequence[str]) -> np.ndarray:
+    """Each mood's side (moods,), +1 good or -1 bad, from ``data/emoji_moods.tsv`` (food and funny are good): what a
+    reader's polarity weighs its mood probabilities with."""
+    side = {"positive": 1.0, "negative": -1.0}
+    table = emoji_data.emoji_moods()
+    return np.array([side.get(table[m]["sentiment"], 0.0) for m in moods])
+
+
 #: The opt-in reader's mood model: the same logistic regression on all-mpnet-base-v2's vectors (``helpers.mpnet``).
 READER_ZOO_NAME = "05_emoji/reader_moods"
 #: Its regularisation, chosen on the 467 training messages' five folds (0.865 of moods right at 0.01, 0.861 at 0.1,
@@ -135,10 +143,7 @@ class ReaderMoods:
         self.mood = MoodReader(model, moods)
         self.moods = self.mood.moods
         self._encoder = encoder  # a helpers.mpnet.MPNetEncoder; loaded on first use (once per process) if None
-        # each mood's side, +1 good or -1 bad (data/emoji_moods.tsv: food and funny are good), read once
-        side = {"positive": 1.0, "negative": -1.0}
-        table = emoji_data.emoji_moods()
-        self.sides = np.array([side.get(table[m]["sentiment"], 0.0) for m in self.moods])
+        self.sides = mood_sides(self.moods)  # read once
 
     @property
     def encoder(self):

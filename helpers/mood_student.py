@@ -188,15 +188,13 @@ class StudentMoods:
         self.model, self.moods = model, list(moods)
         self.fingerprint = fingerprint  # what names the cached flatbuffer (the zoo file's sha256)
         self.tokenizer = wordpiece()
-        side = {"positive": 1.0, "negative": -1.0}
-        table = emoji_data.emoji_moods()
-        self.sides = np.array([side.get(table[m]["sentiment"], 0.0) for m in self.moods])
+        self.sides = everyday_moods.mood_sides(self.moods)
 
     @classmethod
     def from_zoo(cls, root=None) -> "StudentMoods":
         card = zoo.card(ZOO_NAME, root)
-        model = zoo.load(ZOO_NAME, root)
-        return cls(model, card["hyperparameters"]["moods"], zoo.sha256_file(zoo.verify_file(f"{ZOO_NAME}.keras", root)))
+        model = zoo.load(ZOO_NAME, root)  # checked against its sha256 in the manifest, which names its flatbuffer
+        return cls(model, card["hyperparameters"]["moods"], zoo.read_manifest(root)[f"{ZOO_NAME}.keras"]["sha256"])
 
     @cached_property
     def packed(self) -> LiteFunction:

@@ -85,6 +85,10 @@ def test_the_suggesters_student_mode():
     assert {k: student.weights[k] for k in card["weights"]} == card["weights"]  # the bigger reader's weights
     top = [e for e, _ in student.suggest("my dog died this morning", 3)]
     assert "😂" not in top
+    # it learned from the labelled messages through its teacher: cross-fitting it on them is refused, by name
+    with pytest.raises(ValueError, match="fit=False"):
+        emoji_suggest.evaluate_moods(student, emoji_data.labelled_messages())
+    assert emoji_suggest.evaluate_moods(student, emoji_data.eighth_messages(), fit=False)["messages"] == 60
     with pytest.raises(ValueError, match="not both"):
         emoji_suggest.EmojiSuggester.from_zoo(reader=True, student=True)
 
@@ -104,3 +108,13 @@ def test_the_command_line_takes_one_mood_reader(capsys):
         emoji_suggest.main(["suggest", "--reader", "--student", "hello"])
     assert exited.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_the_server_takes_one_emoji_mood_reader(capsys):
+    from helpers.serve import cli
+
+    assert cli.main(["run", "--emoji-reader", "--emoji-student"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip().splitlines() == [
+        "error: --emoji-reader and --emoji-student both choose the emoji's mood reader: give one"
+    ]

@@ -111,6 +111,19 @@ class Models:
         return [row[:k] if row is not None else next(computed) for row in rows]
 
     @classmethod
+    def for_settings(cls, settings: "Settings", progress: Callable = print) -> "Models":
+        """:meth:`load` with the bot, generators and reader options of ``settings`` (the server's and the command
+        line's one mapping, so an option cannot reach one and not the other)."""
+        return cls.load(
+            settings.bot,
+            settings.generators,
+            progress=progress,
+            reader=settings.reader,
+            emoji_reader=settings.emoji_reader,
+            emoji_student=settings.emoji_student,
+        )
+
+    @classmethod
     def load(
         cls,
         bot: str = chatbot.ZOO_NAME,
@@ -282,14 +295,7 @@ class Service:
             settings = self.settings
             self.models = await asyncio.get_running_loop().run_in_executor(
                 self.model_thread,
-                lambda: Models.load(
-                    settings.bot,
-                    settings.generators,
-                    progress=log.info,
-                    reader=settings.reader,
-                    emoji_reader=settings.emoji_reader,
-                    emoji_student=settings.emoji_student,
-                ),
+                lambda: Models.for_settings(settings, progress=log.info),
             )
         self.chats.start()
         self.emojis.start()

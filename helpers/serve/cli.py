@@ -234,6 +234,8 @@ def main(argv=None) -> int:
             for name, path in export_all(args.dir, bot=args.bot).items():
                 print(f"{name}: {path}")
             return 0
+        if args.emoji_reader and args.emoji_student:
+            raise ValueError("--emoji-reader and --emoji-student both choose the emoji's mood reader: give one")
         if not args.request_timeout > 0:
             raise ValueError(f"--request-timeout must be a positive number of seconds, not {args.request_timeout:g}")
         settings = Settings(
@@ -267,14 +269,7 @@ def main(argv=None) -> int:
         # loaded here, not in the app's start-up, so that a damaged model or a package missing from an old virtual
         # environment is one line: inside uvicorn it would be a traceback and "Application startup failed"
         configure_logging()
-        models = Models.load(
-            settings.bot,
-            settings.generators,
-            progress=logging.getLogger("talk_like_you.serve").info,
-            reader=settings.reader,
-            emoji_reader=settings.emoji_reader,
-            emoji_student=settings.emoji_student,
-        )
+        models = Models.for_settings(settings, progress=logging.getLogger("talk_like_you.serve").info)
     except (ValueError, LookupError, FileNotFoundError, zoo.ZooError) as err:  # a user's mistake: one line
         print(f"error: {err}", file=sys.stderr)
         return 2
