@@ -457,6 +457,17 @@ def eleventh_messages(moods: dict | None = None) -> list[dict]:
     return labelled_messages(paths.data("emoji_messages_eleventh.tsv"), moods)
 
 
+def twelfth_messages(moods: dict | None = None) -> list[dict]:
+    """``data/emoji_messages_twelfth.tsv``: a twelfth set of 60 everyday messages (10 per mood) in the format of
+    :func:`labelled_messages`, written and committed on 2026-12-05 (session 52) before any suggester was scored on
+    it, once every earlier set had been read. Each was checked against every earlier set for copies and close
+    paraphrases (shared three-word runs, content-word overlap, rare shared words) and for retold situations (the
+    nearest earlier message by MiniLM cosine, read by hand); 42 of the first 60 drafts were rewritten, many more than
+    once (a husband learning sign language, braces off, socks with sandals, lamb tagine with apricots: earlier sets
+    hold them). It is not in :data:`TRAINING_SETS`. Taught in: 05_emoji_suggestion."""
+    return labelled_messages(paths.data("emoji_messages_twelfth.tsv"), moods)
+
+
 #: The labelled sets the emoji suggester learns its mood reader and everyday weights from (since 2026-12-04: every
 #: set that had been read by then), as ``(name, file in data/)``.
 TRAINING_SETS = (
