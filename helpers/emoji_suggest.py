@@ -46,7 +46,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Iterable, Sequence
 
 import emoji
@@ -55,6 +55,7 @@ from nltk.stem import SnowballStemmer
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from threadpoolctl import ThreadpoolController
 
 from . import (
     emoji2vec,
@@ -120,6 +121,18 @@ EXPRESSIVE_WORDS = frozenset({"face", "heart", "hearts"})
 VALENCE_ALPHA = 15.0
 #: The largest habit weight ``fit_weights`` may pick: above it the prior decides instead of breaking ties.
 MAX_HABIT = 0.5
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """A context in which NumPy's matrix products use one thread. The suggester's products are small (a batch's words
+    against 9,289 topic vectors), and OpenBLAS's second thread keeps spinning after each one: a LiteRT reader run next
+    (the mood student) took 72-82 ms for 256 messages instead of 55-58 (``generated/exp/order_s52.py``, 2026-12-05)."""
+    return _blas().limit(limits=1, user_api="blas")
 
 
 def _emoji_info(char: str):
@@ -766,11 +779,29 @@ class EmojiSuggester:
         texts = [self._check(m) for m in messages]
         return self._sentiment(texts, [sentiment.prepare(t) for t in texts])
 
-    def _sentiment(self, texts: list[str], prepared: list[str]) -> np.ndarray:
+    @property
+    def reads_tweets(self) -> bool:
+        """Whether :meth:`features` runs the tweets' classifier: always without a reader of everyday moods; with one
+        (the bigger reader or its student), only while the active weights give its ``mood`` term a weight. The zoo
+        learned a weight of 0 for it beside a reader (the reader's moods say what it said), so there it would only
+        move the feeling, where the reader's own good-or-bad reading stands in for it; skipping it saves about a
+        fifth of a batch's time. Taught in: 05_emoji_suggestion."""
+        return self.reader_moods is None or self.active_weights["mood"] != 0
+
+    def _sentiment(self, texts: list[str], prepared: list[str], classifier: bool = True) -> np.ndarray:
+        """``p(c | m)``: the classifier's output averaged with the profiles of emoji in the message; without the
+        ``classifier``, the emoji's mean profile alone, or no lean at all (a third each) for a message without emoji."""
+        profiles = self.table.profiles
+        if not classifier:
+            probabilities = np.full((len(texts), len(sentiment.CLASSES)), 1.0 / len(sentiment.CLASSES))
+            for row, text in enumerate(texts):
+                inside = self.table.emoji_in(text)
+                if inside:
+                    probabilities[row] = profiles[inside].mean(0)
+            return probabilities
         probabilities = sentiment.predict_by_length(self._predict, prepared).astype("float64")
         if self.chat_prior is not None:  # chat is mostly neutral; the classifier learned with balanced classes
             probabilities = sentiment.shift_prior(probabilities, self.chat_prior)
-        profiles = self.table.profiles
         for row, text in enumerate(texts):
             inside = self.table.emoji_in(text)
             if inside:
@@ -786,9 +817,13 @@ class EmojiSuggester:
         ``probabilities`` ``p(c | m)`` and ``feeling``."""
         if isinstance(messages, str):
             raise TypeError("features() takes a list of messages; use suggest() for one")
+        with one_blas_thread():
+            return self._features(messages)
+
+    def _features(self, messages: Sequence[str]) -> dict[str, np.ndarray]:
         texts = [self._check(m) for m in messages]
         prepared = [sentiment.prepare(t) for t in texts]  # once, for the classifier and the topic matcher
-        probabilities = self._sentiment(texts, prepared)
+        probabilities = self._sentiment(texts, prepared, classifier=self.reads_tweets)
         habit = np.broadcast_to(self.prior, (len(texts), len(self.table)))
         if self.matcher is None:
             topic = keyword = np.zeros_like(habit)

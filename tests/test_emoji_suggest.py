@@ -370,6 +370,48 @@ def suggester(table, matcher):
     return EmojiSuggester(_Model(), table, matcher, {"mood": 1.0, "topic": 3.0, "habit": 1.0, "gate": 2.0})
 
 
+class _Moods:
+    """A stand-in reader of everyday moods: no lean towards any mood."""
+
+    label = "a stand-in reader"
+    moods = list(emoji_data.emoji_moods())
+
+    def probabilities(self, texts):
+        return np.full((len(texts), len(self.moods)), 1 / len(self.moods))
+
+    def polarity(self, probabilities):
+        return np.zeros(len(probabilities))
+
+
+def test_beside_a_reader_of_moods_the_tweets_classifier_runs_only_with_a_weight(suggester, table):
+    assert suggester.reads_tweets  # no reader of moods: the classifier reads every message
+    reading = suggester.with_reader_moods(_Moods(), {"mood": 0.0})
+    assert not reading.reads_tweets and reading.with_weights(mood=0.5).reads_tweets
+    parts = reading.features(["i love it", "i hate it 😭"])
+    np.testing.assert_allclose(parts["probabilities"][0], 1 / 3)  # no reading, no emoji: no lean
+    np.testing.assert_allclose(parts["probabilities"][1], table.profiles[table.index("😭")])  # its emoji alone
+    # the feeling keeps the lexicon's valence (no reactions model here, the stand-in reader reads no polarity)
+    valence = emoji_suggest.message_valence([sentiment.prepare("i love it")], reading.lexicon)[0]
+    assert valence > 0 and parts["feeling"][0] == pytest.approx(valence)
+    assert reading.sentiment(["i love it"])[0].argmax() == 2  # sentiment() always asks the classifier
+    # a personal prior brings the weights learned with the classifier, which give it a weight
+    personal = reading._copy(personal_counts={"😂": 3.0}, personal_weights={"mood": 0.2})
+    assert personal.reads_tweets and personal.features(["i love it"])["probabilities"][0].argmax() == 2
+
+
+def test_the_suggesters_products_run_on_one_blas_thread_and_leave_numpy_as_it_was():
+    from threadpoolctl import threadpool_info
+
+    def threads():
+        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+    before = threads()
+    assert before, "NumPy should report its BLAS library"
+    with emoji_suggest.one_blas_thread():
+        assert threads() == [1] * len(before)
+    assert threads() == before
+
+
 def test_suggester_uses_mood_topic_and_emoji(suggester, table):
     love, hate = suggester.suggest("I love this", k=5), suggester.suggest("I hate this", k=5)
     assert len(love) == 5 and all(isinstance(e, str) and 0 < p <= 1 for e, p in love)
