@@ -489,6 +489,25 @@ def training_messages(moods: dict | None = None) -> list[dict]:
     return [{**row, "set": name} for name, file in TRAINING_SETS for row in labelled_messages(paths.data(file), moods)]
 
 
+#: The labelled sets no suggester learns from, in the order they were written: each was written after every earlier
+#: set had been read and first scored once, to judge one change by a rule written down before; read since. The
+#: benchmark and the opt-in readers' cards report each of them.
+LATER_SETS = (
+    ("eighth", "emoji_messages_eighth.tsv"),
+    ("ninth", "emoji_messages_ninth.tsv"),
+    ("tenth", "emoji_messages_tenth.tsv"),
+    ("eleventh", "emoji_messages_eleventh.tsv"),
+    ("twelfth", "emoji_messages_twelfth.tsv"),
+)
+
+
+def later_messages(moods: dict | None = None) -> dict[str, list[dict]]:
+    """Every set of :data:`LATER_SETS` by name, in the format of :func:`labelled_messages`. Taught in:
+    05_emoji_suggestion."""
+    moods = emoji_moods() if moods is None else moods
+    return {name: labelled_messages(paths.data(file), moods) for name, file in LATER_SETS}
+
+
 def emoticon_table(path=None) -> dict[str, str]:
     """``data/emoticons.csv`` as ``{emoticon: emoji}``. Emoticons are written as
     ``helpers.text.tokenize`` returns them (``"xd"`` lowercased, ``":D"`` kept).

@@ -1295,6 +1295,50 @@ def learn_reader_moods(
     return learned.with_everyday_weights(fit_weights([(parts, mask, 1.0)], fixed=kept))
 
 
+def later_set_metrics(suggester: EmojiSuggester, prefix: str = "") -> dict:
+    """The issue's three numbers on each labelled set no suggester learned from (``emoji_data.LATER_SETS``), scored
+    as the suggester is: ``{prefix}top3_{set}``, ``{prefix}agreement_{set}``, ``{prefix}joy_first_on_sad_or_angry_{set}``.
+    What the opt-in readers' cards report. Taught in: 05_emoji_suggestion."""
+    moods, metrics = emoji_data.emoji_moods(), {}
+    for name, rows in emoji_data.later_messages(moods).items():
+        report = evaluate_moods(suggester, rows, moods, fit=False)
+        metrics[f"{prefix}top3_{name}"] = round(report["top3"], 4)
+        metrics[f"{prefix}agreement_{name}"] = round(report["agreement"], 4)
+        metrics[f"{prefix}joy_first_on_sad_or_angry_{name}"] = report["joy_first_negative"]
+    return metrics
+
+
+def reader_metrics(suggester: EmojiSuggester) -> dict:
+    """The opt-in reader's card metrics: the three numbers cross-fitted on the 467 messages it learns from, then on
+    every later set (:func:`later_set_metrics`)."""
+    crossfitted = evaluate_moods(suggester, emoji_data.training_messages(), emoji_data.emoji_moods())
+    return {
+        "top3_crossfitted": round(crossfitted["top3"], 4),
+        "agreement_crossfitted": round(crossfitted["agreement"], 4),
+        "joy_first_on_sad_or_angry_crossfitted": crossfitted["joy_first_negative"],
+        **later_set_metrics(suggester),
+    }
+
+
+def measure_opt_in_cards(root=None) -> dict:
+    """Measure the two opt-in readers' cards again with the suggester as it is now, the models unchanged: the bigger
+    reader's (:func:`reader_metrics`) and its student's (``helpers.mood_student.student_metrics``). For a change to
+    the suggester around them (2026-12-05: :attr:`EmojiSuggester.reads_tweets`). Command line: ``python -m
+    helpers.emoji_suggest measure``. Returns ``{card name: metrics}``."""
+    found = {}
+    for name, measure in (
+        (everyday_moods.READER_ZOO_NAME, lambda: reader_metrics(EmojiSuggester.from_zoo(root=root, reader=True))),
+        (mood_student.ZOO_NAME, lambda: mood_student.student_metrics(mood_student.StudentMoods.from_zoo(root), root)),
+    ):
+        card = zoo.card(name, root)
+        metrics = measure()
+        card["metrics"] = metrics
+        card["metrics_measured"] = f"{time.strftime('%Y-%m-%d')}, python -m helpers.emoji_suggest measure"
+        zoo.write_card(name, card, root)
+        found[name] = metrics
+    return found
+
+
 def build_zoo_reader_moods(root=None) -> dict:
     """Learn the opt-in reader's mood model and weights on every read labelled set
     (``emoji_data.training_messages()``) for the zoo suggester, measure it (cross-fitted on those messages; on the
@@ -1306,21 +1350,7 @@ def build_zoo_reader_moods(root=None) -> dict:
     learned = learn_reader_moods(suggester, rows, moods)
     weights = {key: value for key, value in learned.weights.items() if key in SCORED or key == "habit"}
     seconds = time.perf_counter() - start
-    crossfitted = evaluate_moods(learned, rows, moods)
-    metrics = {
-        "top3_crossfitted": round(crossfitted["top3"], 4),
-        "agreement_crossfitted": round(crossfitted["agreement"], 4),
-        "joy_first_on_sad_or_angry_crossfitted": crossfitted["joy_first_negative"],
-    }
-    for name, load in (
-        ("eighth", emoji_data.eighth_messages),
-        ("ninth", emoji_data.ninth_messages),
-        ("tenth", emoji_data.tenth_messages),
-    ):
-        report = evaluate_moods(learned, load(), moods, fit=False)
-        metrics[f"{name}_top3"] = round(report["top3"], 4)
-        metrics[f"{name}_agreement"] = round(report["agreement"], 4)
-        metrics[f"{name}_joy_first_on_sad_or_angry"] = report["joy_first_negative"]
+    metrics = reader_metrics(learned)
     zoo.save(
         learned.reader_moods.mood.model,
         everyday_moods.READER_ZOO_NAME,
@@ -1746,6 +1776,10 @@ def main(argv: Iterable[str] | None = None) -> int:
         help="learn zoo/05_emoji/reader_moods.keras: everyday moods read by the bigger reader (all-mpnet-base-v2), "
         "for suggest --reader (under a minute; run after build)",
     )
+    sub.add_parser(
+        "measure",
+        help="measure the opt-in readers' cards again (reader_moods, mood_student) with the suggester as it is now",
+    )
     ask = sub.add_parser("suggest", help="suggest emoji for each message given (or each line of standard input)")
     ask.add_argument("messages", nargs="*")
     ask.add_argument("-k", type=int, default=5)
@@ -1783,6 +1817,11 @@ def main(argv: Iterable[str] | None = None) -> int:
             with quiet_native_stderr():
                 result = build_zoo_reader_moods()
             print(f"saved zoo/{everyday_moods.READER_ZOO_NAME}.keras in {result['seconds']:.0f} s: {result['metrics']}")
+            return 0
+        if args.command == "measure":
+            with quiet_native_stderr():
+                for name, metrics in measure_opt_in_cards().items():
+                    print(f"zoo/{name}.json: {metrics}")
             return 0
         with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
             suggester = EmojiSuggester.from_zoo(reader=args.reader, student=args.student)

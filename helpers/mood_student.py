@@ -353,20 +353,6 @@ def build_zoo_student(config: StudentConfig = StudentConfig(), verbose: int = 2)
     student = copy_minilm_layers(build_mood_student(moods, config.layers))
     history = distil(student, texts, targets, config, verbose=verbose)
     seconds = time.perf_counter() - start
-    reader = StudentMoods(student, moods)
-    metrics = {}
-    for name, load in (
-        ("eighth", emoji_data.eighth_messages),
-        ("ninth", emoji_data.ninth_messages),
-        ("tenth", emoji_data.tenth_messages),
-    ):
-        rows = load()
-        metrics[f"mood_accuracy_{name}"] = round(
-            mood_accuracy(reader.probabilities([r["text"] for r in rows]), rows, moods), 4
-        )
-        metrics[f"teacher_mood_accuracy_{name}"] = round(
-            mood_accuracy(teacher_probabilities([r["text"] for r in rows]), rows, moods), 4
-        )
     zoo.save(
         student,
         ZOO_NAME,
@@ -381,7 +367,7 @@ def build_zoo_student(config: StudentConfig = StudentConfig(), verbose: int = 2)
                 "embeddings are read from the package, not stored here",
             },
             hyperparameters={**asdict(config), "moods": moods},
-            metrics=metrics,
+            metrics={},  # measured below, with the saved student in the suggester
             history=history,
             training_seconds=round(seconds, 1),
             reproduce="python -m helpers.mood_student build",
@@ -391,7 +377,28 @@ def build_zoo_student(config: StudentConfig = StudentConfig(), verbose: int = 2)
             },
         ),
     )
+    card = zoo.card(ZOO_NAME)
+    card["metrics"] = metrics = student_metrics(StudentMoods.from_zoo())
+    zoo.write_card(ZOO_NAME, card)
     return {"model": student, "metrics": metrics, "history": history, "seconds": seconds}
+
+
+def student_metrics(reader: "StudentMoods", root=None) -> dict:
+    """The zoo student's card metrics: on each later labelled set (``emoji_data.LATER_SETS``, none learned from), the
+    share of moods it names (``mood_accuracy_{set}``) and its teacher's (``teacher_mood_accuracy_{set}``), then the
+    suggester's three numbers with it (``EmojiSuggester.from_zoo(student=True)``, ``suggester_top3_{set}``, ...).
+    Taught in: 05_emoji_suggestion."""
+    from . import emoji_suggest  # noqa: PLC0415 (it imports this module)
+
+    metrics = {}
+    for name, rows in emoji_data.later_messages().items():
+        texts = [r["text"] for r in rows]
+        metrics[f"mood_accuracy_{name}"] = round(mood_accuracy(reader.probabilities(texts), rows, reader.moods), 4)
+        metrics[f"teacher_mood_accuracy_{name}"] = round(
+            mood_accuracy(teacher_probabilities(texts), rows, reader.moods), 4
+        )
+    studying = emoji_suggest.EmojiSuggester.from_zoo(root=root, student=True)
+    return {**metrics, **emoji_suggest.later_set_metrics(studying, prefix="suggester_")}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

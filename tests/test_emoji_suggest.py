@@ -724,3 +724,48 @@ def test_the_zoo_suggester_reads_its_lstm_up_to_the_longest_message():
     texts = np.asarray([sentiment.prepare(t) for t in ("hi", "my car broke down again and i am late for work")], object)
     whole = suggester.model(texts, training=False).numpy()
     assert np.abs(suggester._predict(texts).numpy() - whole).max() < 1e-6
+
+
+def test_the_later_sets_are_every_set_no_suggester_learned_from_in_the_order_written():
+    moods = emoji_data.emoji_moods()
+    later = emoji_data.later_messages(moods)
+    assert list(later) == ["eighth", "ninth", "tenth", "eleventh", "twelfth"]
+    assert later["eleventh"] == emoji_data.eleventh_messages(moods) and later["twelfth"] == emoji_data.twelfth_messages(
+        moods
+    )
+    learned = {file for _, file in emoji_data.TRAINING_SETS}
+    assert not learned & {file for _, file in emoji_data.LATER_SETS}, "a set is both learned from and a later set"
+
+
+def test_later_set_metrics_name_each_set_and_measure(suggester):
+    metrics = emoji_suggest.later_set_metrics(suggester, prefix="x_")
+    names = [name for name, _ in emoji_data.LATER_SETS]
+    assert sorted(metrics) == sorted(
+        f"x_{measure}_{name}" for name in names for measure in ("top3", "agreement", "joy_first_on_sad_or_angry")
+    )
+    assert all(0 <= metrics[f"x_top3_{name}"] <= 1 and 0 <= metrics[f"x_agreement_{name}"] <= 1 for name in names)
+    assert all(0 <= metrics[f"x_joy_first_on_sad_or_angry_{name}"] <= 20 for name in names)
+
+
+def test_measuring_the_opt_in_cards_again_rewrites_their_metrics_and_manifest(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    from helpers import everyday_moods, mood_student, zoo
+
+    names = (everyday_moods.READER_ZOO_NAME, mood_student.ZOO_NAME)
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(zoo.verify_file(f"{name}.json"), tmp_path / f"{name}.json")
+        zoo.add_file(f"{name}.json", tmp_path)
+    monkeypatch.setattr(EmojiSuggester, "from_zoo", classmethod(lambda cls, **kw: kw))
+    monkeypatch.setattr(emoji_suggest, "reader_metrics", lambda s: {"top3_crossfitted": 0.5, "reader": s["reader"]})
+    monkeypatch.setattr(mood_student.StudentMoods, "from_zoo", classmethod(lambda cls, root=None: "student"))
+    monkeypatch.setattr(mood_student, "student_metrics", lambda reader, root=None: {"read_by": reader})
+    found = emoji_suggest.measure_opt_in_cards(tmp_path)
+    assert found == {names[0]: {"top3_crossfitted": 0.5, "reader": True}, names[1]: {"read_by": "student"}}
+    for name in names:
+        card = zoo.card(name, tmp_path)  # verified against the rewritten manifest
+        before = json.loads(zoo.verify_file(f"{name}.json").read_text(encoding="utf-8"))
+        assert card["metrics"] == found[name] and "helpers.emoji_suggest measure" in card["metrics_measured"]
+        assert card["hyperparameters"] == before["hyperparameters"] and card["file"] == before["file"]
