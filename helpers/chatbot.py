@@ -41,7 +41,7 @@ from scipy import sparse
 from . import emoji_data, seq2seq, zoo
 from . import selector as response_selector  # a module import: helpers.selector imports this one too
 from .mpnet import load_reader
-from .setup import check_versions, quiet_native_stderr
+from .setup import check_versions, quiet_native_stderr, with_one_blas_thread
 from .text import MAX_CHARS, EmptyMessage, expand_slang, has_visible_text, tokenize  # noqa: F401 (both part of this API)
 
 #: Zoo name of the default bot (attention, trained on the default "you").
@@ -387,6 +387,7 @@ class ChatBot:
         ``top_k``; the same ``seed`` gives the same reply)."""
         return self.replies([message], method, beam_width, temperature, top_k, seed, length_penalty, max_len)[0]
 
+    @with_one_blas_thread  # NumPy's products on one thread: see helpers.setup.one_blas_thread
     def replies(
         self,
         messages: Sequence[str],
@@ -524,6 +525,7 @@ class ChatBot:
             out[~cached] = (fresh @ message_vectors.T)[np.arange(len(fresh)), which[~cached]]
         return self.selector.lexical_weight * out
 
+    @with_one_blas_thread  # NumPy's products on one thread: see helpers.setup.one_blas_thread
     def score(self, messages: Sequence[str], replies: Sequence[str]) -> np.ndarray:
         """How well each reply fits each message, as the bot ranks them: shape (len(messages), len(replies)),
         higher fits better. Raw strings in. The selector's cosine plus its weighted TF-IDF cosine plus its
@@ -569,6 +571,7 @@ class ChatBot:
         p = np.clip(p, 1e-4, 1 - 1e-4)
         return np.log(p / (1 - p))
 
+    @with_one_blas_thread  # NumPy's products on one thread: see helpers.setup.one_blas_thread
     def ranked(self, messages: Sequence[str], seed: int = 0, max_len: int | None = None) -> list[list[Candidate]]:
         """Every candidate for every message, best first (the first is what ``reply`` says). Generated candidates
         that ``max_len`` stopped before they ended are left out (about one in six; they stop mid-sentence)."""

@@ -46,7 +46,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Iterable, Sequence
 
 import emoji
@@ -55,7 +55,6 @@ from nltk.stem import SnowballStemmer
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from threadpoolctl import ThreadpoolController
 
 from . import (
     emoji2vec,
@@ -73,7 +72,7 @@ from . import (
 from .corpora import load_chitchat, package_version
 from .model_card import ModelCard
 from .mpnet import load_reader
-from .setup import check_versions, quiet_native_stderr
+from .setup import check_versions, one_blas_thread, quiet_native_stderr
 from .text import MAX_CHARS, EmptyMessage, has_visible_text, normalize  # noqa: F401 (both part of this API)
 
 ZOO_NAME = "05_emoji/suggester"
@@ -121,18 +120,6 @@ EXPRESSIVE_WORDS = frozenset({"face", "heart", "hearts"})
 VALENCE_ALPHA = 15.0
 #: The largest habit weight ``fit_weights`` may pick: above it the prior decides instead of breaking ties.
 MAX_HABIT = 0.5
-
-
-@cache
-def _blas() -> ThreadpoolController:
-    return ThreadpoolController()
-
-
-def one_blas_thread():
-    """A context in which NumPy's matrix products use one thread. The suggester's products are small (a batch's words
-    against 9,289 topic vectors), and OpenBLAS's second thread keeps spinning after each one: a LiteRT reader run next
-    (the mood student) took 72-82 ms for 256 messages instead of 55-58 (``generated/exp/order_s52.py``, 2026-12-05)."""
-    return _blas().limit(limits=1, user_api="blas")
 
 
 def _emoji_info(char: str):

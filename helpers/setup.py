@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import platform
 import random
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 SIZES = ("ci", "workshop", "full")
 DEFAULT_SIZE = "workshop"
@@ -86,6 +88,31 @@ def quiet_native_stderr():
 
 
 _NATIVE_LOGS_QUIET = False
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """A context in which NumPy's matrix products use one thread. The emoji suggester's and the bot's products are
+    small, and OpenBLAS's second thread keeps spinning after each one, taking a core from the LiteRT or TensorFlow call
+    that comes next: the emoji student's call took 72-82 ms for 256 messages instead of 55-58
+    (``generated/exp/order_s52.py``), the bot's ranked batch of 16 messages 287 ms instead of 222
+    (``bot_blas_s52.py``, 2026-12-05). Used by :func:`with_one_blas_thread`."""
+    return _blas().limit(limits=1, user_api="blas")
+
+
+def with_one_blas_thread(function):
+    """Decorate ``function`` to run inside :func:`one_blas_thread` (the limit is lifted when it returns)."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        with one_blas_thread():
+            return function(*args, **kwargs)
+
+    return run
 
 
 def in_kernel() -> bool:

@@ -407,7 +407,7 @@ def test_the_suggesters_products_run_on_one_blas_thread_and_leave_numpy_as_it_wa
 
     before = threads()
     assert before, "NumPy should report its BLAS library"
-    with emoji_suggest.one_blas_thread():
+    with emoji_suggest.one_blas_thread():  # helpers.setup's, as the suggester uses it
         assert threads() == [1] * len(before)
     assert threads() == before
 

