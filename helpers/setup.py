@@ -100,7 +100,9 @@ def one_blas_thread():
     small, and OpenBLAS's second thread keeps spinning after each one, taking a core from the LiteRT or TensorFlow call
     that comes next: the emoji student's call took 72-82 ms for 256 messages instead of 55-58
     (``generated/exp/order_s52.py``), the bot's ranked batch of 16 messages 287 ms instead of 222
-    (``bot_blas_s52.py``, 2026-12-05). Used by :func:`with_one_blas_thread`."""
+    (``bot_blas_s52.py``, 2026-12-05). The limit is the process's, not the thread's: callers on two threads at once
+    (the server's chat and emoji) may leave NumPy on one thread, which changes no result. Used by
+    :func:`with_one_blas_thread`."""
     return _blas().limit(limits=1, user_api="blas")
 
 
