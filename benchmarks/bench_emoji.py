@@ -145,19 +145,19 @@ def main() -> None:
     # the later sets, each written after the one before had been scored and first scored once, to judge one change
     # (kept: learning from every read set; not kept: a feeling student, a distilled mood student, the transformer
     # student as the default); never learned from
-    later_sets = {}
-    for name, load, judged in (
-        ("eighth", emoji_data.eighth_messages, "learning from every read set"),
-        ("ninth", emoji_data.ninth_messages, "a feeling student"),
-        ("tenth", emoji_data.tenth_messages, "a distilled mood student"),
-        ("eleventh", emoji_data.eleventh_messages, "the transformer mood student"),
-        ("twelfth", emoji_data.twelfth_messages, "that student as the default"),
-    ):
-        later_sets[name] = load(mood_table)
-        found = emoji_suggest.evaluate_moods(suggester, later_sets[name], mood_table, fit=False)
+    judged = {
+        "eighth": "learning from every read set",
+        "ninth": "a feeling student",
+        "tenth": "a distilled mood student",
+        "eleventh": "the transformer mood student",
+        "twelfth": "that student as the default",
+    }
+    later_sets = emoji_data.later_messages(mood_table)  # emoji_data.LATER_SETS, in the order they were written
+    for name, later in later_sets.items():
+        found = emoji_suggest.evaluate_moods(suggester, later, mood_table, fit=False)
         target_rows(
             f"{name} set ({found['messages']} messages the zoo never learned from; first scored once, to judge "
-            f"{judged}; read since)",
+            f"{judged.get(name, 'one change')}; read since)",
             found,
         )
     eighth_messages = later_sets["eighth"]

@@ -335,8 +335,9 @@ def mood_accuracy(probabilities: np.ndarray, rows: Sequence[dict], moods: Sequen
 
 def build_zoo_student(config: StudentConfig = StudentConfig(), verbose: int = 2) -> dict:
     """Make ``zoo/05_emoji/mood_student.keras`` and its card: :func:`distillation_texts`, the bigger reader's
-    probabilities of them (:func:`teacher_probabilities`), the labelled messages' own moods, :func:`distil`; its mood
-    accuracy (and the teacher's) on the later labelled sets it never learned from. Command line:
+    probabilities of them (:func:`teacher_probabilities`), the labelled messages' own moods, :func:`distil`; then the
+    card's metrics from the saved student (:func:`student_metrics`: its mood accuracy and the teacher's on the later
+    labelled sets it never learned from, and the suggester's numbers with it). Command line:
     ``python -m helpers.mood_student build`` (19 minutes on 2 cores, Intel Xeon, 2026-12-05). Taught in: 05_emoji_suggestion."""
     keras.utils.set_random_seed(config.seed)
     start = time.perf_counter()
