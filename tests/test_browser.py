@@ -31,16 +31,8 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def server():
-    from helpers.serve import start_in_background
-
-    log = paths.generated("logs", "test_browser_server.log")
-    process, url = start_in_background(["--generators", ""], log_path=log)
-    try:
-        yield url, log
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def server(served):
+    return served.url, served.log  # one server process for the session (conftest.py)
 
 
 def test_chat_page_in_a_real_browser(server):

@@ -21,11 +21,8 @@ SECRET = "my bank pin is 4321"
 
 
 @pytest.fixture(scope="module")
-def models():
-    from helpers.setup import check_versions
-
-    check_versions()
-    return serve.Models.load(progress=lambda *_: None)
+def models(serve_models):
+    return serve_models  # loaded once per session (conftest.py), shared with the fuzzing tests
 
 
 def make_client(models, **overrides):

@@ -19,11 +19,8 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def models():
-    from helpers.setup import check_versions
-
-    check_versions()
-    APP.state.service.models = serve.Models.load(progress=lambda *_: None, generators=("shakespeare", "python"))
+def models(serve_models):
+    APP.state.service.models = serve_models  # every zoo model and both generators, loaded once (conftest.py)
 
 
 @schema.parametrize()

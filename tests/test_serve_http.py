@@ -11,21 +11,15 @@ import time
 
 import pytest
 
-from helpers import paths
-from helpers.serve import json_error_bytes, start_in_background
+from helpers.serve import json_error_bytes
 
 TIMEOUT = 1.0  # the server's --request-timeout in these tests
 
 
 @pytest.fixture(scope="module")
-def server():
-    log = paths.generated("logs", "test_serve_http.log")
-    process, url = start_in_background(["--generators", "", "--request-timeout", str(TIMEOUT)], log_path=log)
-    try:
-        yield url.rsplit(":", 1)[1], log
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def server(served):
+    assert served.request_timeout == TIMEOUT, "conftest.py's shared server has another --request-timeout"
+    return served.url.rsplit(":", 1)[1], served.log  # one server process for the session (conftest.py)
 
 
 def connect(port) -> socket.socket:
