@@ -39,3 +39,12 @@ def serve_models():
 
     check_versions()
     return serve.Models.load(progress=lambda *_: None)
+
+
+@pytest.fixture(scope="session")
+def zoo_suggester():
+    """``EmojiSuggester.from_zoo()``, loaded once for the tests that read it (each load takes about 3 s); tests change
+    it only through its ``with_*`` methods, which return copies."""
+    from helpers.emoji_suggest import EmojiSuggester
+
+    return EmojiSuggester.from_zoo()

@@ -62,10 +62,10 @@ def test_training_moves_the_student_toward_the_teacher(parts):
     assert history["loss"][-1] < history["loss"][0]
 
 
-def test_the_suggester_adds_the_sense_part(parts):
-    from helpers.emoji_suggest import SENSE_SCALE, EmojiSuggester
+def test_the_suggester_adds_the_sense_part(parts, zoo_suggester):
+    from helpers.emoji_suggest import SENSE_SCALE
 
-    suggester = EmojiSuggester.from_zoo()
+    suggester = zoo_suggester
     if suggester.sense is None:
         pytest.skip("the zoo suggester has no sense reader")
     messages = ["i got promoted today", "pizza tonight?"]

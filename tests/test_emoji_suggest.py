@@ -691,10 +691,10 @@ def test_top_columns_is_the_stable_argsort_cut_to_k():
         np.testing.assert_array_equal(emoji_suggest.top_columns(score, k), expected)
 
 
-def test_the_reaction_term_moves_the_mood_and_the_feeling():
+def test_the_reaction_term_moves_the_mood_and_the_feeling(zoo_suggester):
     # the zoo's fitted weight of the term is 0 since the everyday moods part came (it tells bad news too); the
     # reading still leads the feeling, and any weight moves the mood
-    suggester = emoji_suggest.EmojiSuggester.from_zoo().with_weights(reaction=1.0)
+    suggester = zoo_suggester.with_weights(reaction=1.0)
     assert suggester.reactions is not None
     without = suggester.with_weights(reaction=0.0)
     message = ["someone scratched my car"]
@@ -718,8 +718,8 @@ def test_only_faces_and_hearts_lead_with_a_feeling(table):
     np.testing.assert_allclose(lead[table.expressive], table.polarity[table.expressive])
 
 
-def test_the_zoo_suggester_reads_its_lstm_up_to_the_longest_message():
-    suggester = emoji_suggest.EmojiSuggester.from_zoo()
+def test_the_zoo_suggester_reads_its_lstm_up_to_the_longest_message(zoo_suggester):
+    suggester = zoo_suggester
     assert sentiment._masked_reader(suggester.model.get_layer("lstm")) is not None
     texts = np.asarray([sentiment.prepare(t) for t in ("hi", "my car broke down again and i am late for work")], object)
     whole = suggester.model(texts, training=False).numpy()

@@ -53,8 +53,8 @@ def test_the_term_spreads_each_moods_probability_over_its_emoji(labelled):
     np.testing.assert_allclose(term[:, 3], np.log(everyday_moods.FLOOR))  # an emoji of no mood
 
 
-def test_the_zoo_suggester_reads_the_everyday_moods():
-    suggester = emoji_suggest.EmojiSuggester.from_zoo()
+def test_the_zoo_suggester_reads_the_everyday_moods(zoo_suggester):
+    suggester = zoo_suggester
     assert suggester.moods is not None and suggester.moods.moods == list(emoji_data.emoji_moods())
     messages = ["i put salt in my coffee instead of sugar", "we're having tacos tonight"]
     parts = suggester.features(messages)
@@ -81,8 +81,8 @@ def test_the_zoo_suggester_reads_the_everyday_moods():
         )
 
 
-def test_the_crossfitted_moods_part_never_sees_the_scored_messages_labels():
-    suggester = emoji_suggest.EmojiSuggester.from_zoo()
+def test_the_crossfitted_moods_part_never_sees_the_scored_messages_labels(zoo_suggester):
+    suggester = zoo_suggester
     rows = emoji_data.labelled_messages()
     cosines = suggester.features([r["text"] for r in rows])["sense"] / emoji_suggest.SENSE_SCALE
     fold = np.array([emoji_suggest.text_fold(r["text"]) for r in rows])
@@ -100,8 +100,7 @@ def test_the_crossfitted_moods_part_never_sees_the_scored_messages_labels():
     assert not np.allclose(part[test], emoji_suggest.crossfitted_moods(cosines, moved, fold, test, suggester)[test])
 
 
-def test_learn_everyday_learns_the_zoo_suggester_from_the_training_sets():
-    zoo_suggester = emoji_suggest.EmojiSuggester.from_zoo()
+def test_learn_everyday_learns_the_zoo_suggester_from_the_training_sets(zoo_suggester):
     rows = emoji_data.training_messages()
     learned = emoji_suggest.learn_everyday(zoo_suggester, rows)
     # the build's own method: the card's weights come back (L-BFGS-B stops within a few 1e-4 of them)
@@ -125,8 +124,8 @@ def test_learn_everyday_learns_the_zoo_suggester_from_the_training_sets():
 
 
 @pytest.fixture(scope="module")
-def zoo_default():
-    return emoji_suggest.EmojiSuggester.from_zoo()
+def zoo_default(zoo_suggester):
+    return zoo_suggester  # loaded once per session (conftest.py)
 
 
 @pytest.fixture(scope="module")

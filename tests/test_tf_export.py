@@ -59,23 +59,19 @@ def test_exported_chatbot_replies_like_the_python_bot(exported):
     assert list(out.values())[0].dtype == tf.string
 
 
-def test_exported_emoji_suggester_matches(exported):
-    from helpers.emoji_suggest import EmojiSuggester
-
+def test_exported_emoji_suggester_matches(exported, zoo_suggester):
     served = tf.saved_model.load(str(exported["emoji"]))
     # a skin tone is the emoji without it in both (the graph tokenizer splits it off, TweetTokenizer does not)
     messages = MESSAGES + ["👍🏽"]
     out = served.serve(tf.constant(messages))
-    expected = EmojiSuggester.from_zoo().suggest_batch(messages, k=5)
+    expected = zoo_suggester.suggest_batch(messages, k=5)
     for emoji, scores, want in zip(out["emoji"].numpy(), out["scores"].numpy(), expected):
         assert [e.decode() for e in emoji] == [e for e, _ in want]
         np.testing.assert_allclose(scores, [s for _, s in want], rtol=1e-3)
 
 
-def test_exported_emoji_suggester_keeps_plain_score_order(tmp_path):
-    from helpers.emoji_suggest import EmojiSuggester
-
-    plain = EmojiSuggester.from_zoo().in_score_order()
+def test_exported_emoji_suggester_keeps_plain_score_order(tmp_path, zoo_suggester):
+    plain = zoo_suggester.in_score_order()
     tf_export.emoji_module(plain, k=5).write_out(str(tmp_path / "plain"), verbose=False)
     served = tf.saved_model.load(str(tmp_path / "plain"))  # kept: its variables live as long as it does
     out = served.serve(tf.constant(MESSAGES))
