@@ -224,6 +224,8 @@ def emoji_module(suggester, k: int = 5):
     window = min(emoji_suggest.LEAD_WINDOW, size)
     threshold, min_polarity = float(emoji_suggest.LEAD_THRESHOLD), float(emoji_suggest.LEAD_POLARITY)
     feeling_first = suggester.feeling_first
+    named_first = getattr(suggester, "reader_moods", None) is None  # as EmojiSuggester.order decides
+    named_feeling = float(emoji_suggest.NAMED_LEAD_FEELING)
     # a message of emoji alone (emoji_data.wordless, emoji_suggest.echo_scores): its emoji and their emoji2vec neighbours
     unit = matcher.emoji_vectors if matcher.emoji_vectors is not None else np.zeros((size, 1), "float32")
     emoji_vectors = tf.constant(unit, tf.float32)
@@ -328,6 +330,14 @@ def emoji_module(suggester, k: int = 5):
         first = tf.where(
             tf.reduce_any(match, axis=1), tf.argmax(tf.cast(match, tf.int32), axis=1, output_type=tf.int32), 0
         )
+        if named_first:  # a face the message names, of its side, keeps first place (emoji_suggest.NAMED_LEAD_FEELING)
+            best = top[:, 0]
+            keeps = (
+                (tf.abs(feeling) > named_feeling)
+                & (tf.gather(keyword, best, batch_dims=1) > 0)
+                & (tf.sign(feeling) * tf.gather(lead_polarity, best) > 0)
+            )
+            first = tf.where(keeps, 0, first)
         position = tf.range(max(window, k))[None, :]
         source = tf.where(position == 0, first[:, None], tf.where(position <= first[:, None], position - 1, position))
         order = tf.gather(top, source, batch_dims=1)[:, :k] if feeling_first else top[:, :k]

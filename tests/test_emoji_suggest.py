@@ -353,6 +353,31 @@ def test_lead_with_feeling_moves_the_best_emoji_of_the_feeling_first():
     assert emoji_suggest.lead_with_feeling(score[:1], np.array([-0.5]), polarity, window=2, length=3).shape == (1, 3)
 
 
+def test_a_face_the_message_names_keeps_first_place_when_the_feeling_is_strong():
+    score = np.array([[5.0, 4.0, 3.0, 2.0, 1.0]] * 5)
+    polarity = np.array([0.1, 0.7, -0.6, 0.5, -0.9])  # the best emoji is of faint good polarity (as 😂 is)
+    named = np.zeros_like(score)
+    named[:, 0] = 1.0  # every message names it ("lol" names 😂)
+    named[4, 0] = 0.0  # but the last
+    feeling = np.array([1.5, 0.5, -1.5, 1.0, 1.5])
+    order = emoji_suggest.lead_with_feeling(score, feeling, polarity, named=named)
+    assert order[0].tolist() == [0, 1, 2, 3, 4]  # strong good feeling, a good face it names: it stays first
+    assert order[1].tolist() == [1, 0, 2, 3, 4]  # a feeling under NAMED_LEAD_FEELING: the clear good face leads
+    assert order[2].tolist() == [2, 0, 1, 3, 4]  # a bad feeling: a good face never stays first, named or not
+    assert order[3].tolist() == [1, 0, 2, 3, 4]  # the limit itself is not beyond it
+    assert order[4].tolist() == [1, 0, 2, 3, 4]  # not named: the lead as before
+    assert (emoji_suggest.lead_with_feeling(score, feeling, polarity) == order[[1, 1, 2, 3, 4]]).all()
+
+
+def test_the_zoo_suggester_leads_with_the_laugh_a_message_names(zoo_suggester):
+    # "lol" names 😂 and reads clearly good: the lead no longer puts a kiss from far down (1%) before it (53%)
+    for message in ("lol", "haha that's hilarious", "you're so funny"):
+        assert zoo_suggester.suggest(message, k=3)[0][0] == "😂", message
+        assert zoo_suggester.explain(message, k=1)[0]["emoji"] == "😂", message
+    # a grievance that names a laugh reads as weak feeling (+0.6 at most): no laughing face first
+    assert zoo_suggester.suggest("the movers dropped my piano down the stairs and laughed", k=1)[0][0] != "😂"
+
+
 class _Model:
     """A stand-in sentiment model: 'positive' if the prepared text has 'love', 'negative' if 'hate'."""
 

@@ -18,6 +18,7 @@ MESSAGES = [
     "I can't wait!!! #friday @sam",
     "check https://example.com/x?y=1 now",
     "😂😂 that's hilarious",
+    "lol",  # a face the message names keeps first place (emoji_suggest.NAMED_LEAD_FEELING)
     "😭😭",  # emoji alone: its own emoji and their neighbours
     "🎉!!",
     "Ça va? très bien",
