@@ -113,8 +113,9 @@ LEAD_WINDOW = 50
 #: ... except that a message whose feeling is beyond this keeps its best-scoring emoji first when that is a face or
 #: heart the message names (its keyword part, ``w ~ e``) and of the feeling's side, however faint its polarity: "lol"
 #: names 😂 (polarity +0.14) and keeps it, where the lead gave 😘 at 1% before 😂 at 53%. A misread bad message
-#: ("the movers dropped my piano down the stairs and laughed") has a feeling of at most +0.6 from the default's
-#: readers; a reader of moods adds up to 2 to the feeling, so beside one the exception is off. Judged on a set no
+#: ("the movers dropped my piano down the stairs and laughed") had a feeling of at most +0.6 from the default's
+#: readers on the later sets; a reader of moods adds up to 2 to the feeling, so beside one the exception is off
+#: (:attr:`EmojiSuggester.keeps_named_first`). Judged on a set no
 #: suggester had read (the thirteenth; benchmarks/README.md, 2026-12-06).
 NAMED_LEAD_FEELING = 1.0
 #: A message of emoji alone (``emoji_data.wordless``): its topic part is this times the cosine of each emoji's emoji2vec
@@ -928,8 +929,15 @@ class EmojiSuggester:
         message names may keep first place (:data:`NAMED_LEAD_FEELING`; not beside a reader of moods)."""
         if not self.feeling_first:
             return top_columns(score, MAX_K)
-        named = named if self.reader_moods is None else None
-        return lead_with_feeling(score, feeling, self.table.lead_polarity, named=named)
+        return lead_with_feeling(
+            score, feeling, self.table.lead_polarity, named=named if self.keeps_named_first else None
+        )
+
+    @property
+    def keeps_named_first(self) -> bool:
+        """Whether feeling first lets a face the message names keep first place (:data:`NAMED_LEAD_FEELING`): not
+        beside a reader of moods, whose polarity adds up to 2 to the feeling."""
+        return self.reader_moods is None
 
     def suggest(self, message: str, k: int = 5) -> list[tuple[str, float]]:
         """The top ``k`` ``(emoji, probability)`` for one message, best first."""
@@ -1469,7 +1477,7 @@ def evaluate_emoticons(
     }
     # the suggester's own order (feeling first, unless it is off) for its rows; the baselines keep plain score order
     led = {"suggester", "everyday weights", "ranking prior"} if suggester.feeling_first else set()
-    named = features["keyword"] if suggester.reader_moods is None else None  # as EmojiSuggester.order reads it
+    named = features["keyword"] if suggester.keeps_named_first else None
     tops = {
         key: lead_with_feeling(s, found["feeling"], found["polarity"], named=named)[:, :3]
         if key in led

@@ -224,7 +224,7 @@ def emoji_module(suggester, k: int = 5):
     window = min(emoji_suggest.LEAD_WINDOW, size)
     threshold, min_polarity = float(emoji_suggest.LEAD_THRESHOLD), float(emoji_suggest.LEAD_POLARITY)
     feeling_first = suggester.feeling_first
-    named_first = getattr(suggester, "reader_moods", None) is None  # as EmojiSuggester.order decides
+    named_first = suggester.keeps_named_first
     named_feeling = float(emoji_suggest.NAMED_LEAD_FEELING)
     # a message of emoji alone (emoji_data.wordless, emoji_suggest.echo_scores): its emoji and their emoji2vec neighbours
     unit = matcher.emoji_vectors if matcher.emoji_vectors is not None else np.zeros((size, 1), "float32")

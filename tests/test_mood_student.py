@@ -86,13 +86,11 @@ def test_the_suggesters_student_mode():
     top = [e for e, _ in student.suggest("my dog died this morning", 3)]
     assert "😂" not in top
     # beside a reader of moods a named face never keeps first place (its polarity adds up to 2 to the feeling)
+    assert not student.keeps_named_first
     parts = student.components(["lol"])
-    plain = emoji_suggest.lead_with_feeling(
-        parts["mood"] + parts["topic"] + parts["habit"], parts["feeling"], student.table.lead_polarity
-    )
-    assert student.order(
-        parts["mood"] + parts["topic"] + parts["habit"], parts["feeling"], parts["named"]
-    ).tolist() == (plain.tolist())
+    score = parts["mood"] + parts["topic"] + parts["habit"]
+    plain = emoji_suggest.lead_with_feeling(score, parts["feeling"], student.table.lead_polarity)
+    assert student.order(score, parts["feeling"], parts["named"]).tolist() == plain.tolist()
     # it learned from the labelled messages through its teacher: cross-fitting it on them is refused, by name
     with pytest.raises(ValueError, match="fit=False"):
         emoji_suggest.evaluate_moods(student, emoji_data.labelled_messages())
