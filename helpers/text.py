@@ -28,10 +28,21 @@ class EmptyMessage(ValueError):
 
 
 @lru_cache(maxsize=4)
-def _tokenizer(lowercase: bool):
+def _tokenizer(reduce_len: bool = True):
+    """nltk's ``TweetTokenizer``, case kept (:func:`tokenize` lowercases), with or without shortening runs."""
     from nltk.tokenize import TweetTokenizer  # noqa: PLC0415 (nltk takes a second to import; parsing an export never tokenizes)
 
-    return TweetTokenizer(preserve_case=not lowercase, reduce_len=True)
+    return TweetTokenizer(preserve_case=True, reduce_len=reduce_len)
+
+
+# nltk 3.9+ guards every regular expression with a timeout, which costs more than the match on short chat messages:
+# its run shortening (``reduce_lengthening``, compiled again on each call) and its per-token emoticon test were about
+# half of the tokenizer's time. So they run only where they can change something: a text with no run of three equal
+# characters and no ``&`` (HTML entities are decoded before runs are cut) has no run to shorten; a token without
+# ``:;=8<`` holds none of nltk's emoticons (each has eyes ``[:;=8]`` or is a heart ``</?3``). The tokens are the same
+# as nltk's own (tests/test_text.py compares them on the chat corpora and the tweets).
+_RUN_OR_ENTITY = re.compile(r"(.)\1\1|&")
+_EMOTICON_CHARS = re.compile(r"[:;=8<]")
 
 
 # Characters that draw nothing although Unicode does not call them spaces (Hangul fillers, the braille blank).
@@ -70,7 +81,17 @@ def tokenize(text: str, lowercase: bool = True) -> list[str]:
     we write it "+1_(555)_010-2233"), so ``" ".join`` and ``split()`` round-trip.
     Taught in: 01_corpus_download; used by 02_word2vec, 04_seq2seq_chatbot, 05_emoji_suggestion.
     """
-    return [token.replace(" ", "_") for token in _tokenizer(lowercase).tokenize(normalize(text))]
+    text = normalize(text)
+    tokens = _tokenizer(reduce_len=bool(_RUN_OR_ENTITY.search(text))).tokenize(text)
+    if lowercase:  # as nltk's preserve_case=False: every token but an emoticon (":D" stays ":D")
+        tokens = [t if _EMOTICON_CHARS.search(t) and _emoticon(t) else t.lower() for t in tokens]
+    return [token.replace(" ", "_") for token in tokens]
+
+
+def _emoticon(token: str) -> bool:
+    from nltk.tokenize.casual import EMOTICON_RE  # noqa: PLC0415 (imported with the tokenizer, on first use)
+
+    return EMOTICON_RE.search(token) is not None
 
 
 #: The noslang.com chat-abbreviation dictionary that ``ekphrasis`` ships (5,438 entries, MIT), read as a file: importing

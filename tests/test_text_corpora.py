@@ -120,3 +120,30 @@ def test_token_cache_follows_the_messages_content(tmp_path, monkeypatch):
     assert files["tokens"].stat().st_mtime_ns == made, "the same messages were tokenized again"
     files["messages"].write_text("Bye now\n", encoding="utf-8")  # new content: a new cache
     assert corpora.tokenized_messages(progress=False) == [text.tokenize("Bye now")]
+
+
+def test_tokenize_gives_nltks_own_tokens_on_chat_and_tweets():
+    """text.tokenize skips nltk's run shortening and emoticon test where they cannot change anything: the tokens must
+    still be exactly those of nltk's TweetTokenizer (lowercased or not) on real chat, tweets and the edge cases."""
+    from nltk.tokenize import TweetTokenizer
+
+    from helpers import emoji_data
+
+    edge = [
+        "&amp;&amp;&amp;&amp; and &lt;3 and &#9829;&#9829;&#9829; and n&#97;&#97;&#97;&#97;h",  # entities decoded first
+        "HEYYYY XD 8D D8 <3 </3 :-P ;) =] 8-) >:( :'( :D",
+        "sooooo gooood!!!!! ....... ??????",
+        "AAA BBB 888 ::: <<< >>> === ;;;",
+        "call +1 (555) 010-2233 or 5550102233 NOW",
+        "Ünïcödé ÇAPS and ß and İstanbul",
+        "",
+    ]
+    lines = [m.text for m in corpora.load_chitchat(max_conversations=80).messages]
+    tweets = [t["text"] for t in emoji_data.load_tweets()[::25]]
+    texts = edge + lines + tweets
+    assert len(lines) > 1000 and len(tweets) > 1000
+    for lowercase in (True, False):
+        nltk_own = TweetTokenizer(preserve_case=not lowercase, reduce_len=True)
+        for message in texts:
+            expected = [t.replace(" ", "_") for t in nltk_own.tokenize(text.normalize(message))]
+            assert text.tokenize(message, lowercase=lowercase) == expected, message
