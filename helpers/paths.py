@@ -8,8 +8,10 @@ in the repository root, the server wherever it was started).
 from __future__ import annotations
 
 import os
+import tempfile
 from importlib.util import find_spec
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 #: The repository root: the folder holding ``helpers/``, ``notebooks/`` and ``data/``.
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +60,24 @@ def cache_dir() -> Path:
     """
     path = Path(os.environ.get("COOKBOOK_CACHE", GENERATED / "cache")).resolve()
     path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_whole(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Write ``path`` whole or not at all: ``write`` fills a temporary file of this process in the same folder
+    (``write(handle)``, a binary file handle), which then replaces ``path`` in one step. A reader never sees a
+    half-written cache file, and two processes that make the same one at once (a notebook and the server, or the
+    test workers of ``make test``) each write their own temporary file instead of one shared name. Returns ``path``.
+    Taught in: 04_seq2seq_chatbot (the caches under ``generated/cache``)."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return path
 
 

@@ -663,7 +663,7 @@ def sentence_vectors(pairs: Sequence[dict], config: SelectorConfig = SelectorCon
     start = time.perf_counter()
     vectors = encoder.encode(messages, keep="end", progress=progress), encoder.encode(replies, progress=progress)
     seconds = time.perf_counter() - start
-    np.savez(path, messages=vectors[0], replies=vectors[1], seconds=seconds)
+    paths.write_whole(path, lambda out: np.savez(out, messages=vectors[0], replies=vectors[1], seconds=seconds))
     return vectors[0], vectors[1], seconds
 
 

