@@ -44,15 +44,11 @@ setup: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(NO_BROWSER) $(ALLOW_ROOT)
 
-# Unit tests and notebooks in one pytest run, so there is one summary line. TEST_WORKERS pytest-xdist workers (one per
-# core of the 2-core machines the cookbook is tested on; 0 runs everything in this process), each given whole files:
-# a notebook's cells run in order in one kernel.
-TEST_WORKERS ?= 2
+# Unit tests and notebooks in one pytest run, so there is one summary line.
 test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	COOKBOOK_SIZE=ci $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider \
-		-n $(TEST_WORKERS) --dist loadfile
+	COOKBOOK_SIZE=ci $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -p no:cacheprovider

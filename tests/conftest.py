@@ -15,14 +15,12 @@ def served():
     """One server process started as users start it (``python -m helpers.serve run`` on a free port, without the text
     generators), a request due within ``SERVED_REQUEST_TIMEOUT`` s of its first byte: the HTTP layer's tests time slow
     clients against that deadline, and a browser sends each request whole. Shared by every test module that talks to
-    a real server, because starting one (loading and warming up the zoo) takes about half a minute (once per pytest-xdist
-    worker). Gives ``url``,
+    a real server, because starting one (loading and warming up the zoo) takes about half a minute. Gives ``url``,
     ``log`` (its log file) and ``request_timeout``."""
     from helpers import paths
     from helpers.serve import start_in_background
 
-    # one log per pytest-xdist worker (make test runs two): each worker starts its own server
-    log = paths.generated("logs", f"test_server_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log")
+    log = paths.generated("logs", "test_server.log")
     arguments = ["--generators", "", "--request-timeout", str(SERVED_REQUEST_TIMEOUT)]
     process, url = start_in_background(arguments, log_path=log)
     try:
