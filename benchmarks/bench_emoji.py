@@ -18,8 +18,10 @@ Targets (issues "Notebook 05" and "emoji a person would pick"), on 2 CPU cores:
   once on 2026-12-05 to judge a distilled mood student, not kept; never learned from) and the eleventh
   (data/emoji_messages_eleventh.tsv: 60 more, first scored once on 2026-12-05 evening to judge a transformer mood
   student; never learned from) and the twelfth (data/emoji_messages_twelfth.tsv: 60 more, first scored once on
-  2026-12-05 night to judge that student as the default, not adopted; never learned from), scored with the zoo
-  suggester as it is: they stand in for the issue's hidden set;
+  2026-12-05 night to judge that student as the default, not adopted; never learned from) and the thirteenth
+  (data/emoji_messages_thirteenth.tsv: 60 more, first scored once on 2026-12-06 to judge a face the message names
+  keeping first place, kept; never learned from), scored with the zoo suggester as it is: they stand in for the
+  issue's hidden set;
 - the same on the 467 (cross-fitted) and the later sets, and the speed, for the opt-in reader
   (EmojiSuggester.from_zoo(reader=True): everyday moods read by all-mpnet-base-v2, helpers.everyday_moods), which
   is not the default because it reads about a seventh as many messages a second; the later sets and the speed for
@@ -143,14 +145,15 @@ def main() -> None:
             }
         )
     # the later sets, each written after the one before had been scored and first scored once, to judge one change
-    # (kept: learning from every read set; not kept: a feeling student, a distilled mood student, the transformer
-    # student as the default); never learned from
+    # (kept: learning from every read set, a named face first; not kept: a feeling student, a distilled mood
+    # student, the transformer student as the default); never learned from
     judged = {
         "eighth": "learning from every read set",
         "ninth": "a feeling student",
         "tenth": "a distilled mood student",
         "eleventh": "the transformer mood student",
         "twelfth": "that student as the default",
+        "thirteenth": "a face the message names keeping first place",
     }
     later_sets = emoji_data.later_messages(mood_table)  # emoji_data.LATER_SETS, in the order they were written
     for name, later in later_sets.items():

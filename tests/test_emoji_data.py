@@ -249,7 +249,8 @@ def test_labelled_mood_messages(tmp_path):
     tenth = emoji_data.tenth_messages()  # its format (bench_emoji scores it)
     eleventh = emoji_data.eleventh_messages()  # its format (bench_emoji scores it)
     twelfth = emoji_data.twelfth_messages()  # its format (bench_emoji scores it)
-    thirteenth = emoji_data.thirteenth_messages()  # its format (written before any suggester was scored on it)
+    thirteenth = emoji_data.thirteenth_messages()  # its format (bench_emoji scores it)
+    fourteenth = emoji_data.fourteenth_messages()  # its format only (written before any suggester is scored on it)
     for name, extra in (
         ("fresh", fresh),
         ("holdout", holdout),
@@ -263,6 +264,7 @@ def test_labelled_mood_messages(tmp_path):
         ("eleventh", eleventh),
         ("twelfth", twelfth),
         ("thirteenth", thirteenth),
+        ("fourteenth", fourteenth),
     ):
         assert [sum(r["mood"] == mood for r in extra) for mood in moods] == [10] * len(moods), name
         assert not {r["text"] for r in extra} & {r["text"] for r in rows}, f"a {name} message is in the tuning set"
@@ -289,6 +291,8 @@ def test_labelled_mood_messages(tmp_path):
     assert not {r["text"] for r in thirteenth} & (earlier | {r["text"] for r in eleventh + twelfth}), (
         "a thirteenth-set message is elsewhere"
     )
+    earlier |= {r["text"] for r in eleventh + twelfth + thirteenth}
+    assert not {r["text"] for r in fourteenth} & earlier, "a fourteenth-set message is elsewhere"
     # what the zoo suggester learns from: every set but the eighth, in order, each row with its set's name
     training = emoji_data.training_messages(moods)
     assert [name for name, _ in emoji_data.TRAINING_SETS] == [
@@ -305,8 +309,8 @@ def test_labelled_mood_messages(tmp_path):
     ]
     assert len(training) == 467 and [r["set"] for r in training[:1] + training[-1:]] == ["mood", "seventh"]
     assert not {r["text"] for r in training} & {
-        r["text"] for r in eighth + ninth + tenth + eleventh + twelfth + thirteenth
-    }, "the eighth to thirteenth sets must stay out of training"
+        r["text"] for r in eighth + ninth + tenth + eleventh + twelfth + thirteenth + fourteenth
+    }, "the eighth to fourteenth sets must stay out of training"
     bad = tmp_path / "messages.tsv"
     bad.write_text("text\tmood\temoji\nhello\tbored\t\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2: unknown mood 'bored'"):
