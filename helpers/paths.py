@@ -66,9 +66,9 @@ def cache_dir() -> Path:
 def write_whole(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
     """Write ``path`` whole or not at all: ``write`` fills a temporary file of this process in the same folder
     (``write(handle)``, a binary file handle), which then replaces ``path`` in one step. A reader never sees a
-    half-written cache file, and two processes that make the same one at once (a notebook and the server, or the
-    test workers of ``make test``) each write their own temporary file instead of one shared name. Returns ``path``.
-    Taught in: 04_seq2seq_chatbot (the caches under ``generated/cache``)."""
+    half-written cache file, and two processes that make the same one at once (a notebook and the server, or two
+    notebooks) each write their own temporary file instead of one shared name. Returns ``path``. Used by the caches
+    under ``generated/cache`` that notebooks 04 and 05 fill (LiteRT flatbuffers, the readers' vectors)."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:

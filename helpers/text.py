@@ -40,7 +40,7 @@ def _tokenizer(reduce_len: bool = True):
 # half of the tokenizer's time. So they run only where they can change something: a text with no run of three equal
 # characters and no ``&`` (HTML entities are decoded before runs are cut) has no run to shorten; a token without
 # ``:;=8<`` holds none of nltk's emoticons (each has eyes ``[:;=8]`` or is a heart ``</?3``). The tokens are the same
-# as nltk's own (tests/test_text.py compares them on the chat corpora and the tweets).
+# as nltk's own (tests/test_text_corpora.py compares them on chat lines, tweets and edge cases).
 _RUN_OR_ENTITY = re.compile(r"(.)\1\1|&")
 _EMOTICON_CHARS = re.compile(r"[:;=8<]")
 

@@ -49,8 +49,8 @@ def test_write_whole_replaces_the_file_in_one_step_and_leaves_nothing_on_failure
 
 
 def test_write_whole_from_two_processes_at_once_gives_one_whole_file(tmp_path):
-    """make test's two workers (or a notebook and the server) may make the same cache file at once: each writes its
-    own temporary file, so the file is always one writer's whole content, never a mix or a half."""
+    """A notebook and the server may make the same cache file at once: each writes its own temporary file, so the
+    file is always one writer's whole content, never a mix or a half."""
     target = tmp_path / "cache.bin"
     code = (
         "import sys; from helpers import paths\n"
