@@ -103,9 +103,12 @@ def test_the_crossfitted_moods_part_never_sees_the_scored_messages_labels(zoo_su
 def test_learn_everyday_learns_the_zoo_suggester_from_the_training_sets(zoo_suggester):
     rows = emoji_data.training_messages()
     learned = emoji_suggest.learn_everyday(zoo_suggester, rows)
-    # the build's own method: the card's weights come back (L-BFGS-B stops within a few 1e-4 of them)
+    # the build's own method: the card's weights come back. L-BFGS-B stops within a few 1e-4 of them on the zoo's CPU
+    # (an Intel Xeon); on another the features differ in the last digits and it stops a little further away (reaction
+    # 0.3430 against 0.3451 on a 2-core AMD EPYC without AVX-512, 2026-12-06), so the bar is 5e-3, a fraction of a
+    # percent of the largest weights
     for key, value in zoo_suggester.weights.items():
-        assert learned.weights[key] == pytest.approx(value, abs=2e-3), key
+        assert learned.weights[key] == pytest.approx(value, abs=5e-3), key
     assert learned.personal_weights == zoo_suggester.personal_weights  # what goes with your own habits is kept
     probe = ["i put salt in my coffee instead of sugar", "my grandma's soup is the best"]
     cosines = zoo_suggester.features(probe)["sense"] / emoji_suggest.SENSE_SCALE
