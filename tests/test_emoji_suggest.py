@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from scipy.optimize import approx_fprime
+from scipy.special import logsumexp
 
 from helpers import emoji_data, emoji_suggest, sentiment
 from helpers.emoji_suggest import EmojiSuggester, EmojiTable, TopicMatcher
@@ -554,6 +556,25 @@ def test_fit_weights_learns_what_predicts_the_label():
     assert "personal" not in weights  # no set informs it
     held = emoji_suggest.fit_weights([(features, mask, 1.0)], fixed={"mood": 0.5})
     assert "mood" not in held and held["topic"] >= 0
+
+
+def test_the_weights_loss_gives_its_exact_gradient():
+    rng = np.random.default_rng(1)
+    features = {key: rng.normal(size=(30, 8)) for key in ("mood", "topic", "keyword", "habit")}
+    mask = emoji_suggest.acceptable_mask([[i % 8, (3 * i + 1) % 8] for i in range(30)], 8)
+    other = {"mood": rng.normal(size=(12, 8)), "personal": rng.normal(size=(12, 8))}
+    sets = [(features, mask, 0.7), (other, emoji_suggest.acceptable_mask([[i % 8] for i in range(12)], 8), 0.3)]
+    used, fixed = ["mood", "topic", "habit", "personal"], {"keyword": 1.5}
+    w = np.array([0.8, 1.9, 0.3, 0.6])
+    loss, gradient = emoji_suggest.weights_loss(w, sets, used, fixed)
+    numeric = approx_fprime(w, lambda v: emoji_suggest.weights_loss(v, sets, used, fixed)[0], 1e-6)
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-4, atol=1e-6)
+    # the loss itself: -log of the acceptable emoji's softmax share, the sets weighed by their shares
+    score = 0.8 * features["mood"] + 1.9 * features["topic"] + 1.5 * features["keyword"] + 0.3 * features["habit"]
+    first = np.mean(logsumexp(score, axis=1) - logsumexp(score, axis=1, b=mask))
+    second_score, second_mask = 0.8 * other["mood"] + 0.6 * other["personal"], sets[1][1]
+    second = np.mean(logsumexp(second_score, axis=1) - logsumexp(second_score, axis=1, b=second_mask))
+    assert loss == pytest.approx(0.7 * first + 0.3 * second)
 
 
 def test_evaluate_moods_cross_fits_the_weights(suggester):
