@@ -1056,10 +1056,15 @@ def weights_loss(
         score = sum(
             weights[key] * features[key] for key in (*SCORED, "habit", "personal") if key in features and key in weights
         )
-        e = np.exp(score - score.max(axis=1, keepdims=True))
-        acceptable = np.where(mask, e, 0.0)
+        # each softmax shifted by its own largest score, as scipy's logsumexp does: the acceptable emoji may all score
+        # far below the best one, and exp() of that difference would round to 0
+        top = score.max(axis=1, keepdims=True)
+        masked = np.where(mask, score, -np.inf)
+        top_acceptable = masked.max(axis=1, keepdims=True)
+        e, acceptable = np.exp(score - top), np.exp(masked - top_acceptable)  # 0 off the acceptable emoji
         every_sum, acceptable_sum = e.sum(axis=1), acceptable.sum(axis=1)
-        total += share * float(np.mean(np.log(every_sum) - np.log(acceptable_sum)))
+        log_every, log_acceptable = np.log(every_sum) + top[:, 0], np.log(acceptable_sum) + top_acceptable[:, 0]
+        total += share * float(np.mean(log_every - log_acceptable))
         gap = e / every_sum[:, None] - acceptable / acceptable_sum[:, None]
         for j, key in enumerate(used):
             if key in features:

@@ -575,6 +575,11 @@ def test_the_weights_loss_gives_its_exact_gradient():
     second_score, second_mask = 0.8 * other["mood"] + 0.6 * other["personal"], sets[1][1]
     second = np.mean(logsumexp(second_score, axis=1) - logsumexp(second_score, axis=1, b=second_mask))
     assert loss == pytest.approx(0.7 * first + 0.3 * second)
+    # acceptable emoji that score a thousand below the best one: still a finite loss, logsumexp's, and its gradient
+    far = {"mood": np.where(mask, -1000.0, 0.0) + rng.normal(size=mask.shape)}
+    loss, gradient = emoji_suggest.weights_loss([1.0], [(far, mask, 1.0)], ["mood"], {})
+    expected = np.mean(logsumexp(far["mood"], axis=1) - logsumexp(far["mood"], axis=1, b=mask))
+    assert np.isfinite(gradient).all() and loss == pytest.approx(expected)
 
 
 def test_evaluate_moods_cross_fits_the_weights(suggester):
