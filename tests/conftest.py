@@ -6,50 +6,32 @@ import pytest
 # Quiet TensorFlow's start-up logging in the tests that import it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-#: The work units of ``make test``'s two pytest-xdist workers that are more than one file; each unit runs on one worker,
-#: in collection order, and any other file is a unit of its own. ``notebooks``: every notebook (a notebook's cells
-#: share one kernel, and notebooks 02 and 04 read what notebook 01 writes) and, before them, the two test modules that
-#: rewrite or read ``generated/corpus/`` as notebook 01 writes it. ``served`` and ``serve_models``: the modules using
-#: that session fixture (half a minute to make), so that it is made once.
-GROUPS = {
-    "test_selector.py": "notebooks",
-    "test_sentence_encoder.py": "notebooks",
-    "test_browser.py": "served",
-    "test_serve_http.py": "served",
-    "test_serve.py": "serve_models",
-    "test_serve_fuzz.py": "serve_models",
-}
+#: Test modules that read or rewrite ``generated/corpus/``, which the notebooks also write (in CI size) and read:
+#: they run on the notebooks' worker, before them, as they did when one process ran everything.
+READS_THE_CORPUS = {"test_selector.py", "test_sentence_encoder.py"}
 
-
-def work_unit(nodeid: str) -> str:
-    """The pytest-xdist work unit of a test id (see :data:`GROUPS`)."""
-    path = nodeid.split("::", 1)[0]
-    name = path.rsplit("/", 1)[-1]
-    return "notebooks" if name.endswith(".ipynb") else GROUPS.get(name, path)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config, log):
-    """pytest-xdist's scheduling by file, with the files of :data:`GROUPS` together (its ``--dist loadgroup`` does not
-    group on pytest 9.2: pytest-xdist issue 1386)."""
-    from xdist.scheduler import LoadScopeScheduling
-
-    class Grouped(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return work_unit(nodeid)
-
-    return Grouped(config, log)
+#: The session fixtures that start a server or load every model (half a minute each): the test modules using one
+#: run on one worker, so it is made once.
+SHARED_SETUP = ("served", "serve_models")
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test module that uses a session fixture of :data:`GROUPS` must be in that group: otherwise each worker
-    makes the fixture, and the server fixture's log is written by two processes."""
+    """Groups for pytest-xdist's ``--dist loadgroup`` (``make test`` runs two workers): each group runs on one worker,
+    in collection order. A notebook's cells share one kernel, and notebooks 02 and 04 read what notebook 01 writes, so
+    every notebook is in one group, with the test modules of :data:`READS_THE_CORPUS`; each other test module is a
+    group (its module fixtures are made once), except that the modules sharing a fixture of :data:`SHARED_SETUP` are
+    one group. Without xdist the marks do nothing."""
+    groups = {}
     for item in items:
-        for fixture in ("served", "serve_models"):
-            if fixture in getattr(item, "fixturenames", ()) and GROUPS.get(item.path.name) != fixture:
-                raise pytest.UsageError(
-                    f"{item.path.name} uses the {fixture} fixture: add it to GROUPS in tests/conftest.py"
-                )
+        name = item.path.name
+        if item.path.suffix == ".ipynb" or name in READS_THE_CORPUS:
+            groups[name] = "notebooks"
+        elif (
+            groups.get(name, name) == name
+        ):  # a module joins the group of the first shared fixture one of its tests uses
+            groups[name] = next((f for f in SHARED_SETUP if f in getattr(item, "fixturenames", ())), name)
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[item.path.name]))
 
 
 #: The ``--request-timeout`` of the shared server process (:func:`served`), in seconds.
