@@ -44,14 +44,11 @@ setup: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(NO_BROWSER) $(ALLOW_ROOT)
 
-# Unit tests and notebooks in one pytest run, so there is one summary line, on TEST_WORKERS processes
-# (pytest-xdist; tests/conftest.py says what runs together; TEST_WORKERS=0 runs everything in this process).
-TEST_WORKERS ?= 2
+# Unit tests and notebooks in one pytest run, so there is one summary line.
 test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	COOKBOOK_SIZE=ci $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider \
-		-n $(TEST_WORKERS) --dist loadgroup
+	COOKBOOK_SIZE=ci $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -p no:cacheprovider
