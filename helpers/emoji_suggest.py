@@ -1030,6 +1030,13 @@ def fit_weights(
     its default; weights in ``fixed`` are held at their values. Taught in: 05_emoji_suggestion.
     """
 
+    for number, (_, mask, _) in enumerate(sets, 1):
+        empty = np.flatnonzero(~np.asarray(mask, bool).any(axis=1))
+        if len(empty):  # its -log share is infinite: the optimiser would stop at once, on NaN, at the start weights
+            raise ValueError(
+                f"set {number} has {len(empty)} message(s) without an acceptable emoji (first: row {empty[0]}): "
+                "give each one an emoji of the table or leave it out"
+            )
     keys = [*SCORED, "habit", "personal"]
     fixed = dict(fixed or {})
     used = [key for key in keys if key not in fixed and any(key in features for features, _, _ in sets)]

@@ -580,6 +580,11 @@ def test_the_weights_loss_gives_its_exact_gradient():
     loss, gradient = emoji_suggest.weights_loss([1.0], [(far, mask, 1.0)], ["mood"], {})
     expected = np.mean(logsumexp(far["mood"], axis=1) - logsumexp(far["mood"], axis=1, b=mask))
     assert np.isfinite(gradient).all() and loss == pytest.approx(expected)
+    # a message with no acceptable emoji has no finite loss: fit_weights says which, instead of stopping on NaN
+    empty = mask.copy()
+    empty[2] = False
+    with pytest.raises(ValueError, match=r"set 1 has 1 message\(s\) without an acceptable emoji \(first: row 2\)"):
+        emoji_suggest.fit_weights([(far, empty, 1.0)])
 
 
 def test_evaluate_moods_cross_fits_the_weights(suggester):
