@@ -140,6 +140,12 @@ class RankSettings:
     # (a reply 6 ms of reading instead of 45) validation stays 0.328 and test is 0.270 (scored once). It reads each
     # message and the generated candidate the sentence channel reads, so a reply takes longer (Recipe 8)
     reader: float = 0.5
+    # whether the reader's term also chooses which bank replies are retrieved (the nearest by the towers, the sentence
+    # channel and the reader), not only ranks them. Measured on 2026-12-06 by a rule written first
+    # (generated/exp/reader_pool_rule_s57.md): 298 of 1,074 default replies change (validation and the read lists); of
+    # 40 read blind, 18 fit better with it, 12 worse; but one message took 3.1-5.1 ms longer (p50, alternating; the
+    # rule allowed 3), though the added work is one product with the bank's vectors (0.6 ms). Off by default
+    reader_retrieves: bool = False
 
     def __post_init__(self):
         if not 0.0 <= self.echo_from < 1.0:
@@ -442,19 +448,34 @@ class ChatBot:
         """The reader's vectors of the bank (n, 768), computed once per machine (``generated/cache/``)."""
         return self._reader().encode_cached(self.bank) if self.bank else np.zeros((0, 768), "float32")
 
-    def _reader_term(self, messages: list[str], owner: np.ndarray, texts: list[str], rows: np.ndarray) -> np.ndarray:
+    def _reader_vectors(self, texts: list[str]) -> np.ndarray:
+        """The reader's vectors of token strings: packed rows through LiteRT in one call for a server's batch."""
+        reader = self._reader()
+        return (reader.encode_few if len(texts) <= 64 else reader.encode)(list(texts))
+
+    def _reader_term(
+        self, messages: list[str], owner: np.ndarray, texts: list[str], rows: np.ndarray, read=None
+    ) -> np.ndarray:
         """``reader`` times the reader's cosine of each candidate (token strings, bank row or -1) with its message
-        (``messages[owner]``): the messages and the candidates that are not bank replies in one call."""
+        (``messages[owner]``): the messages and the candidates that are not bank replies in one call. ``read``:
+        ``(message vectors, {text: vector})`` the reader already gave; what it lacks is read in one more call."""
         reader = self._reader()
         if reader is None or not len(texts):
             return np.zeros(len(texts))
         fresh = [t for t, r in zip(texts, rows) if r < 0]
-        few = len(messages) + len(fresh) <= 64  # a server's batch: packed rows through LiteRT, one call
-        vectors = (reader.encode_few if few else reader.encode)(list(messages) + fresh)
-        candidates = np.zeros((len(texts), vectors.shape[1]), "float32")
+        if read is None:
+            vectors = self._reader_vectors(list(messages) + fresh)
+            message_vectors, known = vectors[: len(messages)], dict(zip(fresh, vectors[len(messages) :]))
+        else:
+            message_vectors, known = read[0], dict(read[1])
+            missing = [t for t in dict.fromkeys(fresh) if t not in known]
+            if missing:  # a bank reply cut shorter than the bank keeps it: rare
+                known.update(zip(missing, self._reader_vectors(missing)))
+        candidates = np.zeros((len(texts), message_vectors.shape[1]), "float32")
         candidates[rows >= 0] = self._bank_reader[rows[rows >= 0]]
-        candidates[rows < 0] = vectors[len(messages) :]
-        return self.settings.reader * np.einsum("rd,rd->r", vectors[: len(messages)][owner], candidates)
+        if fresh:
+            candidates[rows < 0] = np.stack([known[t] for t in fresh])
+        return self.settings.reader * np.einsum("rd,rd->r", message_vectors[owner], candidates)
 
     def _has_lexical(self) -> bool:
         return self.selector.lexical is not None and bool(self.selector.lexical_weight)
@@ -614,10 +635,17 @@ class ChatBot:
             parts["sentence"] = self._bank_sentence_rows(parts["rows"])
             parts["sentence"][fresh] = fresh_vectors
         retrieved: list[tuple[int, str]] = []
+        read = None  # the reader's vectors of the messages and the fresh generated candidates, when it retrieves too
+        if settings.reader_retrieves and len(self.bank) and settings.retrieved and self._reader() is not None:
+            fresh = [t for (_, t), r in zip(generated, parts["rows"]) if r < 0]
+            vectors = self._reader_vectors(tokenized + fresh)
+            read = (vectors[: len(tokenized)], dict(zip(fresh, vectors[len(tokenized) :])))
         if len(self.bank) and settings.retrieved:
             fit = shifted @ self.bank_vectors.T  # (B, N)
             if sentence_messages is not None:
                 fit = fit + sentence_messages @ self.bank_sentence.T
+            if read is not None:
+                fit = fit + settings.reader * read[0] @ self._bank_reader.T
             k = min(settings.retrieved, len(self.bank))
             nearest = np.argpartition(-fit, k - 1, axis=1)[:, :k]
             for b, rows in enumerate(nearest):
@@ -641,7 +669,7 @@ class ChatBot:
         owner, relevance = parts["owner"], parts["relevance"]
         if sentence_messages is not None:
             relevance = relevance + np.einsum("rd,rd->r", sentence_messages[owner], parts["sentence"])
-        relevance = relevance + self._reader_term(tokenized, owner, [t for _, t in candidates], parts["rows"])
+        relevance = relevance + self._reader_term(tokenized, owner, [t for _, t in candidates], parts["rows"], read)
         total = relevance + settings.style * parts["style"] - parts["penalty"]
         out: list[list[Candidate]] = [[] for _ in messages]
         for i, (b, text) in enumerate(candidates):

@@ -1,5 +1,6 @@
 """Response selection: the 1-of-100 protocol, the dual encoder, and the bot that generates, then ranks."""
 
+import dataclasses
 from dataclasses import asdict
 
 import numpy as np
@@ -332,6 +333,33 @@ def test_reader_adds_its_weight_times_mpnets_cosine(small_selector):
     for message in messages:  # the ranking reads the reader the same way, bank replies from their cached vectors
         for candidate in bot.ranked([message])[0]:
             assert candidate.relevance == pytest.approx(float(bot.score([message], [candidate.text])[0, 0]), abs=1e-4)
+
+
+def test_the_reader_can_choose_the_bank_replies_too(small_selector):
+    """With ``reader_retrieves`` the bank replies a message gets are the nearest by the whole relevance (towers and
+    reader), not by the towers alone; the scores of the candidates are what ``score`` says either way."""
+    settings = RankSettings(reader=0.5, retrieved=1, samples=0)
+    towers = ChatBot(None, None, 8, 6, selector=small_selector, bank=REPLIES, settings=RankSettings(reader=0.0))
+    plain = ChatBot(None, None, 8, 6, selector=small_selector, bank=REPLIES, settings=settings)
+    both = ChatBot(
+        None,
+        None,
+        8,
+        6,
+        selector=small_selector,
+        bank=REPLIES,
+        settings=dataclasses.replace(settings, reader_retrieves=True),
+    )
+    said, differ = [seq2seq.detokenize(r.split()) for r in REPLIES], 0  # as the bot says a bank reply
+    unseen = ["which state do you live in ?", "what subject do you study ?", "farewell my friend"]  # few known words
+    for message in MESSAGES + unseen:
+        (chosen,) = both.ranked([message])[0]
+        (near,) = plain.ranked([message])[0]
+        assert chosen.text == said[int(np.argmax(both.score([message], REPLIES)[0]))]
+        assert near.text == said[int(np.argmax(towers.score([message], REPLIES)[0]))]
+        assert chosen.relevance == pytest.approx(float(both.score([message], [chosen.text])[0, 0]), abs=1e-4)
+        differ += chosen.text != near.text
+    assert differ, "the reader should change which bank reply is nearest for some message"
 
 
 @pytest.fixture(scope="module")
