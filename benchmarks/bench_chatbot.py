@@ -9,7 +9,7 @@ Targets (issue "Notebook 04 and the bot"), on the default "you" test split (571 
 - default reply latency p50 <= 60 ms (one message at a time).
 Reported beside them: 1-of-100 and recall@10 of chance, TF-IDF, the retrieval baseline, the generator's
 log-likelihood and its MMI correction, the dual encoder alone, MiniLM's plain cosine and the sentence channel alone;
-greedy and beam-4 latency.
+greedy and beam-4 latency; how often a question gets only questions back, from the bot and from the person.
 """
 
 import time
@@ -137,6 +137,10 @@ def main() -> None:
     kinds = [ranked[0].kind for ranked in bot.ranked(raw_messages)]
     row("default replies that are generated (not retrieved)", kinds.count("generated") / len(kinds))
     row("default replies per second, one batch of all test messages", len(default) / seconds)
+    bot_questions, asked = dialog_eval.questions_answered_with_questions(messages, default)
+    real_questions, _ = dialog_eval.questions_answered_with_questions(messages, replies)
+    row(f"default replies that are only questions, of {asked} test messages ending with a question", bot_questions)
+    row("real replies that are only questions, the same messages", real_questions)
 
     # latency
     short = [p["prompt"] for p in test if len(p["prompt_tokens"]) <= 20][:LATENCY_PROMPTS]

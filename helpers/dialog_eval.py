@@ -258,6 +258,31 @@ def retrieval_scorer(bot: RetrievalBot):
     return score
 
 
+def questions_answered_with_questions(messages: Sequence[str], replies: Sequence[str]) -> tuple[float, int]:
+    """Of the messages that end with a question (their last token holds "?"), the share whose reply is only
+    questions by its punctuation (it has a sentence end, a token of ".", "!" and "?" characters, and every one holds
+    "?"), and how many such messages there are. Token strings in. Punctuation cannot see a short answer run into its
+    question ("good , you ?" counts), so read it as a comparison between two sets of replies, not a count of each. A person rarely answers a question with questions alone (7% of you's
+    replies to validation questions); a ranking by similar meaning often does, since a question is close to its
+    paraphrase ("what's your favorite book ?" -> "what is your favorite book ?"). ``benchmarks/bench_chatbot.py``
+    reports it for the default replies and the real ones (lab book, session 57)."""
+    if len(messages) != len(replies):
+        raise ValueError(f"need one reply per message, got {len(messages)} messages and {len(replies)} replies")
+
+    def only_questions(tokens: list[str]) -> bool:
+        ends = [t for t in tokens if set(t) <= set(".!?")]
+        return bool(ends) and all("?" in t for t in ends)
+
+    asked = [
+        reply.split()
+        for message, reply in zip(messages, replies)
+        if message.split()[-1:] and "?" in message.split()[-1]
+    ]
+    if not asked:
+        return float("nan"), 0
+    return sum(only_questions(tokens) for tokens in asked) / len(asked), len(asked)
+
+
 def commonest_share(replies: Sequence[str], top: int = 5) -> float:
     """Share of all replies taken by the ``top`` commonest distinct replies (1.0: always the same few).
 

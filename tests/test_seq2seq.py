@@ -365,6 +365,19 @@ def test_distinct_n():
     assert dialog_eval.distinct_n(["a"], 2) == 0.0
 
 
+def test_questions_answered_with_questions():
+    messages = ["how are you ?", "what is your favorite book ?", "i got the job !", "any plans ?", "who ?!"]
+    replies = ["good , you ?", "what is your favorite book ?", "why ?", "not yet . you ?", "me ? ?"]
+    # asked: 1, 2, 4 and 5; only questions: 2 ("... ?") and 5 ("?" twice); "good , you ?" has its one end a "?" too
+    share, asked = dialog_eval.questions_answered_with_questions(messages, replies)
+    assert asked == 4 and share == pytest.approx(3 / 4)
+    share, _ = dialog_eval.questions_answered_with_questions(["any plans ?"], ["not yet . you ?"])
+    assert share == 0.0, "a statement before the question is an answer"
+    assert np.isnan(dialog_eval.questions_answered_with_questions(["hi"], ["hey ?"])[0])
+    with pytest.raises(ValueError, match="one reply per message"):
+        dialog_eval.questions_answered_with_questions(["hi ?"], [])
+
+
 def test_retrieval_bot_returns_the_reply_of_the_nearest_prompt():
     bot = dialog_eval.RetrievalBot(
         ["how are you ?", "what are you doing tonight ?", "hi there"], ["fine", "nothing much", "hello"]
