@@ -145,7 +145,7 @@ class RankSettings:
     # (generated/exp/reader_pool_rule_s57.md): 298 of 1,074 default replies change (validation and the read lists); of
     # 40 read blind, 18 fit better with it, 12 worse; but one message took 3.1-5.1 ms longer (p50, alternating; the
     # rule allowed 3), though the added work is one product with the bank's vectors (0.6 ms); on the 30 everyday
-    # messages it finds paraphrases of short questions ("what is your favorite color."): 13 fitting against 15. Off
+    # messages it finds paraphrases of short questions ("what is your favorite color."): 13 fitting against 15. So off
     reader_retrieves: bool = False
 
     def __post_init__(self):
