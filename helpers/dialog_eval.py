@@ -273,11 +273,7 @@ def questions_answered_with_questions(messages: Sequence[str], replies: Sequence
         ends = [t for t in tokens if set(t) <= set(".!?")]
         return bool(ends) and all("?" in t for t in ends)
 
-    asked = [
-        reply.split()
-        for message, reply in zip(messages, replies)
-        if message.split()[-1:] and "?" in message.split()[-1]
-    ]
+    asked = [reply.split() for message, reply in zip(messages, replies) if "?" in (message.split() or [""])[-1]]
     if not asked:
         return float("nan"), 0
     return sum(only_questions(tokens) for tokens in asked) / len(asked), len(asked)
