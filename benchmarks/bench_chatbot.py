@@ -109,7 +109,7 @@ def main() -> None:
     row("recall@10, bot.score", result["recall@10"])
     whole = dialog_eval.response_selection(bot.ranking_score, raw_messages, [p["reply"] for p in test])
     row(
-        "1-of-100, bot.ranking_score (relevance + style - penalties: what the default reply is chosen by)",
+        "1-of-100, bot.ranking_score (relevance + style + opening - penalties: what the default reply is chosen by)",
         whole["1-of-100"],
     )
 

@@ -62,7 +62,10 @@ def stated_run_time(nb) -> str | None:
 
 
 def record_run_time(nb, path: Path, seconds: float) -> None:
-    """Write a workshop run's ``seconds`` into the introduction's run-time phrase, ``run_times.json`` and README."""
+    """Write a workshop run's ``seconds`` into the introduction's run-time phrase, ``run_times.json`` and README.
+    Whole seconds throughout, as ``run_times.json`` keeps them: 689.6 s would otherwise be "about 11 minutes" in the
+    phrase and 690 s, "about 12 minutes", in the file the hygiene test reads."""
+    seconds = round(seconds)
     phrase = run_time_phrase(seconds)
     for cell in nb.cells[:4]:
         if cell.cell_type == "markdown" and RUN_TIME_PATTERN.search(cell.source):

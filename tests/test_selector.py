@@ -455,3 +455,27 @@ def test_echo_negatives_count_the_message_itself_as_a_wrong_reply():
     near = np.concatenate([eye, eye, eye], axis=1)
     assert float(np.mean(echo.call(None, near))) > float(np.mean(plain.call(None, near[:, :8]))) + 0.2
     assert selector.InBatchSoftmax.from_config(echo.get_config()).echo_negatives
+
+
+def test_the_opening_term_is_in_the_score_ranked_orders_by(ranked_bot, small_selector, style):
+    """With ``RankSettings.opening`` every candidate gains ``opening`` times ``log p(k | m) - log p(k)`` of its opening kind
+    (the zoo's reply-kinds model): in :meth:`ranked` (the cascade included) as in :meth:`ranking_score`."""
+    from helpers.reply_kinds import load_reply_kinds, opening
+
+    settings = RankSettings(samples=3, retrieved=4, style=0.5, opening=0.3)
+    parts = dict(selector=small_selector, bank=REPLIES, style=style)
+    bot = ChatBot(ranked_bot.model, ranked_bot.vocabulary, 8, 6, settings=settings, **parts)
+    plain = ChatBot(
+        ranked_bot.model, ranked_bot.vocabulary, 8, 6, settings=dataclasses.replace(settings, opening=0.0), **parts
+    )
+    for message, row in zip(MESSAGES, bot.ranked(MESSAGES)):
+        whole = bot.ranking_score([message], [c.text for c in row])[0]
+        np.testing.assert_allclose(whole, [c.score for c in row], atol=2e-4)
+    kinds = load_reply_kinds()
+    message, replies = "what is your favorite book ?", ["i like fantasy books", "what is your favorite book ?"]
+    added = bot.ranking_score([message], replies) - plain.ranking_score([message], replies)
+    ratios = kinds.log_ratios([message])[0]
+    expected = [0.3 * ratios[kinds.index[opening(r.split(), kinds.index)]] for r in replies]
+    np.testing.assert_allclose(added[0], expected, atol=1e-6)
+    assert added[0, 0] > 0 > added[0, 1], "an answer should gain over the question's own paraphrase"
+    assert not plain.ranking_parts([message], replies)["opening"].any()  # off: the model is not even asked
