@@ -43,7 +43,7 @@ def run_time_phrase(seconds: float) -> str:
     """How a notebook's introduction states its run time: "under a minute" or "about N minutes"."""
     if seconds < 45:
         return "under a minute"
-    minutes = max(1, round(seconds / 60))
+    minutes = max(1, int(seconds / 60 + 0.5))  # half a minute up, not to the even minute as round() would
     return f"about {minutes} minute{'s' if minutes > 1 else ''}"
 
 

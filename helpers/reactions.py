@@ -80,11 +80,15 @@ def fit_reactions(texts: Sequence[str], labels: np.ndarray, c: float = 2.0, min_
     return vectorizer, classifier
 
 
-def keras_twin(vectorizer: TfidfVectorizer, classifier: LogisticRegression) -> keras.Model:
-    """The fitted scikit-learn model as a Keras model of strings (:func:`reaction_text`) to ``p(good news)``:
+def keras_twin(
+    vectorizer: TfidfVectorizer, classifier: LogisticRegression, output: str = "good_news", name: str = "reactions"
+) -> keras.Model:
+    """The fitted scikit-learn model as a Keras model of strings (:func:`reaction_text`) to its probabilities:
     ``TextVectorization`` with the same vocabulary and IDF weights, the out-of-vocabulary column dropped, scaled to
-    length 1 as ``TfidfVectorizer`` does, then one sigmoid unit with the classifier's weights. Built-in layers only,
-    so ``safe_mode`` loads it. Taught in: 05_emoji_suggestion."""
+    length 1 as ``TfidfVectorizer`` does, then the classifier's weights: one sigmoid unit, ``p(good news)``, for two
+    classes; a softmax over ``classifier.classes_`` for more (notebook 04's reply kinds, ``helpers.reply_kinds``).
+    ``output`` names that layer, ``name`` the model. Built-in layers only, so ``safe_mode`` loads it.
+    Taught in: 05_emoji_suggestion."""
     words = vectorizer.get_feature_names_out().tolist()
     tfidf = keras.layers.TextVectorization(
         standardize=None,
@@ -100,10 +104,22 @@ def keras_twin(vectorizer: TfidfVectorizer, classifier: LogisticRegression) -> k
     x = keras.layers.Cropping1D((1, 0), name="drop_unknown")(x)
     x = keras.layers.Flatten(name="known_ngrams")(x)
     x = keras.layers.UnitNormalization(name="unit")(x)
-    good = keras.layers.Dense(1, activation="sigmoid", name="good_news")
-    model = keras.Model(text, good(x), name="reactions")
-    good.set_weights([classifier.coef_.T.astype("float32"), classifier.intercept_.astype("float32")])
+    units = len(classifier.intercept_)  # 1 for two classes (the second's log-odds), else one per class
+    head = keras.layers.Dense(units, activation="sigmoid" if units == 1 else "softmax", name=output)
+    model = keras.Model(text, head(x), name=name)
+    head.set_weights([classifier.coef_.T.astype("float32"), classifier.intercept_.astype("float32")])
     return model
+
+
+def twin_weights(model: keras.Model, output: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """What a :func:`keras_twin` holds, for scoring it sparsely: its n-grams (without ``[UNK]``), their IDF weights,
+    and the ``output`` layer's kernel (n-grams, units) and bias, in float64."""
+    tfidf = model.get_layer("tfidf")
+    words = [str(w) for w in tfidf.get_vocabulary()[1:]]  # without [UNK]
+    # Keras has no public getter for the IDF weights; the twin/fast-path tests catch a change here
+    idf = np.asarray(tfidf._lookup_layer.idf_weights, "float64")[1:]
+    kernel, bias = model.get_layer(output).get_weights()
+    return words, idf, np.asarray(kernel, "float64"), np.asarray(bias, "float64")
 
 
 class Reactions:
@@ -118,12 +134,8 @@ class Reactions:
 
     def __init__(self, model: keras.Model):
         self.model = model
-        tfidf = model.get_layer("tfidf")
-        words = [str(w) for w in tfidf.get_vocabulary()[1:]]  # without [UNK]
-        # Keras has no public getter for the IDF weights; the twin/fast-path test catches a change here
-        idf = np.asarray(tfidf._lookup_layer.idf_weights, "float64")[1:]
-        kernel, bias = model.get_layer("good_news").get_weights()
-        self.kernel, self.bias = np.asarray(kernel, "float64")[:, 0], float(bias[0])
+        words, idf, kernel, bias = twin_weights(model, "good_news")
+        self.kernel, self.bias = kernel[:, 0], float(bias[0])
         # what one n-gram adds to a row: its IDF and its weight
         self._ngrams = {word: (float(i), float(k)) for word, i, k in zip(words, idf, self.kernel)}
 

@@ -9,7 +9,7 @@ every speaker's training pairs is labelled by its opening (its first two words w
 (scikit-learn) learns the opening from the message alone. The bot's ranking adds ``RankSettings.opening`` times the
 pointwise mutual information ``log p(opening | message) - log p(opening)`` of each candidate: how much more likely
 this message makes a reply that opens that way. Its Keras twin (``TextVectorization`` with the same vocabulary and
-IDF, then the same softmax) goes into the zoo. Taught in: 04_seq2seq_chatbot.
+IDF, then the same softmax: ``reactions.keras_twin``, notebook 05's reactions model's builder) goes into the zoo. Taught in: 04_seq2seq_chatbot.
 
 Command line::
 
@@ -35,6 +35,7 @@ from sklearn.linear_model import LogisticRegression
 
 from . import zoo
 from .model_card import ModelCard
+from .reactions import keras_twin, twin_weights
 from .setup import check_versions, quiet_native_stderr
 
 ZOO_NAME = "04_seq2seq/reply_kinds"
@@ -102,32 +103,6 @@ def fit_kinds(messages: Sequence[str], labels: Sequence[str], c: float = 1.0, ma
     return vectorizer, classifier
 
 
-def keras_twin(vectorizer: TfidfVectorizer, classifier: LogisticRegression) -> keras.Model:
-    """The fitted scikit-learn model as a Keras model of token strings to ``p(kind)`` (in ``classifier.classes_``
-    order): ``TextVectorization`` with the same vocabulary and IDF weights, the out-of-vocabulary column dropped,
-    scaled to length 1 as ``TfidfVectorizer`` does, then a softmax layer with the classifier's weights. Built-in
-    layers only, so ``safe_mode`` loads it. Taught in: 04_seq2seq_chatbot."""
-    words = vectorizer.get_feature_names_out().tolist()
-    tfidf = keras.layers.TextVectorization(
-        standardize=None,
-        split="whitespace",
-        ngrams=2,
-        output_mode="tf_idf",
-        vocabulary=words,
-        idf_weights=vectorizer.idf_.astype("float32"),
-        name="tfidf",
-    )
-    text = keras.Input(shape=(), dtype="string", name="text")
-    x = keras.layers.Reshape((-1, 1), name="columns")(tfidf(text))  # column 0: every unknown n-gram
-    x = keras.layers.Cropping1D((1, 0), name="drop_unknown")(x)
-    x = keras.layers.Flatten(name="known_ngrams")(x)
-    x = keras.layers.UnitNormalization(name="unit")(x)
-    kinds = keras.layers.Dense(len(classifier.classes_), activation="softmax", name="kinds")
-    model = keras.Model(text, kinds(x), name="reply_kinds")
-    kinds.set_weights([classifier.coef_.T.astype("float32"), classifier.intercept_.astype("float32")])
-    return model
-
-
 class ReplyKinds:
     """The zoo's reply-kinds model, ready to rank with: :meth:`log_ratios` of messages, :meth:`kind_ids` of replies.
 
@@ -145,12 +120,7 @@ class ReplyKinds:
         self.log_prior = np.log(np.asarray(prior, "float64"))
         if len(self.kinds) != len(self.log_prior):
             raise ValueError(f"{len(self.kinds)} kinds but {len(self.log_prior)} prior shares")
-        tfidf = model.get_layer("tfidf")
-        words = [str(w) for w in tfidf.get_vocabulary()[1:]]  # without [UNK]
-        # Keras has no public getter for the IDF weights; the twin/fast-path test catches a change here
-        idf = np.asarray(tfidf._lookup_layer.idf_weights, "float64")[1:]
-        kernel, bias = model.get_layer("kinds").get_weights()
-        self.kernel, self.bias = np.asarray(kernel, "float64"), np.asarray(bias, "float64")
+        words, idf, self.kernel, self.bias = twin_weights(model, "kinds")
         if self.kernel.shape[1] != len(self.kinds):
             raise ValueError(f"the model has {self.kernel.shape[1]} kinds, the card names {len(self.kinds)}")
         self._ngrams = {word: (float(i), row) for row, (word, i) in enumerate(zip(words, idf))}
@@ -217,7 +187,7 @@ def train_zoo_reply_kinds(save: bool = True, size: str = "full", progress: bool 
         "validation_pairs": len(validation),
         "other_share": round(float(shares[OTHER] / len(labels)), 4),
     }
-    model = keras_twin(vectorizer, classifier)
+    model = keras_twin(vectorizer, classifier, output="kinds", name="reply_kinds")
     seconds = time.perf_counter() - start
     if save:
         zoo.save(

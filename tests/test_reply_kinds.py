@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from helpers.reply_kinds import OTHER, ReplyKinds, fit_kinds, keras_twin, kinds_of, opening
+from helpers.reactions import keras_twin
+from helpers.reply_kinds import OTHER, ReplyKinds, fit_kinds, kinds_of, opening
 
 
 def test_a_reply_opens_with_its_first_two_words_or_its_first_word():
@@ -21,7 +22,7 @@ def test_twin_and_fast_path_agree_with_scikit_learn():
     messages = ["what is your favorite book ?", "how was your weekend ?", "i got the job !", "do you like dogs ?"]
     labels = ["i like", "it was", "oh", "i like"]
     vectorizer, classifier = fit_kinds(messages * 4 + ["lol ok"] * 4, labels * 4 + [OTHER] * 4, max_features=1000)
-    twin = keras_twin(vectorizer, classifier)
+    twin = keras_twin(vectorizer, classifier, output="kinds", name="reply_kinds")
     order = [str(k) for k in classifier.classes_]
     prior = {"i like": 0.4, "it was": 0.2, "oh": 0.2, OTHER: 0.2}
     fast = ReplyKinds(twin, order, [prior[k] for k in order])

@@ -403,7 +403,7 @@ def test_prepared_bank_gives_the_same_candidates_and_scores(ranked_bot, small_se
 
 
 def test_ranking_score_is_the_score_ranked_orders_by(ranked_bot, small_selector, style):
-    settings = RankSettings(samples=3, retrieved=4, style=0.5, echo=1.0, echo_from=0.5)
+    settings = RankSettings(samples=3, retrieved=4, style=0.5, echo=1.0, echo_from=0.5, opening=0.0)  # opening: below
     parts = dict(selector=small_selector, bank=REPLIES, style=style, settings=settings)
     bot = ChatBot(ranked_bot.model, ranked_bot.vocabulary, 8, 6, **parts)
     for message, row in zip(MESSAGES, bot.ranked(MESSAGES)):
