@@ -728,9 +728,9 @@ class ChatBot:
     ) -> dict[str, np.ndarray]:
         """What :meth:`ranked` needs of ``(message, candidate)`` pairs besides the sentence channel, as arrays:
         ``owner`` (the message), ``rows`` (bank row or -1), ``relevance`` (selector cosine + TF-IDF term: what
-        :meth:`score` gives without the sentence channel), ``style``, ``opening`` (the opening term, unweighted; ``ratios``
-        are the batch's messages' kind log-ratios, or None), ``penalty`` and ``partial`` (the score so far, which the
-        cascade ranks generated candidates by)."""
+        :meth:`score` gives without the sentence channel), ``style``, ``opening`` (the opening term, unweighted;
+        ``ratios`` are the batch's messages' kind log-ratios, or None), ``penalty`` and ``partial`` (the score so far,
+        which the cascade ranks generated candidates by)."""
         texts = [t for _, t in candidates]
         owner = np.array([b for b, _ in candidates], "int64")
         vectors, style, rows = self._reply_parts(texts)

@@ -9,7 +9,8 @@ every speaker's training pairs is labelled by its opening (its first two words w
 (scikit-learn) learns the opening from the message alone. The bot's ranking adds ``RankSettings.opening`` times the
 pointwise mutual information ``log p(opening | message) - log p(opening)`` of each candidate: how much more likely
 this message makes a reply that opens that way. Its Keras twin (``TextVectorization`` with the same vocabulary and
-IDF, then the same softmax: ``reactions.keras_twin``, notebook 05's reactions model's builder) goes into the zoo. Taught in: 04_seq2seq_chatbot.
+IDF, then the same softmax: ``reactions.keras_twin``, which builds notebook 05's reactions model too) goes into the
+zoo. Taught in: 04_seq2seq_chatbot.
 
 Command line::
 
