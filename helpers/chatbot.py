@@ -175,7 +175,7 @@ class RankSettings:
         return (
             parts["relevance"]
             + self.style * parts["style"][None, :]
-            + self.opening * parts.get("opening", 0.0)
+            + self.opening * parts["opening"]
             - self.penalty(parts["repeat"][None, :], parts["echo_share"])
         )
 
@@ -767,13 +767,13 @@ class ChatBot:
         them once to compare weights. Taught in: 04_seq2seq_chatbot."""
         relevance = self.score(messages, replies)
         reply_tokens = [self._tokens(r)[: self.max_reply] for r in replies]
-        message_words = [set(self.message_tokens(m)) for m in messages]
-        shares = np.array([[self._word_shares(t, words) for t in reply_tokens] for words in message_words])
+        message_tokens = [self.message_tokens(m) for m in messages]
+        shares = np.array([[self._word_shares(t, set(words)) for t in reply_tokens] for words in message_tokens])
         kind_model = self._kinds()
         if kind_model is None:
             opening = np.zeros(relevance.shape)
         else:
-            ratios = kind_model.log_ratios([" ".join(self.message_tokens(m)) for m in messages])
+            ratios = kind_model.log_ratios([" ".join(words) for words in message_tokens])
             opening = ratios[:, kind_model.kind_ids(reply_tokens)]
         return {
             "relevance": relevance,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import sys
 import time
 import warnings
 from collections import Counter
@@ -175,12 +176,14 @@ def train_zoo_reply_kinds(save: bool = True, size: str = "full", progress: bool 
     by_split = selector.everyone_by_split(progress=progress, size=size)
     train, validation = by_split["train"], by_split["validation"]
     kinds = kinds_of([p["reply_tokens"] for p in train])
-    labels = [opening(p["reply_tokens"], set(kinds)) for p in train]
+    known = set(kinds)
+    labels = [opening(p["reply_tokens"], known) for p in train]
     vectorizer, classifier = fit_kinds([" ".join(p["prompt_tokens"]) for p in train], labels)
     order = [str(k) for k in classifier.classes_]
     shares = Counter(labels)
     prior = np.array([shares[k] / len(labels) for k in order])
-    truth = np.array([order.index(opening(p["reply_tokens"], set(kinds))) for p in validation])
+    column = {kind: i for i, kind in enumerate(order)}
+    truth = np.array([column[opening(p["reply_tokens"], known)] for p in validation])
     p = classifier.predict_proba(vectorizer.transform([" ".join(p["prompt_tokens"]) for p in validation]))
     metrics = {
         "validation_log_loss": round(float(-np.mean(np.log(p[np.arange(len(truth)), truth]))), 4),
@@ -226,12 +229,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.reply_kinds", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("train", help=f"fit the reply-kinds model on chit-chat and save zoo/{ZOO_NAME}.keras")
-    args = parser.parse_args(argv)
+    parser.parse_args(argv)  # "train" is the one command
     check_versions()
-    if args.command == "train":
+    try:
         with quiet_native_stderr():
             result = train_zoo_reply_kinds(progress=True)
-        print(f"saved zoo/{ZOO_NAME}.keras in {result['seconds']:.0f} s: {result['metrics']}")
+    except (zoo.ZooError, FileNotFoundError) as err:  # a missing data package or a damaged zoo file: one line
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"saved zoo/{ZOO_NAME}.keras in {result['seconds']:.0f} s: {result['metrics']}")
     return 0
 
 
