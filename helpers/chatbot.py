@@ -140,7 +140,8 @@ class RankSettings:
     # (generated/exp/mpnet_rule.md): 1-of-100 of bot.score 0.317 -> 0.328 on validation, 0.231 -> 0.277 on test (scored
     # once); 193 of the 571 test replies change, and of 40 of them read blind 25 fit better, 6 worse. With int8 weights
     # (a reply 6 ms of reading instead of 45) validation stays 0.328 and test is 0.270 (scored once). It reads each
-    # message and the generated candidate the sentence channel reads, so a reply takes longer (Recipe 8)
+    # message and the generated candidate the sentence channel reads, so a reply takes longer (Recipe 8); the default
+    # reply reads that candidate only if it could still win (since 2026-12-06: ChatBot.ranked's first_only)
     reader: float = 0.5
     # whether the reader's term also chooses which bank replies are retrieved (the nearest by the towers, the sentence
     # channel and the reader), not only ranks them. Measured on 2026-12-06 by a rule written first
@@ -426,7 +427,7 @@ class ChatBot:
         if not messages:
             return []
         if method == "rank":
-            return [ranked[0].text for ranked in self.ranked(messages, seed=seed, max_len=max_len)]
+            return [ranked[0].text for ranked in self.ranked(messages, seed=seed, max_len=max_len, first_only=True)]
         prompts = self.encode(messages)
         if method == "greedy":
             ids, _ = self.decoder.greedy(prompts, max_len)
@@ -628,9 +629,19 @@ class ChatBot:
         return np.log(p / (1 - p))
 
     @with_one_blas_thread  # NumPy's products on one thread: see helpers.setup.one_blas_thread
-    def ranked(self, messages: Sequence[str], seed: int = 0, max_len: int | None = None) -> list[list[Candidate]]:
+    def ranked(
+        self, messages: Sequence[str], seed: int = 0, max_len: int | None = None, first_only: bool = False
+    ) -> list[list[Candidate]]:
         """Every candidate for every message, best first (the first is what ``reply`` says). Generated candidates
-        that ``max_len`` stopped before they ended are left out (about one in six; they stop mid-sentence)."""
+        that ``max_len`` stopped before they ended are left out (about one in six; they stop mid-sentence).
+
+        ``first_only`` (what :meth:`replies` and the server use): the reader (``RankSettings.reader``) reads the
+        messages first, and a generated candidate only if it could still come first: if its score without the
+        reader's term, plus the most that term can add (its weight times a cosine of 1), reaches the best bank
+        reply's whole score for its message. The others are left out of the lists unread; the first candidate is
+        the same either way. About 57% of the generated candidates the reader read could not win (validation
+        messages, 2026-12-06), and a reading costs as much as the rest of the ranking on a CPU without int8
+        arithmetic (``generated/exp/prune_rule_s59.md``)."""
         if isinstance(messages, str):
             raise TypeError("ranked() takes a list of messages")
         if not messages:
@@ -706,6 +717,14 @@ class ChatBot:
         owner, relevance = parts["owner"], parts["relevance"]
         if sentence_messages is not None:
             relevance = relevance + np.einsum("rd,rd->r", sentence_messages[owner], parts["sentence"])
+        if first_only and read is None and self._reader() is not None and (parts["rows"] < 0).any():
+            read = (self._reader_vectors(tokenized), {})  # the messages now, the candidates that could win next
+            rest = relevance + settings.style * parts["style"] + settings.opening * parts["opening"] - parts["penalty"]
+            keep = self._could_be_first(owner, parts["rows"], rest, read[0])
+            candidates = [c for c, k in zip(candidates, keep) if k]
+            kinds = [k for k, kept in zip(kinds, keep) if kept]
+            parts = {key: value[keep] for key, value in parts.items()}
+            owner, relevance = parts["owner"], relevance[keep]
         relevance = relevance + self._reader_term(tokenized, owner, [t for _, t in candidates], parts["rows"], read)
         total = relevance + settings.style * parts["style"] + settings.opening * parts["opening"] - parts["penalty"]
         out: list[list[Candidate]] = [[] for _ in messages]
@@ -722,6 +741,20 @@ class ChatBot:
                 )
             )
         return [sorted(row, key=lambda c: -c.score) for row in out]
+
+    def _could_be_first(
+        self, owner: np.ndarray, rows: np.ndarray, rest: np.ndarray, message_vectors: np.ndarray
+    ) -> np.ndarray:
+        """Which candidates could come first once the reader's term is added (:meth:`ranked`'s ``first_only``): every
+        bank reply (its reader vector is ready) and each other candidate whose score without the term (``rest``),
+        plus the term's largest value (the reader's weight times a cosine of 1: its vectors have unit length; a
+        thousandth more for rounding), is at least the best bank reply's whole score for its message."""
+        bank = rows >= 0
+        best = np.full(len(message_vectors), -np.inf)
+        if bank.any():
+            term = np.einsum("rd,rd->r", message_vectors[owner[bank]], self._bank_reader[rows[bank]])
+            np.maximum.at(best, owner[bank], rest[bank] + self.settings.reader * term)
+        return bank | (rest + abs(self.settings.reader) * 1.001 >= best[owner])
 
     def _candidate_parts(
         self, tokens, lexical, shifted, candidates: list[tuple[int, str]], ratios=None

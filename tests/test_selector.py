@@ -335,6 +335,42 @@ def test_reader_adds_its_weight_times_mpnets_cosine(small_selector):
             assert candidate.relevance == pytest.approx(float(bot.score([message], [candidate.text])[0, 0]), abs=1e-4)
 
 
+def test_replies_leave_unread_only_the_candidates_that_could_not_come_first(ranked_bot, small_selector, monkeypatch):
+    """``replies`` (``ranked(first_only=True)``) reads a generated candidate with the reader only when its score
+    without the reader's term, plus the term's largest value, reaches the best bank reply's: the same first
+    candidate as the whole ranking, the kept candidates scored alike, and fewer texts read."""
+    settings = RankSettings(samples=3, retrieved=2, reader=0.5)
+    bot = ChatBot(
+        ranked_bot.model, ranked_bot.vocabulary, 8, 6, selector=small_selector, bank=REPLIES, settings=settings
+    )
+    read = []
+    reader_vectors = bot._reader_vectors
+    monkeypatch.setattr(bot, "_reader_vectors", lambda texts: read.append(len(texts)) or reader_vectors(texts))
+    messages = MESSAGES + ["do you like cats ?", "how was the game ?", "lunch at noon ?"]
+    whole = bot.ranked(messages)
+    whole_read, read[:] = sum(read), []
+    first = bot.ranked(messages, first_only=True)
+    assert sum(read) < whole_read, "some generated candidate here cannot win and should be left unread"
+    assert bot.replies(messages) == [row[0].text for row in whole]
+    for full, kept in zip(whole, first):
+        assert kept[0] == full[0]
+        scores = {(c.text, c.kind): c.score for c in full}
+        assert all(scores[c.text, c.kind] == pytest.approx(c.score, abs=1e-5) for c in kept)
+        left_out = [c for c in full if c not in kept]
+        assert all(c.kind == "generated" and c.score < kept[0].score for c in left_out)
+    # where the term could lift anything to the top (a large weight), every candidate is read
+    lifted = ChatBot(
+        ranked_bot.model,
+        ranked_bot.vocabulary,
+        8,
+        6,
+        selector=small_selector,
+        bank=REPLIES,
+        settings=dataclasses.replace(settings, reader=50.0),
+    )
+    assert lifted.ranked(messages, first_only=True) == lifted.ranked(messages)
+
+
 def test_the_reader_can_choose_the_bank_replies_too(small_selector):
     """With ``reader_retrieves`` the bank replies a message gets are the nearest by the whole relevance (towers and
     reader), not by the towers alone; the scores of the candidates are what ``score`` says either way."""
