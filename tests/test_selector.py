@@ -339,7 +339,7 @@ def test_replies_leave_unread_only_the_candidates_that_could_not_come_first(rank
     """``replies`` (``ranked(first_only=True)``) reads a generated candidate with the reader only when its score
     without the reader's term, plus the term's largest value, reaches the best bank reply's: the same first
     candidate as the whole ranking, the kept candidates scored alike, and fewer texts read."""
-    settings = RankSettings(samples=3, retrieved=2, reader=0.5)
+    settings = RankSettings(samples=4, temperature=1.5, retrieved=2, reader=0.5)  # hot samples: more unlike the bank
     bot = ChatBot(
         ranked_bot.model, ranked_bot.vocabulary, 8, 6, selector=small_selector, bank=REPLIES, settings=settings
     )
@@ -358,6 +358,14 @@ def test_replies_leave_unread_only_the_candidates_that_could_not_come_first(rank
         assert all(scores[c.text, c.kind] == pytest.approx(c.score, abs=1e-5) for c in kept)
         left_out = [c for c in full if c not in kept]
         assert all(c.kind == "generated" and c.score < kept[0].score for c in left_out)
+    # the bound on numbers made up for it: message 0 reads as bank reply 0 (cosine 1) and not as bank reply 1
+    bot.__dict__["_bank_reader"] = np.eye(2, 768, dtype="float32")
+    owner, rows = np.array([0, 0, 0, 0, 1]), np.array([0, 1, -1, -1, -1])
+    rest = np.array([0.5, 0.2, 0.51, 0.49, -5.0])  # bank reply 0: 0.5 + 0.5 x 1 = 1.0, the best of message 0
+    kept = bot._could_be_first(owner, rows, rest, np.eye(2, 768, dtype="float32"))
+    np.testing.assert_array_equal(
+        kept, [True, True, True, False, True]
+    )  # 0.49 + 0.5 < 1.0; message 1 has no bank reply
     # where the term could lift anything to the top (a large weight), every candidate is read
     lifted = ChatBot(
         ranked_bot.model,
