@@ -363,9 +363,8 @@ def test_replies_leave_unread_only_the_candidates_that_could_not_come_first(rank
     owner, rows = np.array([0, 0, 0, 0, 1]), np.array([0, 1, -1, -1, -1])
     rest = np.array([0.5, 0.2, 0.51, 0.49, -5.0])  # bank reply 0: 0.5 + 0.5 x 1 = 1.0, the best of message 0
     kept = bot._could_be_first(owner, rows, rest, np.eye(2, 768, dtype="float32"))
-    np.testing.assert_array_equal(
-        kept, [True, True, True, False, True]
-    )  # 0.49 + 0.5 < 1.0; message 1 has no bank reply
+    # left out: 0.49 + 0.5 < 1.0; kept: message 1's candidate, which has no bank reply to lose to
+    np.testing.assert_array_equal(kept, [True, True, True, False, True])
     # where the term could lift anything to the top (a large weight), every candidate is read
     lifted = ChatBot(
         ranked_bot.model,
