@@ -422,27 +422,48 @@ class ChatBot:
         generator call; beam search runs one message at a time."""
         if isinstance(messages, str):
             raise TypeError("replies() takes a list of messages; use reply() for one message")
+        return [
+            text
+            for text, _ in self._replies(
+                messages, method, beam_width, temperature, top_k, seed, length_penalty, max_len
+            )
+        ]
+
+    def _replies(
+        self, messages, method, beam_width, temperature, top_k, seed, length_penalty, max_len
+    ) -> list[tuple[str, str]]:
+        """:meth:`replies`, each with where it came from (see :meth:`decode_kinds`)."""
         method = method or self.default_method
         max_len = self._check_options(method, beam_width, temperature, top_k, max_len, self.max_reply)
         if not messages:
             return []
         if method == "rank":
-            return [ranked[0].text for ranked in self.ranked(messages, seed=seed, max_len=max_len, first_only=True)]
+            ranked = self.ranked(messages, seed=seed, max_len=max_len, first_only=True)
+            return [(row[0].text, row[0].kind) for row in ranked]
         prompts = self.encode(messages)
         if method == "greedy":
             ids, _ = self.decoder.greedy(prompts, max_len)
-            return [self._text(row) for row in ids]
-        if method == "sample":
+        elif method == "sample":
             ids = self.decoder.sample(prompts, max_len, float(temperature), int(top_k), int(seed))
-            return [self._text(row) for row in ids]
-        return [
-            self._text(self.decoder.beam(prompts[i : i + 1], max_len, int(beam_width), float(length_penalty))[0][0])
-            for i in range(len(prompts))
-        ]
+        else:
+            ids = [
+                self.decoder.beam(prompts[i : i + 1], max_len, int(beam_width), float(length_penalty))[0][0]
+                for i in range(len(prompts))
+            ]
+        return [(self._text(row), "generated") for row in ids]
 
     def decode(self, messages: Sequence[str], options: DecodeOptions = DEFAULT_DECODING) -> list[str]:
         """:meth:`replies` with its options as one :class:`DecodeOptions` (what the server batches by)."""
         return self.replies(messages, **asdict(options))
+
+    @with_one_blas_thread  # NumPy's products on one thread: see helpers.setup.one_blas_thread
+    def decode_kinds(self, messages: Sequence[str], options: DecodeOptions = DEFAULT_DECODING) -> list[tuple[str, str]]:
+        """:meth:`decode`, each reply with where it came from: ``"retrieved"``, a real reply that "you" wrote in the
+        training chats, said again (the bank: every reply ``rank`` finds there), or ``"generated"``, written by the
+        generator (every reply of greedy, beam and sampling). The chat page shows which (``/api/chat``'s ``kind``)."""
+        if isinstance(messages, str):
+            raise TypeError("decode_kinds() takes a list of messages")
+        return self._replies(messages, **asdict(options))
 
     # ------------------------------------------------------------------ generate, then rank
     def _shifted_messages(self, tokenized: list[str]) -> np.ndarray:

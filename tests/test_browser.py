@@ -82,6 +82,8 @@ def test_chat_page_in_a_real_browser(server):
             assert all(pictures.nth(i).get_attribute("title") for i in range(pictures.count()))  # labelled
             assert page.locator(".msg.you").inner_text() == SECRET
             assert page.locator(".meta").count() >= 3  # a time under every bubble
+            source = reply.evaluate("bubble => bubble.nextSibling.textContent")  # and where the reply came from
+            assert "said before, in the training chats" in source or "written by the model" in source, source
             dialogs = []
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             markup = "<img src=x onerror=alert(1)> and what about tomorrow?"

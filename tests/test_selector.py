@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from helpers import dialog_eval, selector, seq2seq
-from helpers.chatbot import ChatBot, EmptyMessage, RankSettings, card_settings
+from helpers.chatbot import ChatBot, DecodeOptions, EmptyMessage, RankSettings, card_settings
 
 MESSAGES = [
     "how are you ?",
@@ -352,6 +352,11 @@ def test_replies_leave_unread_only_the_candidates_that_could_not_come_first(rank
     first = bot.ranked(messages, first_only=True)
     assert sum(read) < whole_read, "some generated candidate here cannot win and should be left unread"
     assert bot.replies(messages) == [row[0].text for row in whole]
+    assert bot.decode_kinds(messages) == [(row[0].text, row[0].kind) for row in whole]  # what /api/chat says
+    greedy = bot.decode_kinds(messages, DecodeOptions(method="greedy"))
+    assert greedy == [(reply, "generated") for reply in bot.replies(messages, method="greedy")]
+    with pytest.raises(TypeError, match="list of messages"):
+        bot.decode_kinds("hi")
     for full, kept in zip(whole, first):
         assert kept[0] == full[0]
         scores = {(c.text, c.kind): c.score for c in full}

@@ -51,6 +51,20 @@ def test_chat_replies_with_emoji(client, models):
     body = response.json()
     assert body["reply"] == models.bot.reply("how are you?")  # the same ChatBot the notebooks use
     assert len(body["emoji"]) == 3 and all(0 < e["score"] <= 1 for e in body["emoji"])
+    (best,) = models.bot.ranked(["how are you?"])[0][:1]
+    assert body["kind"] == best.kind  # where the reply came from: the ranking's winner's kind
+
+
+def test_a_reply_says_where_it_came_from(client, models):
+    """``kind``: ``retrieved`` (a real reply of the bank, said again) or ``generated`` (the generator wrote it);
+    greedy, beam and sampling always write."""
+    bank = set(models.bot.bank_replies())
+    for message in ["how are you?", "where are you from?", "my car broke down again"]:
+        body = client.post("/api/chat", json={"message": message}).json()
+        assert body["kind"] in ("retrieved", "generated")
+        assert (body["kind"] == "retrieved") == (body["reply"] in bank), body
+    for method in ("greedy", "beam", "sample"):
+        assert client.post("/api/chat", json={"message": "hi", "method": method}).json()["kind"] == "generated"
 
 
 @pytest.mark.parametrize(

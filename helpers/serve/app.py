@@ -213,9 +213,10 @@ class Service:
     def chat_batch(self, key: tuple[DecodeOptions, int], messages: list[str]) -> list[dict]:
         """One decoding call for every queued message with the same options and emoji count."""
         options, k = key
-        replies = self.models.bot.decode(messages, options)
+        answers = self.models.bot.decode_kinds(messages, options)
+        replies = [reply for reply, _ in answers]
         emoji = self.scored(self.models.reply_emoji(replies, k)) if k else [[] for _ in replies]
-        return [{"reply": r, "emoji": em} for r, em in zip(replies, emoji)]
+        return [{"reply": r, "kind": kind, "emoji": em} for (r, kind), em in zip(answers, emoji)]
 
     def emoji_batch(self, key: tuple[int, bool], messages: list[str]) -> list[list[dict]]:
         k, why = key

@@ -73,6 +73,10 @@ EMOJI_ORDER = (
 
 class ChatResponse(BaseModel):
     reply: str
+    kind: Literal["retrieved", "generated"] = Field(
+        description="where the reply came from: retrieved, a real reply from the person's training chats said again; "
+        "generated, written by the model (every reply of greedy, beam and sample)"
+    )
     emoji: list[EmojiScore] = Field(description=f"emoji for the reply, {EMOJI_ORDER}")
 
 
