@@ -458,9 +458,10 @@ class ChatBot:
 
     @with_one_blas_thread  # NumPy's products on one thread: see helpers.setup.one_blas_thread
     def decode_kinds(self, messages: Sequence[str], options: DecodeOptions = DEFAULT_DECODING) -> list[tuple[str, str]]:
-        """:meth:`decode`, each reply with where it came from: ``"retrieved"``, a real reply that "you" wrote in the
-        training chats, said again (the bank: every reply ``rank`` finds there), or ``"generated"``, written by the
-        generator (every reply of greedy, beam and sampling). The chat page shows which (``/api/chat``'s ``kind``)."""
+        """:meth:`decode`, each reply with where it came from (its candidate's ``kind``): ``"retrieved"``, a real reply
+        that "you" wrote in the training chats, found in the bank and said again, or ``"generated"``, written by the
+        generator (every reply of greedy, beam and sampling; now and then the generator writes, word for word, a reply
+        the bank also holds, and it stays ``"generated"``). The chat page shows which (``/api/chat``'s ``kind``)."""
         if isinstance(messages, str):
             raise TypeError("decode_kinds() takes a list of messages")
         return self._replies(messages, **asdict(options))
