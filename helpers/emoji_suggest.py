@@ -117,6 +117,12 @@ LEAD_WINDOW = 50
 #: (:attr:`EmojiSuggester.keeps_named_first`). Judged on a set no
 #: suggester had read (the thirteenth; benchmarks/README.md, 2026-12-06).
 NAMED_LEAD_FEELING = 1.0
+#: The habit's favourite (the Emoji Sentiment Ranking's commonest emoji) does not lead a message whose feeling is
+#: unclear (within LEAD_THRESHOLD) unless the mood reader reads it as funny: the second suggestion leads, 😂 follows.
+#: Before, "a parent at the school gate called my son a brat to his face" got 😂 😥 😭, habit deciding where it should
+#: only break ties. Judged on a set no suggester had read (the fourteenth; benchmarks/README.md, 2026-12-06); beside
+#: a reader of moods it is off (:attr:`EmojiSuggester.holds_back_laughter`).
+LAUGH = "😂"
 #: A message of emoji alone (``emoji_data.wordless``): its topic part is this times the cosine of each emoji's emoji2vec
 #: vector to the mean of the message's own (these get 2 plus their share of the message's emoji), so that a
 #: tenth of a cosine outweighs most differences of habit.
@@ -527,13 +533,17 @@ def lead_with_feeling(
     length: int = MAX_K,
     named: np.ndarray | None = None,
     named_feeling: float = NAMED_LEAD_FEELING,
+    laugh: int | None = None,
+    funny: np.ndarray | None = None,
 ) -> np.ndarray:
     """The top ``length`` columns of each row of ``score``, best first, except that a row whose ``feeling`` is
     beyond ``threshold`` (either sign) starts with its best column of the same sign whose ``polarity`` is beyond
     ``min_polarity``, if the first ``window`` hold one: "my cat is sick" leads with 😢, then 🐈. With ``named`` (the
     keyword part, same shape as ``score``), a row whose feeling is beyond ``named_feeling`` keeps its best column
-    first when the message names it and its ``polarity`` has the feeling's sign ("lol" keeps 😂). Taught in:
-    05_emoji_suggestion."""
+    first when the message names it and its ``polarity`` has the feeling's sign ("lol" keeps 😂). With ``laugh`` (a
+    column, :data:`LAUGH`'s) and ``funny`` (one bool per row: the mood reader reads the message as funny), a row whose
+    feeling is within ``threshold`` and that is not funny does not start with ``laugh``: its second column leads,
+    ``laugh`` follows. Taught in: 05_emoji_suggestion."""
     window = min(window, score.shape[1])
     order = top_columns(score, max(window, length))
     for i in np.flatnonzero(np.abs(feeling) > threshold):
@@ -547,6 +557,9 @@ def lead_with_feeling(
             lead = order[i, matches[0]]
             order[i, 1 : matches[0] + 1] = order[i, : matches[0]].copy()
             order[i, 0] = lead
+    if laugh is not None and funny is not None:
+        held = (np.abs(feeling) <= threshold) & ~np.asarray(funny, bool) & (order[:, 0] == laugh)
+        order[held, :2] = order[held, 1::-1]
     return order
 
 
@@ -837,12 +850,16 @@ class EmojiSuggester:
         cosines = self.sense.cosines(prepared) if self.sense is not None else None
         sense = SENSE_SCALE * cosines if cosines is not None else np.zeros_like(habit)
         reader_feeling = np.zeros(len(texts))
+        funny = np.ones(len(texts), bool)  # no reader of moods: nothing holds a laugh back
         if self.reader_moods is not None:
             mood_probabilities = self.reader_moods.probabilities(texts)
             moods = everyday_moods.moods_term(mood_probabilities, self.mood_emoji)
             reader_feeling = everyday_moods.READER_FEELING * self.reader_moods.polarity(mood_probabilities)
+            funny = reads_funny(mood_probabilities, self.reader_moods.moods)
         elif self.moods is not None:
-            moods = self.moods.term(cosines, self.mood_emoji)
+            mood_probabilities = self.moods.probabilities(cosines)
+            moods = everyday_moods.moods_term(mood_probabilities, self.mood_emoji)
+            funny = reads_funny(mood_probabilities, self.moods.moods)
         else:
             moods = np.zeros_like(habit)
         return {
@@ -857,6 +874,7 @@ class EmojiSuggester:
             "probabilities": probabilities,
             "feeling": probabilities[:, 2] - probabilities[:, 0] + valence + reaction + reader_feeling,
             "reader_feeling": reader_feeling,  # the opt-in reader's share of the feeling (zeros without it)
+            "funny": funny,  # the mood reader's likeliest mood is funny (all True without one): a laugh may lead
         }
 
     def components(self, messages: Sequence[str]) -> dict[str, np.ndarray]:
@@ -880,6 +898,7 @@ class EmojiSuggester:
             "probabilities": parts["probabilities"],
             "feeling": parts["feeling"].copy(),
             "named": parts["keyword"],  # which emoji the message names: feeling first may keep one of them first
+            "funny": parts["funny"].copy(),  # read as funny: a laugh may lead an unclear message (LAUGH)
         }
         vectors = self.matcher.emoji_vectors if self.matcher is not None else None
         for i, message in enumerate(messages):
@@ -893,6 +912,7 @@ class EmojiSuggester:
                 out["topic"][i] = echo_scores(own, len(self.table), vectors)
                 out["probabilities"][i] = profile[0]
                 out["feeling"][i] = 0.0
+                out["funny"][i] = True  # its own emoji lead, 😂 too
         return out
 
     @property
@@ -919,18 +939,39 @@ class EmojiSuggester:
             return []
         parts = self.components(messages)
         scores = softmax(parts["mood"] + parts["topic"] + parts["habit"])
-        top = self.order(scores, parts["feeling"], parts["named"])[:, :k]
+        top = self.order(scores, parts["feeling"], parts["named"], parts["funny"])[:, :k]
         return [[(self.table.emoji[j], float(row[j])) for j in order] for row, order in zip(scores, top)]
 
-    def order(self, score: np.ndarray, feeling: np.ndarray, named: np.ndarray | None = None) -> np.ndarray:
+    def order(
+        self,
+        score: np.ndarray,
+        feeling: np.ndarray,
+        named: np.ndarray | None = None,
+        funny: np.ndarray | None = None,
+    ) -> np.ndarray:
         """The suggestions' order: best score first, feeling first (:func:`lead_with_feeling`) unless
         :attr:`feeling_first` is off. ``named``: the keyword part (``features()["keyword"]``), so that a face the
-        message names may keep first place (:data:`NAMED_LEAD_FEELING`; not beside a reader of moods)."""
+        message names may keep first place (:data:`NAMED_LEAD_FEELING`; not beside a reader of moods). ``funny``
+        (``features()["funny"]``): where it is False, :data:`LAUGH` does not lead a message of unclear feeling
+        (:attr:`holds_back_laughter`)."""
         if not self.feeling_first:
             return top_columns(score, MAX_K)
+        hold = self.holds_back_laughter and funny is not None
         return lead_with_feeling(
-            score, feeling, self.table.lead_polarity, named=named if self.keeps_named_first else None
+            score,
+            feeling,
+            self.table.lead_polarity,
+            named=named if self.keeps_named_first else None,
+            laugh=self.table.index(LAUGH) if hold else None,
+            funny=funny if hold else None,
         )
+
+    @property
+    def holds_back_laughter(self) -> bool:
+        """Whether :data:`LAUGH` leads a message of unclear feeling only when the mood reader reads it as funny: with
+        the default's mood reader (the sense cosines'); not beside a reader of moods (the bigger reader or its
+        student), where it was not judged better, nor without a mood reader."""
+        return self.reader_moods is None and self.moods is not None
 
     @property
     def keeps_named_first(self) -> bool:
@@ -952,7 +993,7 @@ class EmojiSuggester:
         total = parts["mood"] + parts["topic"] + parts["habit"]
         probabilities = softmax(total)
         rows = []
-        for i, order in enumerate(self.order(total, parts["feeling"], parts["named"])[:, :k]):
+        for i, order in enumerate(self.order(total, parts["feeling"], parts["named"], parts["funny"])[:, :k]):
             rows.append(
                 [
                     {
@@ -1150,11 +1191,12 @@ def evaluate_moods(
     score = np.zeros_like(features["mood"])
     fold_weights = []
     reads_moods = suggester.moods is not None or suggester.reader_moods is not None
-    inputs = mood_inputs(suggester, [row["text"] for row in rows], features)[0] if fit and reads_moods else None
-    if fit and suggester.reader_moods is not None:  # its share of the feeling, from readers that did not see each fold
-        held_out = out_of_fold_mood_probabilities(
-            inputs, rows, fold, suggester.reader_moods.moods, everyday_moods.READER_C
-        )
+    held_out = None
+    if fit and reads_moods:  # p(mood | m) of each fold from a reader that did not see it
+        inputs, names, c = mood_inputs(suggester, [row["text"] for row in rows], features)
+        held_out = out_of_fold_mood_probabilities(inputs, rows, fold, names, c)
+        features = {**features, "funny": reads_funny(held_out, names)}
+    if held_out is not None and suggester.reader_moods is not None:  # its share of the feeling, out of fold too
         share = everyday_moods.READER_FEELING * suggester.reader_moods.polarity(held_out)
         features = {**features, "feeling": features["feeling"] - features["reader_feeling"] + share}
     for f in range(folds if fit else 1):
@@ -1162,14 +1204,14 @@ def evaluate_moods(
         weights = suggester.weights
         if fit:
             if reads_moods:
-                moods_part = crossfitted_moods(inputs, rows, fold, test, suggester)
+                moods_part = crossfitted_moods(inputs, rows, fold, test, suggester, held_out)
                 features = {**features, "moods": moods_part}
             train = {key: value[~test] for key, value in features.items()}
             kept = {key: weights[key] for key in READER_KEPT_WEIGHTS} if suggester.reader_moods is not None else None
             weights = {**weights, **fit_weights([(train, mask[~test], 1.0)], fixed=kept)}
             fold_weights.append(weights)
         score[test] = weighted_score({key: value[test] for key, value in features.items()}, weights)
-    top = suggester.order(score, features["feeling"], features["keyword"])[:, :3]
+    top = suggester.order(score, features["feeling"], features["keyword"], features["funny"])[:, :3]
     hits = [bool(set(t) & set(label)) for t, label in zip(top.tolist(), labels)]
     suggestions = [[table.emoji[j] for j in t] for t in top.tolist()]
     return {**mood_summary(table, rows, suggestions, hits, moods), "weights": fold_weights}
@@ -1238,6 +1280,14 @@ def out_of_fold_mood_probabilities(
     return out
 
 
+def reads_funny(probabilities: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """Per message, whether funny is the likeliest of a mood reader's moods (``probabilities`` (n, moods))."""
+    names = list(names)
+    if "funny" not in names:
+        return np.ones(len(probabilities), bool)
+    return np.asarray(probabilities).argmax(1) == names.index("funny")
+
+
 def mood_inputs(suggester, texts: Sequence[str], features: dict | None = None) -> tuple[np.ndarray, list[str], float]:
     """What the suggester's mood reader reads for these messages, its moods and its regularisation: the bigger
     reader's vectors (opt-in, :class:`everyday_moods.ReaderMoods`) or the sense cosines (from ``features`` if
@@ -1269,11 +1319,22 @@ def mood_reader_accuracy(cosines: np.ndarray, rows: Sequence[dict], fold: np.nda
     return float(np.mean([names[g] == row["mood"] for g, row in zip(guess, rows)]))
 
 
-def crossfitted_moods(cosines: np.ndarray, rows: Sequence[dict], fold: np.ndarray, test: np.ndarray, suggester):
+def crossfitted_moods(
+    cosines: np.ndarray,
+    rows: Sequence[dict],
+    fold: np.ndarray,
+    test: np.ndarray,
+    suggester,
+    held_out: np.ndarray | None = None,
+):
     """The ``moods`` part for one cross-fitting fold: on ``test`` from a mood reader learned on the other messages,
-    on those from readers that did not see them either (:func:`out_of_fold_moods` within the other folds)."""
+    on those from readers that did not see them either (:func:`out_of_fold_moods` within the other folds).
+    ``held_out``: :func:`out_of_fold_mood_probabilities` of the same folds, if already known (the same readers)."""
     out = np.zeros((len(rows), len(suggester.table)))
     out[~test] = out_of_fold_moods(cosines[~test], [rows[i] for i in np.flatnonzero(~test)], fold[~test], suggester)
+    if held_out is not None:
+        out[test] = everyday_moods.moods_term(held_out[test], suggester.mood_emoji)
+        return out
     if suggester.reader_moods is not None:
         names, c = suggester.reader_moods.moods, everyday_moods.READER_C
     else:
@@ -1459,6 +1520,8 @@ def emoticon_features(suggester: EmojiSuggester, messages: Sequence[dict], folds
         "ranking_habit": table.log_prior()[columns],
         "feeling": parts["feeling"],
         "polarity": table.lead_polarity[columns],
+        "funny": parts["funny"],
+        "laugh": mapped.index(LAUGH) if LAUGH in mapped else None,
     }
 
 
@@ -1507,8 +1570,11 @@ def evaluate_emoticons(
     # the suggester's own order (feeling first, unless it is off) for its rows; the baselines keep plain score order
     led = {"suggester", "everyday weights", "ranking prior"} if suggester.feeling_first else set()
     named = features["keyword"] if suggester.keeps_named_first else None
+    laugh = found["laugh"] if suggester.holds_back_laughter else None
     tops = {
-        key: lead_with_feeling(s, found["feeling"], found["polarity"], named=named)[:, :3]
+        key: lead_with_feeling(s, found["feeling"], found["polarity"], named=named, laugh=laugh, funny=found["funny"])[
+            :, :3
+        ]
         if key in led
         else np.argsort(-s, axis=1, kind="stable")[:, :3]
         for key, s in variants.items()

@@ -226,6 +226,10 @@ def emoji_module(suggester, k: int = 5):
     feeling_first = suggester.feeling_first
     named_first = suggester.keeps_named_first
     named_feeling = float(emoji_suggest.NAMED_LEAD_FEELING)
+    # the habit's favourite leads an unclear message only when the mood reader reads it as funny (emoji_suggest.LAUGH)
+    hold_laugh = suggester.holds_back_laughter and "funny" in suggester.moods.moods
+    laugh = table.index(emoji_suggest.LAUGH) if hold_laugh else -1
+    funny_mood = list(suggester.moods.moods).index("funny") if hold_laugh else -1
     # a message of emoji alone (emoji_data.wordless, emoji_suggest.echo_scores): its emoji and their emoji2vec neighbours
     unit = matcher.emoji_vectors if matcher.emoji_vectors is not None else np.zeros((size, 1), "float32")
     emoji_vectors = tf.constant(unit, tf.float32)
@@ -268,8 +272,10 @@ def emoji_module(suggester, k: int = 5):
         if moods_model is not None:
             p_mood = tf.cast(moods_model(sense, training=False), tf.float32)
             moods = tf.math.log(p_mood @ mood_emoji + everyday_moods.FLOOR)
+            funny = tf.argmax(p_mood, axis=1, output_type=tf.int32) == funny_mood
         else:
             moods = tf.zeros([batch, size])
+            funny = tf.ones([batch], tf.bool)
         # topic term: best cosine between a content word and an emoji's topic vectors, z-scored
         # a plural also brings its singular ("tacos" -> "taco"), as TopicMatcher.content_words does
         plural = tf.strings.regex_full_match(prepared_tokens, ".*[^s]s")
@@ -311,6 +317,7 @@ def emoji_module(suggester, k: int = 5):
         own_profile = (counts @ profiles) / tf.maximum(total_own, 1.0)
         echo_score = prior[None, :] + mood_weight * tf.math.log(own_profile @ ratio) + echo
         feeling = tf.where(echo_rows, 0.0, feeling)
+        funny = funny | echo_rows  # its own emoji lead, 😂 too
         score = (
             prior[None, :]
             + mood_weight * sentiment
@@ -340,7 +347,12 @@ def emoji_module(suggester, k: int = 5):
             first = tf.where(keeps, 0, first)
         position = tf.range(max(window, k))[None, :]
         source = tf.where(position == 0, first[:, None], tf.where(position <= first[:, None], position - 1, position))
-        order = tf.gather(top, source, batch_dims=1)[:, :k] if feeling_first else top[:, :k]
+        ordered = tf.gather(top, source, batch_dims=1)
+        if hold_laugh:  # 😂 first on an unclear message not read as funny: the second leads
+            held = (tf.abs(feeling) <= threshold) & tf.logical_not(funny) & (ordered[:, 0] == laugh)
+            swapped = tf.concat([ordered[:, 1:2], ordered[:, 0:1], ordered[:, 2:]], axis=1)
+            ordered = tf.where(held[:, None], swapped, ordered)
+        order = ordered[:, :k] if feeling_first else top[:, :k]
         return {"emoji": tf.gather(emoji_strings, order), "scores": tf.gather(probabilities, order, batch_dims=1)}
 
     archive = keras.export.ExportArchive()

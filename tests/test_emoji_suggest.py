@@ -371,6 +371,44 @@ def test_a_face_the_message_names_keeps_first_place_when_the_feeling_is_strong()
     assert (emoji_suggest.lead_with_feeling(score, feeling, polarity) == order[[1, 1, 2, 3, 4]]).all()
 
 
+def test_the_laugh_leads_an_unclear_message_only_when_it_reads_funny():
+    score = np.array([[5.0, 4.0, 3.0, 2.0, 1.0]] * 5)
+    polarity = np.array([0.1, 0.7, -0.6, 0.5, -0.9])  # column 0 is the laugh (faint good polarity, as 😂)
+    feeling = np.array([0.1, 0.1, -0.2, 0.5, 0.1])
+    funny = np.array([False, True, False, False, False])
+    order = emoji_suggest.lead_with_feeling(score, feeling, polarity, laugh=0, funny=funny)
+    assert order[0].tolist() == [1, 0, 2, 3, 4]  # unclear, not funny: the second leads, the laugh follows
+    assert order[1].tolist() == [0, 1, 2, 3, 4]  # read as funny: the laugh stays first
+    assert order[2].tolist() == [1, 0, 2, 3, 4]  # the threshold itself is unclear
+    assert order[3].tolist() == [1, 0, 2, 3, 4]  # a clear feeling: the lead as before (a good face)
+    assert (order[3] == emoji_suggest.lead_with_feeling(score, feeling, polarity)[3]).all()
+    assert emoji_suggest.lead_with_feeling(score, feeling, polarity, laugh=3, funny=funny)[4].tolist() == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]  # the laugh is not first: nothing moves
+    plain = emoji_suggest.lead_with_feeling(score, feeling, polarity)
+    assert plain[0].tolist() == [0, 1, 2, 3, 4]  # without a reading of funny, nothing is held back
+
+
+def test_the_zoo_suggester_holds_back_the_laugh_on_bad_news_it_does_not_read_as_funny(zoo_suggester):
+    brat = "a parent at the school gate called my son a brat to his face"  # 😂 😥 😭 before
+    crayons = "my toddler told the doctor that daddy eats crayons"
+    parts = zoo_suggester.components([brat, crayons])
+    assert np.all(np.abs(parts["feeling"]) <= emoji_suggest.LEAD_THRESHOLD)  # neither reads clearly good or bad
+    assert parts["funny"].tolist() == [False, True]
+    score = parts["mood"] + parts["topic"] + parts["habit"]
+    laugh = zoo_suggester.table.index(emoji_suggest.LAUGH)
+    assert emoji_suggest.top_columns(score, 1)[:, 0].tolist() == [laugh, laugh]  # the score alone puts 😂 first
+    brat_list = [e for e, _ in zoo_suggester.suggest(brat, k=3)]
+    assert brat_list[0] != "😂" and brat_list[1] == "😂", brat_list
+    assert zoo_suggester.suggest(crayons, k=1)[0][0] == "😂"
+    assert zoo_suggester.explain(brat, k=1)[0]["emoji"] == brat_list[0]
+    assert zoo_suggester.holds_back_laughter and not zoo_suggester.with_moods(None).holds_back_laughter
+
+
 def test_the_zoo_suggester_leads_with_the_laugh_a_message_names(zoo_suggester):
     # "lol" names 😂 and reads clearly good: the lead no longer puts a kiss from far down (1%) before it (53%)
     for message in ("lol", "haha that's hilarious", "you're so funny"):

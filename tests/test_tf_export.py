@@ -63,9 +63,12 @@ def test_exported_chatbot_replies_like_the_python_bot(exported):
 def test_exported_emoji_suggester_matches(exported, zoo_suggester):
     served = tf.saved_model.load(str(exported["emoji"]))
     # a skin tone is the emoji without it in both (the graph tokenizer splits it off, TweetTokenizer does not)
-    messages = MESSAGES + ["👍🏽"]
+    # and 😂 held back from an unclear message not read as funny, kept on one that is (emoji_suggest.LAUGH)
+    pushed, crayons = "a tourist pushed past my toddler and knocked him over", "daddy eats crayons, she told him"
+    messages = MESSAGES + ["👍🏽", pushed, crayons]
     out = served.serve(tf.constant(messages))
     expected = zoo_suggester.suggest_batch(messages, k=5)
+    assert expected[-2][1][0] == "😂" and expected[-1][0][0] == "😂"
     for emoji, scores, want in zip(out["emoji"].numpy(), out["scores"].numpy(), expected):
         assert [e.decode() for e in emoji] == [e for e, _ in want]
         np.testing.assert_allclose(scores, [s for _, s in want], rtol=1e-3)
