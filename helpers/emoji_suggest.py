@@ -69,7 +69,7 @@ from . import (
     zoo,
 )
 from .corpora import load_chitchat, package_version
-from .model_card import ModelCard
+from .model_card import ModelCard, machine
 from .mpnet import load_reader
 from .setup import check_versions, one_blas_thread, quiet_native_stderr
 from .text import MAX_CHARS, EmptyMessage, has_visible_text, normalize  # noqa: F401 (both part of this API)
@@ -1424,6 +1424,50 @@ def reader_metrics(suggester: EmojiSuggester) -> dict:
     }
 
 
+def suggester_metrics(report: dict, moods_report: dict, reader_accuracy: float) -> dict:
+    """The zoo suggester card's metrics: the emoticon test (:func:`evaluate_emoticons`), the 467 labelled messages
+    cross-fitted (:func:`evaluate_moods`) and its mood reader's cross-fitted accuracy on them."""
+    metrics = {
+        f"emoticon_{key.replace(' ', '_').replace('+', 'plus')}_{k}": round(v, 4)
+        for key, row in report["rows"].items()
+        for k, v in row.items()
+    }
+    metrics["emoticon_top3_gain_ci"] = [round(x, 4) for x in report["top3_gain_ci"]]
+    metrics.update(
+        {
+            "moods_top3_crossfitted": round(moods_report["top3"], 4),
+            "moods_reader_accuracy_crossfitted": round(reader_accuracy, 4),
+            "moods_agreement_crossfitted": round(moods_report["agreement"], 4),
+            "moods_joy_first_on_sad_or_angry": moods_report["joy_first_negative"],
+            **{f"moods_top3_{mood}": round(v, 4) for mood, v in moods_report["per_mood"].items()},
+        }
+    )
+    return metrics
+
+
+def measure_suggester_card(root=None) -> dict:
+    """Measure the zoo suggester's card again (:func:`suggester_metrics`) as the suggester orders its suggestions
+    now, its models and weights unchanged (2026-12-06: the laugh held back, :data:`LAUGH`). Command line: ``python -m
+    helpers.emoji_suggest measure``. Returns the metrics."""
+    suggester = EmojiSuggester.from_zoo(root=root)
+    rows, moods = emoji_data.training_messages(), emoji_data.emoji_moods()
+    fold = np.array([text_fold(row["text"]) for row in rows])
+    cosines = suggester.features([row["text"] for row in rows])["sense"] / SENSE_SCALE
+    metrics = suggester_metrics(
+        evaluate_emoticons(suggester, emoji_data.chitchat_emoticon_messages()),
+        evaluate_moods(suggester, rows, moods),
+        mood_reader_accuracy(cosines, rows, fold, list(moods)),
+    )
+    card = zoo.card(ZOO_NAME, root)
+    card["metrics"] = metrics
+    card["metrics_measured"] = (
+        f"{time.strftime('%Y-%m-%d')} on {machine()['cpu']}, python -m helpers.emoji_suggest measure "
+        "(the models and weights as built; a CPU other than the builder's may round a fit differently)"
+    )
+    zoo.write_card(ZOO_NAME, card, root)
+    return metrics
+
+
 def measure_opt_in_cards(root=None) -> dict:
     """Measure the two opt-in readers' cards again with the suggester as it is now, the models unchanged: the bigger
     reader's (:func:`reader_metrics`) and its student's (``helpers.mood_student.student_metrics``). For a change to
@@ -1714,21 +1758,7 @@ def build_zoo_suggester(
     )
     report = evaluate_emoticons(suggester, messages)
     seconds = time.perf_counter() - start
-    metrics = {
-        f"emoticon_{key.replace(' ', '_').replace('+', 'plus')}_{k}": round(v, 4)
-        for key, row in report["rows"].items()
-        for k, v in row.items()
-    }
-    metrics["emoticon_top3_gain_ci"] = [round(x, 4) for x in report["top3_gain_ci"]]
-    metrics.update(
-        {
-            "moods_top3_crossfitted": round(moods_report["top3"], 4),
-            "moods_reader_accuracy_crossfitted": round(mood_reader_accuracy(cosines, rows, fold, list(moods)), 4),
-            "moods_agreement_crossfitted": round(moods_report["agreement"], 4),
-            "moods_joy_first_on_sad_or_angry": moods_report["joy_first_negative"],
-            **{f"moods_top3_{mood}": round(v, 4) for mood, v in moods_report["per_mood"].items()},
-        }
-    )
+    metrics = suggester_metrics(report, moods_report, mood_reader_accuracy(cosines, rows, fold, list(moods)))
     result = {
         "suggester": suggester,
         "report": report,
@@ -1886,7 +1916,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         help="learn zoo/05_emoji/reader_moods.keras: everyday moods read by the bigger reader (all-mpnet-base-v2), "
         "for suggest --reader (under a minute; run after build)",
     )
-    about = "measure the opt-in readers' cards again (reader_moods, mood_student) with the suggester as it is now"
+    about = "measure the suggester's and the opt-in readers' cards again (suggester, reader_moods, mood_student) with the suggester as it is now"
     sub.add_parser(
         "measure",
         help=about,
@@ -1933,6 +1963,7 @@ def main(argv: Iterable[str] | None = None) -> int:
             return 0
         if args.command == "measure":
             with quiet_native_stderr():
+                print(f"zoo/{ZOO_NAME}.json: {measure_suggester_card()}")
                 for name, metrics in measure_opt_in_cards().items():
                     print(f"zoo/{name}.json: {metrics}")
             return 0

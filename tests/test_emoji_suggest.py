@@ -842,6 +842,46 @@ def test_later_set_metrics_name_each_set_and_measure(suggester):
     assert all(0 <= metrics[f"x_joy_first_on_sad_or_angry_{name}"] <= 20 for name in names)
 
 
+def test_measuring_the_suggester_card_again_rewrites_only_its_metrics(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    from helpers import zoo
+
+    name = emoji_suggest.ZOO_NAME
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(zoo.verify_file(f"{name}.json"), tmp_path / f"{name}.json")
+    zoo.add_file(f"{name}.json", tmp_path)
+
+    class Read:
+        def features(self, texts):
+            return {"sense": np.ones((len(texts), 3))}
+
+    monkeypatch.setattr(EmojiSuggester, "from_zoo", classmethod(lambda cls, **kw: Read()))
+    monkeypatch.setattr(emoji_data, "chitchat_emoticon_messages", lambda: [])
+    report = {"rows": {"majority": {"top1": 0.51234, "top3": 0.8}}, "top3_gain_ci": [0.001, 0.02]}
+    monkeypatch.setattr(emoji_suggest, "evaluate_emoticons", lambda s, messages: report)
+    found = {"top3": 0.8, "agreement": 0.7, "joy_first_negative": 1, "per_mood": {"love": 0.5}}
+    monkeypatch.setattr(emoji_suggest, "evaluate_moods", lambda s, rows, moods: found)
+    monkeypatch.setattr(emoji_suggest, "mood_reader_accuracy", lambda cosines, rows, fold, moods: 0.55)
+    metrics = emoji_suggest.measure_suggester_card(tmp_path)
+    assert metrics == {
+        "emoticon_majority_top1": 0.5123,
+        "emoticon_majority_top3": 0.8,
+        "emoticon_top3_gain_ci": [0.001, 0.02],
+        "moods_top3_crossfitted": 0.8,
+        "moods_reader_accuracy_crossfitted": 0.55,
+        "moods_agreement_crossfitted": 0.7,
+        "moods_joy_first_on_sad_or_angry": 1,
+        "moods_top3_love": 0.5,
+    }
+    card = zoo.card(name, tmp_path)  # verified against the rewritten manifest
+    before = json.loads(zoo.verify_file(f"{name}.json").read_text(encoding="utf-8"))
+    assert card["metrics"] == metrics and "helpers.emoji_suggest measure" in card["metrics_measured"]
+    kept = ("hyperparameters", "weights", "personal_weights", "emoji", "data", "reproduce", "description")
+    assert all(card.get(key) == before.get(key) for key in kept)
+
+
 def test_measuring_the_opt_in_cards_again_rewrites_their_metrics_and_manifest(tmp_path, monkeypatch):
     import json
     import shutil
