@@ -20,8 +20,9 @@ Targets (issues "Notebook 05" and "emoji a person would pick"), on 2 CPU cores:
   student; never learned from) and the twelfth (data/emoji_messages_twelfth.tsv: 60 more, first scored once on
   2026-12-05 night to judge that student as the default, not adopted; never learned from) and the thirteenth
   (data/emoji_messages_thirteenth.tsv: 60 more, first scored once on 2026-12-06 to judge a face the message names
-  keeping first place, kept; never learned from), scored with the zoo suggester as it is: they stand in for the
-  issue's hidden set;
+  keeping first place, kept; never learned from) and the fourteenth (data/emoji_messages_fourteenth.tsv: 60 more,
+  first scored once on 2026-12-06 evening to judge 😂 held back from messages of unclear feeling, kept; never learned
+  from), scored with the zoo suggester as it is: they stand in for the issue's hidden set;
 - the same on the 467 (cross-fitted) and the later sets, and the speed, for the opt-in reader
   (EmojiSuggester.from_zoo(reader=True): everyday moods read by all-mpnet-base-v2, helpers.everyday_moods), which
   is not the default because it reads about a seventh as many messages a second; the later sets and the speed for

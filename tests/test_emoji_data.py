@@ -250,7 +250,7 @@ def test_labelled_mood_messages(tmp_path):
     eleventh = emoji_data.eleventh_messages()  # its format (bench_emoji scores it)
     twelfth = emoji_data.twelfth_messages()  # its format (bench_emoji scores it)
     thirteenth = emoji_data.thirteenth_messages()  # its format (bench_emoji scores it)
-    fourteenth = emoji_data.fourteenth_messages()  # its format only (written before any suggester is scored on it)
+    fourteenth = emoji_data.fourteenth_messages()  # its format (bench_emoji scores it)
     for name, extra in (
         ("fresh", fresh),
         ("holdout", holdout),
