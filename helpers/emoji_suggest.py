@@ -970,8 +970,8 @@ class EmojiSuggester:
     def holds_back_laughter(self) -> bool:
         """Whether :data:`LAUGH` leads a message of unclear feeling only when the mood reader reads it as funny: with
         the default's mood reader (the sense cosines'); not beside a reader of moods (the bigger reader or its
-        student), where it was not judged better, nor without a mood reader."""
-        return self.reader_moods is None and self.moods is not None
+        student), where it was not judged better, nor without a mood reader (or a table without it)."""
+        return self.reader_moods is None and self.moods is not None and LAUGH in self.table.emoji
 
     @property
     def keeps_named_first(self) -> bool:
