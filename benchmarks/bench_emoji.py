@@ -146,8 +146,8 @@ def main() -> None:
             }
         )
     # the later sets, each written after the one before had been scored and first scored once, to judge one change
-    # (kept: learning from every read set, a named face first, 😂 held back; not kept: a feeling student, a distilled mood
-    # student, the transformer student as the default); never learned from
+    # (kept: learning from every read set, a named face first, 😂 held back; not kept: a feeling student, a distilled
+    # mood student, the transformer student as the default); never learned from
     judged = {
         "eighth": "learning from every read set",
         "ninth": "a feeling student",

@@ -498,11 +498,11 @@ def fifteenth_messages(moods: dict | None = None) -> list[dict]:
     """``data/emoji_messages_fifteenth.tsv``: a fifteenth set of 60 everyday messages (10 per mood) in the format of
     :func:`labelled_messages`, written and committed on 2026-12-06 (session 60) after the fourteenth was scored, before
     any suggester was scored on it. Checked against every earlier set (shared three-word runs, content-word overlap,
-    the nearest earlier message by MiniLM, read by hand) and by a word search: 49 of the 60 first drafts were rewritten, many
-    twice or more, because earlier sets held the same situation, some word for word (a husband learning sign language,
-    clapping when the plane landed, a vicar's ringtone in the sermon, a pottery bowl out of the kiln). Unscored, kept
-    to judge the next change to the default by a rule written down first; not in :data:`TRAINING_SETS` nor
-    :data:`LATER_SETS`. Taught in: 05_emoji_suggestion."""
+    the nearest earlier message by MiniLM, read by hand) and by a word search: 49 of the 60 first drafts were
+    rewritten, many twice or more, because earlier sets held the same situation, some word for word (a husband
+    learning sign language, clapping when the plane landed, a vicar's ringtone in the sermon, a pottery bowl out of
+    the kiln). Unscored, kept to judge the next change to the default by a rule written down first; not in
+    :data:`TRAINING_SETS` nor :data:`LATER_SETS`. Taught in: 05_emoji_suggestion."""
     return labelled_messages(paths.data("emoji_messages_fifteenth.tsv"), moods)
 
 

@@ -119,9 +119,9 @@ LEAD_WINDOW = 50
 NAMED_LEAD_FEELING = 1.0
 #: The habit's favourite (the Emoji Sentiment Ranking's commonest emoji) does not lead a message whose feeling is
 #: unclear (within LEAD_THRESHOLD) unless the mood reader reads it as funny: the second suggestion leads, 😂 follows.
-#: Before, "a parent at the school gate called my son a brat to his face" got 😂 😥 😭, habit deciding where it should
-#: only break ties. Judged on a set no suggester had read (the fourteenth; benchmarks/README.md, 2026-12-06); beside
-#: a reader of moods it is off (:attr:`EmojiSuggester.holds_back_laughter`).
+#: Before, "a parent at the school gate called my son a brat to his face" got 😂 😥 😭, habit deciding where it
+#: should only break ties. Judged on a set no suggester had read (the fourteenth; benchmarks/README.md, 2026-12-06);
+#: beside a reader of moods it is off (:attr:`EmojiSuggester.holds_back_laughter`).
 LAUGH = "😂"
 #: A message of emoji alone (``emoji_data.wordless``): its topic part is this times the cosine of each emoji's emoji2vec
 #: vector to the mean of the message's own (these get 2 plus their share of the message's emoji), so that a
@@ -1916,7 +1916,10 @@ def main(argv: Iterable[str] | None = None) -> int:
         help="learn zoo/05_emoji/reader_moods.keras: everyday moods read by the bigger reader (all-mpnet-base-v2), "
         "for suggest --reader (under a minute; run after build)",
     )
-    about = "measure the suggester's and the opt-in readers' cards again (suggester, reader_moods, mood_student) with the suggester as it is now"
+    about = (
+        "measure the suggester's and the opt-in readers' cards again (suggester, reader_moods, mood_student) with the "
+        "suggester as it is now"
+    )
     sub.add_parser(
         "measure",
         help=about,

@@ -98,6 +98,12 @@ def test_the_crossfitted_moods_part_never_sees_the_scored_messages_labels(zoo_su
         {**r, "mood": names[(names.index(r["mood"]) + 1) % len(names)]} if f == 1 else r for r, f in zip(rows, fold)
     ]
     assert not np.allclose(part[test], emoji_suggest.crossfitted_moods(cosines, moved, fold, test, suggester)[test])
+    # evaluate_moods passes each fold's held-out probabilities (read by the same readers): the same part, and the
+    # funny reading it holds 😂 back with comes from readers that did not see the scored fold's labels either
+    held_out = emoji_suggest.out_of_fold_mood_probabilities(cosines, rows, fold, names)
+    np.testing.assert_allclose(part, emoji_suggest.crossfitted_moods(cosines, rows, fold, test, suggester, held_out))
+    relabelled = emoji_suggest.out_of_fold_mood_probabilities(cosines, shuffled, fold, names)
+    np.testing.assert_allclose(held_out[test], relabelled[test])
 
 
 def test_learn_everyday_learns_the_zoo_suggester_from_the_training_sets(zoo_suggester):
