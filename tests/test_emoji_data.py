@@ -251,7 +251,8 @@ def test_labelled_mood_messages(tmp_path):
     twelfth = emoji_data.twelfth_messages()  # its format (bench_emoji scores it)
     thirteenth = emoji_data.thirteenth_messages()  # its format (bench_emoji scores it)
     fourteenth = emoji_data.fourteenth_messages()  # its format (bench_emoji scores it)
-    fifteenth = emoji_data.fifteenth_messages()  # its format only (written before any suggester is scored on it)
+    fifteenth = emoji_data.fifteenth_messages()  # its format (bench_emoji scores it)
+    sixteenth = emoji_data.sixteenth_messages()  # its format only (written before any suggester is scored on it)
     for name, extra in (
         ("fresh", fresh),
         ("holdout", holdout),
@@ -267,6 +268,7 @@ def test_labelled_mood_messages(tmp_path):
         ("thirteenth", thirteenth),
         ("fourteenth", fourteenth),
         ("fifteenth", fifteenth),
+        ("sixteenth", sixteenth),
     ):
         assert [sum(r["mood"] == mood for r in extra) for mood in moods] == [10] * len(moods), name
         assert not {r["text"] for r in extra} & {r["text"] for r in rows}, f"a {name} message is in the tuning set"
@@ -297,6 +299,8 @@ def test_labelled_mood_messages(tmp_path):
     assert not {r["text"] for r in fourteenth} & earlier, "a fourteenth-set message is elsewhere"
     earlier |= {r["text"] for r in fourteenth}
     assert not {r["text"] for r in fifteenth} & earlier, "a fifteenth-set message is elsewhere"
+    earlier |= {r["text"] for r in fifteenth}
+    assert not {r["text"] for r in sixteenth} & earlier, "a sixteenth-set message is elsewhere"
     # what the zoo suggester learns from: every set but the eighth, in order, each row with its set's name
     training = emoji_data.training_messages(moods)
     assert [name for name, _ in emoji_data.TRAINING_SETS] == [
@@ -313,8 +317,8 @@ def test_labelled_mood_messages(tmp_path):
     ]
     assert len(training) == 467 and [r["set"] for r in training[:1] + training[-1:]] == ["mood", "seventh"]
     assert not {r["text"] for r in training} & {
-        r["text"] for r in eighth + ninth + tenth + eleventh + twelfth + thirteenth + fourteenth + fifteenth
-    }, "the eighth to fifteenth sets must stay out of training"
+        r["text"] for r in eighth + ninth + tenth + eleventh + twelfth + thirteenth + fourteenth + fifteenth + sixteenth
+    }, "the eighth to sixteenth sets must stay out of training"
     bad = tmp_path / "messages.tsv"
     bad.write_text("text\tmood\temoji\nhello\tbored\t\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2: unknown mood 'bored'"):
