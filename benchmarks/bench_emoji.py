@@ -23,8 +23,10 @@ Targets (issues "Notebook 05" and "emoji a person would pick"), on 2 CPU cores:
   keeping first place, kept; never learned from) and the fourteenth (data/emoji_messages_fourteenth.tsv: 60 more,
   first scored once on 2026-12-06 evening to judge 😂 held back from messages of unclear feeling, kept; never learned
   from) and the fifteenth (data/emoji_messages_fifteenth.tsv: 60 more, first scored once on 2026-12-07 to judge a
-  mood reader that reads words too, not adopted; never learned from), scored with the zoo suggester as it is: they
-  stand in for the issue's hidden set;
+  mood reader that reads words too, not adopted; never learned from) and the sixteenth
+  (data/emoji_messages_sixteenth.tsv: 60 more, first scored once on 2026-12-07 to judge that reader with the topic
+  parts' weights held, not adopted; never learned from), scored with the zoo suggester as it is: they stand in for
+  the issue's hidden set;
 - the same on the 467 (cross-fitted) and the later sets, and the speed, for the opt-in reader
   (EmojiSuggester.from_zoo(reader=True): everyday moods read by all-mpnet-base-v2, helpers.everyday_moods), which
   is not the default because it reads about a seventh as many messages a second; the later sets and the speed for
@@ -159,6 +161,7 @@ def main() -> None:
         "thirteenth": "a face the message names keeping first place",
         "fourteenth": "😂 held back from messages of unclear feeling",
         "fifteenth": "a mood reader that reads words too",
+        "sixteenth": "that reader with the topic weights held",
     }
     later_sets = emoji_data.later_messages(mood_table)  # emoji_data.LATER_SETS, in the order they were written
     for name, later in later_sets.items():

@@ -252,7 +252,7 @@ def test_labelled_mood_messages(tmp_path):
     thirteenth = emoji_data.thirteenth_messages()  # its format (bench_emoji scores it)
     fourteenth = emoji_data.fourteenth_messages()  # its format (bench_emoji scores it)
     fifteenth = emoji_data.fifteenth_messages()  # its format (bench_emoji scores it)
-    sixteenth = emoji_data.sixteenth_messages()  # its format only (written before any suggester is scored on it)
+    sixteenth = emoji_data.sixteenth_messages()  # its format (bench_emoji scores it)
     for name, extra in (
         ("fresh", fresh),
         ("holdout", holdout),
