@@ -25,7 +25,10 @@ Targets (issues "Notebook 05" and "emoji a person would pick"), on 2 CPU cores:
   from) and the fifteenth (data/emoji_messages_fifteenth.tsv: 60 more, first scored once on 2026-12-07 to judge a
   mood reader that reads words too, not adopted; never learned from) and the sixteenth
   (data/emoji_messages_sixteenth.tsv: 60 more, first scored once on 2026-12-07 to judge that reader with the topic
-  parts' weights held, not adopted; never learned from), scored with the zoo suggester as it is: they stand in for
+  parts' weights held, not adopted; never learned from) and the seventeenth (data/emoji_messages_seventeenth.tsv: 60
+  more, first scored once on 2026-12-07 to judge a mood reader of words learned from every read set with the topic
+  emoji in its weights' objective, adopted as the next default to build; never learned from), scored with the zoo
+  suggester as it is: they stand in for
   the issue's hidden set;
 - the same on the 467 (cross-fitted) and the later sets, and the speed, for the opt-in reader
   (EmojiSuggester.from_zoo(reader=True): everyday moods read by all-mpnet-base-v2, helpers.everyday_moods), which
@@ -151,7 +154,8 @@ def main() -> None:
         )
     # the later sets, each written after the one before had been scored and first scored once, to judge one change
     # (kept: learning from every read set, a named face first, 😂 held back; not kept: a feeling student, a distilled
-    # mood student, the transformer student as the default, a mood reader reading words); never learned from
+    # mood student, the transformer student as the default, a mood reader reading words; adopted to build: that
+    # reader learned with the topic emoji in its objective); never learned from
     judged = {
         "eighth": "learning from every read set",
         "ninth": "a feeling student",
@@ -162,6 +166,7 @@ def main() -> None:
         "fourteenth": "😂 held back from messages of unclear feeling",
         "fifteenth": "a mood reader that reads words too",
         "sixteenth": "that reader with the topic weights held",
+        "seventeenth": "that reader learned with the topic emoji in its objective",
     }
     later_sets = emoji_data.later_messages(mood_table)  # emoji_data.LATER_SETS, in the order they were written
     for name, later in later_sets.items():

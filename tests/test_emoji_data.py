@@ -253,6 +253,7 @@ def test_labelled_mood_messages(tmp_path):
     fourteenth = emoji_data.fourteenth_messages()  # its format (bench_emoji scores it)
     fifteenth = emoji_data.fifteenth_messages()  # its format (bench_emoji scores it)
     sixteenth = emoji_data.sixteenth_messages()  # its format (bench_emoji scores it)
+    seventeenth = emoji_data.seventeenth_messages()  # its format (bench_emoji scores it)
     for name, extra in (
         ("fresh", fresh),
         ("holdout", holdout),
@@ -269,6 +270,7 @@ def test_labelled_mood_messages(tmp_path):
         ("fourteenth", fourteenth),
         ("fifteenth", fifteenth),
         ("sixteenth", sixteenth),
+        ("seventeenth", seventeenth),
     ):
         assert [sum(r["mood"] == mood for r in extra) for mood in moods] == [10] * len(moods), name
         assert not {r["text"] for r in extra} & {r["text"] for r in rows}, f"a {name} message is in the tuning set"
@@ -301,6 +303,8 @@ def test_labelled_mood_messages(tmp_path):
     assert not {r["text"] for r in fifteenth} & earlier, "a fifteenth-set message is elsewhere"
     earlier |= {r["text"] for r in fifteenth}
     assert not {r["text"] for r in sixteenth} & earlier, "a sixteenth-set message is elsewhere"
+    earlier |= {r["text"] for r in sixteenth}
+    assert not {r["text"] for r in seventeenth} & earlier, "a seventeenth-set message is elsewhere"
     # what the zoo suggester learns from: every set but the eighth, in order, each row with its set's name
     training = emoji_data.training_messages(moods)
     assert [name for name, _ in emoji_data.TRAINING_SETS] == [
@@ -317,8 +321,18 @@ def test_labelled_mood_messages(tmp_path):
     ]
     assert len(training) == 467 and [r["set"] for r in training[:1] + training[-1:]] == ["mood", "seventh"]
     assert not {r["text"] for r in training} & {
-        r["text"] for r in eighth + ninth + tenth + eleventh + twelfth + thirteenth + fourteenth + fifteenth + sixteenth
-    }, "the eighth to sixteenth sets must stay out of training"
+        r["text"]
+        for r in eighth
+        + ninth
+        + tenth
+        + eleventh
+        + twelfth
+        + thirteenth
+        + fourteenth
+        + fifteenth
+        + sixteenth
+        + seventeenth
+    }, "the eighth to seventeenth sets must stay out of training"
     bad = tmp_path / "messages.tsv"
     bad.write_text("text\tmood\temoji\nhello\tbored\t\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2: unknown mood 'bored'"):

@@ -823,7 +823,18 @@ def test_the_zoo_suggester_reads_its_lstm_up_to_the_longest_message(zoo_suggeste
 def test_the_later_sets_are_every_set_no_suggester_learned_from_in_the_order_written():
     moods = emoji_data.emoji_moods()
     later = emoji_data.later_messages(moods)
-    names = ["eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth"]
+    names = [
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+        "thirteenth",
+        "fourteenth",
+        "fifteenth",
+        "sixteenth",
+        "seventeenth",
+    ]
     assert list(later) == names
     assert later["eleventh"] == emoji_data.eleventh_messages(moods) and later["twelfth"] == emoji_data.twelfth_messages(
         moods
@@ -832,6 +843,7 @@ def test_the_later_sets_are_every_set_no_suggester_learned_from_in_the_order_wri
     assert later["fourteenth"] == emoji_data.fourteenth_messages(moods)
     assert later["fifteenth"] == emoji_data.fifteenth_messages(moods)
     assert later["sixteenth"] == emoji_data.sixteenth_messages(moods)
+    assert later["seventeenth"] == emoji_data.seventeenth_messages(moods)
     learned = {file for _, file in emoji_data.TRAINING_SETS}
     assert not learned & {file for _, file in emoji_data.LATER_SETS}, "a set is both learned from and a later set"
 
