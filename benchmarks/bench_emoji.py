@@ -28,8 +28,7 @@ Targets (issues "Notebook 05" and "emoji a person would pick"), on 2 CPU cores:
   parts' weights held, not adopted; never learned from) and the seventeenth (data/emoji_messages_seventeenth.tsv: 60
   more, first scored once on 2026-12-07 to judge a mood reader of words learned from every read set with the topic
   emoji in its weights' objective, adopted as the next default to build; never learned from), scored with the zoo
-  suggester as it is: they stand in for
-  the issue's hidden set;
+  suggester as it is: they stand in for the issue's hidden set;
 - the same on the 467 (cross-fitted) and the later sets, and the speed, for the opt-in reader
   (EmojiSuggester.from_zoo(reader=True): everyday moods read by all-mpnet-base-v2, helpers.everyday_moods), which
   is not the default because it reads about a seventh as many messages a second; the later sets and the speed for
