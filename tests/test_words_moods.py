@@ -1,0 +1,77 @@
+"""The words mood reader (helpers.everyday_moods: dense features and the message's word TF-IDF)."""
+
+import keras
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from helpers import everyday_moods
+from helpers.everyday_moods import WordsMoodReader, fit_words_mood_model, word_mean_vectors
+
+MOODS = ["love", "funny", "food"]
+WORDS = {"love": "miss you dear hug", "funny": "lol silly joke laughed", "food": "pizza tacos dinner cake"}
+
+
+@pytest.fixture
+def labelled():
+    rng = np.random.default_rng(1)
+    labels = [MOODS[i % 3] for i in range(60)]
+    texts = []
+    for i, mood in enumerate(labels):
+        own = WORDS[mood].split()
+        other = WORDS[MOODS[(MOODS.index(mood) + 1) % 3]].split()
+        picked = [own[j] for j in rng.choice(len(own), 2, replace=False)] + [other[i % len(other)]]
+        texts.append(" ".join(picked + (["so", "so"] if i % 5 == 0 else ["ok"])))  # a repeated word now and then
+    dense = rng.normal(size=(len(labels), 7))  # no signal: the words must carry the moods
+    return dense, texts, labels
+
+
+def test_the_words_reader_gives_scikit_learns_and_the_keras_models_probabilities(labelled, tmp_path):
+    dense, texts, labels = labelled
+    model = fit_words_mood_model(dense, texts, labels, MOODS)
+    reader = WordsMoodReader(model, MOODS)
+    probe = texts[:9] + ["pizza pizza lol", "nothing known here", "", "hug"]
+    probe_dense = np.vstack([dense[:9], np.zeros((4, dense.shape[1]))])
+    p = reader.probabilities(probe_dense, probe)
+    np.testing.assert_allclose(p.sum(1), 1.0)
+    keras_p = model.predict({"dense": probe_dense, "text": np.asarray(probe, dtype=object)}, verbose=0)
+    np.testing.assert_allclose(p, keras_p, atol=1e-5)
+    # scikit-learn's own pipeline, fitted the same way
+    vectorizer = everyday_moods.words_vectorizer()
+    rows = vectorizer.fit_transform(texts)
+    scaler = StandardScaler().fit(dense)
+    features = sparse.hstack([sparse.csr_matrix(scaler.transform(dense)), everyday_moods.WORDS_SCALE * rows]).tocsr()
+    y = np.array([MOODS.index(m) for m in labels])
+    classifier = LogisticRegression(C=everyday_moods.C, max_iter=3000).fit(features, y)
+    probe_features = sparse.hstack(
+        [sparse.csr_matrix(scaler.transform(probe_dense)), everyday_moods.WORDS_SCALE * vectorizer.transform(probe)]
+    )
+    np.testing.assert_allclose(p, classifier.predict_proba(probe_features), atol=1e-5)
+    assert (np.array(MOODS)[reader.probabilities(dense, texts).argmax(1)] == np.array(labels)).mean() > 0.9
+    model.save(tmp_path / "words_moods.keras")
+    loaded = keras.models.load_model(tmp_path / "words_moods.keras", safe_mode=True)
+    np.testing.assert_allclose(WordsMoodReader(loaded, MOODS).probabilities(probe_dense, probe), p, atol=1e-6)
+
+
+def test_the_words_reader_refuses_what_it_cannot_read(labelled):
+    dense, texts, labels = labelled
+    with pytest.raises(ValueError, match="not among the moods"):
+        fit_words_mood_model(dense, texts, ["sad"] + labels[1:], MOODS)
+    with pytest.raises(ValueError, match="every mood needs"):
+        fit_words_mood_model(dense, texts, ["love"] * len(labels), MOODS)
+    reader = WordsMoodReader(fit_words_mood_model(dense, texts, labels, MOODS), MOODS)
+    with pytest.raises(ValueError, match="3 rows of dense features but 2 texts"):
+        reader.probabilities(dense[:3], texts[:2])
+    with pytest.raises(ValueError, match="reads 3 moods, 2 were named"):
+        WordsMoodReader(reader.model, MOODS[:2])
+
+
+def test_word_mean_vectors_average_the_known_words():
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(vector_size=2)
+    kv.add_vectors(["tacos", "hug"], np.array([[1.0, 0.0], [0.0, 2.0]]))
+    out = word_mean_vectors(["tacos hug unknown", "nothing here", "tacos"], kv)
+    np.testing.assert_allclose(out, [[0.5, 1.0], [0.0, 0.0], [1.0, 0.0]])
