@@ -183,6 +183,21 @@ def word_mean_vectors(prepared: Sequence[str], kv) -> np.ndarray:
     return out
 
 
+def words_dense(
+    cosines: np.ndarray, kv, prepared: Sequence[str], probabilities: np.ndarray, feeling: np.ndarray
+) -> np.ndarray:
+    """The words mood reader's dense features (n, E + d + 4): the sense cosines, the mean word vector
+    (:func:`word_mean_vectors`), the sentiment probabilities and the feeling."""
+    return np.hstack(
+        [
+            np.asarray(cosines, "float64"),
+            word_mean_vectors(prepared, kv),
+            np.asarray(probabilities, "float64"),
+            np.asarray(feeling, "float64").reshape(-1, 1),
+        ]
+    )
+
+
 def words_vectorizer(min_df: int = 2) -> TfidfVectorizer:
     """Word 1-2-grams of prepared messages, split on spaces as ``TextVectorization`` splits them, raw counts times
     IDF, rows of unit length: what :func:`build_words_mood_model`'s ``TextVectorization`` computes."""
@@ -265,7 +280,9 @@ class WordsMoodReader:
         self.kernel = scale[:, None] * kernel[:width]
         self.bias = bias - (mean * scale) @ kernel[:width]
         # what one n-gram adds to a row: its IDF and its row of weights (times the words' scale)
-        self._ngrams = {word: (float(i), WORDS_SCALE * kernel[width + j]) for j, (word, i) in enumerate(zip(words, idf))}
+        self._ngrams = {
+            word: (float(i), WORDS_SCALE * kernel[width + j]) for j, (word, i) in enumerate(zip(words, idf))
+        }
 
     def _words_logits(self, text: str) -> np.ndarray:
         tokens = text.split()
