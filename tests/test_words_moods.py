@@ -75,3 +75,32 @@ def test_word_mean_vectors_average_the_known_words():
     kv.add_vectors(["tacos", "hug"], np.array([[1.0, 0.0], [0.0, 2.0]]))
     out = word_mean_vectors(["tacos hug unknown", "nothing here", "tacos"], kv)
     np.testing.assert_allclose(out, [[0.5, 1.0], [0.0, 0.0], [1.0, 0.0]])
+
+
+def test_topic_mask_marks_each_rows_own_emoji_the_table_has(zoo_suggester):
+    from helpers.emoji_suggest import topic_mask
+
+    table = zoo_suggester.table
+    rows = [{"emoji": ["🌮"]}, {"emoji": ["❄️"]}, {"emoji": []}, {"emoji": ["not an emoji"]}]
+    mask = topic_mask(table, rows)
+    assert mask.shape == (4, len(table)) and mask.sum(axis=1).tolist() == [1, 1, 0, 0]
+    assert mask[0, table.index("🌮")] and mask[1, table.index("❄")]
+
+
+def test_learning_with_the_topic_share_keeps_more_topic_emoji_and_the_topic_weights(zoo_suggester):
+    from helpers import emoji_data, emoji_suggest
+
+    moods = emoji_data.emoji_moods()
+    rows = emoji_data.labelled_messages()
+    with_topic = emoji_suggest.learn_words_moods(zoo_suggester, rows, moods)
+    without = emoji_suggest.learn_words_moods(zoo_suggester, rows, moods, topic_share=0.0)
+    assert with_topic.words_moods is not None and with_topic.moods is not None
+    for key in emoji_suggest.READER_KEPT_WEIGHTS:  # the topic parts' weights are the zoo's
+        assert with_topic.weights[key] == without.weights[key] == zoo_suggester.weights[key]
+    topics = emoji_suggest.topic_mask(zoo_suggester.table, rows)
+
+    def topic_in_top3(suggester):
+        found = emoji_suggest.evaluate_moods(suggester, rows, moods, fit=False)["suggestions"]
+        return sum(bool(topics[i, [zoo_suggester.table.index(e) for e in top]].any()) for i, top in enumerate(found))
+
+    assert topic_in_top3(with_topic) > topic_in_top3(without)
