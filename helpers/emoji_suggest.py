@@ -660,7 +660,7 @@ class EmojiSuggester:
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_zoo(
-        cls, personal: bool = False, root=None, reader: bool = False, student: bool = False
+        cls, personal: bool = False, root=None, reader: bool = False, student: bool = False, words: bool = True
     ) -> "EmojiSuggester":
         """Load the zoo suggester: sentiment model, word vectors, emoji2vec and card (statistics, weights).
 
@@ -708,6 +708,12 @@ class EmojiSuggester:
             moods=_mood_reader(table, card["moods"]["moods"], root) if card.get("moods") else None,
             chat_prior=card["chat_prior"]["prior"] if card.get("chat_prior") else None,
         )
+        if words and not (reader or student) and (zoo._root(root) / f"{WORDS_ZOO_NAME}.json").exists():
+            words_card = zoo.card(WORDS_ZOO_NAME, root)
+            names = words_card["hyperparameters"]["moods"]
+            laugh = everyday_moods.MoodReader(zoo.load(WORDS_LAUGH_ZOO_NAME, root), names)
+            reader_words = everyday_moods.WordsMoodReader(zoo.load(WORDS_ZOO_NAME, root), names)
+            suggester = suggester.with_moods(laugh).with_words_moods(reader_words, words_card["weights"])
         if reader or student:
             reader_card = zoo.card(everyday_moods.READER_ZOO_NAME, root)
             if student:
@@ -1415,26 +1421,54 @@ def topic_mask(table: EmojiTable, rows: Sequence[dict]) -> np.ndarray:
     return mask
 
 
+def words_inputs(suggester: EmojiSuggester, rows: Sequence[dict]) -> dict:
+    """What :func:`learn_words_moods` learns from, read once: the suggester's ``parts`` of the labelled ``rows``, their
+    ``prepared`` texts and the words reader's ``dense`` features (:func:`everyday_moods.words_dense`)."""
+    if suggester.sense is None or suggester.matcher is None:
+        raise ValueError("the words mood reader reads the sense cosines and the topic matcher's vectors")
+    texts = [suggester._check(row["text"]) for row in rows]
+    prepared = [sentiment.prepare(t) for t in texts]
+    parts = suggester.features(texts)
+    dense = everyday_moods.words_dense(
+        parts["sense"] / SENSE_SCALE,
+        suggester.matcher.kv,
+        prepared,
+        parts["probabilities"],
+        parts["feeling"] - parts["reader_feeling"],
+    )
+    return {"parts": parts, "prepared": prepared, "dense": dense}
+
+
+def _rows_of(inputs: dict, keep: np.ndarray) -> dict:
+    """:func:`words_inputs` of the rows where ``keep`` is True."""
+    n = len(keep)
+    parts = {k: (v[keep] if np.ndim(v) and len(v) == n else v) for k, v in inputs["parts"].items()}
+    return {
+        "parts": parts,
+        "prepared": [p for p, k in zip(inputs["prepared"], keep) if k],
+        "dense": inputs["dense"][keep],
+    }
+
+
 def learn_words_moods(
-    suggester: EmojiSuggester, rows: Sequence[dict], moods: dict | None = None, topic_share: float = TOPIC_SHARE
+    suggester: EmojiSuggester,
+    rows: Sequence[dict],
+    moods: dict | None = None,
+    topic_share: float = TOPIC_SHARE,
+    inputs: dict | None = None,
 ) -> EmojiSuggester:
     """The suggester with its moods part read by a words mood reader (:class:`everyday_moods.WordsMoodReader`)
     learned from labelled ``rows``, the laugh rule reading a sense mood reader learned from the same rows, and the
     everyday weights learned with it as :func:`learn_everyday` learns them (each row's moods part from a reader that
     did not see its label), the topic parts' kept as they are (:data:`READER_KEPT_WEIGHTS`), with each row's own topic
-    emoji in the objective at ``topic_share`` (:func:`topic_mask`). Taught in: 05_emoji_suggestion."""
-    if suggester.sense is None or suggester.matcher is None:
-        raise ValueError("the words mood reader reads the sense cosines and the topic matcher's vectors")
+    emoji in the objective at ``topic_share`` (:func:`topic_mask`). ``inputs``: the rows' :func:`words_inputs`, if
+    already read. Taught in: 05_emoji_suggestion."""
+    inputs = words_inputs(suggester, rows) if inputs is None else inputs
     moods = emoji_data.emoji_moods() if moods is None else moods
     names = list(moods)
     labels = [row["mood"] for row in rows]
-    texts = [suggester._check(row["text"]) for row in rows]
-    prepared = [sentiment.prepare(t) for t in texts]
-    parts = suggester.features(texts)
+    parts, prepared, dense = dict(inputs["parts"]), inputs["prepared"], inputs["dense"]
     cosines = parts["sense"] / SENSE_SCALE
-    dense = everyday_moods.words_dense(
-        cosines, suggester.matcher.kv, prepared, parts["probabilities"], parts["feeling"] - parts["reader_feeling"]
-    )
     sense_reader = everyday_moods.MoodReader(everyday_moods.fit_mood_model(cosines, labels, names), names)
     words = everyday_moods.WordsMoodReader(everyday_moods.fit_words_mood_model(dense, prepared, labels, names), names)
     learned = suggester.with_moods(sense_reader).with_words_moods(words)
@@ -1458,14 +1492,28 @@ def learn_words_moods(
     has = topics.any(axis=1)
     if topic_share > 0 and has.any():
         sets.append(
-            (
-                {k: (v[has] if np.ndim(v) and len(v) == len(rows) else v) for k, v in parts.items()},
-                topics[has],
-                topic_share,
-            )
+            (_rows_of({"parts": parts, "prepared": prepared, "dense": dense}, has)["parts"], topics[has], topic_share)
         )
     kept = {key: suggester.weights[key] for key in READER_KEPT_WEIGHTS}
     return learned.with_everyday_weights(fit_weights(sets, fixed=kept))
+
+
+def words_leave_one_set_out(suggester: EmojiSuggester, sets: dict[str, list[dict]], moods: dict | None = None) -> dict:
+    """Each named labelled set scored (:func:`evaluate_moods`, ``fit=False``) by the words suggester learned
+    (:func:`learn_words_moods`) on every *other* set of ``sets``: how the zoo's, which learns from all of them, does on
+    messages it has not seen. The sets' features are read once. Returns ``{name: evaluate_moods report}``."""
+    moods = emoji_data.emoji_moods() if moods is None else moods
+    rows = [row for messages in sets.values() for row in messages]
+    names = np.array([name for name, messages in sets.items() for _ in messages])
+    inputs = words_inputs(suggester, rows)
+    out = {}
+    for name, messages in sets.items():
+        keep = names != name
+        learned = learn_words_moods(
+            suggester, [r for r, k in zip(rows, keep) if k], moods, inputs=_rows_of(inputs, keep)
+        )
+        out[name] = evaluate_moods(learned, messages, moods, fit=False)
+    return out
 
 
 def learn_reader_moods(
@@ -1577,6 +1625,93 @@ def measure_opt_in_cards(root=None) -> dict:
         zoo.write_card(name, card, root)
         found[name] = metrics
     return found
+
+
+#: The default's words mood reader (:func:`learn_words_moods`), learned from every read labelled set, and the sense
+#: mood reader learned with it for the laugh rule; the first's card holds the weights learned with them.
+WORDS_ZOO_NAME = "05_emoji/words_moods"
+WORDS_LAUGH_ZOO_NAME = "05_emoji/words_laugh"
+
+
+def read_sets(moods: dict | None = None) -> dict[str, list[dict]]:
+    """Every labelled set read so far by name: the 467 of ``emoji_data.TRAINING_SETS`` as one set, then each of
+    ``emoji_data.LATER_SETS``: what the words mood reader learns from."""
+    moods = emoji_data.emoji_moods() if moods is None else moods
+    return {"467": emoji_data.training_messages(moods), **emoji_data.later_messages(moods)}
+
+
+def build_zoo_words_moods(root=None) -> dict:
+    """Learn the words mood reader, its laugh reader and the weights on every read labelled set (:func:`read_sets`) for
+    the zoo suggester, measure each later set by a suggester learned without it (:func:`words_leave_one_set_out`) and
+    save ``zoo/05_emoji/words_moods.keras`` (its card holds the weights) and ``zoo/05_emoji/words_laugh.keras``.
+    Command line: ``python -m helpers.emoji_suggest words``. Taught in: 05_emoji_suggestion."""
+    start = time.perf_counter()
+    suggester = EmojiSuggester.from_zoo(root=root, words=False)
+    moods = emoji_data.emoji_moods()
+    sets = read_sets(moods)
+    rows = [row for messages in sets.values() for row in messages]
+    learned = learn_words_moods(suggester, rows, moods)
+    weights = {key: value for key, value in learned.weights.items() if key in SCORED or key == "habit"}
+    seconds = time.perf_counter() - start
+    reports = words_leave_one_set_out(suggester, sets, moods)
+    later = [name for name in sets if name != "467"]
+    metrics = {"later_sets_accepted": int(sum(sum(reports[n]["hits"]) for n in later))}
+    metrics["later_sets_messages"] = int(sum(len(reports[n]["hits"]) for n in later))
+    metrics["later_sets_joy_first_negative"] = int(sum(reports[n]["joy_first_negative"] for n in later))
+    for name, report in reports.items():
+        metrics[f"{name}_top3"] = round(float(report["top3"]), 4)
+        metrics[f"{name}_agreement"] = round(float(report["agreement"]), 4)
+        metrics[f"{name}_joy_first_negative"] = int(report["joy_first_negative"])
+    files = [file for _, file in emoji_data.TRAINING_SETS + emoji_data.LATER_SETS]
+    data = {
+        "labelled": {
+            "source": ", ".join(f"data/{file}" for file in files),
+            "sha256": {file: zoo.sha256_file(paths.data(file)) for file in files},
+            "messages": len(rows),
+        }
+    }
+    zoo.save(
+        learned.moods.model,
+        WORDS_LAUGH_ZOO_NAME,
+        ModelCard(
+            data=data,
+            hyperparameters={"C": everyday_moods.C, "moods": list(moods)},
+            metrics={},
+            training_seconds=round(seconds, 1),
+            reproduce="python -m helpers.emoji_suggest words",
+            extra={
+                "description": "p(mood | message) from the sense cosines, learned on the same messages as "
+                f"{WORDS_ZOO_NAME}: the default's laugh rule reads it (😂 leads a message of unclear feeling only if "
+                "this reads it as funny)."
+            },
+        ),
+    )
+    zoo.save(
+        learned.words_moods.model,
+        WORDS_ZOO_NAME,
+        ModelCard(
+            data=data,
+            hyperparameters={
+                "C": everyday_moods.C,
+                "words_scale": everyday_moods.WORDS_SCALE,
+                "topic_share": TOPIC_SHARE,
+                "kept": list(READER_KEPT_WEIGHTS),
+                "moods": list(moods),
+            },
+            metrics=metrics,
+            training_seconds=round(seconds, 1),
+            reproduce="python -m helpers.emoji_suggest words",
+            extra={
+                "description": "p(mood | message) for the six everyday moods of data/emoji_moods.tsv from the sense "
+                "cosines, the mean word vector, the sentiment probabilities and feeling, and the message's word "
+                "1-2-gram TF-IDF: a scikit-learn scaler, vocabulary and logistic regression copied into a Keras model "
+                "(helpers.everyday_moods.WordsMoodReader). The default suggester's moods part reads it, with the "
+                "weights below; metrics: each later set scored by a suggester learned without it.",
+                "weights": weights,
+            },
+        ),
+    )
+    return {"metrics": metrics, "weights": weights, "seconds": seconds}
 
 
 def build_zoo_reader_moods(root=None) -> dict:
@@ -2008,6 +2143,11 @@ def main(argv: Iterable[str] | None = None) -> int:
         help="learn zoo/05_emoji/reader_moods.keras: everyday moods read by the bigger reader (all-mpnet-base-v2), "
         "for suggest --reader (under a minute; run after build)",
     )
+    sub.add_parser(
+        "words",
+        help="learn zoo/05_emoji/words_moods.keras and words_laugh.keras: the default's everyday moods read from words "
+        "and sense, on every read labelled set (a few minutes; run after build)",
+    )
     about = (
         "measure the suggester's and the opt-in readers' cards again (suggester, reader_moods, mood_student) with the "
         "suggester as it is now"
@@ -2055,6 +2195,11 @@ def main(argv: Iterable[str] | None = None) -> int:
             with quiet_native_stderr():
                 result = build_zoo_reader_moods()
             print(f"saved zoo/{everyday_moods.READER_ZOO_NAME}.keras in {result['seconds']:.0f} s: {result['metrics']}")
+            return 0
+        if args.command == "words":
+            with quiet_native_stderr():
+                result = build_zoo_words_moods()
+            print(f"saved zoo/{WORDS_ZOO_NAME}.keras in {result['seconds']:.0f} s: {result['metrics']}")
             return 0
         if args.command == "measure":
             with quiet_native_stderr():
