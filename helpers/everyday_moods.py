@@ -174,12 +174,23 @@ WORDS_SCALE = 30.0
 
 def word_mean_vectors(prepared: Sequence[str], kv) -> np.ndarray:
     """The mean of each prepared message's known words' vectors (n, d) in ``kv`` (gensim ``KeyedVectors``, the topic
-    matcher's); zeros for a message with no known word."""
-    out = np.zeros((len(prepared), kv.vector_size), "float64")
+    matcher's), a word counted as often as it occurs; zeros for a message with no known word. One sparse product for
+    the batch."""
+    index = kv.key_to_index
+    rows, columns = [], []
     for row, text in enumerate(prepared):
-        known = [word for word in text.split() if word in kv.key_to_index]
-        if known:
-            out[row] = np.mean([kv[word] for word in known], axis=0)
+        for word in text.split():
+            column = index.get(word)
+            if column is not None:
+                rows.append(row)
+                columns.append(column)
+    counts = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, columns)), shape=(len(prepared), len(kv.index_to_key)), dtype="float64"
+    )
+    total = np.asarray(counts.sum(axis=1)).ravel()
+    out = np.asarray(counts @ kv.vectors, "float64")
+    known = total > 0
+    out[known] /= total[known, None]
     return out
 
 
@@ -279,29 +290,34 @@ class WordsMoodReader:
         scale = 1.0 / np.maximum(np.sqrt(variance), keras.backend.epsilon())  # as Normalization divides
         self.kernel = scale[:, None] * kernel[:width]
         self.bias = bias - (mean * scale) @ kernel[:width]
-        # what one n-gram adds to a row: its IDF and its row of weights (times the words' scale)
-        self._ngrams = {
-            word: (float(i), WORDS_SCALE * kernel[width + j]) for j, (word, i) in enumerate(zip(words, idf))
-        }
+        self._column = {word: j for j, word in enumerate(words)}
+        self._idf = np.asarray(idf, "float64")
+        self._words_kernel = WORDS_SCALE * kernel[width:]  # (n-grams, moods)
 
-    def _words_logits(self, text: str) -> np.ndarray:
-        tokens = text.split()
-        grams = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
-        values: dict[str, float] = {}
-        for gram in grams:
-            if gram in self._ngrams:
-                values[gram] = values.get(gram, 0.0) + self._ngrams[gram][0]
-        norm = np.sqrt(sum(v * v for v in values.values()))
-        out = np.zeros(len(self.moods))
-        for gram, value in values.items():
-            out += (value / norm) * self._ngrams[gram][1]
-        return out
+    def _words_rows(self, prepared: Sequence[str]) -> sparse.csr_matrix:
+        """Each text's TF-IDF row (n, n-grams) as the twin's ``TextVectorization`` makes it: counts of its word
+        1-2-grams in the vocabulary times their IDF, scaled to unit length (a row with none stays zero)."""
+        rows, columns = [], []
+        for row, text in enumerate(prepared):
+            tokens = text.split()
+            for gram in tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]:
+                column = self._column.get(gram)
+                if column is not None:
+                    rows.append(row)
+                    columns.append(column)
+        counts = sparse.csr_matrix(
+            (np.ones(len(rows)), (rows, columns)), shape=(len(prepared), len(self._idf)), dtype="float64"
+        )
+        values = counts.multiply(self._idf[None, :]).tocsr()
+        norm = np.sqrt(np.asarray(values.multiply(values).sum(axis=1)).ravel())
+        norm[norm == 0] = 1.0
+        return sparse.diags(1.0 / norm) @ values
 
     def probabilities(self, dense: np.ndarray, prepared: Sequence[str]) -> np.ndarray:
         if len(dense) != len(prepared):
             raise ValueError(f"{len(dense)} rows of dense features but {len(prepared)} texts")
         logits = np.asarray(dense, "float64") @ self.kernel + self.bias
-        logits += np.array([self._words_logits(t) for t in prepared]).reshape(len(prepared), len(self.moods))
+        logits += self._words_rows(prepared) @ self._words_kernel
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         return p / p.sum(axis=1, keepdims=True)
