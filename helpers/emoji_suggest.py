@@ -770,12 +770,15 @@ class EmojiSuggester:
     def with_sense(self, reader) -> "EmojiSuggester":
         """The same suggester with another sense reader (a :class:`helpers.emoji_sense.SenseReader`; ``None``: no
         sense term, and no moods term, which reads the sense cosines)."""
-        return self._copy(sense=reader, moods=self.moods if reader is not None else None)
+        kept = reader is not None
+        return self._copy(
+            sense=reader, moods=self.moods if kept else None, words_moods=self.words_moods if kept else None
+        )
 
     def with_moods(self, reader) -> "EmojiSuggester":
         """The same suggester with another mood reader (a :class:`helpers.everyday_moods.MoodReader`; ``None``: no
-        moods term)."""
-        return self._copy(moods=reader)
+        moods term, and no words mood reader, whose laugh rule reads it)."""
+        return self._copy(moods=reader, words_moods=self.words_moods if reader is not None else None)
 
     def with_reader_moods(self, reader, weights: dict | None = None) -> "EmojiSuggester":
         """The same suggester with the moods part read by the bigger reader (a
@@ -1388,7 +1391,7 @@ def learn_everyday(suggester: EmojiSuggester, rows: Sequence[dict], moods: dict 
     reader = everyday_moods.MoodReader(
         everyday_moods.fit_mood_model(cosines, [row["mood"] for row in rows], names), names
     )
-    learned = suggester.with_moods(reader)
+    learned = suggester.with_words_moods(None).with_moods(reader)  # the sense reader reads the moods part
     fold = np.array([text_fold(row["text"]) for row in rows])
     parts["moods"] = out_of_fold_moods(cosines, rows, fold, learned)
     mask = acceptable_mask(mood_labels(suggester.table, rows, moods), len(suggester.table))

@@ -209,6 +209,11 @@ def emoji_module(suggester, k: int = 5):
     sense_weight = float(weights["sense"]) * emoji_suggest.SENSE_SCALE
     moods_model = suggester.moods.model if suggester.moods is not None else None
     moods_weight = float(weights["moods"])
+    # the default's words mood reader (helpers.everyday_moods.WordsMoodReader): the sense cosines, the mean vector of
+    # every known word, the sentiment probabilities and feeling, and the prepared text
+    words_model = suggester.words_moods.model if suggester.words_moods is not None else None
+    any_row = _table(list(kv.index_to_key), np.arange(len(kv.index_to_key), dtype="int32"), -1)
+    raw_vectors = tf.constant(kv.vectors, tf.float32)
     mood_emoji = tf.constant(suggester.mood_emoji if moods_model is not None else np.zeros((1, len(table))), tf.float32)
     size, min_cosine = len(table), float(matcher.min_cosine)
     model = suggester.model
@@ -271,8 +276,17 @@ def emoji_module(suggester, k: int = 5):
         # everyday moods: p(mood) from the sense cosines (helpers.everyday_moods), spread over each mood's emoji
         if moods_model is not None:
             p_mood = tf.cast(moods_model(sense, training=False), tf.float32)
+            funny = tf.argmax(p_mood, axis=1, output_type=tf.int32) == funny_mood  # the laugh rule reads the sense
+            if words_model is not None:  # the words reader reads the moods part
+                known = tf.ragged.map_flat_values(any_row.lookup, prepared_tokens)
+                known = tf.ragged.boolean_mask(known, known >= 0)
+                summed = tf.math.unsorted_segment_sum(
+                    tf.gather(raw_vectors, known.flat_values), tf.cast(known.value_rowids(), tf.int32), batch
+                )
+                mean_vector = summed / tf.maximum(tf.cast(known.row_lengths(), tf.float32), 1.0)[:, None]
+                dense = tf.concat([sense, mean_vector, probabilities, feeling[:, None]], axis=1)
+                p_mood = tf.cast(words_model({"dense": dense, "text": prepared}, training=False), tf.float32)
             moods = tf.math.log(p_mood @ mood_emoji + everyday_moods.FLOOR)
-            funny = tf.argmax(p_mood, axis=1, output_type=tf.int32) == funny_mood
         else:
             moods = tf.zeros([batch, size])
             funny = tf.ones([batch], tf.bool)
@@ -363,7 +377,9 @@ def emoji_module(suggester, k: int = 5):
         archive.track(sense_model)
     if moods_model is not None:
         archive.track(moods_model)
-    for resource in (emoji_index, word_row, valence_of):
+    if words_model is not None:
+        archive.track(words_model)
+    for resource in (emoji_index, word_row, any_row, valence_of):
         archive.track(resource)
     archive.add_endpoint("serve", serve, input_signature=[tf.TensorSpec([None], tf.string, name="messages")])
     return archive
