@@ -1442,12 +1442,16 @@ def words_inputs(suggester: EmojiSuggester, rows: Sequence[dict]) -> dict:
     return {"parts": parts, "prepared": prepared, "dense": dense}
 
 
+def parts_of(parts: dict, keep: np.ndarray) -> dict:
+    """The suggester's ``parts`` (:meth:`EmojiSuggester.features`) of the rows where ``keep`` is True."""
+    n = len(keep)
+    return {k: (v[keep] if np.ndim(v) and len(v) == n else v) for k, v in parts.items()}
+
+
 def _rows_of(inputs: dict, keep: np.ndarray) -> dict:
     """:func:`words_inputs` of the rows where ``keep`` is True."""
-    n = len(keep)
-    parts = {k: (v[keep] if np.ndim(v) and len(v) == n else v) for k, v in inputs["parts"].items()}
     return {
-        "parts": parts,
+        "parts": parts_of(inputs["parts"], keep),
         "prepared": [p for p, k in zip(inputs["prepared"], keep) if k],
         "dense": inputs["dense"][keep],
     }
@@ -1494,9 +1498,7 @@ def learn_words_moods(
     topics = topic_mask(suggester.table, rows)
     has = topics.any(axis=1)
     if topic_share > 0 and has.any():
-        sets.append(
-            (_rows_of({"parts": parts, "prepared": prepared, "dense": dense}, has)["parts"], topics[has], topic_share)
-        )
+        sets.append((parts_of(parts, has), topics[has], topic_share))
     kept = {key: suggester.weights[key] for key in READER_KEPT_WEIGHTS}
     return learned.with_everyday_weights(fit_weights(sets, fixed=kept))
 

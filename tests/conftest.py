@@ -48,3 +48,12 @@ def zoo_suggester():
     from helpers.emoji_suggest import EmojiSuggester
 
     return EmojiSuggester.from_zoo()
+
+
+@pytest.fixture(scope="session")
+def sense_suggester():
+    """``EmojiSuggester.from_zoo(words=False)``: the zoo suggester with its moods part read from the sense cosines
+    (learned from the 467, the default until its words reader), loaded once."""
+    from helpers.emoji_suggest import EmojiSuggester
+
+    return EmojiSuggester.from_zoo(words=False)

@@ -393,7 +393,8 @@ def test_the_laugh_leads_an_unclear_message_only_when_it_reads_funny():
     assert plain[0].tolist() == [0, 1, 2, 3, 4]  # without a reading of funny, nothing is held back
 
 
-def test_the_zoo_suggester_holds_back_the_laugh_on_bad_news_it_does_not_read_as_funny(zoo_suggester):
+def test_the_sense_suggester_holds_back_the_laugh_on_bad_news_it_does_not_read_as_funny(sense_suggester):
+    zoo_suggester = sense_suggester  # the rule at work where its score puts 😂 first on both
     brat = "a parent at the school gate called my son a brat to his face"  # 😂 😥 😭 before
     crayons = "my toddler told the doctor that daddy eats crayons"
     parts = zoo_suggester.components([brat, crayons])
@@ -409,13 +410,37 @@ def test_the_zoo_suggester_holds_back_the_laugh_on_bad_news_it_does_not_read_as_
     assert zoo_suggester.holds_back_laughter and not zoo_suggester.with_moods(None).holds_back_laughter
 
 
-def test_the_zoo_suggester_leads_with_the_laugh_a_message_names(zoo_suggester):
+def test_the_sense_suggester_leads_with_the_laugh_a_message_names(sense_suggester):
+    zoo_suggester = sense_suggester
     # "lol" names 😂 and reads clearly good: the lead no longer puts a kiss from far down (1%) before it (53%)
     for message in ("lol", "haha that's hilarious", "you're so funny"):
         assert zoo_suggester.suggest(message, k=3)[0][0] == "😂", message
         assert zoo_suggester.explain(message, k=1)[0]["emoji"] == "😂", message
     # a grievance that names a laugh reads as weak feeling (+0.6 at most): no laughing face first
     assert zoo_suggester.suggest("the movers dropped my piano down the stairs and laughed", k=1)[0][0] != "😂"
+
+
+def test_the_zoo_default_laughs_where_a_message_is_funny_and_not_at_bad_news(zoo_suggester):
+    # the words reader's moods part: the brat gets no laughing face at all (the sense suggester's score put 😂 first),
+    # the crayons one; a message that names a laugh leads with a laughing face ("lol" names 😆 and 😂 alike)
+    laughing = {"😂", "😆", "🤣", "😹"}
+    brat = "a parent at the school gate called my son a brat to his face"
+    crayons = "my toddler told the doctor that daddy eats crayons"
+    assert not laughing & {e for e, _ in zoo_suggester.suggest(brat, k=3)}
+    assert laughing & {e for e, _ in zoo_suggester.suggest(crayons, k=3)}
+    for message in ("lol", "haha that's hilarious", "you're so funny"):
+        assert zoo_suggester.suggest(message, k=1)[0][0] in laughing, message
+    assert zoo_suggester.suggest("the movers dropped my piano down the stairs and laughed", k=1)[0][0] not in laughing
+    # where its score puts 😂 first on a message of unclear feeling, the laugh rule still reads the sense reader
+    held, kept = "i dozed off on the train and woke up two towns over", "my dad just discovered memes"
+    parts = zoo_suggester.components([held, kept])
+    assert np.all(np.abs(parts["feeling"]) <= emoji_suggest.LEAD_THRESHOLD) and parts["funny"].tolist() == [False, True]
+    laugh = zoo_suggester.table.index(emoji_suggest.LAUGH)
+    score = parts["mood"] + parts["topic"] + parts["habit"]
+    assert emoji_suggest.top_columns(score, 1)[:, 0].tolist() == [laugh, laugh]
+    assert [e for e, _ in zoo_suggester.suggest(held, k=2)][1] == "😂" and zoo_suggester.suggest(kept, k=1)[0][
+        0
+    ] == "😂"
 
 
 class _Model:

@@ -53,8 +53,8 @@ def test_the_term_spreads_each_moods_probability_over_its_emoji(labelled):
     np.testing.assert_allclose(term[:, 3], np.log(everyday_moods.FLOOR))  # an emoji of no mood
 
 
-def test_the_zoo_suggester_reads_the_everyday_moods(zoo_suggester):
-    suggester = zoo_suggester
+def test_the_sense_suggester_reads_the_everyday_moods(sense_suggester):
+    suggester = sense_suggester  # the moods part read from the sense cosines
     assert suggester.moods is not None and suggester.moods.moods == list(emoji_data.emoji_moods())
     messages = ["i put salt in my coffee instead of sugar", "we're having tacos tonight"]
     parts = suggester.features(messages)
@@ -106,7 +106,8 @@ def test_the_crossfitted_moods_part_never_sees_the_scored_messages_labels(zoo_su
     np.testing.assert_allclose(held_out[test], relabelled[test])
 
 
-def test_learn_everyday_learns_the_zoo_suggester_from_the_training_sets(zoo_suggester):
+def test_learn_everyday_learns_the_zoo_suggester_from_the_training_sets(sense_suggester):
+    zoo_suggester = sense_suggester  # the zoo's suggester card: the moods part read from the sense cosines
     rows = emoji_data.training_messages()
     learned = emoji_suggest.learn_everyday(zoo_suggester, rows)
     # the build's own method: the card's weights come back. L-BFGS-B stops within a few 1e-4 of them on the zoo's CPU

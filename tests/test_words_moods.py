@@ -104,3 +104,47 @@ def test_learning_with_the_topic_share_keeps_more_topic_emoji_and_the_topic_weig
         return sum(bool(topics[i, [zoo_suggester.table.index(e) for e in top]].any()) for i, top in enumerate(found))
 
     assert topic_in_top3(with_topic) > topic_in_top3(without)
+
+
+def test_the_zoo_default_reads_its_moods_from_the_words_reader(zoo_suggester, sense_suggester):
+    from helpers import emoji_suggest, zoo
+    from helpers.emoji_suggest import EmojiSuggester
+
+    assert zoo_suggester.words_moods is not None and sense_suggester.words_moods is None
+    card = zoo.card(emoji_suggest.WORDS_ZOO_NAME)
+    assert zoo_suggester.weights["moods"] == card["weights"]["moods"] != sense_suggester.weights["moods"]
+    for key in emoji_suggest.READER_KEPT_WEIGHTS:  # the topic parts' weights are the suggester card's
+        assert zoo_suggester.weights[key] == sense_suggester.weights[key]
+    messages = ["i put salt in my coffee instead of sugar", "we're having tacos tonight"]
+    inputs = emoji_suggest.words_inputs(zoo_suggester, [{"text": m} for m in messages])
+    p = zoo_suggester.words_moods.probabilities(inputs["dense"], inputs["prepared"])
+    np.testing.assert_allclose(
+        zoo_suggester.features(messages)["moods"], everyday_moods.moods_term(p, zoo_suggester.mood_emoji)
+    )
+    assert zoo_suggester.with_moods(None).words_moods is None  # its laugh rule reads the sense mood reader
+    assert zoo_suggester.with_sense(None).words_moods is None
+    assert zoo_suggester.with_words_moods(None).words_moods is None
+    with pytest.raises(ValueError, match="sense cosines' mood reader"):
+        EmojiSuggester(
+            zoo_suggester.model, zoo_suggester.table, zoo_suggester.matcher, words_moods=zoo_suggester.words_moods
+        )
+
+
+def test_learn_words_moods_learns_the_zoo_default_from_every_read_set(zoo_suggester, sense_suggester):
+    from helpers import emoji_data, emoji_suggest
+
+    moods = emoji_data.emoji_moods()
+    rows = [row for messages in emoji_suggest.read_sets(moods).values() for row in messages]
+    assert len(rows) == 1067
+    learned = emoji_suggest.learn_words_moods(sense_suggester, rows, moods)
+    # the build's own method gives the card's weights back (within what another CPU's features move them: see
+    # test_everyday_moods' learn_everyday test) and the words reader's probabilities
+    for key, value in zoo_suggester.weights.items():
+        assert learned.weights[key] == pytest.approx(value, abs=5e-3), key
+    probe = ["i put salt in my coffee instead of sugar", "my grandma's soup is the best", "the bus never came"]
+    inputs = emoji_suggest.words_inputs(sense_suggester, [{"text": m} for m in probe])
+    np.testing.assert_allclose(
+        learned.words_moods.probabilities(inputs["dense"], inputs["prepared"]),
+        zoo_suggester.words_moods.probabilities(inputs["dense"], inputs["prepared"]),
+        atol=5e-3,
+    )
