@@ -172,10 +172,19 @@ class ReaderMoods:
 WORDS_SCALE = 30.0
 
 
+def _segment_sums(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Sums of ``values`` (m, k) by ``rows`` (m,), sorted, into (n, k): zeros for a row with none."""
+    out = np.zeros((n, values.shape[1]), "float64")
+    if len(rows):
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        out[rows[starts]] = np.add.reduceat(values, starts, axis=0)
+    return out
+
+
 def word_mean_vectors(prepared: Sequence[str], kv) -> np.ndarray:
     """The mean of each prepared message's known words' vectors (n, d) in ``kv`` (gensim ``KeyedVectors``, the topic
-    matcher's), a word counted as often as it occurs; zeros for a message with no known word. One sparse product for
-    the batch."""
+    matcher's), a word counted as often as it occurs; zeros for a message with no known word. Vectorised over the
+    batch, with little to pay per call (the server suggests for one message at a time)."""
     index = kv.key_to_index
     rows, columns = [], []
     for row, text in enumerate(prepared):
@@ -184,11 +193,9 @@ def word_mean_vectors(prepared: Sequence[str], kv) -> np.ndarray:
             if column is not None:
                 rows.append(row)
                 columns.append(column)
-    counts = sparse.csr_matrix(
-        (np.ones(len(rows)), (rows, columns)), shape=(len(prepared), len(kv.index_to_key)), dtype="float64"
-    )
-    total = np.asarray(counts.sum(axis=1)).ravel()
-    out = np.asarray(counts @ kv.vectors, "float64")
+    rows = np.asarray(rows, "int64")
+    total = np.bincount(rows, minlength=len(prepared)).astype("float64")
+    out = _segment_sums(np.asarray(kv.vectors[columns], "float64"), rows, len(prepared))
     known = total > 0
     out[known] /= total[known, None]
     return out
@@ -275,9 +282,9 @@ def fit_words_mood_model(
 
 class WordsMoodReader:
     """The words mood model, ready to score: ``probabilities(dense, prepared)`` is ``p(mood | m)`` (n, moods), in
-    NumPy from the model's weights: the dense part folded into one affine map (as :class:`MoodReader`), each text's
-    TF-IDF row built sparsely as ``helpers.reactions.Reactions`` builds its own. A test checks it against the Keras
-    model and scikit-learn. Taught in: 05_emoji_suggestion."""
+    NumPy from the model's weights: the dense part folded into one affine map (as :class:`MoodReader`), the words'
+    part summed from each text's n-grams (:meth:`_words_logits`), so that one message costs little. A test checks it
+    against the Keras model and scikit-learn. Taught in: 05_emoji_suggestion."""
 
     def __init__(self, model: keras.Model, moods: Sequence[str]):
         self.model, self.moods = model, list(moods)
@@ -294,9 +301,10 @@ class WordsMoodReader:
         self._idf = np.asarray(idf, "float64")
         self._words_kernel = WORDS_SCALE * kernel[width:]  # (n-grams, moods)
 
-    def _words_rows(self, prepared: Sequence[str]) -> sparse.csr_matrix:
-        """Each text's TF-IDF row (n, n-grams) as the twin's ``TextVectorization`` makes it: counts of its word
-        1-2-grams in the vocabulary times their IDF, scaled to unit length (a row with none stays zero)."""
+    def _words_logits(self, prepared: Sequence[str]) -> np.ndarray:
+        """The words' share of each text's logits (n, moods): its TF-IDF row as the twin's ``TextVectorization`` makes
+        it (counts of its word 1-2-grams in the vocabulary times their IDF, scaled to unit length; a row with none
+        stays zero) times the words' kernel, computed from the (row, n-gram) pairs without building the row."""
         rows, columns = [], []
         for row, text in enumerate(prepared):
             tokens = text.split()
@@ -305,19 +313,19 @@ class WordsMoodReader:
                 if column is not None:
                     rows.append(row)
                     columns.append(column)
-        counts = sparse.csr_matrix(
-            (np.ones(len(rows)), (rows, columns)), shape=(len(prepared), len(self._idf)), dtype="float64"
-        )
-        values = counts.multiply(self._idf[None, :]).tocsr()
-        norm = np.sqrt(np.asarray(values.multiply(values).sum(axis=1)).ravel())
-        norm[norm == 0] = 1.0
-        return sparse.diags(1.0 / norm) @ values
+        width = len(self._idf)
+        pairs, counts = np.unique(np.asarray(rows, "int64") * width + np.asarray(columns, "int64"), return_counts=True)
+        rows, columns = pairs // width, pairs % width
+        values = counts * self._idf[columns]
+        norm = np.sqrt(np.bincount(rows, values * values, minlength=len(prepared)))
+        weights = values / np.where(norm > 0, norm, 1.0)[rows]
+        return _segment_sums(weights[:, None] * self._words_kernel[columns], rows, len(prepared))
 
     def probabilities(self, dense: np.ndarray, prepared: Sequence[str]) -> np.ndarray:
         if len(dense) != len(prepared):
             raise ValueError(f"{len(dense)} rows of dense features but {len(prepared)} texts")
         logits = np.asarray(dense, "float64") @ self.kernel + self.bias
-        logits += self._words_rows(prepared) @ self._words_kernel
+        logits += self._words_logits(prepared)
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         return p / p.sum(axis=1, keepdims=True)
