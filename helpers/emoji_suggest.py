@@ -25,7 +25,10 @@ student distilled from notebook 04's MiniLM reads it and ``d(e)`` MiniLM's vecto
 (``helpers.emoji_sense``): the whole message's meaning, not its words one by one. ``p(k | m)`` is a classifier of
 that reading into the six everyday moods of the labelled set (love, happy, sad, angry, funny, food;
 ``helpers.everyday_moods``), ``[e in k]`` whether e is one of mood k's emoji (``data/emoji_moods.tsv``): the one
-reader that can tell a funny mishap from bad news. The weights are learned
+reader that can tell a funny mishap from bad news. The default reads ``p(k | m)`` from the message's words as well
+(``everyday_moods.WordsMoodReader``: the sense reading, the mean word vector, the sentiment and the word 1-2-gram
+TF-IDF), learned from every read labelled set with each message's own topic emoji in the weights' objective
+(:func:`learn_words_moods`, ``zoo/05_emoji/words_moods``). The weights are learned
 (``fit_weights``); ``w_habit`` stays small, so the prior breaks ties instead of deciding (with weight 1, 😂 wins
 nearly every message: it is the commonest emoji of all). Suggestions are the top ``k`` of ``softmax(score)``.
 
@@ -670,7 +673,10 @@ class EmojiSuggester:
         with the bigger reader (``helpers.everyday_moods.ReaderMoods``, ``zoo/05_emoji/reader_moods``) and uses the
         weights learned with it: apter emoji on everyday news, at a third of the default's speed for one message and
         a seventh in batches. ``student=True`` reads them with the bigger reader's distilled student
-        (``helpers.mood_student``, ``zoo/05_emoji/mood_student``) and the same weights.
+        (``helpers.mood_student``, ``zoo/05_emoji/mood_student``) and the same weights. Otherwise, with ``words=True``
+        (the default) and ``zoo/05_emoji/words_moods`` in the zoo, the moods part reads the words mood reader and the
+        weights learned with it (:func:`learn_words_moods`); ``words=False`` gives the suggester of the card alone,
+        its moods read from the sense cosines and learned from the 467 messages of ``emoji_data.TRAINING_SETS``.
         """
         if reader and student:
             raise ValueError("choose the bigger reader (reader=True) or its student (student=True), not both")
@@ -1592,9 +1598,10 @@ def suggester_metrics(report: dict, moods_report: dict, reader_accuracy: float) 
 
 def measure_suggester_card(root=None) -> dict:
     """Measure the zoo suggester's card again (:func:`suggester_metrics`) as the suggester orders its suggestions
-    now, its models and weights unchanged (2026-12-06: the laugh held back, :data:`LAUGH`). Command line: ``python -m
+    now, its models and weights unchanged (2026-12-06: the laugh held back, :data:`LAUGH`): the card's own suggester,
+    its moods read from the sense cosines (the words reader's card holds its own metrics). Command line: ``python -m
     helpers.emoji_suggest measure``. Returns the metrics."""
-    suggester = EmojiSuggester.from_zoo(root=root)
+    suggester = EmojiSuggester.from_zoo(root=root, words=False)
     rows, moods = emoji_data.training_messages(), emoji_data.emoji_moods()
     fold = np.array([text_fold(row["text"]) for row in rows])
     cosines = suggester.features([row["text"] for row in rows])["sense"] / SENSE_SCALE
@@ -1725,7 +1732,7 @@ def build_zoo_reader_moods(root=None) -> dict:
     eighth, ninth and tenth sets, which it never learned from) and save ``zoo/05_emoji/reader_moods.keras`` with a card
     holding the weights. Command line: ``python -m helpers.emoji_suggest reader``. Taught in: 05_emoji_suggestion."""
     start = time.perf_counter()
-    suggester = EmojiSuggester.from_zoo(root=root)
+    suggester = EmojiSuggester.from_zoo(root=root, words=False)  # as from_zoo(reader=True) starts
     rows, moods = emoji_data.training_messages(), emoji_data.emoji_moods()
     learned = learn_reader_moods(suggester, rows, moods)
     weights = {key: value for key, value in learned.weights.items() if key in SCORED or key == "habit"}
