@@ -1054,6 +1054,8 @@ class EmojiSuggester:
         )
         weights = ", ".join(f"{key}={value:g}" for key, value in self.weights.items())
         reader = f", moods read by {self.reader_moods.label}" if self.reader_moods is not None else ""
+        if self.words_moods is not None and self.reader_moods is None:
+            reader = ", moods read from the words and the sense"
         return f"EmojiSuggester({len(self.table)} emoji, {prior}{reader}, {weights})"
 
 

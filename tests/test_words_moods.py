@@ -111,6 +111,7 @@ def test_the_zoo_default_reads_its_moods_from_the_words_reader(zoo_suggester, se
     from helpers.emoji_suggest import EmojiSuggester
 
     assert zoo_suggester.words_moods is not None and sense_suggester.words_moods is None
+    assert "moods read from the words" in repr(zoo_suggester) and "words" not in repr(sense_suggester)
     card = zoo.card(emoji_suggest.WORDS_ZOO_NAME)
     assert zoo_suggester.weights["moods"] == card["weights"]["moods"] != sense_suggester.weights["moods"]
     for key in emoji_suggest.READER_KEPT_WEIGHTS:  # the topic parts' weights are the suggester card's
