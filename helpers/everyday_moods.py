@@ -51,9 +51,9 @@ def build_mood_model(mean: np.ndarray, variance: np.ndarray, moods: Sequence[str
     return keras.Model(cosines, mood(standard(cosines)), name="moods")
 
 
-def fit_mood_model(cosines: np.ndarray, labels: Sequence[str], moods: Sequence[str], c: float = C) -> keras.Model:
-    """Fit the scaler and the logistic regression on labelled messages' sense cosines (n, E) and copy them into
-    :func:`build_mood_model`. ``labels``: each message's mood, one of ``moods``. Taught in: 05_emoji_suggestion."""
+def mood_indices(labels: Sequence[str], moods: Sequence[str]) -> np.ndarray:
+    """Each label's index in ``moods``: a ``ValueError`` for a label that is not one of them, or a mood no label
+    names (a mood reader must learn every mood)."""
     moods = list(moods)
     unknown = sorted(set(labels) - set(moods))
     if unknown:
@@ -61,6 +61,14 @@ def fit_mood_model(cosines: np.ndarray, labels: Sequence[str], moods: Sequence[s
     y = np.array([moods.index(label) for label in labels])
     if len(set(y)) != len(moods):
         raise ValueError(f"every mood needs labelled messages; missing {sorted(set(moods) - set(labels))}")
+    return y
+
+
+def fit_mood_model(cosines: np.ndarray, labels: Sequence[str], moods: Sequence[str], c: float = C) -> keras.Model:
+    """Fit the scaler and the logistic regression on labelled messages' sense cosines (n, E) and copy them into
+    :func:`build_mood_model`. ``labels``: each message's mood, one of ``moods``. Taught in: 05_emoji_suggestion."""
+    moods = list(moods)
+    y = mood_indices(labels, moods)
     scaler = StandardScaler().fit(cosines)
     classifier = LogisticRegression(C=c, max_iter=2000).fit(scaler.transform(cosines), y)
     model = build_mood_model(scaler.mean_.astype("float32"), scaler.var_.astype("float32"), moods)
@@ -258,12 +266,7 @@ def fit_words_mood_model(
     """Fit the scaler, the TF-IDF vocabulary and a logistic regression on labelled messages' dense features (n, D)
     and prepared texts, and copy them into :func:`build_words_mood_model`. Taught in: 05_emoji_suggestion."""
     moods = list(moods)
-    unknown = sorted(set(labels) - set(moods))
-    if unknown:
-        raise ValueError(f"labels {unknown} are not among the moods {moods}")
-    y = np.array([moods.index(label) for label in labels])
-    if len(set(y)) != len(moods):
-        raise ValueError(f"every mood needs labelled messages; missing {sorted(set(moods) - set(labels))}")
+    y = mood_indices(labels, moods)
     scaler = StandardScaler().fit(dense)
     vectorizer = words_vectorizer()
     rows = vectorizer.fit_transform(list(prepared))
