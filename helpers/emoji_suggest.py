@@ -889,7 +889,9 @@ class EmojiSuggester:
         elif self.words_moods is not None:
             feeling = probabilities[:, 2] - probabilities[:, 0] + valence + reaction
             dense = everyday_moods.words_dense(cosines, self.matcher.kv, prepared, probabilities, feeling)
-            moods = everyday_moods.moods_term(self.words_moods.probabilities(dense, prepared), self.mood_emoji)
+            mood_probabilities = self.words_moods.probabilities(dense, prepared)
+            moods = everyday_moods.moods_term(mood_probabilities, self.mood_emoji)
+            reader_feeling = everyday_moods.WORDS_FEELING * self.words_moods.polarity(mood_probabilities)
             funny = reads_funny(self.moods.probabilities(cosines), self.moods.moods)  # the laugh rule's caution
         elif self.moods is not None:
             mood_probabilities = self.moods.probabilities(cosines)
@@ -908,7 +910,8 @@ class EmojiSuggester:
             "habit": habit,
             "probabilities": probabilities,
             "feeling": probabilities[:, 2] - probabilities[:, 0] + valence + reaction + reader_feeling,
-            "reader_feeling": reader_feeling,  # the opt-in reader's share of the feeling (zeros without it)
+            # a mood reader's share of the feeling (the opt-in reader's or the words reader's; zeros without one)
+            "reader_feeling": reader_feeling,
             "funny": funny,  # the mood reader's likeliest mood is funny (all True without one): a laugh may lead
         }
 
@@ -1236,6 +1239,8 @@ def evaluate_moods(
     if held_out is not None and suggester.reader_moods is not None:  # its share of the feeling, out of fold too
         share = everyday_moods.READER_FEELING * suggester.reader_moods.polarity(held_out)
         features = {**features, "feeling": features["feeling"] - features["reader_feeling"] + share}
+    elif fit and suggester.words_moods is not None:  # cross-fitted with a sense reader: no words reader's share
+        features = {**features, "feeling": features["feeling"] - features["reader_feeling"]}
     for f in range(folds if fit else 1):
         test = fold == f if fit else np.ones(len(rows), bool)
         weights = suggester.weights
@@ -1709,6 +1714,7 @@ def build_zoo_words_moods(root=None) -> dict:
                 "C": everyday_moods.C,
                 "words_scale": everyday_moods.WORDS_SCALE,
                 "topic_share": TOPIC_SHARE,
+                "feeling": everyday_moods.WORDS_FEELING,
                 "kept": list(READER_KEPT_WEIGHTS),
                 "moods": list(moods),
             },
@@ -1720,7 +1726,8 @@ def build_zoo_words_moods(root=None) -> dict:
                 "cosines, the mean word vector, the sentiment probabilities and feeling, and the message's word "
                 "1-2-gram TF-IDF: a scikit-learn scaler, vocabulary and logistic regression copied into a Keras model "
                 "(helpers.everyday_moods.WordsMoodReader). The default suggester's moods part reads it, with the "
-                "weights below; metrics: each later set scored by a suggester learned without it.",
+                "weights below, and its p(a good mood) - p(a bad one), times the feeling share above, joins the "
+                "feeling that orders the suggestions; metrics: each later set scored by a suggester learned without it.",
                 "weights": weights,
             },
         ),

@@ -212,6 +212,8 @@ def emoji_module(suggester, k: int = 5):
     # the default's words mood reader (helpers.everyday_moods.WordsMoodReader): the sense cosines, the mean vector of
     # every known word, the sentiment probabilities and feeling, and the prepared text
     words_model = suggester.words_moods.model if suggester.words_moods is not None else None
+    words_feeling = float(everyday_moods.WORDS_FEELING)
+    words_sides = tf.constant(suggester.words_moods.sides if words_model is not None else np.zeros(1), tf.float32)
     any_row = _table(list(kv.index_to_key), np.arange(len(kv.index_to_key), dtype="int32"), -1)
     raw_vectors = tf.constant(kv.vectors, tf.float32)
     mood_emoji = tf.constant(suggester.mood_emoji if moods_model is not None else np.zeros((1, len(table))), tf.float32)
@@ -286,6 +288,7 @@ def emoji_module(suggester, k: int = 5):
                 mean_vector = summed / tf.maximum(tf.cast(known.row_lengths(), tf.float32), 1.0)[:, None]
                 dense = tf.concat([sense, mean_vector, probabilities, feeling[:, None]], axis=1)
                 p_mood = tf.cast(words_model({"dense": dense, "text": prepared}, training=False), tf.float32)
+                feeling = feeling + words_feeling * tf.linalg.matvec(p_mood, words_sides)  # its share of the feeling
             moods = tf.math.log(p_mood @ mood_emoji + everyday_moods.FLOOR)
         else:
             moods = tf.zeros([batch, size])

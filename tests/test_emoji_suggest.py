@@ -421,18 +421,20 @@ def test_the_sense_suggester_leads_with_the_laugh_a_message_names(sense_suggeste
 
 
 def test_the_zoo_default_laughs_where_a_message_is_funny_and_not_at_bad_news(zoo_suggester):
-    # the words reader's moods part: the brat gets no laughing face at all (the sense suggester's score put 😂 first),
-    # the crayons one; a message that names a laugh leads with a laughing face ("lol" names 😆 and 😂 alike)
+    # the words reader's moods part and its share of the feeling: the brat gets no laughing face at all (the sense
+    # suggester's score put 😂 first), the crayons a face of good feeling first; a message that names a laugh leads
+    # with a laughing face ("lol" names 😆 and 😂 alike)
     laughing = {"😂", "😆", "🤣", "😹"}
     brat = "a parent at the school gate called my son a brat to his face"
     crayons = "my toddler told the doctor that daddy eats crayons"
     assert not laughing & {e for e, _ in zoo_suggester.suggest(brat, k=3)}
-    assert laughing & {e for e, _ in zoo_suggester.suggest(crayons, k=3)}
+    first = zoo_suggester.suggest(crayons, k=1)[0][0]
+    assert zoo_suggester.table.lead_polarity[zoo_suggester.table.index(first)] > 0, first
     for message in ("lol", "haha that's hilarious", "you're so funny"):
         assert zoo_suggester.suggest(message, k=1)[0][0] in laughing, message
     assert zoo_suggester.suggest("the movers dropped my piano down the stairs and laughed", k=1)[0][0] not in laughing
-    # where its score puts 😂 first on a message of unclear feeling, the laugh rule still reads the sense reader
-    held, kept = "i dozed off on the train and woke up two towns over", "my dad just discovered memes"
+    # where its score puts 😂 first on a chat line of unclear feeling, the laugh rule still reads the sense reader
+    held, kept = "Oh whoops", "yikes sorry lol"
     parts = zoo_suggester.components([held, kept])
     assert np.all(np.abs(parts["feeling"]) <= emoji_suggest.LEAD_THRESHOLD) and parts["funny"].tolist() == [False, True]
     laugh = zoo_suggester.table.index(emoji_suggest.LAUGH)
@@ -825,7 +827,9 @@ def test_the_reaction_term_moves_the_mood_and_the_feeling(zoo_suggester):
     )
     assert not np.allclose(suggester.components(message)["mood"], without.components(message)["mood"])
     no_reader = suggester.with_reactions(None).features(message)
-    np.testing.assert_allclose(parts["feeling"] - no_reader["feeling"], [reading])
+    # the words reader's share of the feeling reads the reaction too: compare the feeling without it
+    own, other = (p["feeling"] - p["reader_feeling"] for p in (parts, no_reader))
+    np.testing.assert_allclose(own - other, [reading])
 
 
 def test_only_faces_and_hearts_lead_with_a_feeling(table):

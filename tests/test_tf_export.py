@@ -64,7 +64,7 @@ def test_exported_emoji_suggester_matches(exported, zoo_suggester):
     served = tf.saved_model.load(str(exported["emoji"]))
     # a skin tone is the emoji without it in both (the graph tokenizer splits it off, TweetTokenizer does not)
     # and 😂 held back from an unclear message not read as funny, kept on one that is (emoji_suggest.LAUGH)
-    held, kept = "i dozed off on the train and woke up two towns over", "my dad just discovered memes"
+    held, kept = "Oh whoops", "yikes sorry lol"  # chat lines: test_emoji_suggest reads them the same way
     messages = MESSAGES + ["👍🏽", held, kept]
     out = served.serve(tf.constant(messages))
     expected = zoo_suggester.suggest_batch(messages, k=5)

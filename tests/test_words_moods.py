@@ -119,9 +119,15 @@ def test_the_zoo_default_reads_its_moods_from_the_words_reader(zoo_suggester, se
     messages = ["i put salt in my coffee instead of sugar", "we're having tacos tonight"]
     inputs = emoji_suggest.words_inputs(zoo_suggester, [{"text": m} for m in messages])
     p = zoo_suggester.words_moods.probabilities(inputs["dense"], inputs["prepared"])
+    parts = zoo_suggester.features(messages)
+    np.testing.assert_allclose(parts["moods"], everyday_moods.moods_term(p, zoo_suggester.mood_emoji))
+    # its good-or-bad reading joins the feeling that orders the suggestions (as the bigger reader's does)
     np.testing.assert_allclose(
-        zoo_suggester.features(messages)["moods"], everyday_moods.moods_term(p, zoo_suggester.mood_emoji)
+        parts["reader_feeling"], everyday_moods.WORDS_FEELING * zoo_suggester.words_moods.polarity(p)
     )
+    sense_parts = sense_suggester.features(messages)
+    np.testing.assert_allclose(parts["feeling"], sense_parts["feeling"] + parts["reader_feeling"])
+    assert zoo.card(emoji_suggest.WORDS_ZOO_NAME)["hyperparameters"]["feeling"] == everyday_moods.WORDS_FEELING
     assert zoo_suggester.with_moods(None).words_moods is None  # its laugh rule reads the sense mood reader
     assert zoo_suggester.with_sense(None).words_moods is None
     assert zoo_suggester.with_words_moods(None).words_moods is None
