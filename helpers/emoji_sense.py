@@ -152,7 +152,7 @@ class SenseReader:
 
     def __init__(self, model: keras.Model):
         self.model = model
-        self._run = tf.function(lambda texts: model(texts, training=False), reduce_retracing=True)
+        self._run = tf.function(sentiment.ModelCall(model), reduce_retracing=True)
 
     @classmethod
     def from_zoo(cls, root=None) -> "SenseReader":

@@ -517,6 +517,41 @@ def _masked_reader(classifier):
     return kept
 
 
+class ModelCall:
+    """``model(inputs, training=False)`` as an object, for ``tf.function``: TensorFlow counts traces per Python code
+    object, so a lambda or closure over each of several models looks like one function retraced, and from the sixth
+    it prints a retracing warning (a reader who runs ``EmojiSuggester.from_zoo()`` again and again in notebook 05 would
+    see it). Each object is a function of its own."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, inputs):
+        return self.model(inputs, training=False)
+
+
+class _TrimmedRun:
+    """:func:`trimmed_predictor`'s traced body (an object, as :class:`ModelCall`): the vectorizer, then each classifier,
+    a masked LSTM reading the ids only up to the longest text of the call."""
+
+    def __init__(self, vectorize, classifiers, readers):
+        self.vectorize, self.classifiers, self.readers = vectorize, classifiers, readers
+
+    def __call__(self, texts):
+        ids = self.vectorize(texts)
+        longest = tf.maximum(tf.reduce_max(tf.reduce_sum(tf.cast(ids != 0, tf.int32), axis=1)), 1)
+        short = ids[:, :longest]  # padding sits at the end: every word of every text is kept
+        outputs = []
+        for classifier, reader in zip(self.classifiers, self.readers):
+            if reader is None:
+                outputs.append(classifier(ids, training=False))
+                continue
+            embedding, recurrent, dense = reader
+            states = recurrent(embedding(short), mask=tf.not_equal(short, 0), training=False)
+            outputs.append(dense(states))
+        return outputs[0] if len(outputs) == 1 else tf.add_n(outputs) / float(len(outputs))
+
+
 def trimmed_predictor(model):
     """A traced function from prepared texts (a string tensor or array) to ``model``'s class probabilities, the
     same numbers in less time, for a :func:`text_model` (a vectorizer, then one classifier or the average of
@@ -526,7 +561,7 @@ def trimmed_predictor(model):
     10 of the 40 ids, so one message's probabilities take about half the time (notebook 05's emoji suggester reads
     one per message). The CNN's max-pooling sees the padding, so it reads all the ids. A model of another shape is
     run as it is."""
-    run_whole = tf.function(lambda texts: model(texts, training=False), reduce_retracing=True)
+    run_whole = tf.function(ModelCall(model), reduce_retracing=True)
     inner = [layer for layer in getattr(model, "layers", []) if not isinstance(layer, keras.layers.InputLayer)]
     if not inner or not isinstance(inner[0], layers.TextVectorization):
         return run_whole
@@ -538,23 +573,7 @@ def trimmed_predictor(model):
     readers = [_masked_reader(classifier) for classifier in classifiers]
     if not any(readers) or not all(isinstance(classifier, keras.Model) for classifier in classifiers):
         return run_whole
-
-    @tf.function(reduce_retracing=True)
-    def run(texts):
-        ids = vectorize(texts)
-        longest = tf.maximum(tf.reduce_max(tf.reduce_sum(tf.cast(ids != 0, tf.int32), axis=1)), 1)
-        short = ids[:, :longest]  # padding sits at the end: every word of every text is kept
-        outputs = []
-        for classifier, reader in zip(classifiers, readers):
-            if reader is None:
-                outputs.append(classifier(ids, training=False))
-                continue
-            embedding, recurrent, dense = reader
-            states = recurrent(embedding(short), mask=tf.not_equal(short, 0), training=False)
-            outputs.append(dense(states))
-        return outputs[0] if len(outputs) == 1 else tf.add_n(outputs) / float(len(outputs))
-
-    return run
+    return tf.function(_TrimmedRun(vectorize, classifiers, readers), reduce_retracing=True)
 
 
 def predict_by_length(predict, prepared: Sequence[str], chunk: int = 128) -> np.ndarray:
