@@ -57,3 +57,21 @@ def sense_suggester():
     from helpers.emoji_suggest import EmojiSuggester
 
     return EmojiSuggester.from_zoo(words=False)
+
+
+@pytest.fixture
+def tf_log():
+    """What TensorFlow's Python logger (``tf.get_logger()``: its retracing warning, for one) writes during the test, as
+    a ``StringIO``."""
+    import io
+    import logging
+
+    import tensorflow as tf
+
+    log = io.StringIO()
+    handler = logging.StreamHandler(log)
+    tf.get_logger().addHandler(handler)
+    try:
+        yield log
+    finally:
+        tf.get_logger().removeHandler(handler)

@@ -3,7 +3,6 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from helpers import emoji_sense, zoo
 from helpers.emoji_sense import EmojiDistillation, SenseConfig, SenseReader, build_sense_model, train_sense
@@ -81,21 +80,12 @@ def test_the_suggester_adds_the_sense_part(parts, zoo_suggester):
     assert suggester.sense.emoji_count == len(suggester.table)
 
 
-def test_readers_made_again_and_again_print_no_retracing_warning(parts):
-    import io
-    import logging
-
+def test_readers_made_again_and_again_print_no_retracing_warning(parts, tf_log):
     word_vectors, emoji_vectors = parts
     model = build_sense_model(WORDS, word_vectors, emoji_vectors, SMALL)
-    log = io.StringIO()
-    handler = logging.StreamHandler(log)
-    tf.get_logger().addHandler(handler)
-    try:
-        for _ in range(7):  # a reader per suggester, as a notebook cell run seven times makes them
-            SenseReader(model).cosines(["a happy dog"])
-    finally:
-        tf.get_logger().removeHandler(handler)
-    assert "retracing" not in log.getvalue(), log.getvalue()
+    for _ in range(7):  # a reader per suggester, as a notebook cell run seven times makes them
+        SenseReader(model).cosines(["a happy dog"])
+    assert "retracing" not in tf_log.getvalue(), tf_log.getvalue()
 
 
 def test_a_reader_for_another_emoji_table_is_refused(parts, monkeypatch, capsys):

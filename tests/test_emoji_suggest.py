@@ -115,28 +115,17 @@ def test_trimmed_predictor_gives_the_models_probabilities():
         assert np.abs(sentiment.predict_by_length(predict, texts, chunk=2) - expected).max() < 1e-6
 
 
-def test_many_predictors_print_no_retracing_warning():
+def test_many_predictors_print_no_retracing_warning(tf_log):
     """Each predictor is a traced function of its own: building one per suggester, again and again (a notebook cell
     run six times), must not make TensorFlow warn that one function keeps retracing."""
-    import io
-    import logging
-
-    import tensorflow as tf
-
     words = ["good", "bad", "flight"]
     layer = sentiment.vectorizer(words, sequence_length=4)
     lstm = sentiment.build_lstm(np.random.default_rng(1).normal(size=(len(words) + 2, 3)).astype("float32"), 4, units=2)
     cnn = sentiment.build_cnn(len(words) + 2, 4, embedding_dim=4, filters=2, windows=(2,))
-    log = io.StringIO()
-    handler = logging.StreamHandler(log)
-    tf.get_logger().addHandler(handler)
-    try:
-        for _ in range(7):
-            for model in (sentiment.text_model(layer, [lstm]), sentiment.text_model(layer, [cnn])):
-                sentiment.trimmed_predictor(model)(np.asarray(["good flight"], dtype=object))
-    finally:
-        tf.get_logger().removeHandler(handler)
-    assert "retracing" not in log.getvalue(), log.getvalue()
+    for _ in range(7):
+        for model in (sentiment.text_model(layer, [lstm]), sentiment.text_model(layer, [cnn])):
+            sentiment.trimmed_predictor(model)(np.asarray(["good flight"], dtype=object))
+    assert "retracing" not in tf_log.getvalue(), tf_log.getvalue()
 
 
 TWIN_TEXTS = [
