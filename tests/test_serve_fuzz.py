@@ -4,6 +4,8 @@ Bounded: at most MAX_EXAMPLES generated requests per operation, valid and invali
 (wrong types, out-of-range numbers, missing fields, odd strings).
 """
 
+import json
+
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
@@ -13,9 +15,12 @@ from helpers import serve  # noqa: E402
 from helpers.messenger import MessengerConfig  # noqa: E402
 
 MAX_EXAMPLES = 25
-# The schema is read at import time; the models are loaded once, by the fixture below.
+# The schema is read at import time, from the app itself: `schemathesis.openapi.from_asgi` would fetch /openapi.json
+# through the app and so start it, which loads every model (about 40 s) before the fixture below hands it the ones
+# the other modules share. The app starts at the first generated request, with those models.
 APP = serve.create_app(serve.Settings(rate=0, messenger=MessengerConfig()))
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+schema = schemathesis.openapi.from_dict(json.loads(json.dumps(APP.openapi())))
+schema.app, schema.location = APP, "/openapi.json"
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import char_rnn, chatbot, emoji_suggest, zoo
+from .. import char_rnn, chatbot, emoji_suggest, litert, zoo
 from ..chatbot import DEFAULT_DECODING, DecodeOptions
 from ..emoji_images import twemoji_file
 from ..messenger import (
@@ -139,6 +139,7 @@ class Models:
         ``emoji_student=True`` with moods read by its distilled student (``EmojiSuggester.from_zoo(student=True)``)."""
 
         start = time.perf_counter()
+        litert.interpreter_class()  # a LiteRT missing from the environment is said now, not after a minute of loading
         with quiet_native_stderr():  # loading runs models too (the suggester reads the emoji keywords' sentiment)
             chat = load_chatbot(bot)
             if not reader:
