@@ -42,6 +42,33 @@ def test_a_lite_function_gives_the_graph_result_for_any_batch_and_is_converted_o
         litert.LiteFunction(function, "small", [weights + 1])
 
 
+def test_a_cached_flatbuffer_is_used_without_tracing_the_function(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "GENERATED", tmp_path)
+    weights = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+    traces = []
+
+    def make(spec_names=(None, None)):
+        @tf.function(input_signature=[tf.TensorSpec([None, 8], tf.float32, name=spec_names[0]),
+                                      tf.TensorSpec([], tf.int32, name=spec_names[1])])  # fmt: skip
+        def function(x, keep):
+            traces.append(1)  # runs once per trace, never when the graph runs
+            return tf.nn.l2_normalize(tf.matmul(x, weights)[:keep], axis=1)
+
+        return function
+
+    litert.LiteFunction(make(), "small", [weights])  # converting traces it
+    traces.clear()
+    function = make()
+    cached = litert.LiteFunction(function, "small", [weights])  # the file exists: its input names come from signatures
+    assert traces == [], "a cached flatbuffer was loaded by tracing the function again (2-4 s each for the bot's)"
+    assert litert.argument_names(function) == ["x", "keep"]
+    x = np.random.default_rng(1).normal(size=(3, 8)).astype("float32")
+    np.testing.assert_allclose(cached(x, np.int32(2)), function(x, 2).numpy(), atol=1e-6)
+    # a spec's own name is the input's name; where the signatures cannot say, tracing still finds the names
+    assert litert.argument_names(make(("rows", None))) == ["rows", "keep"]
+    assert litert.argument_names(make(("same", "same"))) is None
+
+
 def test_int8_weights_are_a_flatbuffer_of_their_own(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "GENERATED", tmp_path)
     function, weights = small_function()
