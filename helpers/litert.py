@@ -29,7 +29,7 @@ import threading
 import warnings
 from importlib.metadata import version
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -102,9 +102,28 @@ def prune(folder: Path, name: str) -> None:
         old.unlink(missing_ok=True)
 
 
+class Deferred:
+    """A ``tf.function`` made only if :class:`LiteFunction` needs it, to convert it or to learn its inputs' names:
+    ``make()`` builds it, ``input_signature`` and ``arguments`` (its Python arguments' names) are what
+    LiteFunction reads first. For a model whose cached flatbuffer does not depend on its weights' values (the
+    bigger reader's file is named by the package's sha256), a process that finds the file never builds the Keras
+    model: all-mpnet-base-v2's float32 weights are 440 MB and 4 s of copying on 2 cores."""
+
+    def __init__(self, make: Callable[[], tf.types.experimental.PolymorphicFunction], input_signature, arguments):
+        self.make, self.input_signature, self.arguments = make, list(input_signature), list(arguments)
+        self._function = None
+
+    @property
+    def function(self) -> tf.types.experimental.PolymorphicFunction:
+        if self._function is None:
+            self._function = self.make()
+        return self._function
+
+
 class LiteFunction:
     """``function`` (a ``tf.function`` with an ``input_signature`` of NumPy-friendly tensors, returning one
-    tensor) run by LiteRT's interpreter: ``LiteFunction(f, "minilm", weights)(*arrays) -> np.ndarray``.
+    tensor) run by LiteRT's interpreter: ``LiteFunction(f, "minilm", weights)(*arrays) -> np.ndarray``. ``f`` may
+    be a :class:`Deferred` one, made only if the cached flatbuffer is missing.
 
     ``int8_weights``: convert with int8 weight matrices (:func:`convert`).
     ``key_parts``: what the function's result depends on beyond its code (its weights, as arrays or bytes); with
@@ -114,9 +133,18 @@ class LiteFunction:
     """
 
     def __init__(
-        self, function, name: str, key_parts: Sequence[np.ndarray | bytes | str] = (), int8_weights: bool = False
+        self,
+        function,
+        name: str,
+        key_parts: Sequence[np.ndarray | bytes | str] = (),
+        int8_weights: bool = False,
     ):
         Interpreter = interpreter_class()  # noqa: N806 (a class)
+        deferred = function if isinstance(function, Deferred) else None
+
+        def real():
+            return deferred.function if deferred is not None else function
+
         kind = " int8 weights" if int8_weights else ""  # float32 flatbuffers keep the names they had
         digest = hashlib.sha256(f"{name} {tf.__version__} {version('ai-edge-litert')}{kind}".encode("utf-8"))
         for spec in function.input_signature:
@@ -133,14 +161,15 @@ class LiteFunction:
             except ValueError:  # "not a valid Flatbuffer buffer": damaged on disk, so made again below
                 self.interpreter = None
         if self.interpreter is None:
-            model = convert(function, int8_weights)
+            model = convert(real(), int8_weights)
             write_whole(self.path, lambda out: out.write(model))  # never a half-written file under the final name
             prune(self.path.parent, name)
             self.interpreter = Interpreter(model_content=model, num_threads=cpu_threads())
         index = {detail["name"]: detail["index"] for detail in self.interpreter.get_input_details()}
-        names = argument_names(function)  # read without tracing the function: 2-4 s each on 2 cores
+        # the inputs' names, read without tracing the function (2-4 s each on 2 cores), else from a trace
+        names = deferred.arguments if deferred is not None else argument_names(function)
         if names is None or sorted(index) != sorted(names):
-            arguments = function.get_concrete_function().inputs[: len(function.input_signature)]  # then the weights
+            arguments = real().get_concrete_function().inputs[: len(function.input_signature)]  # then the weights
             names = [tensor.name.split(":")[0] for tensor in arguments]
         if sorted(index) != sorted(names):
             raise RuntimeError(f"LiteRT model {name}: inputs {sorted(index)}, expected {sorted(names)}")

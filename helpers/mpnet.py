@@ -41,7 +41,7 @@ from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 from tqdm.auto import tqdm
 
-from .litert import LiteFunction
+from .litert import Deferred, LiteFunction
 from .paths import generated, package_file, write_whole
 from .sentence_encoder import MaskedMean, pack_rows
 
@@ -229,17 +229,33 @@ class MPNetEncoder:
         self.tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(config.max_tokens)  # a long text keeps its start
-        self.model = copy_package_weights(build_mpnet(config), config)
-        self._run = tf.function(
-            lambda ids: self.model(ids, training=False), input_signature=[tf.TensorSpec([None, None], tf.int32)]
+
+    @cached_property
+    def model(self) -> keras.Model:
+        """The float32 Keras model with the package's weights, built on first use: the bot reads through
+        :attr:`packed`'s flatbuffer, which, once in ``generated/cache/``, does not need it. (Built outside any
+        ``tf.function``: weights set while a function is traced would not be the model's.)"""
+        return copy_package_weights(build_mpnet(self.config), self.config)
+
+    @cached_property
+    def _run(self):
+        model = self.model  # built here, before the trace
+        return tf.function(
+            lambda ids: model(ids, training=False), input_signature=[tf.TensorSpec([None, None], tf.int32)]
         )
 
     @cached_property
     def packed(self) -> LiteFunction:
         """:func:`packed_mpnet` run by LiteRT with int8 weights: ``packed(ids, positions, segments, texts) -> (texts,
-        768)``. Converted on first use (about 35 s), then kept in ``generated/cache/`` (110 MB)."""
+        768)``. Converted on first use (about 35 s), then kept in ``generated/cache/`` (110 MB), named by the
+        package's sha256, so a later process reads it without building :attr:`model`."""
         spec, scalar = tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([], tf.int32)
-        function = tf.function(packed_mpnet(self.model, self.config), input_signature=[spec, spec, spec, scalar])
+        signature = [spec, spec, spec, scalar]
+        function = Deferred(
+            lambda: tf.function(packed_mpnet(self.model, self.config), input_signature=signature),
+            signature,
+            ["ids", "positions", "segments", "texts"],  # packed_mpnet's function's arguments
+        )
         key = [repr(self.config), FILES["model.safetensors"]]
         return LiteFunction(function, "mpnet_packed", key, int8_weights=True)
 

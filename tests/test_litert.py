@@ -69,6 +69,28 @@ def test_a_cached_flatbuffer_is_used_without_tracing_the_function(tmp_path, monk
     assert litert.argument_names(make(("same", "same"))) is None
 
 
+def test_a_deferred_function_is_made_only_to_convert(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "GENERATED", tmp_path)
+    function, weights = small_function()
+    made = []
+
+    def make():
+        made.append(1)
+        return function
+
+    deferred = litert.Deferred(make, function.input_signature, ["x", "keep"])
+    first = litert.LiteFunction(deferred, "small", [weights])  # no file yet: made and converted
+    assert made == [1] and first.path.exists()
+    later = litert.LiteFunction(litert.Deferred(make, function.input_signature, ["x", "keep"]), "small", [weights])
+    assert made == [1], "the function was made although its flatbuffer was cached"
+    x = np.random.default_rng(3).normal(size=(4, 8)).astype("float32")
+    np.testing.assert_allclose(later(x, np.int32(3)), function(x, 3).numpy(), atol=1e-6)
+    # names that do not match the flatbuffer's: the function is made and traced to learn them
+    wrong = litert.LiteFunction(litert.Deferred(make, function.input_signature, ["a", "b"]), "small", [weights])
+    assert made == [1, 1]
+    np.testing.assert_allclose(wrong(x, np.int32(3)), function(x, 3).numpy(), atol=1e-6)
+
+
 def test_int8_weights_are_a_flatbuffer_of_their_own(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "GENERATED", tmp_path)
     function, weights = small_function()

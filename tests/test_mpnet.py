@@ -65,6 +65,14 @@ def test_int8_weights_read_nearly_as_the_float_model(reader):
     ).all()
 
 
+def test_a_cached_flatbuffer_is_read_without_building_the_keras_model(reader):
+    texts = ["my car broke down again", "hi"]
+    expected = reader.encode_few(texts)  # the flatbuffer is in generated/cache/ from here on
+    again = mpnet.MPNetEncoder()  # a later process's reader
+    np.testing.assert_allclose(again.encode_few(texts), expected, atol=1e-6)
+    assert "model" not in vars(again), "the float32 model (440 MB) was built though the flatbuffer was cached"
+
+
 def test_long_text_is_cut_not_refused(reader):
     vector = reader.encode(["word " * 5000])
     assert vector.shape == (1, 768) and np.isfinite(vector).all()
