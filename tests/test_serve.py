@@ -785,6 +785,29 @@ def test_a_damaged_model_or_a_missing_package_at_start_up_is_one_line(monkeypatc
     assert not started, "the server started although its models did not load"
 
 
+def test_a_server_starting_in_the_background_is_given_time_while_it_writes_to_its_log(tmp_path, monkeypatch):
+    import stat
+    import sys
+    import time
+
+    def fake_server(body):  # stands in for `python -m helpers.serve run ...`: never listens
+        script = tmp_path / "fake_python"
+        script.write_text(f"#!/bin/bash\n{body}\n")
+        script.chmod(script.stat().st_mode | stat.S_IEXEC)
+        monkeypatch.setattr(sys, "executable", str(script))
+
+    fake_server("for i in $(seq 10); do echo converting $i; sleep 0.2; done; sleep 30")  # 2 s of progress, then silence
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"did not start(.|\n)*converting 10"):
+        serve.start_in_background([], log_path=tmp_path / "progress.log", timeout=0.8)
+    assert time.monotonic() - start > 2.0, "stopped while the server was still writing to its log"
+    fake_server("sleep 30")  # silent from the start
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="did not start within 0.8 s"):
+        serve.start_in_background([], log_path=tmp_path / "silent.log", timeout=0.8)
+    assert time.monotonic() - start < 5
+
+
 def test_a_bad_port_or_address_is_one_line_with_the_right_advice(capsys):
     for port in ("99999", "-1", "http"):
         with pytest.raises(SystemExit) as stop:

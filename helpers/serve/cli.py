@@ -122,8 +122,10 @@ def start_in_background(
     """Start ``python -m helpers.serve run --port P ARGS`` as a child process; return it and its URL once
     ``/healthz`` answers.
 
-    Its output goes to ``log_path`` (default ``generated/logs/server.log``). If the server exits or stays
-    silent for ``timeout`` seconds, it is stopped and ``RuntimeError`` shows the end of its log. Stop it
+    Its output goes to ``log_path`` (default ``generated/logs/server.log``). If the server exits or writes
+    nothing to its log for ``timeout`` seconds, it is stopped and ``RuntimeError`` shows the end of its log (its
+    first start on a fresh machine converts models and reads the bot's bank of replies for minutes, saying so as
+    it goes). Stop it
     with ``process.terminate()``. Used by notebook 06, the browser test and the benchmark.
     Taught in: 06_deployment.
     """
@@ -138,8 +140,11 @@ def start_in_background(
             cwd=paths.ROOT,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
+    deadline, written = time.monotonic() + timeout, 0
     while process.poll() is None and time.monotonic() < deadline:
+        size = log_path.stat().st_size if log_path.exists() else 0
+        if size != written:  # a log line or a progress bar: still starting (a first start converts and caches)
+            deadline, written = time.monotonic() + timeout, size
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
                 if response.status == 200:
