@@ -17,7 +17,8 @@ from helpers.messenger import MessengerConfig  # noqa: E402
 MAX_EXAMPLES = 25
 # The schema is read at import time, from the app itself: `schemathesis.openapi.from_asgi` would fetch /openapi.json
 # through the app and so start it, which loads every model (about 40 s) before the fixture below hands it the ones
-# the other modules share. The app starts at the first generated request, with those models.
+# the other modules share. The app starts at the first generated request, with those models. (A copy of the schema:
+# FastAPI hands out the dict it serves at /openapi.json, which schemathesis must not change.)
 APP = serve.create_app(serve.Settings(rate=0, messenger=MessengerConfig()))
 schema = schemathesis.openapi.from_dict(json.loads(json.dumps(APP.openapi())))
 schema.app, schema.location = APP, "/openapi.json"

@@ -142,7 +142,7 @@ def start_in_background(
     url = f"http://127.0.0.1:{port}"
     deadline, written = time.monotonic() + timeout, 0
     while process.poll() is None and time.monotonic() < deadline:
-        size = log_path.stat().st_size if log_path.exists() else 0
+        size = log_path.stat().st_size  # the file was made above, before the server started
         if size != written:  # a log line or a progress bar: still starting (a first start converts and caches)
             deadline, written = time.monotonic() + timeout, size
         try:
