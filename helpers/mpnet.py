@@ -41,6 +41,7 @@ from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 from tqdm.auto import tqdm
 
+from . import zoo
 from .litert import Deferred, LiteFunction
 from .paths import generated, package_file, write_whole
 from .sentence_encoder import MaskedMean, pack_rows
@@ -309,18 +310,17 @@ class MPNetEncoder:
 
     def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
         """:meth:`encode`, kept in ``generated/cache/`` under a hash of the texts: a bot's bank of real replies
-        is read once per machine (the zoo bot's 8,570 in 21 s on 2 cores, Intel Xeon, 2026-12-05)."""
+        is read once per machine (the zoo bot's 8,570 in 21 s on 2 cores, Intel Xeon, 2026-12-05; about 190 s on
+        the AMD EPYC, so the zoo ships them: :func:`helpers.zoo.cached_vectors`)."""
         texts = list(texts)
         digest = hashlib.sha256((repr(self.config) + FILES["model.safetensors"] + " int8").encode("utf-8"))
         digest.update("\n".join(texts).encode("utf-8"))
         path = generated("cache", f"mpnet_replies_{digest.hexdigest()[:16]}.npy")
-        if path.exists():
-            vectors = np.load(path)
-            if vectors.shape == (len(texts), self.config.hidden):
-                return vectors
-        vectors = self.encode(texts, progress="all-mpnet-base-v2 reads the bank of replies (once)")
-        write_whole(path, lambda out: np.save(out, vectors))
-        return vectors
+        return zoo.cached_vectors(
+            path,
+            (len(texts), self.config.hidden),
+            lambda: self.encode(texts, progress="all-mpnet-base-v2 reads the bank of replies (once)"),
+        )
 
 
 @lru_cache(maxsize=1)

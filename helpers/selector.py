@@ -37,6 +37,7 @@ import json
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Sequence
 
 import keras
@@ -891,15 +892,62 @@ def ranking_metrics(bot, test_pairs: Sequence[dict]) -> dict:
     }
 
 
+def write_bank_vectors(dtype: str = "float16") -> dict:
+    """Read the zoo bot's bank of replies afresh with MiniLM's sentence channel and with the bigger reader, and
+    ship both arrays in ``zoo/04_seq2seq/you_replies_vectors.npz`` (:data:`helpers.zoo.CACHE_SEEDS`) with a
+    card. Each array is named as its ``generated/cache/`` file, a hash of the texts and the model, so a changed
+    bank, head or reader simply reads for itself (remake them after ``bank`` or ``sentence``). A fresh machine
+    then skips about four minutes of reading. ``python -m helpers.selector bank-vectors``. Taught in:
+    04_seq2seq_chatbot."""
+
+    with zoo.fresh_caches() as found:
+        bot = chatbot.ChatBot.from_zoo()  # reads the bank with MiniLM's sentence channel
+        bot.replies(["hello"])  # ... and ranking reads it with the bigger reader
+    kinds = {
+        "sentence_replies": "MiniLM's sentence channel (zoo/04_seq2seq/sentence_head)",
+        "mpnet_replies": "the bigger reader (helpers.mpnet, int8 through LiteRT)",
+    }
+    readers = {}
+    for stem, (vectors, seconds) in sorted(found.items()):
+        kind = next(name for prefix, name in kinds.items() if stem.startswith(prefix))
+        readers[stem] = {"read_by": kind, "shape": list(vectors.shape), "seconds": round(seconds, 1)}
+    missing = set(kinds) - {stem.rsplit("_", 1)[0] for stem in found}
+    if missing:
+        raise RuntimeError(f"the zoo bot did not read its bank with {', '.join(sorted(missing))}")
+    arrays = {stem: vectors.astype(dtype) for stem, (vectors, _) in found.items()}
+    paths.write_whole(paths.ZOO / zoo.CACHE_SEEDS, lambda out: np.savez(out, **arrays))
+    zoo.add_file(zoo.CACHE_SEEDS)
+    largest = max(float(np.abs(arrays[stem].astype("float32") - v).max()) for stem, (v, _) in found.items())
+    card = ModelCard(
+        data={
+            "replies": bot.card["ranking"]["replies"],
+            "replies_sha256": zoo.sha256_file(paths.ZOO / bot.card["ranking"]["replies"]),
+            "count": len(bot.bank),
+            "arrays": readers,
+        },
+        hyperparameters={
+            "dtype": dtype,
+            "keys": "each array is named as its cache file in generated/cache/ (a hash of the texts and of the "
+            "model that read them), so it is used for exactly those texts read by exactly that model",
+        },
+        metrics={"largest_rounding_error": round(largest, 6)},
+        training_seconds=round(sum(seconds for _, seconds in found.values()), 1),
+        reproduce="python -m helpers.selector bank-vectors",
+    )
+    zoo.write_card(zoo.CACHE_SEEDS.rsplit(".", 1)[0], card, file=Path(zoo.CACHE_SEEDS).name)
+    return card.to_dict()
+
+
 def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m helpers.selector")
     parser.add_argument(
         "command",
-        choices=["train", "lexical", "sentence", "style", "bank"],
+        choices=["train", "lexical", "sentence", "style", "bank", "bank-vectors"],
         help="train the selector; lexical: rebuild the lexical channel and card of the zoo selector; "
         "sentence: train the sentence channel's head (then rebuild the selector's card); "
-        "style: the style model; bank: your replies and the ranking entry of the zoo bot",
+        "style: the style model; bank: your replies and the ranking entry of the zoo bot (and bank-vectors); "
+        "bank-vectors: the bank as MiniLM and the bigger reader read it, shipped so a fresh machine need not",
     )
     parser.add_argument(
         "--minutes", type=budget_minutes, default=None, help="training budget of the selector or the sentence head"
@@ -923,6 +971,10 @@ def _run_command(args) -> int:
     if args.command == "bank":
         ranking = write_bank()
         print(f"wrote zoo/{ranking['replies']} and the ranking entry of zoo/04_seq2seq/you.json")
+        args.command = "bank-vectors"  # the shipped vectors of the old bank would no longer be used
+    if args.command == "bank-vectors":
+        card = write_bank_vectors()
+        print(f"wrote zoo/{zoo.CACHE_SEEDS}: {card['data']['arrays']}")
         return 0
     if args.command == "sentence":
         card = train_zoo_sentence_head(args.minutes)

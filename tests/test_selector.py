@@ -49,6 +49,21 @@ def test_the_zoo_bank_is_your_training_replies_as_the_bot_may_say_them():
     assert any(len(reply.split()) > 20 and reply.split()[-1] in {".", "!", "?"} for reply in bank)
 
 
+def test_the_zoo_ships_its_bots_bank_as_both_readers_read_it(serve_models):
+    """A fresh machine ranks with the shipped vectors instead of reading the bank for minutes; a bank, head or
+    reader changed without ``python -m helpers.selector bank-vectors`` would silently read it again."""
+    from helpers import paths, zoo
+
+    bot = serve_models.bot  # warmed up: it has read (or looked up) its bank with both readers
+    shipped = zoo._seeds(paths.ZOO.resolve())
+    assert shipped is not None, "the zoo ships no bank vectors: python -m helpers.selector bank-vectors"
+    for name, vectors in (("sentence_replies", bot.bank_sentence), ("mpnet_replies", bot._bank_reader)):
+        ours = [a for stem, a in shipped.items() if stem.startswith(name) and a.shape == vectors.shape]
+        assert any(np.array_equal(a.astype("float32"), vectors) for a in ours), (
+            f"the zoo bot read its bank with {name} itself: remake them with python -m helpers.selector bank-vectors"
+        )
+
+
 # --------------------------------------------------------------------------- 1-of-100
 def test_candidate_draw_is_seeded_and_holds_the_true_reply_first():
     draw = dialog_eval.candidate_draw(150, 100, seed=3)

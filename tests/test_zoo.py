@@ -163,3 +163,50 @@ def test_a_changed_card_is_never_echoed_as_advice(saved):
     with pytest.raises(zoo.ZooError) as info:
         zoo.load("99_test/tiny", root=saved)
     assert "evil" not in str(info.value) and "git checkout -- zoo/99_test/tiny.keras" in str(info.value)
+
+
+def _ship(root, **arrays):
+    """A zoo at ``root`` that ships ``arrays`` as its cache seeds."""
+    path = root / zoo.CACHE_SEEDS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **arrays)
+    zoo.add_file(zoo.CACHE_SEEDS, root)
+    return path
+
+
+def _never():
+    raise AssertionError("computed, though a shipped copy or the cache file has it")
+
+
+def test_cached_vectors_take_the_shipped_copy_then_the_cache_then_compute(tmp_path):
+    shipped = np.arange(6, dtype="float16").reshape(3, 2)
+    _ship(tmp_path / "zoo", bank_abc=shipped)
+    cache = tmp_path / "cache"
+    found = zoo.cached_vectors(cache / "bank_abc.npy", (3, 2), _never, root=tmp_path / "zoo")
+    assert found.dtype == np.float32 and np.array_equal(found, shipped.astype("float32"))
+    assert not cache.exists()  # a shipped copy is not copied into the cache
+    computed = np.ones((3, 2), "float32")
+    other = zoo.cached_vectors(cache / "bank_xyz.npy", (3, 2), lambda: computed, root=tmp_path / "zoo")
+    assert np.array_equal(other, computed) and (cache / "bank_xyz.npy").exists()
+    again = zoo.cached_vectors(cache / "bank_xyz.npy", (3, 2), _never, root=tmp_path / "zoo")
+    assert np.array_equal(again, computed)
+    # a shipped array of another shape (a bank that grew) is not used: the texts are read again
+    wider = zoo.cached_vectors(cache / "bank_abc.npy", (3, 4), lambda: np.zeros((3, 4)), root=tmp_path / "zoo")
+    assert wider.shape == (3, 4) and not wider.any()
+
+
+def test_fresh_caches_compute_and_record_what_was_shipped(tmp_path):
+    _ship(tmp_path / "zoo", bank_abc=np.zeros((2, 2), "float16"))
+    with zoo.fresh_caches() as found:
+        vectors = zoo.cached_vectors(tmp_path / "bank_abc.npy", (2, 2), lambda: np.eye(2), root=tmp_path / "zoo")
+    assert np.array_equal(vectors, np.eye(2)) and set(found) == {"bank_abc"}
+    assert np.array_equal(found["bank_abc"][0], np.eye(2)) and found["bank_abc"][1] >= 0
+    assert not zoo._RECORDING  # the block is closed: shipped copies count again
+    assert not zoo.cached_vectors(tmp_path / "bank_abc.npy", (2, 2), _never, root=tmp_path / "zoo").any()
+
+
+def test_a_damaged_shipped_array_is_a_zoo_error_with_its_remedy(tmp_path):
+    path = _ship(tmp_path, bank_abc=np.zeros((2, 2), "float16"))
+    path.write_bytes(path.read_bytes()[:-8] + b"damaged!")
+    with pytest.raises(zoo.ZooError, match="you_replies_vectors.npz does not match its checksum"):
+        zoo.cached_vectors(tmp_path / "bank_abc.npy", (2, 2), _never, root=tmp_path)
