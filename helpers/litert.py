@@ -60,21 +60,23 @@ def cpu_threads() -> int:
 
 def convert(function: tf.types.experimental.PolymorphicFunction, int8_weights: bool = False) -> bytes:
     """The LiteRT flatbuffer of a ``tf.function`` with an ``input_signature`` (quietly: the converter's MLIR notes go to
-    file descriptor 2, its Python warnings to ``tf``'s logger): float32, or with ``int8_weights`` its weight matrices
+    file descriptor 2, its Python warnings and log lines to ``tf``'s and absl's loggers): float32, or with ``int8_weights`` its weight matrices
     stored in int8 and multiplied by XNNPACK's dynamically quantized kernels (``tf.lite.Optimize.DEFAULT``: each row of
     activations gets its own scale, so a text's result does not depend on its neighbours)."""
     converter = tf.lite.TFLiteConverter.from_concrete_functions([function.get_concrete_function()], function)
     if int8_weights:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    loggers = [logging.getLogger(name) for name in ("tensorflow", "absl")]  # absl: "Using new converter: ..."
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
     try:
         with quiet_native_stderr(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return converter.convert()
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 KEEP = 8  #: flatbuffers kept per name in generated/cache/ (a notebook's freshly trained models make new ones)

@@ -365,7 +365,9 @@ class SentenceChannel:
 
     def encode_replies_cached(self, replies: Sequence[str]) -> np.ndarray:
         """:meth:`encode_replies`, kept in ``generated/cache/`` under a hash of the head and the texts: a bot's
-        bank of real replies (8,570 for the zoo bot; its former 10,136 took 31 s on a 2-core Intel Xeon) is encoded once per machine."""
+        bank of real replies (8,570 for the zoo bot; its former 10,136 took 31 s on a 2-core Intel Xeon, the 8,570 about
+        50 s on the AMD EPYC) is encoded once per machine, and the zoo bot's not at all: the zoo ships them
+        (:func:`helpers.zoo.cached_vectors`)."""
         replies = list(replies)
         digest = hashlib.sha256(self.fingerprint().encode("utf-8"))
         digest.update("\n".join(replies).encode("utf-8"))

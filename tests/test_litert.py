@@ -1,5 +1,7 @@
 """helpers.litert: a tf.function run by LiteRT gives what the graph gives, is converted once, and says nothing."""
 
+import logging
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -145,3 +147,11 @@ def test_a_missing_litert_package_is_one_clear_error(monkeypatch):
     function, weights = small_function()
     with pytest.raises(FileNotFoundError, match="'ai_edge_litert' is not installed; run `make lab`"):
         litert.LiteFunction(function, "small", [weights])
+
+
+def test_converting_says_nothing_through_pythons_logging(caplog):
+    """The converter's absl INFO line ("Using new converter: ...") reached the log of a first `make serve`."""
+    caplog.set_level(logging.INFO)
+    function = tf.function(lambda x: x * 2.0, input_signature=[tf.TensorSpec([None], tf.float32)])
+    litert.convert(function)
+    assert not [record.getMessage() for record in caplog.records if record.levelno < logging.ERROR]
