@@ -25,14 +25,17 @@ import hashlib
 import inspect
 import logging
 import os
+import re
 import threading
 import warnings
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 import tensorflow as tf
+from tqdm.auto import tqdm
 
 from .paths import generated, package_file, write_whole
 from .setup import quiet_native_stderr
@@ -80,6 +83,31 @@ def convert(function: tf.types.experimental.PolymorphicFunction, int8_weights: b
 
 
 KEEP = 8  #: flatbuffers kept per name in generated/cache/ (a notebook's freshly trained models make new ones)
+#: The line :class:`LiteFunction` shows on stderr while it converts (:func:`ticking`), all that a conversion says there.
+PROGRESS = re.compile(r"LiteRT converts \S+ \(once per machine\): \d+:\d\d")
+
+
+@contextmanager
+def ticking(description: str, every: float = 5.0):
+    """A progress line that shows the time spent, refreshed every ``every`` seconds, while work with no steps of
+    its own runs: converting the bigger reader takes about 90 s on a 2-core AMD EPYC, once per machine. A reader
+    sees that it is working, and a starting server's log keeps growing, so ``serve.start_in_background`` does not
+    take the start for a hung one."""
+    bar = tqdm(desc=description, bar_format="{desc}: {elapsed}")
+    done = threading.Event()
+
+    def tick():
+        while not done.wait(every):
+            bar.refresh()
+
+    thread = threading.Thread(target=tick, name="ticking", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        bar.close()
 
 
 def argument_names(function) -> list[str] | None:
@@ -163,7 +191,8 @@ class LiteFunction:
             except ValueError:  # "not a valid Flatbuffer buffer": damaged on disk, so made again below
                 self.interpreter = None
         if self.interpreter is None:
-            model = convert(real(), int8_weights)
+            with ticking(f"LiteRT converts {name} (once per machine)"):
+                model = convert(real(), int8_weights)
             write_whole(self.path, lambda out: out.write(model))  # never a half-written file under the final name
             prune(self.path.parent, name)
             self.interpreter = Interpreter(model_content=model, num_threads=cpu_threads())

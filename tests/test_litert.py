@@ -31,7 +31,8 @@ def test_a_lite_function_gives_the_graph_result_for_any_batch_and_is_converted_o
         x = rng.normal(size=(rows, 8)).astype("float32")
         np.testing.assert_allclose(lite(x, np.int32(keep)), function(x, keep).numpy(), atol=1e-6)
     out = capfd.readouterr()
-    assert out.out == "" and out.err == "", f"the conversion spoke: {out.err[:300]!r}"
+    assert "LiteRT converts small (once per machine): 00:00" in out.err  # its ticking line, and nothing else
+    assert out.out == "" and not litert.PROGRESS.sub("", out.err).strip(), f"the conversion spoke: {out.err[:300]!r}"
 
     def no_conversion(*_):
         raise AssertionError("converted again although the cached flatbuffer fits")
@@ -155,3 +156,17 @@ def test_converting_says_nothing_through_pythons_logging(caplog):
     function = tf.function(lambda x: x * 2.0, input_signature=[tf.TensorSpec([None], tf.float32)])
     litert.convert(function)
     assert not [record.getMessage() for record in caplog.records if record.levelno < logging.ERROR]
+
+
+def test_a_conversion_shows_its_time_while_it_runs(capsys):
+    """Converting the bigger reader is a minute or two without a step to count: a ticking line shows it working
+    (and keeps a starting server's log growing, which is how ``serve.start_in_background`` tells a slow start from
+    a hung one)."""
+    weights = tf.constant(np.random.default_rng(0).normal(size=(512, 512)).astype("float32"))
+    function = tf.function(
+        lambda x: tf.nn.relu(tf.matmul(x, weights)), input_signature=[tf.TensorSpec([None, 512], tf.float32)]
+    )
+    with litert.ticking("LiteRT converts test", every=0.01):
+        litert.convert(function, int8_weights=True)
+    shown = capsys.readouterr().err
+    assert shown.count("LiteRT converts test: 00:") >= 3, shown
