@@ -922,6 +922,7 @@ def write_bank_vectors(dtype: str = "float16") -> dict:
         data={
             "replies": bot.card["ranking"]["replies"],
             "replies_sha256": zoo.sha256_file(paths.ZOO / bot.card["ranking"]["replies"]),
+            "license": "MIT (chitchat-dataset, the replies); Apache-2.0 (all-MiniLM-L6-v2, all-mpnet-base-v2)",
             "count": len(bot.bank),
             "arrays": readers,
         },
@@ -968,11 +969,10 @@ def _run_command(args) -> int:
         card = refinish_zoo_selector()
         print(f"saved zoo/{LEXICAL_NAME}.keras and the card of zoo/{SELECTOR_NAME}: {card['metrics']}")
         return 0
-    if args.command == "bank":
-        ranking = write_bank()
-        print(f"wrote zoo/{ranking['replies']} and the ranking entry of zoo/04_seq2seq/you.json")
-        args.command = "bank-vectors"  # the shipped vectors of the old bank would no longer be used
-    if args.command == "bank-vectors":
+    if args.command in ("bank", "bank-vectors"):
+        if args.command == "bank":  # then its vectors too: the shipped ones of the old bank would go unused
+            ranking = write_bank()
+            print(f"wrote zoo/{ranking['replies']} and the ranking entry of zoo/04_seq2seq/you.json")
         card = write_bank_vectors()
         print(f"wrote zoo/{zoo.CACHE_SEEDS}: {card['data']['arrays']}")
         return 0

@@ -219,7 +219,7 @@ def cached_vectors(
     """The float32 array of shape ``shape`` kept in the cache file ``path`` (``generated/cache/STEM.npy``, STEM a
     hash of what it was computed from): the zoo's shipped copy when :data:`CACHE_SEEDS` has one under STEM,
     else the file, else ``compute()``, written whole to ``path``. The shipped copy comes first, so every machine
-    ranks with the same bank vectors. Taught in: 04_seq2seq_chatbot (the bank of replies is read once)."""
+    ranks with the same bank vectors. Used by the bot of 04_seq2seq_chatbot and 06_deployment (its bank of replies)."""
     path = Path(path)
     if not _RECORDING:
         seeds = _seeds(_root(root).resolve())
