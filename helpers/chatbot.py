@@ -331,8 +331,9 @@ class ChatBot:
         return [t if t in self.index else seq2seq.UNK for t in tokens]
 
     def message_tokens(self, message: str) -> list[str]:
-        """The tokens of a message as every part of the bot reads it: a message of emoji alone is read as their
-        words (``emoji_data.emoji_as_words``: "😂" as "haha funny", "👍" as "like yes"), since the corpus it learned
+        """The tokens of a message as every part of the bot reads it: a message of emoji alone is read as what its
+        sender means (``emoji_data.emoji_as_words``: "😂" as "hahaha that's so funny", "👍" as "ok sounds good"; an
+        emoji without a meaning as two of its words, "🐶" as "dog puppies"), since the corpus it learned
         from has almost no emoji and each would be one unknown token, every one answered alike; and a chat
         abbreviation the generator does not know is spelled out when it knows the words (``text.expand_slang``:
         "hbu" as "how about you", "gn" as "good night")."""

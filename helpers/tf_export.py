@@ -114,7 +114,7 @@ def chatbot_module(bot):
     to_word = _table([str(i) for i in range(len(bot.vocabulary))], np.array(bot.vocabulary, dtype=object), "")
     glue = "|".join(re.escape(t) for t in sorted(seq2seq._GLUE, key=len, reverse=True))
     max_prompt, max_reply, decoder = bot.max_prompt, bot.max_reply, bot.decoder
-    words_of = emoji_data.emoji_words()
+    words_of = emoji_data.emoji_readings()
     emoji_words = _table(list(words_of), np.array(list(words_of.values()), dtype=object), "")
     spelled_of = {}  # the abbreviations text.expand_slang spells out for this vocabulary, each as one string
     for key in slang_dictionary() if bot.reads_slang else ():

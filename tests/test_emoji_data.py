@@ -132,13 +132,41 @@ def test_emoji_words_checksum_is_documented():
     assert digest in readme, f"data/README.md does not name sha256 {digest} of {emoji_data.EMOJI_WORDS_FILE}"
 
 
+def test_emoji_meanings_are_messages_of_emoji_the_keyword_table_knows():
+    meanings, keywords = emoji_data.emoji_meanings(), emoji_data.emoji_keywords()
+    assert len(meanings) == 171
+    for key, meaning in meanings.items():
+        assert key in keywords, f"{key}: not an emoji of data/{emoji_data.KEYWORDS_FILE}"
+        assert any(ch.isalpha() for ch in meaning) and meaning == meaning.strip().lower(), f"{key}: {meaning!r}"
+    readings = emoji_data.emoji_readings()
+    assert readings["😂"] == meanings["😂"] and readings["🐶"] == emoji_data.emoji_words()["🐶"]
+    assert set(readings) == set(emoji_data.emoji_words())  # every emoji still has a reading
+
+
+def test_emoji_meanings_checksum_is_documented():
+    from helpers import zoo
+
+    digest = zoo.sha256_file(paths.data(emoji_data.MEANINGS_FILE))
+    readme = paths.data("README.md").read_text(encoding="utf-8")
+    assert digest in readme, f"data/README.md does not name sha256 {digest} of {emoji_data.MEANINGS_FILE}"
+
+
+def test_a_meanings_table_without_meanings_is_refused(tmp_path):
+    path = tmp_path / "meanings.tsv"
+    path.write_text("emoji\tmeaning\n😂\t \n", encoding="utf-8")
+    with pytest.raises(ValueError, match="without a meaning"):
+        emoji_data.emoji_meanings(path)
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("😂", "haha funny"),
-        ("😂😂!!", "haha funny haha funny"),  # each emoji in order; the punctuation goes
-        ("👍🏽", "like yes"),  # a skin tone is the emoji
-        ("❤️", "love red"),  # with or without the variation selector
+        ("😂", "hahaha that's so funny"),  # what its sender means (data/emoji_meanings.tsv)
+        ("😂👍!!", "hahaha that's so funny ok sounds good"),  # each emoji in order; the punctuation goes
+        ("👍🏽", "ok sounds good"),  # a skin tone is the emoji
+        ("❤️", "love you"),  # with or without the variation selector
+        ("❤", "love you"),
+        ("🐶", "dog puppies"),  # no meaning: two of its CLDR words (data/emoji_words.tsv)
         ("haha 😂", "haha 😂"),  # a message with words is read as it is
         ("ok :)", "ok :)"),
         ("???", "???"),  # plain ASCII: no emoji to read

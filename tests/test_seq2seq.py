@@ -104,7 +104,7 @@ def test_tokenize_pairs_reads_a_prompt_of_emoji_alone_as_the_bot_does():
             {"prompt": "...", "reply": "?"},
         ]
     )
-    assert pairs[0]["prompt_tokens"] == ["haha", "funny", "haha", "funny"]
+    assert pairs[0]["prompt_tokens"] == ["hahaha", "that's", "so", "funny"] * 2  # what its sender means, twice
     assert pairs[0]["reply_tokens"][-1] == "😂"
     assert pairs[1]["prompt_tokens"] == ["so", "funny", "😂"] and pairs[2]["prompt_tokens"] == ["..."]
 
