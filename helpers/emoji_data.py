@@ -301,9 +301,16 @@ def emoji_meanings(path=None) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def emoji_readings() -> dict[str, str]:
-    """How the chatbot reads each emoji sent alone: its meaning (:func:`emoji_meanings`) where it has one, else its two
-    chat words (:func:`emoji_words`). Taught in: 04_seq2seq_chatbot."""
-    return {**emoji_words(), **emoji_meanings()}
+    """How the chatbot reads each emoji sent alone: its meaning (:func:`emoji_meanings`) where it has one (a woman's or
+    a man's form of a gesture, 🤷‍♀️ or 🤦‍♂️, means what the person's does), else its two chat words
+    (:func:`emoji_words`). Taught in: 04_seq2seq_chatbot."""
+    words, meanings = emoji_words(), emoji_meanings()
+    readings = {**words, **meanings}
+    for key in words:
+        base, _, sign = key.partition("\u200d")
+        if sign in ("\u2640", "\u2642") and base in meanings:  # ZWJ + female or male sign
+            readings[key] = meanings[base]
+    return readings
 
 
 def wordless(text: str) -> bool:

@@ -167,6 +167,8 @@ def test_a_meanings_table_without_meanings_is_refused(tmp_path):
         ("❤️", "love you"),  # with or without the variation selector
         ("❤", "love you"),
         ("🐶", "dog puppies"),  # no meaning: two of its CLDR words (data/emoji_words.tsv)
+        ("🤷‍♀️", "i don't know"),  # a woman's or a man's gesture means what the person's does
+        ("🤦🏽‍♂️", "ugh i messed up"),
         ("haha 😂", "haha 😂"),  # a message with words is read as it is
         ("ok :)", "ok :)"),
         ("???", "???"),  # plain ASCII: no emoji to read
