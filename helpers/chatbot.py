@@ -899,7 +899,7 @@ class ChatBot:
 
 
 def main(argv=None) -> int:
-    """Chat with a zoo bot in the terminal: ``python -m helpers.chatbot [--method beam]``.
+    """Chat with a zoo bot in the terminal: ``python -m helpers.chatbot [--method beam] [--name generated/your_bot]``.
 
     Reads one message per line from standard input (type or pipe), prints one reply per
     line. Typed, an empty line ends the chat; piped, an empty line gets an empty line back (so the
@@ -908,7 +908,11 @@ def main(argv=None) -> int:
     """
 
     parser = argparse.ArgumentParser(prog="python -m helpers.chatbot", description=main.__doc__.split("\n")[0])
-    parser.add_argument("--name", default=ZOO_NAME, help=f"zoo model (default {ZOO_NAME})")
+    parser.add_argument(
+        "--name",
+        default=ZOO_NAME,
+        help=f"a zoo bot (default {ZOO_NAME}) or a folder `make bot` wrote (generated/your_bot)",
+    )
     parser.add_argument("--method", default=None, choices=METHODS, help="default: rank (generate, then rank)")
     parser.add_argument("--temperature", type=float, default=0.7)
     parser.add_argument("--beam-width", type=int, default=4)
@@ -919,7 +923,9 @@ def main(argv=None) -> int:
     check_versions()
     try:
         with quiet_native_stderr():  # TensorFlow's one-time native notes on the first run of each op
-            bot = ChatBot.from_zoo(args.name)
+            from .your_bot import load_chatbot  # noqa: PLC0415 (your_bot imports this module)
+
+            bot = load_chatbot(args.name)  # as the server's --bot: a zoo bot's name or a make bot folder
             if args.no_reader:
                 bot.settings = replace(bot.settings, reader=0.0)
             bot.reply("hello", method=args.method)

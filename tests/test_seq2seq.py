@@ -490,6 +490,25 @@ def test_chat_command_line_replies_line_by_line():
     assert not litert.PROGRESS.sub("", result.stderr).strip(), result.stderr[-2000:]
 
 
+def test_chat_command_line_names_the_bots_it_can_load_in_one_line():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers.chatbot", "--name", "03_char_rnn/python"],  # a zoo model, not a chatbot
+        input="hi\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    lines = litert.PROGRESS.sub("", result.stderr).strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: no bot '03_char_rnn/python': name a zoo bot (04_seq2seq/"), (
+        lines
+    )
+    assert "make bot" in lines[0] and "shakespeare" not in lines[0]  # the chatbots only, not every zoo file
+
+
 @pytest.mark.parametrize("max_len", [1, 2, 3])
 def test_the_ngram_ban_works_for_replies_shorter_than_the_ngram(bot, max_len):
     for method in ("greedy", "beam", "sample"):
