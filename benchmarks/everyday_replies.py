@@ -10,9 +10,9 @@ table). ``--messages`` reads another list: one message per line, optionally a ta
 (shown under the reply); lines starting with ``#`` are comments. ``benchmarks/chat_style_messages.tsv`` holds 74
 messages as people type them (emoji alone, abbreviations, words with emoji), ``benchmarks/emoji_alone_messages.tsv``
 20 more of emoji alone, written after the emoji's words were chosen, ``benchmarks/emoji_alone_fresh_messages.tsv`` 30
-more that judged reading emoji alone as what their sender means (``data/emoji_meanings.tsv``). Not part of ``make bench``: it has no target, only
-replies to judge. Decide for each reply whether a person would find it fitting and in character, and say how many
-in the closing note.
+more that judged reading emoji alone as what their sender means (``data/emoji_meanings.tsv``). Not part of ``make
+bench``: it has no target, only replies to judge. Decide for each reply whether a person would find it fitting and in
+character, and say how many in the closing note.
 """
 
 import argparse
